@@ -1,0 +1,108 @@
+# telex: build, test, benchmark, fuzz, install.
+#
+#   make            build the programs into build/bin/
+#   make check      install missing Debian packages, build, run every test
+#   make check SAN=1  the same with AddressSanitizer + UBSan (build/san/)
+#   make demo       run the whole pipeline on embedded defaults
+#   make bench      print the benchmark tables
+#   make fuzz       run every libFuzzer target for FUZZ_SECONDS each
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Each component adds its own rules in a fragment beside its sources
+# (shim/shim.mk, plugins/*/plugin.mk, test/*.mk); this file holds what they
+# share. Fragments append to PROGRAMS, UNIT_TESTS, SCRIPT_TESTS, BENCHES,
+# FUZZERS, MANPAGES.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/telex
+SYSCONFDIR ?= /etc
+
+CC ?= cc
+CLANG ?= clang
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+FUZZ_SECONDS ?= 60
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+SAN ?=
+ifeq ($(SAN),1)
+BUILD ?= build/san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+else
+BUILD ?= build
+SAN_FLAGS :=
+endif
+
+PKGS := libvirt rdkafka json-c
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBVIRT_LIBS := $(shell pkg-config --libs libvirt 2>/dev/null)
+RDKAFKA_LIBS := $(shell pkg-config --libs rdkafka 2>/dev/null)
+JSONC_LIBS := $(shell pkg-config --libs json-c 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+TELEX_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Iinclude -D_GNU_SOURCE \
+	-DTELEX_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(SAN_FLAGS) -MMD -MP
+ALL_CFLAGS = $(TELEX_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+
+BIN := $(BUILD)/bin
+OBJ := $(BUILD)/obj
+TESTBIN := $(BUILD)/test
+LIBTELEX := $(BUILD)/lib/libtelex.a
+
+PROGRAMS :=
+UNIT_TESTS :=
+SCRIPT_TESTS :=
+BENCHES :=
+FUZZERS :=
+MANPAGES :=
+
+.PHONY: all check deps demo bench fuzz install clean format
+all:
+
+# Every object file comes from the source of the same path.
+$(OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+include $(sort $(wildcard shim/*.mk plugins/*/*.mk test/*.mk test/*/*.mk))
+
+all: $(PROGRAMS) $(MANPAGES)
+
+# Unit tests (cmocka binaries) and script tests (bash) run through one
+# runner that prints a line per test and a summary; T=pattern selects.
+check: deps
+	$(MAKE) all $(UNIT_TESTS)
+	TELEX_BUILD=$(abspath $(BUILD)) TELEX_SRC=$(CURDIR) SAN=$(SAN) \
+		test/run-tests $(UNIT_TESTS) $(SCRIPT_TESTS)
+
+deps:
+	@test/deps.sh
+
+bench: all $(BENCHES)
+	@set -e; for b in $(BENCHES); do TELEX_BUILD=$(abspath $(BUILD)) \
+		TELEX_SRC=$(CURDIR) $$b; done
+
+fuzz: $(FUZZERS)
+	@set -e; for f in $(FUZZERS); do TELEX_SRC=$(CURDIR) \
+		test/fuzz/run-one $$f $(FUZZ_SECONDS); done
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)/telex
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	$(if $(MANPAGES),install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/)
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	cp -R examples/. $(DESTDIR)$(DOCDIR)/examples/
+
+clean:
+	rm -rf build
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

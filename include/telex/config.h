@@ -1,0 +1,134 @@
+/*
+ * config.h: the Telegraf TOML fragment a telex program reads, driven by one
+ * declaration of its options.
+ *
+ * A plugin declares its options once (struct cfg_option): name, type,
+ * default, one line of help, where the value goes in its config struct.
+ * The same table drives parsing, validation, --sample-config and the
+ * OPTIONS section of the man page, so they cannot drift apart.
+ *
+ * The reader covers what Telegraf configs use: [[inputs.NAME]] and
+ * [[outputs.NAME]] tables, sub-tables ([outputs.kafka.headers]), basic and
+ * literal strings with escapes, integers, floats, booleans, arrays
+ * (multi-line, trailing comma), inline tables, comments; $VAR and ${VAR}
+ * from the environment. Anything outside that subset is a clear error.
+ */
+#ifndef TELEX_CONFIG_H
+#define TELEX_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "telex/buf.h"
+
+enum cfg_type {
+	CFG_STRING = 1,  /* char * (malloc'd; NULL when unset without default) */
+	CFG_BOOL,        /* bool */
+	CFG_INT,         /* int64_t */
+	CFG_FLOAT,       /* double (an integer is accepted) */
+	CFG_DURATION,    /* int64_t ns: "10s", "1m30s", "500ms", or an integer (s) */
+	CFG_SIZE,        /* int64_t bytes: "64KiB", "1MB", or an integer */
+	CFG_STRING_LIST, /* struct cfg_strv */
+	CFG_STRING_MAP,  /* struct cfg_map: a sub-table of key = "value" */
+	CFG_TABLE,       /* a sub-table with its own declared options (sub) */
+	CFG_IGNORED,     /* accepted (any type), ignored with one warning */
+};
+
+enum cfg_flags {
+	CFG_REQUIRED = 1 << 0,   /* missing is a config error */
+	CFG_SECRET = 1 << 1,     /* never echoed in messages or samples */
+	CFG_MAP_SCALARS = 1 << 2,/* STRING_MAP: also accept numbers and bools,
+				    kept as their TOML text */
+	CFG_DEPRECATED = 1 << 3, /* accepted; one warning naming the option */
+};
+
+struct cfg_strv {
+	char **v;
+	size_t n;
+	bool set; /* present in the file (an explicit [] is set with n = 0) */
+};
+
+struct cfg_map {
+	char **keys;
+	char **values;
+	size_t n;
+};
+
+struct cfg_option {
+	const char *name;
+	enum cfg_type type;
+	size_t offset;              /* of the value in the config struct */
+	const char *default_value;  /* TOML text ("\"metric\"", "3", "[]"), or
+				       NULL for none */
+	const char *help;           /* one line, for samples and man pages */
+	unsigned flags;             /* enum cfg_flags */
+	const char *const *choices; /* STRING / STRING_LIST: allowed values,
+				       NULL-terminated; NULL = any */
+	int64_t min, max;           /* INT, DURATION, SIZE: range when min < max */
+	const struct cfg_option *sub; /* TABLE: its options, {NULL} ended */
+};
+
+/* Options for the program's table, a list ended by an entry with name NULL. */
+struct cfg_spec {
+	const char *section; /* "inputs" or "outputs" */
+	const char *name;    /* "libvirt": reads [[inputs.libvirt]] */
+	const struct cfg_option *options;
+};
+
+/*
+ * Telegraf's per-plugin options that act inside the program (see
+ * filter.h): name_override, name_prefix, name_suffix and [NAME.tags] for
+ * inputs; namepass, namedrop, fieldinclude/fieldexclude (fieldpass and
+ * fielddrop are accepted as their old names), taginclude, tagexclude,
+ * [NAME.tagpass], [NAME.tagdrop] for both; log_level.
+ */
+struct cfg_listmap {
+	char **keys;
+	struct cfg_strv *values;
+	size_t n;
+};
+
+struct telex_common {
+	char *name_override, *name_prefix, *name_suffix;
+	struct cfg_map tags;
+	struct cfg_strv namepass, namedrop;
+	struct cfg_strv fieldinclude, fieldexclude;
+	struct cfg_strv taginclude, tagexclude;
+	struct cfg_listmap tagpass, tagdrop;
+	char *log_level;
+};
+
+/*
+ * Read the program's table from a file (or text) into `config` (a struct
+ * the plugin owns, zeroed by the caller) and `common`. Defaults are applied
+ * first. Returns 0, or -1 with err holding one message that names the file
+ * and line ("/etc/telex/kafka.conf:12: unknown key \"brokerz\" in
+ * [[outputs.kafka]]; valid keys: brokers, topic, ...").
+ */
+int cfg_load_file(const struct cfg_spec *spec, const char *path, void *config,
+		  struct telex_common *common, char *err, size_t errlen);
+int cfg_load_text(const struct cfg_spec *spec, const char *text, size_t len,
+		  const char *filename, void *config,
+		  struct telex_common *common, char *err, size_t errlen);
+
+/* Fill config with the declared defaults only (no file given). */
+int cfg_set_defaults(const struct cfg_spec *spec, void *config, char *err,
+		     size_t errlen);
+
+/* Free everything the loader allocated in config and common. */
+void cfg_free(const struct cfg_spec *spec, void *config,
+	      struct telex_common *common);
+
+/* The sample config (--sample-config, sample.conf): the table with every
+ * option commented out at its default, one line of help above each. */
+void cfg_write_sample(const struct cfg_spec *spec, struct buf *out);
+
+/* The OPTIONS section of the man page, in roff. */
+void cfg_write_man(const struct cfg_spec *spec, struct buf *out);
+
+/* Parse a duration or size as the config does; 0 ok, -1 bad text. */
+int cfg_parse_duration(const char *text, int64_t *ns);
+int cfg_parse_size(const char *text, int64_t *bytes);
+
+#endif

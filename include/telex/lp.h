@@ -1,0 +1,212 @@
+/*
+ * lp.h: InfluxDB line protocol: the metric model, the stream splitter, the
+ * in-place parser and the Telegraf-identical writer.
+ *
+ * The parser never copies: every name, key and string value is a slice of
+ * the input. A slice whose `escaped` flag is set still holds the backslash
+ * escapes of the line; lp_unescape() and the comparison helpers remove them
+ * only when a value is actually asked for. Metrics built by a plugin (not
+ * parsed) use plain slices (escaped = false) that point at the plugin's own
+ * memory or at the metric's arena.
+ *
+ * Rules: ../shared/spec/line-protocol.md. Conformance:
+ * test/unit/test_lp_corpus.c.
+ */
+#ifndef TELEX_LP_H
+#define TELEX_LP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "telex/buf.h"
+
+struct lp_slice {
+	const char *ptr;
+	size_t len;
+	bool escaped; /* holds escapes still to be removed */
+};
+
+enum lp_type { LP_FLOAT = 1, LP_INT, LP_UINT, LP_BOOL, LP_STRING };
+
+struct lp_tag {
+	struct lp_slice key;
+	struct lp_slice value;
+};
+
+struct lp_field {
+	struct lp_slice key;
+	enum lp_type type;
+	union {
+		double f;
+		int64_t i;
+		uint64_t u;
+		bool b;
+		struct lp_slice s; /* LP_STRING: content between the quotes */
+	} v;
+};
+
+/*
+ * One metric. The tag and field arrays belong to the metric and grow as
+ * needed; lp_metric_reset() keeps them, so a metric reused line after line
+ * allocates only while it grows. `line` is the original text of a parsed
+ * metric (without its terminator); `modified` is set by every change made
+ * after parsing. A metric whose line is set and which is not modified can be
+ * forwarded byte for byte instead of re-serialised.
+ */
+struct lp_metric {
+	struct lp_slice name;
+	struct lp_tag *tags;
+	size_t ntags, tags_cap;
+	struct lp_field *fields;
+	size_t nfields, fields_cap;
+	int64_t time;
+	bool has_time;
+	struct lp_slice line;
+	bool modified;
+	struct arena arena; /* copies made by the *_copy functions */
+};
+
+void lp_metric_init(struct lp_metric *m);
+/* Empty the metric for reuse; keeps the arrays and the arena's memory. */
+void lp_metric_reset(struct lp_metric *m);
+void lp_metric_free(struct lp_metric *m);
+
+/* Builders. The plain variants keep the pointers (the caller's memory must
+ * outlive the metric's use); the _copy variants copy into m->arena. All
+ * return 0, or -1 when out of memory. set_tag replaces an existing tag of
+ * the same key; add_tag appends without looking. Every call after a parse
+ * marks the metric modified. */
+int lp_metric_set_name(struct lp_metric *m, const char *name, size_t len);
+int lp_metric_set_name_copy(struct lp_metric *m, const char *name, size_t len);
+int lp_metric_add_tag(struct lp_metric *m, const char *key, size_t klen,
+		      const char *value, size_t vlen);
+int lp_metric_set_tag_copy(struct lp_metric *m, const char *key, size_t klen,
+			   const char *value, size_t vlen);
+int lp_metric_add_int(struct lp_metric *m, const char *key, size_t klen,
+		      int64_t v);
+int lp_metric_add_uint(struct lp_metric *m, const char *key, size_t klen,
+		       uint64_t v);
+int lp_metric_add_float(struct lp_metric *m, const char *key, size_t klen,
+			double v);
+int lp_metric_add_bool(struct lp_metric *m, const char *key, size_t klen,
+		       bool v);
+int lp_metric_add_string(struct lp_metric *m, const char *key, size_t klen,
+			 const char *v, size_t vlen);
+int lp_metric_add_string_copy(struct lp_metric *m, const char *key,
+			      size_t klen, const char *v, size_t vlen);
+void lp_metric_set_time(struct lp_metric *m, int64_t ns);
+
+/* Lookup by unescaped key. NULL when absent; the last one wins on
+ * duplicates, as in line protocol. */
+const struct lp_tag *lp_metric_find_tag(const struct lp_metric *m,
+					const char *key, size_t klen);
+const struct lp_field *lp_metric_find_field(const struct lp_metric *m,
+					    const char *key, size_t klen);
+/* Remove in place, keeping the order of the rest. */
+void lp_metric_remove_tag(struct lp_metric *m, size_t index);
+void lp_metric_remove_field(struct lp_metric *m, size_t index);
+
+/* Write the unescaped value of s into out (room for s->len bytes is always
+ * enough) and return its length. */
+size_t lp_unescape(const struct lp_slice *s, char *out);
+/* Compare the unescaped value of s with p[0..n). */
+bool lp_slice_eq(const struct lp_slice *s, const char *p, size_t n);
+/* Compare two slices by unescaped value, like memcmp then length. */
+int lp_slice_cmp(const struct lp_slice *a, const struct lp_slice *b);
+
+/* ------------------------------------------------------------------ */
+/* Errors */
+
+struct lp_error {
+	size_t line;   /* 1-based physical line in the stream */
+	size_t column; /* 1-based byte column in that line */
+	char msg[192]; /* e.g. "expected '=' after tag key \"region\"" */
+};
+
+/* "msg at line:column" into out; returns out. */
+const char *lp_error_format(const struct lp_error *e, char *out, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Splitter: finds metric boundaries in a byte stream. A metric ends at a
+ * '\n' outside a quoted string field value ("\r\n" is one terminator; a bare
+ * '\r' is not). A string field value may hold raw newlines, so one metric can
+ * span several physical lines. The splitter keeps its state between calls,
+ * so a metric may arrive in any number of pieces. */
+
+struct lp_splitter {
+	size_t line;     /* physical line number of the next metric's start */
+	size_t scanned;  /* bytes of the current metric already scanned */
+	int state;       /* private */
+	size_t lines_in; /* private: newlines inside the current metric */
+};
+
+void lp_splitter_init(struct lp_splitter *s);
+
+/*
+ * Look for the end of the metric that starts at buf[0]. buf must start where
+ * the previous metric ended and hold at least the bytes passed last time.
+ * Returns the length of the metric including its terminator and sets
+ * *text_len to the length without it (no trailing '\n' or "\r\n"), or
+ * returns 0 when buf holds no complete metric yet (call again with more).
+ * Empty and comment lines are returned as metrics too (text_len may be 0);
+ * lp_line_is_blank() tells them apart.
+ */
+size_t lp_split_next(struct lp_splitter *s, const char *buf, size_t len,
+		     size_t *text_len);
+
+/* True for an empty line, only spaces, or a comment ('#' after spaces). */
+bool lp_line_is_blank(const char *p, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* Parser. `p[0..len)` is one metric without its terminator (it may hold
+ * raw newlines inside string values). first_line is the physical line
+ * number of p[0], used in error positions. */
+
+/* Syntax check only: accepts exactly what lp_parse_line accepts (number
+ * ranges included) without filling a metric. 0 ok, -1 error. */
+int lp_validate_line(const char *p, size_t len, size_t first_line,
+		     struct lp_error *err);
+
+/* Parse into m (reset first); slices point into p. m->line is set to
+ * p[0..len) with leading spaces removed. 0 ok, -1 error (m is reset). */
+int lp_parse_line(const char *p, size_t len, size_t first_line,
+		  struct lp_metric *m, struct lp_error *err);
+
+/* Iterates over a complete buffer (a Kafka record, a file): one metric per
+ * call, skipping blank and comment lines; the last metric may lack its
+ * terminator. After an error the reader continues with the next metric. */
+struct lp_reader {
+	const char *buf;
+	size_t len, pos;
+	struct lp_splitter split;
+};
+
+void lp_reader_init(struct lp_reader *r, const char *buf, size_t len);
+/* 1: m holds the next metric; 0: end of buffer; -1: the next metric is
+ * invalid, err says why and where, the reader has moved past it. */
+int lp_reader_next(struct lp_reader *r, struct lp_metric *m,
+		   struct lp_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Writer: Telegraf's influx serializer. Tags sorted by unescaped key,
+ * fields in order, escapes per the spec (never a doubtful one), integers
+ * with 'i', unsigned with 'u' only with LP_WRITE_UINT (otherwise clipped to
+ * INT64_MAX and written with 'i'), NaN and Inf fields dropped, tags with an
+ * empty key or value dropped, '\n' at the end. The metric's timestamp is
+ * written when has_time is set. */
+
+enum {
+	LP_WRITE_UINT = 1 << 0,
+};
+
+/* Append one line to out. -1 with err set (nothing appended) when the
+ * metric cannot be written: empty name, or no field left. */
+int lp_write_metric(struct buf *out, const struct lp_metric *m,
+		    unsigned flags, struct lp_error *err);
+
+/* Float text exactly as Telegraf writes it (Go's strconv 'f'/-1 or 'g'/-1,
+ * see lp_write.c); returns length, out needs 32 bytes. NaN/Inf: 0. */
+size_t lp_format_float(double v, char *out);
+
+#endif

@@ -1,0 +1,8 @@
+# Unit tests: test/unit/test_NAME.c -> $(TESTBIN)/test_NAME, one cmocka
+# binary each, linked with libtelex.
+UNIT_SRC := $(wildcard test/unit/test_*.c)
+UNIT_TESTS += $(UNIT_SRC:test/unit/%.c=$(TESTBIN)/%)
+
+$(TESTBIN)/test_%: $(OBJ)/test/unit/test_%.o $(LIBTELEX)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(JSONC_LIBS) -lm
