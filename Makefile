@@ -69,9 +69,11 @@ $(OBJ)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-include $(sort $(wildcard shim/*.mk plugins/*/*.mk test/*.mk test/*/*.mk))
+# shim first: the others link its objects.
+include shim/shim.mk
+include $(sort $(wildcard plugins/*/*.mk test/*.mk test/*/*.mk))
 
-all: $(PROGRAMS) $(MANPAGES)
+all: $(LIBTELEX) $(PROGRAMS) $(MANPAGES)
 
 # Unit tests (cmocka binaries) and script tests (bash) run through one
 # runner that prints a line per test and a summary; T=pattern selects.
