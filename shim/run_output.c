@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "telex_private.h"
@@ -40,6 +41,7 @@ static void telex_out_of_memory(struct telex *t, size_t line_no)
 	log_limited(&t->limiter, LOG_ERROR, "out of memory",
 		    "out of memory holding the metric of line %zu", line_no);
 	t->in.fatal = true;
+	t->stop_reading = true;
 	telex_begin_stop(t, "out of memory");
 }
 
@@ -126,10 +128,15 @@ static void telex_pending_reset(struct telex_in *in)
 		buf_free(&in->side);
 }
 
+/* Paused, stdin is still watched for a hang-up: Telegraf closing it starts
+ * the shutdown clock even though we cannot read up to the EOF yet. */
 static void telex_set_reading(struct telex *t, bool on)
 {
 	if (t->stdin_watched)
-		loop_set_fd_events(t->loop, 0, on ? LOOP_READ : 0);
+		loop_set_fd_events(t->loop, 0,
+				   on	       ? LOOP_READ
+				   : t->in.hup ? 0
+					       : LOOP_HUP);
 }
 
 /* Offer what is pending until it is all taken or write() is full. */
@@ -171,6 +178,7 @@ static void telex_offer(struct telex *t)
 		in->accepted += accepted;
 		if (rc < 0) {
 			in->fatal = true;
+			t->stop_reading = true;
 			telex_begin_stop(t, "write() failed");
 			return;
 		}
@@ -198,9 +206,17 @@ static void telex_offer(struct telex *t)
 
 static void telex_on_input(struct loop *l, int fd, unsigned events, void *arg)
 {
-	(void)events;
+	(void)events; /* a pipe at EOF reports HUP without READ: read */
 	struct telex *t = arg;
 	struct telex_in *in = &t->in;
+	if (in->paused) {
+		/* Paused and the writer hung up: the rest is read as room
+		 * comes, until the deadline. */
+		in->hup = true;
+		loop_set_fd_events(l, fd, 0);
+		telex_begin_stop(t, "stdin closed (writer hung up)");
+		return;
+	}
 	char *dst = buf_reserve(&in->buf, TELEX_READ_CHUNK);
 	if (!dst) {
 		telex_out_of_memory(t, in->splitter.line);
@@ -264,14 +280,16 @@ int telex_run_output(struct telex *t)
 	int rc = TELEX_EXIT_OK;
 	for (;;) {
 		int64_t timeout = -1;
-		if (t->stopping && t->stdin_watched) {
+		if (t->stop_reading && t->stdin_watched) {
 			/* SIGTERM: what is still in the pipe stays there. */
 			loop_del_fd(t->loop, 0);
 			t->stdin_watched = false;
 		}
 		if (t->stopping) {
-			/* Offer what was read until the deadline. */
-			if (in->pend_done == in->npend || in->fatal)
+			/* Offer what was read (and read what is left after a
+			 * hang-up) until the deadline. */
+			if (in->fatal ||
+			    (in->pend_done == in->npend && !t->stdin_watched))
 				break;
 			timeout = t->stop_ns + t->flush_timeout_ns -
 				  telex_monotonic_ns();
@@ -288,6 +306,16 @@ int telex_run_output(struct telex *t)
 			telex_offer(t);
 		}
 	}
+	/* Bytes Telegraf counts as delivered that never reached the plugin:
+	 * what SIGTERM or the deadline left in the pipe, and a metric read
+	 * only in part. */
+	size_t unread = 0;
+	if (!in->eof) {
+		int n = 0;
+		if (ioctl(0, FIONREAD, &n) == 0 && n > 0)
+			unread = (size_t)n;
+		unread += in->buf.len - in->split;
+	}
 	if (t->stdin_watched) {
 		loop_del_fd(t->loop, 0);
 		t->stdin_watched = false;
@@ -298,7 +326,10 @@ int telex_run_output(struct telex *t)
 		    t->p->flush(t, t->state, t->stop_ns + t->flush_timeout_ns);
 	size_t undelivered = in->npend - in->pend_done;
 	telex_output_summary(t, undelivered, flush_rc);
-	if (in->fatal || undelivered || flush_rc < 0)
+	if (unread)
+		log_error("%zu bytes of stdin left unread at the end (%s)",
+			  unread, t->stop_reason);
+	if (in->fatal || undelivered || unread || flush_rc < 0)
 		rc = TELEX_EXIT_FAILURE;
 	return rc;
 }

@@ -134,9 +134,11 @@ static void telex_on_signal(struct loop *l, int signo, void *arg)
 	struct telex *t = arg;
 	switch (signo) {
 	case SIGTERM:
+		t->stop_reading = true;
 		telex_begin_stop(t, "SIGTERM");
 		break;
 	case SIGINT:
+		t->stop_reading = true;
 		telex_begin_stop(t, "SIGINT");
 		break;
 	default:
@@ -265,12 +267,14 @@ struct log_limiter *telex_log_limiter(struct telex *t)
 
 void telex_shutdown(struct telex *t)
 {
+	t->stop_reading = true;
 	telex_begin_stop(t, "the plugin asked to stop");
 }
 
 void telex_fail(struct telex *t)
 {
 	t->failed = true;
+	t->stop_reading = true;
 	telex_begin_stop(t, "the plugin failed");
 }
 

@@ -36,6 +36,7 @@ struct telex_in {
 	bool paused;		 /* write() is full: stdin not read */
 	bool resume;		 /* telex_resume() was called */
 	bool eof;
+	bool hup;   /* the writer closed stdin while we were paused */
 	bool fatal; /* write() returned -1 */
 	bool ready; /* set up by telex_run_output() */
 
@@ -62,8 +63,9 @@ struct telex {
 	struct loop *loop;
 	struct log_limiter limiter;
 
-	bool stopping; /* EOF, SIGTERM, SIGINT, telex_shutdown() */
-	bool failed;   /* telex_fail(): exit 1 */
+	bool stopping;	   /* EOF, SIGTERM, SIGINT, telex_shutdown() */
+	bool stop_reading; /* not EOF: what is left on stdin stays there */
+	bool failed;	   /* telex_fail(): exit 1 */
 	int64_t stop_ns;
 	const char *stop_reason;
 	bool stdin_watched;
