@@ -202,7 +202,7 @@ static int lp_put_value(struct buf *out, const struct lp_field *f,
 	char *w;
 	switch (f->type) {
 	case LP_FLOAT: {
-		w = buf_reserve(out, 352);
+		w = buf_reserve(out, LP_FLOAT_MAX);
 		if (!w)
 			return -1;
 		size_t n = lp_format_float(f->v.f, w);

@@ -215,8 +215,11 @@ enum {
 int lp_write_metric(struct buf *out, const struct lp_metric *m, unsigned flags,
 		    struct lp_error *err);
 
-/* Float text exactly as Telegraf writes it (Go's strconv 'f'/-1 or 'g'/-1,
- * see lp_write.c); returns length, out needs 32 bytes. NaN/Inf: 0. */
+/* Float text exactly as Telegraf writes it: Go's strconv 'f' with
+ * precision -1, the shortest digits that read back, never an exponent (see
+ * lp_float.c). Returns the length; out needs LP_FLOAT_MAX bytes (1e308 has
+ * 309 digits). NaN/Inf: 0. */
+#define LP_FLOAT_MAX 352
 size_t lp_format_float(double v, char *out);
 
 #endif
