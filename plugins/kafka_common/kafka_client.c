@@ -62,7 +62,7 @@ static void kafka_client_error_cb(rd_kafka_t *rk, int err, const char *reason,
 	if (err == RD_KAFKA_RESP_ERR__FATAL) {
 		char why[512];
 		rd_kafka_resp_err_t orig =
-			rd_kafka_fatal_error(rk, why, sizeof(why));
+		    rd_kafka_fatal_error(rk, why, sizeof(why));
 		log_error("librdkafka fatal error %s: %s",
 			  rd_kafka_err2name(orig), why);
 		kc->fatal = true;
@@ -74,8 +74,8 @@ static void kafka_client_error_cb(rd_kafka_t *rk, int err, const char *reason,
 	 * retries on its own; say so, at most once per interval per error. */
 	log_limited(kc->limiter, LOG_WARN,
 		    rd_kafka_err2name((rd_kafka_resp_err_t)err),
-		    "librdkafka: %s (%s); retrying",
-		    reason, rd_kafka_err2name((rd_kafka_resp_err_t)err));
+		    "librdkafka: %s (%s); retrying", reason,
+		    rd_kafka_err2name((rd_kafka_resp_err_t)err));
 }
 
 static int kafka_client_stats_cb(rd_kafka_t *rk, char *json, size_t len,
@@ -114,8 +114,8 @@ static void kafka_client_token_cb(rd_kafka_t *rk, const char *oauth_config,
 	clock_gettime(CLOCK_REALTIME, &ts);
 	int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	const char *principal = c->sasl_username && *c->sasl_username
-					? c->sasl_username
-					: "telegraf";
+				    ? c->sasl_username
+				    : "telegraf";
 	char why[512];
 	if (rd_kafka_oauthbearer_set_token(rk, c->sasl_access_token,
 					   now_ms + 3600 * 1000, principal, ext,
@@ -140,7 +140,7 @@ int kafka_client_conf(struct kafka_client *kc, rd_kafka_conf_t *conf,
 	    strcmp(cfg->sasl_mechanism, "OAUTHBEARER") == 0 &&
 	    cfg->sasl_access_token && *cfg->sasl_access_token)
 		rd_kafka_conf_set_oauthbearer_token_refresh_cb(
-			conf, kafka_client_token_cb);
+		    conf, kafka_client_token_cb);
 	return kafka_conf_set(conf, "log.queue", "true", err, errlen);
 }
 
@@ -190,8 +190,7 @@ int kafka_client_start(struct kafka_client *kc, rd_kafka_type_t type,
 	kc->pipe_w = fds[1];
 	kc->mainq = rd_kafka_queue_get_main(kc->rk);
 	rd_kafka_queue_io_event_enable(kc->mainq, kc->pipe_w, "1", 1);
-	if (loop_add_fd(l, kc->pipe_r, LOOP_READ, kafka_client_on_fd, kc) <
-	    0) {
+	if (loop_add_fd(l, kc->pipe_r, LOOP_READ, kafka_client_on_fd, kc) < 0) {
 		snprintf(err, errlen, "watching librdkafka's queue failed");
 		return -1;
 	}

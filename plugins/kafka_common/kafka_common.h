@@ -47,7 +47,8 @@ struct kafka_common_config {
 extern const char *const kafka_sasl_mechanisms[];
 
 /* cfg_option entries for struct kafka_common_config member M of the
- * plugin's config struct T. */
+ * plugin's config struct T. (Tables read better unformatted.) */
+/* clang-format off */
 #define KAFKA_OPT(T, M, field, ...)                                          \
 	{.name = #field, .offset = offsetof(T, M.field), __VA_ARGS__}
 
@@ -154,6 +155,8 @@ extern const char *const kafka_sasl_mechanisms[];
 			  "\"linger.ms\" = 10); they win over the options "   \
 			  "above")
 
+/* clang-format on */
+
 /* ------------------------------------------------------------------ */
 /* kafka_conf.c: options to librdkafka properties. */
 
@@ -184,14 +187,14 @@ int64_t kafka_conf_get_int(rd_kafka_conf_t *conf, const char *name,
 /* kafka_stats.c: librdkafka's statistics JSON, summed over brokers. */
 
 struct kafka_stats {
-	int64_t msg_cnt;      /* messages in the producer queues */
-	int64_t msg_size;     /* their bytes */
-	int64_t txmsgs;       /* messages sent to brokers, ever */
-	int64_t txretries;    /* request retries, ever (all brokers) */
-	int64_t txerrs;       /* request errors, ever */
-	int64_t rxmsgs;       /* messages fetched, ever */
-	int64_t rtt_avg_us;   /* highest per-broker average RTT, us */
-	int64_t rtt_p99_us;   /* highest per-broker p99 RTT, us */
+	int64_t msg_cnt;    /* messages in the producer queues */
+	int64_t msg_size;   /* their bytes */
+	int64_t txmsgs;	    /* messages sent to brokers, ever */
+	int64_t txretries;  /* request retries, ever (all brokers) */
+	int64_t txerrs;	    /* request errors, ever */
+	int64_t rxmsgs;	    /* messages fetched, ever */
+	int64_t rtt_avg_us; /* highest per-broker average RTT, us */
+	int64_t rtt_p99_us; /* highest per-broker p99 RTT, us */
 	int brokers, brokers_up;
 	int64_t consumer_lag; /* sum over assigned partitions, -1 unknown */
 };
@@ -256,7 +259,6 @@ void kafka_client_serve(struct kafka_client *kc, int timeout_ms);
 void kafka_client_close(struct kafka_client *kc);
 
 /* One line for a log: "3 brokers (3 up), rtt avg 1.2 ms p99 3.4 ms". */
-void kafka_stats_brokers_text(const struct kafka_stats *s, char *out,
-			      size_t n);
+void kafka_stats_brokers_text(const struct kafka_stats *s, char *out, size_t n);
 
 #endif

@@ -13,8 +13,8 @@
 #include "telex/buf.h"
 
 const char *const kafka_sasl_mechanisms[] = {
-	"",	       "PLAIN",	      "SCRAM-SHA-256", "SCRAM-SHA-512",
-	"GSSAPI",      "OAUTHBEARER", NULL,
+    "",	  "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "GSSAPI", "OAUTHBEARER",
+    NULL,
 };
 
 static bool kafka_set(const char *s)
@@ -29,8 +29,7 @@ int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
 	if (rd_kafka_conf_set(conf, name, value, why, sizeof(why)) ==
 	    RD_KAFKA_CONF_OK)
 		return 0;
-	snprintf(err, errlen, "librdkafka property \"%s\": %.300s", name,
-		 why);
+	snprintf(err, errlen, "librdkafka property \"%s\": %.300s", name, why);
 	return -1;
 }
 
@@ -54,16 +53,16 @@ static int kafka_conf_tls(const struct kafka_common_config *c,
 		const char *prop;
 		size_t off;
 	} files[] = {
-		{"ssl.ca.location", offsetof(struct kafka_common_config, tls_ca)},
-		{"ssl.certificate.location",
-		 offsetof(struct kafka_common_config, tls_cert)},
-		{"ssl.key.location",
-		 offsetof(struct kafka_common_config, tls_key)},
-		{"ssl.key.password",
-		 offsetof(struct kafka_common_config, tls_key_pwd)},
+	    {"ssl.ca.location", offsetof(struct kafka_common_config, tls_ca)},
+	    {"ssl.certificate.location",
+	     offsetof(struct kafka_common_config, tls_cert)},
+	    {"ssl.key.location", offsetof(struct kafka_common_config, tls_key)},
+	    {"ssl.key.password",
+	     offsetof(struct kafka_common_config, tls_key_pwd)},
 	};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		const char *v = *(char *const *)((const char *)c + files[i].off);
+		const char *v =
+		    *(char *const *)((const char *)c + files[i].off);
 		if (kafka_set(v) &&
 		    kafka_conf_set(conf, files[i].prop, v, err, errlen))
 			return -1;
@@ -153,10 +152,11 @@ static int kafka_conf_gssapi(const struct kafka_common_config *c,
 	} else {
 		if (kafka_set(c->sasl_gssapi_auth_type) &&
 		    strcmp(c->sasl_gssapi_auth_type, "KRB5_USER_AUTH") != 0) {
-			snprintf(err, errlen,
-				 "[%s] sasl_gssapi_auth_type: \"%s\" is neither "
-				 "KRB5_USER_AUTH nor KRB5_KEYTAB_AUTH",
-				 table, c->sasl_gssapi_auth_type);
+			snprintf(
+			    err, errlen,
+			    "[%s] sasl_gssapi_auth_type: \"%s\" is neither "
+			    "KRB5_USER_AUTH nor KRB5_KEYTAB_AUTH",
+			    table, c->sasl_gssapi_auth_type);
 			return -1;
 		}
 		/* A Kerberos password cannot be handed to librdkafka: it
@@ -179,7 +179,7 @@ static int kafka_conf_sasl(const struct kafka_common_config *c,
 			   size_t errlen)
 {
 	const char *mech =
-		kafka_set(c->sasl_mechanism) ? c->sasl_mechanism : "PLAIN";
+	    kafka_set(c->sasl_mechanism) ? c->sasl_mechanism : "PLAIN";
 	if (kafka_conf_set(conf, "sasl.mechanisms", mech, err, errlen))
 		return -1;
 	if (strcmp(mech, "GSSAPI") == 0)
@@ -222,13 +222,13 @@ static int kafka_conf_brokers(const struct kafka_common_config *c,
 		}
 	}
 	if (!list.len) {
-		snprintf(err, errlen, "[%s] brokers: at least one broker needed",
-			 table);
+		snprintf(err, errlen,
+			 "[%s] brokers: at least one broker needed", table);
 		return -1;
 	}
 	buf_putc(&list, '\0');
-	int rc = kafka_conf_set(conf, "bootstrap.servers", list.data, err,
-				errlen);
+	int rc =
+	    kafka_conf_set(conf, "bootstrap.servers", list.data, err, errlen);
 	buf_free(&list);
 	return rc;
 }
@@ -255,8 +255,8 @@ int kafka_conf_apply(const struct kafka_common_config *c, rd_kafka_conf_t *conf,
 		return -1;
 	if (sasl && kafka_conf_sasl(c, conf, table, err, errlen))
 		return -1;
-	if (!sasl && (kafka_set(c->sasl_password) ||
-		      kafka_set(c->sasl_access_token)))
+	if (!sasl &&
+	    (kafka_set(c->sasl_password) || kafka_set(c->sasl_access_token)))
 		log_warn("[%s] SASL is off (no sasl_username or "
 			 "sasl_mechanism): the SASL secret is not used",
 			 table);
@@ -272,7 +272,8 @@ int kafka_conf_passthrough(const struct kafka_common_config *c,
 		char why[512];
 		if (kafka_conf_set(conf, m->keys[i], m->values[i], why,
 				   sizeof(why))) {
-			snprintf(err, errlen, "[%s.librdkafka] %.400s", table, why);
+			snprintf(err, errlen, "[%s.librdkafka] %.400s", table,
+				 why);
 			return -1;
 		}
 	}

@@ -23,7 +23,7 @@ static int kout_part_add(struct kout_header *h, enum kout_part_kind kind,
 	if (kind == KOUT_TEXT && len == 0)
 		return 0;
 	struct kout_part *p =
-		realloc(h->parts, (h->nparts + 1) * sizeof(*h->parts));
+	    realloc(h->parts, (h->nparts + 1) * sizeof(*h->parts));
 	if (!p)
 		return -1;
 	h->parts = p;
@@ -102,7 +102,7 @@ static int kout_action(struct kout_header *h, const char *p, const char *end,
 		const char *word;
 		enum kout_part_kind kind;
 	} actions[] = {
-		{".Name", KOUT_NAME}, {".Tag", KOUT_TAG}, {".Field", KOUT_FIELD}};
+	    {".Name", KOUT_NAME}, {".Tag", KOUT_TAG}, {".Field", KOUT_FIELD}};
 	for (size_t i = 0; i < 3; i++) {
 		size_t wl = strlen(actions[i].word);
 		if ((size_t)(end - p) < wl || memcmp(p, actions[i].word, wl))
@@ -157,7 +157,8 @@ static int kout_header_compile(struct kout_header *h, const char *tmpl,
 		const char *a = open + 2, *b = close;
 		const char *text_end = open;
 		/* Trim markers: "{{- " eats the spaces before, " -}}" after. */
-		if (b - a >= 2 && a[0] == '-' && (a[1] == ' ' || a[1] == '\t')) {
+		if (b - a >= 2 && a[0] == '-' &&
+		    (a[1] == ' ' || a[1] == '\t')) {
 			a += 2;
 			while (text_end > text &&
 			       (text_end[-1] == ' ' || text_end[-1] == '\t' ||
@@ -168,7 +169,8 @@ static int kout_header_compile(struct kout_header *h, const char *tmpl,
 				  (b[-2] == ' ' || b[-2] == '\t');
 		if (trim_after)
 			b -= 2;
-		if (kout_part_add(h, KOUT_TEXT, text, (size_t)(text_end - text)))
+		if (kout_part_add(h, KOUT_TEXT, text,
+				  (size_t)(text_end - text)))
 			return -1;
 		int rc = kout_action(h, a, b, err, errlen);
 		if (rc)
@@ -359,12 +361,12 @@ int kout_headers_eval(const struct kout_headers *hs, const struct lp_metric *m,
 				rc = kout_slice_text(out, &m->name);
 			} else if (p->kind == KOUT_TAG) {
 				const struct lp_tag *t =
-					lp_metric_find_tag(m, p->text, p->len);
+				    lp_metric_find_tag(m, p->text, p->len);
 				if (t)
 					rc = kout_slice_text(out, &t->value);
 			} else {
-				const struct lp_field *f = lp_metric_find_field(
-					m, p->text, p->len);
+				const struct lp_field *f =
+				    lp_metric_find_field(m, p->text, p->len);
 				if (f)
 					rc = kout_field_text(out, f);
 			}

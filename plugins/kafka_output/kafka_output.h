@@ -99,7 +99,7 @@ struct kout_topic {
 struct kout_topics {
 	struct kout_topic *slots; /* open addressing, power-of-two size */
 	size_t cap, n;
-	struct kout_topic *last;  /* the previous lookup's answer */
+	struct kout_topic *last; /* the previous lookup's answer */
 };
 
 /* The handle for name[0..len), created on first use; NULL with err set
@@ -124,7 +124,7 @@ struct kout_record {
 	size_t value_len;
 	const char *hdr_values; /* header values, split by hdr_ends */
 	size_t hdr_ends[64];
-	size_t hdr_bytes; /* names + values, for the size limit */
+	size_t hdr_bytes;     /* names + values, for the size limit */
 	int64_t timestamp_ms; /* 0: the time of producing */
 	struct lp_slice name; /* measurement, when known (for messages) */
 };
@@ -147,9 +147,8 @@ void kout_router_free(struct kout_router *r);
 
 /* Fill rec for the metric p[0..len). 0 ok; -1 the line cannot be made a
  * record (err says why: not parsable, no field left). */
-int kout_route(struct kout_router *r, const char *p, size_t len,
-	       size_t line_no, struct kout_record *rec, char *err,
-	       size_t errlen);
+int kout_route(struct kout_router *r, const char *p, size_t len, size_t line_no,
+	       struct kout_record *rec, char *err, size_t errlen);
 
 /* The measurement of a line, for messages, without parsing the line. */
 struct lp_slice kout_line_name(const char *p, size_t len);
@@ -181,7 +180,7 @@ struct kout_pack {
 
 struct kout_packer {
 	struct kout_pack *packs;
-	size_t cap;      /* allocated; unused ones are FREE */
+	size_t cap; /* allocated; unused ones are FREE */
 	size_t nopen, nwaiting;
 	uint64_t next_seq;
 };
@@ -212,8 +211,8 @@ struct kout {
 	int64_t queue_max_records, queue_max_bytes;
 	bool blocked; /* QUEUE_FULL seen: stdin paused until there is room */
 
-	uint64_t metrics_in;        /* lines taken from the shim */
-	uint64_t records_produced;  /* records handed to librdkafka */
+	uint64_t metrics_in;	   /* lines taken from the shim */
+	uint64_t records_produced; /* records handed to librdkafka */
 	uint64_t delivered_metrics, delivered_records;
 	uint64_t failed_metrics, failed_records;
 	struct kout_fail_reason fails[KOUT_FAIL_REASONS];
@@ -224,12 +223,11 @@ struct kout {
 /* Produce one record; rec's pointers are copied by librdkafka. nlines is
  * how many metrics it holds. 0 produced or dropped (counted), 1 the queue
  * is full (nothing produced, try again later), -1 fatal. */
-int kout_produce(struct kout *k, const struct kout_record *rec,
-		 size_t nlines);
+int kout_produce(struct kout *k, const struct kout_record *rec, size_t nlines);
 /* Count metrics that will never be delivered, and log why (rate-limited). */
 void kout_fail(struct kout *k, const char *reason, uint64_t metrics,
 	       const struct lp_slice *name, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 
 /* Callbacks and life cycle (output.c), wired up in main.c. */
 void kout_set_dr_cb(rd_kafka_conf_t *conf);

@@ -18,6 +18,7 @@ static const char *const kout_suffix_methods[] = {"", "measurement", "tags",
 static const char *const kout_timestamps[] = {"metric", "now", NULL};
 static const char *const kout_formats[] = {"influx", "json", NULL};
 
+/* clang-format off */
 #define KOUT_OPT(field, ...)                                                  \
 	{.name = #field, .offset = offsetof(struct kout_config, field),       \
 	 __VA_ARGS__}
@@ -114,6 +115,8 @@ static const struct cfg_option kout_options[] = {
 	{0},
 };
 
+/* clang-format on */
+
 static int kout_check(const struct kout_config *c, char *err, size_t errlen)
 {
 	const char *m = c->topic_suffix.method;
@@ -137,8 +140,7 @@ static int kout_check(const struct kout_config *c, char *err, size_t errlen)
 			 "[%s] data_format: \"%s\" is not supported (influx, "
 			 "json)",
 			 KOUT_TABLE, c->data_format);
-	else if (c->metrics_per_record > 1 &&
-		 strcmp(c->data_format, "influx"))
+	else if (c->metrics_per_record > 1 && strcmp(c->data_format, "influx"))
 		snprintf(err, errlen,
 			 "[%s] metrics_per_record > 1 needs data_format = "
 			 "\"influx\"",
@@ -187,7 +189,7 @@ static int kout_conf(const struct kout_config *c, rd_kafka_conf_t *conf,
 	    kafka_conf_set(conf, "compression.codec",
 			   codecs[c->compression_codec], err, errlen) ||
 	    kafka_conf_set(conf, "acks",
-			   c->required_acks == -1 ? "all"
+			   c->required_acks == -1  ? "all"
 			   : c->required_acks == 0 ? "0"
 						   : "1",
 			   err, errlen) ||
@@ -240,10 +242,10 @@ static int kout_open(struct telex *t, struct kout *k, char *err, size_t errlen)
 	}
 	kout_set_dr_cb(conf);
 	k->queue_max_records =
-		kafka_conf_get_int(conf, "queue.buffering.max.messages", 100000);
+	    kafka_conf_get_int(conf, "queue.buffering.max.messages", 100000);
 	k->queue_max_bytes =
-		kafka_conf_get_int(conf, "queue.buffering.max.kbytes", 32768) *
-		1024;
+	    kafka_conf_get_int(conf, "queue.buffering.max.kbytes", 32768) *
+	    1024;
 	k->kc.owner = k;
 	k->kc.on_served = kout_on_served;
 	k->kc.on_stats = kout_on_stats;
@@ -298,17 +300,16 @@ static void kout_close(struct telex *t, void *state)
 }
 
 static const struct telex_plugin kout_plugin = {
-	.program = "telex-kafka-output",
-	.summary = "write metrics from stdin to Kafka, a drop-in for "
-		   "Telegraf's outputs.kafka",
-	.kind = TELEX_OUTPUT,
-	.config = {.section = "outputs", .name = "kafka",
-		   .options = kout_options},
-	.config_size = sizeof(struct kout_config),
-	.init = kout_init,
-	.write = kout_write,
-	.flush = kout_flush,
-	.close = kout_close,
+    .program = "telex-kafka-output",
+    .summary = "write metrics from stdin to Kafka, a drop-in for "
+	       "Telegraf's outputs.kafka",
+    .kind = TELEX_OUTPUT,
+    .config = {.section = "outputs", .name = "kafka", .options = kout_options},
+    .config_size = sizeof(struct kout_config),
+    .init = kout_init,
+    .write = kout_write,
+    .flush = kout_flush,
+    .close = kout_close,
 };
 
 int main(int argc, char **argv)

@@ -52,8 +52,8 @@ int kout_produce(struct kout *k, const struct kout_record *rec, size_t nlines)
 	size_t size = rec->value_len + rec->key_len + rec->hdr_bytes;
 	if ((int64_t)size > k->cfg->max_message_bytes) {
 		struct lp_slice name =
-			rec->name.len ? rec->name
-				      : kout_line_name(rec->value, rec->value_len);
+		    rec->name.len ? rec->name
+				  : kout_line_name(rec->value, rec->value_len);
 		kout_fail(k, "message too large", nlines, &name,
 			  "a record of %zu bytes is larger than "
 			  "max_message_bytes (%lld): dropped",
@@ -96,9 +96,10 @@ int kout_produce(struct kout *k, const struct kout_record *rec, size_t nlines)
 		hdrs = rd_kafka_headers_new(k->headers.n);
 		size_t start = 0;
 		for (size_t i = 0; i < k->headers.n; i++) {
-			rd_kafka_header_add(hdrs, k->headers.h[i].name, -1,
-					    rec->hdr_values + start,
-					    (ssize_t)(rec->hdr_ends[i] - start));
+			rd_kafka_header_add(
+			    hdrs, k->headers.h[i].name, -1,
+			    rec->hdr_values + start,
+			    (ssize_t)(rec->hdr_ends[i] - start));
 			start = rec->hdr_ends[i];
 		}
 		vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
@@ -127,8 +128,8 @@ int kout_produce(struct kout *k, const struct kout_record *rec, size_t nlines)
 	/* QUEUE_FULL with an empty queue: the record alone exceeds
 	 * queue.buffering.max.kbytes and would wait forever. */
 	struct lp_slice name = rec->name.len
-				       ? rec->name
-				       : kout_line_name(rec->value, rec->value_len);
+				   ? rec->name
+				   : kout_line_name(rec->value, rec->value_len);
 	kout_fail(k, rd_kafka_err2name(e), nlines, &name,
 		  "producing a record of %zu bytes to topic \"%.*s\": %s: "
 		  "dropped",
@@ -263,8 +264,7 @@ static void kout_summary(struct kout *k, uint64_t lost)
 	if (k->nfails)
 		buf_putc(&why, ')');
 	buf_putc(&why, '\0');
-	enum log_level lv =
-		k->failed_metrics || lost ? LOG_ERROR : LOG_INFO;
+	enum log_level lv = k->failed_metrics || lost ? LOG_ERROR : LOG_INFO;
 	log_msg(lv,
 		"kafka output: %llu metrics taken, %llu delivered in %llu "
 		"records, %llu failed%s",
@@ -304,8 +304,8 @@ int kout_flush(struct telex *t, void *state, int64_t deadline_ns)
 			  (unsigned long long)k->inflight_records);
 		/* Their delivery reports come back with _PURGE_QUEUE or
 		 * _PURGE_INFLIGHT and count as failed. */
-		rd_kafka_purge(k->kc.rk,
-			       RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+		rd_kafka_purge(k->kc.rk, RD_KAFKA_PURGE_F_QUEUE |
+					     RD_KAFKA_PURGE_F_INFLIGHT);
 		int64_t until = telex_monotonic_ns() + 1000000000LL;
 		while (k->inflight_records && telex_monotonic_ns() < until)
 			kafka_client_serve(&k->kc, 50);

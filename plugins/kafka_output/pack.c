@@ -55,14 +55,13 @@ static bool kout_pack_matches(const struct kout_pack *p,
 	size_t hl = kout_hdr_len(rec, nhdr);
 	return p->hash == hash && p->topic.len == rec->topic_len &&
 	       memcmp(p->topic.data, rec->topic, rec->topic_len) == 0 &&
-	       p->has_key == (rec->key != NULL) &&
-	       p->key.len == rec->key_len &&
+	       p->has_key == (rec->key != NULL) && p->key.len == rec->key_len &&
 	       (!rec->key_len ||
 		memcmp(p->key.data, rec->key, rec->key_len) == 0) &&
 	       p->hdr.len == hl &&
 	       (!hl || memcmp(p->hdr.data, rec->hdr_values, hl) == 0) &&
-	       (!nhdr || memcmp(p->hdr_ends, rec->hdr_ends,
-				nhdr * sizeof(size_t)) == 0);
+	       (!nhdr ||
+		memcmp(p->hdr_ends, rec->hdr_ends, nhdr * sizeof(size_t)) == 0);
 }
 
 static void kout_pack_release(struct kout_packer *pk, struct kout_pack *p)
@@ -96,16 +95,16 @@ static int kout_pack_produce(struct kout *k, struct kout_pack *p)
 {
 	size_t nhdr = k->headers.n;
 	struct kout_record rec = {
-		.topic = p->topic.data,
-		.topic_len = p->topic.len,
-		.key = p->has_key ? (p->key.data ? p->key.data : "") : NULL,
-		.key_len = p->key.len,
-		.value = p->value.data,
-		.value_len = p->value.len,
-		.hdr_values = p->hdr.data,
-		.hdr_bytes = p->hdr_bytes,
-		.timestamp_ms = p->timestamp_ms,
-		.name = kout_line_name(p->value.data, p->value.len),
+	    .topic = p->topic.data,
+	    .topic_len = p->topic.len,
+	    .key = p->has_key ? (p->key.data ? p->key.data : "") : NULL,
+	    .key_len = p->key.len,
+	    .value = p->value.data,
+	    .value_len = p->value.len,
+	    .hdr_values = p->hdr.data,
+	    .hdr_bytes = p->hdr_bytes,
+	    .timestamp_ms = p->timestamp_ms,
+	    .name = kout_line_name(p->value.data, p->value.len),
 	};
 	memcpy(rec.hdr_ends, p->hdr_ends, nhdr * sizeof(size_t));
 	int rc = kout_produce(k, &rec, p->nlines);
@@ -116,9 +115,8 @@ static int kout_pack_produce(struct kout *k, struct kout_pack *p)
 	return rc;
 }
 
-static struct kout_pack *kout_pack_new(struct kout *k,
-				       const struct kout_record *rec,
-				       uint32_t hash)
+static struct kout_pack *
+kout_pack_new(struct kout *k, const struct kout_record *rec, uint32_t hash)
 {
 	struct kout_packer *pk = &k->packer;
 	struct kout_pack *p = NULL;
@@ -128,7 +126,7 @@ static struct kout_pack *kout_pack_new(struct kout *k,
 	if (!p) {
 		size_t cap = pk->cap ? pk->cap * 2 : 16;
 		struct kout_pack *packs =
-			realloc(pk->packs, cap * sizeof(*packs));
+		    realloc(pk->packs, cap * sizeof(*packs));
 		if (!packs)
 			return NULL;
 		memset(packs + pk->cap, 0, (cap - pk->cap) * sizeof(*packs));
@@ -193,7 +191,7 @@ int kout_pack_line(struct kout *k, const struct kout_record *rec)
 	if (!p) {
 		if (pk->nopen >= KOUT_PACKS_OPEN_MAX) {
 			rc = kout_pack_produce(
-				k, kout_pack_oldest(pk, KOUT_PACK_OPEN));
+			    k, kout_pack_oldest(pk, KOUT_PACK_OPEN));
 			if (rc < 0)
 				return -1;
 			full |= rc;

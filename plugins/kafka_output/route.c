@@ -22,10 +22,10 @@ void kout_router_init(struct kout_router *r, const struct kout_config *cfg,
 	r->headers = hs;
 	r->json = strcmp(cfg->data_format, "json") == 0;
 	r->timestamp_from_metric = strcmp(cfg->producer_timestamp, "now") != 0;
-	r->need_parse = (cfg->topic_tag && *cfg->topic_tag) ||
-			(cfg->routing_tag && *cfg->routing_tag) || hs->n > 0 ||
-			(cfg->topic_suffix.method && *cfg->topic_suffix.method) ||
-			r->json;
+	r->need_parse =
+	    (cfg->topic_tag && *cfg->topic_tag) ||
+	    (cfg->routing_tag && *cfg->routing_tag) || hs->n > 0 ||
+	    (cfg->topic_suffix.method && *cfg->topic_suffix.method) || r->json;
 	r->random_used = sizeof(r->random);
 	lp_metric_init(&r->m);
 }
@@ -132,8 +132,7 @@ static int kout_route_topic(struct kout_router *r, struct kout_record *rec)
 	bool suffix = sfx->method && *sfx->method;
 	const struct lp_tag *tag = NULL;
 	if (c->topic_tag && *c->topic_tag)
-		tag = lp_metric_find_tag(m, c->topic_tag,
-					 strlen(c->topic_tag));
+		tag = lp_metric_find_tag(m, c->topic_tag, strlen(c->topic_tag));
 	if (!tag && !suffix)
 		return 0; /* the configured topic, set by the caller */
 	buf_clear(&r->topic);
@@ -155,7 +154,7 @@ static int kout_route_topic(struct kout_router *r, struct kout_record *rec)
 		for (size_t i = 0; i < sfx->keys.n; i++) {
 			const char *k = sfx->keys.v[i];
 			const struct lp_tag *t =
-				lp_metric_find_tag(m, k, strlen(k));
+			    lp_metric_find_tag(m, k, strlen(k));
 			if (!t || !t->value.len)
 				continue;
 			if (buf_append(&r->topic, sep, strlen(sep)) ||
@@ -174,7 +173,7 @@ static int kout_route_key(struct kout_router *r, struct kout_record *rec)
 	const struct kout_config *c = r->cfg;
 	if (c->routing_tag && *c->routing_tag) {
 		const struct lp_tag *t = lp_metric_find_tag(
-			&r->m, c->routing_tag, strlen(c->routing_tag));
+		    &r->m, c->routing_tag, strlen(c->routing_tag));
 		if (t) {
 			buf_clear(&r->key);
 			if (kout_append_unescaped(&r->key, &t->value))
@@ -229,9 +228,8 @@ static int kout_route_value(struct kout_router *r, const char *p, size_t len,
 	return 0;
 }
 
-int kout_route(struct kout_router *r, const char *p, size_t len,
-	       size_t line_no, struct kout_record *rec, char *err,
-	       size_t errlen)
+int kout_route(struct kout_router *r, const char *p, size_t len, size_t line_no,
+	       struct kout_record *rec, char *err, size_t errlen)
 {
 	const struct kout_config *c = r->cfg;
 	rec->topic = c->topic;

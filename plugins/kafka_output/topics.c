@@ -44,7 +44,8 @@ static int kout_topics_grow(struct kout_topics *ts)
 	for (size_t i = 0; i < ts->cap; i++) {
 		struct kout_topic *t = &ts->slots[i];
 		if (t->name)
-			*kout_topic_slot(&bigger, t->name, t->len, t->hash) = *t;
+			*kout_topic_slot(&bigger, t->name, t->len, t->hash) =
+			    *t;
 	}
 	free(ts->slots);
 	*ts = bigger;
@@ -78,7 +79,7 @@ rd_kafka_topic_t *kout_topic_get(struct kout_topics *ts, rd_kafka_t *rk,
 			return NULL;
 		}
 		*t = (struct kout_topic){
-			.name = copy, .len = len, .hash = hash, .rkt = rkt};
+		    .name = copy, .len = len, .hash = hash, .rkt = rkt};
 		ts->n++;
 	}
 	ts->last = t;
