@@ -58,7 +58,9 @@ struct cfg_map {
 struct cfg_option {
 	const char *name;
 	enum cfg_type type;
-	size_t offset;              /* of the value in the config struct */
+	size_t offset;              /* of the value in the config struct; for
+				       a TABLE, of the struct its sub options
+				       are relative to (0: the same struct) */
 	const char *default_value;  /* TOML text ("\"metric\"", "3", "[]"), or
 				       NULL for none */
 	const char *help;           /* one line, for samples and man pages */
@@ -69,7 +71,13 @@ struct cfg_option {
 	const struct cfg_option *sub; /* TABLE: its options, {NULL} ended */
 };
 
-/* Options for the program's table, a list ended by an entry with name NULL. */
+/*
+ * Options for the program's table, a list ended by an entry with name NULL.
+ * Defaults are TOML text parsed like the file (environment variables are
+ * not expanded in them). A REQUIRED option must appear in the file; its
+ * default_value, if any, is the example shown (uncommented) in the sample.
+ * CFG_STRING_LIST values are NULL-terminated (v[n] == NULL).
+ */
 struct cfg_spec {
 	const char *section; /* "inputs" or "outputs" */
 	const char *name;    /* "libvirt": reads [[inputs.libvirt]] */
@@ -78,10 +86,12 @@ struct cfg_spec {
 
 /*
  * Telegraf's per-plugin options that act inside the program (see
- * filter.h): name_override, name_prefix, name_suffix and [NAME.tags] for
- * inputs; namepass, namedrop, fieldinclude/fieldexclude (fieldpass and
- * fielddrop are accepted as their old names), taginclude, tagexclude,
- * [NAME.tagpass], [NAME.tagdrop] for both; log_level.
+ * filter.h): [NAME.tags] for inputs; name_override, name_prefix,
+ * name_suffix (inputs, and outputs since Telegraf 1.26); namepass,
+ * namedrop, fieldinclude/fieldexclude (fieldpass/pass and fielddrop/drop
+ * are accepted as their old names and appended), taginclude, tagexclude,
+ * [NAME.tagpass], [NAME.tagdrop], namepass_separator, namedrop_separator
+ * for both; log_level. Lists and maps keep the file's order.
  */
 struct cfg_listmap {
 	char **keys;
@@ -97,6 +107,9 @@ struct telex_common {
 	struct cfg_strv taginclude, tagexclude;
 	struct cfg_listmap tagpass, tagdrop;
 	char *log_level;
+	/* namepass_separator / namedrop_separator (Telegraf 1.29+): characters
+	 * a '*' in namepass/namedrop does not cross ("**" does). NULL: none. */
+	char *namepass_separator, *namedrop_separator;
 };
 
 /*
