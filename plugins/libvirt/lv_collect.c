@@ -336,6 +336,8 @@ static int lv_collect_listed(struct lv_collector *col, struct lv_gather *g)
 			g->conn_dead = true;
 		return -1;
 	}
+	if (col->after_list)
+		col->after_list(col->after_list_arg, doms, nd);
 	if (!g->req) {
 		for (int i = 0; i < nd && !g->conn_dead; i++)
 			lv_process(col, g, doms[i], NULL, 0);

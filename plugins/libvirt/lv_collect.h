@@ -58,6 +58,11 @@ struct lv_collector {
 
 	struct lv_gather_stats last; /* of the last gather */
 	uint64_t gathers;
+
+	/* Tests only: called between the listing and the statistics call,
+	 * to destroy a domain in that window. */
+	void (*after_list)(void *arg, virDomainPtr *doms, int n);
+	void *after_list_arg;
 };
 
 /* conn and limiter are borrowed; emit receives every metric. */

@@ -263,24 +263,34 @@ static bool lv_is_kvm_stat(const char *s, size_t n)
 	       lv_is(dot + 1, tl, "max", 3);
 }
 
-static struct lv_series *lv_series_get(struct lv_mapper *mp,
-				       const struct lv_ref *r, size_t *last)
+static bool lv_series_is(const struct lv_series *s, const struct lv_ref *r)
 {
-	for (size_t k = 0; k <= mp->nseries; k++) {
-		/* The series of the previous key first, then the others. */
-		size_t i = k == 0 ? *last : k - 1;
-		if (i >= mp->nseries)
-			continue;
-		struct lv_series *s = &mp->series[i];
-		if (s->meas == r->meas && s->i1len == r->i1len &&
-		    s->i2len == r->i2len &&
-		    memcmp(s->i1, r->i1, r->i1len) == 0 &&
-		    memcmp(s->i2, r->i2, r->i2len) == 0) {
-			*last = i;
-			return s;
+	return s->i1len == r->i1len && s->i2len == r->i2len &&
+	       (r->i1len == 0 || memcmp(s->i1, r->i1, r->i1len) == 0) &&
+	       (r->i2len == 0 || memcmp(s->i2, r->i2, r->i2len) == 0);
+}
+
+/* The series a key belongs to, created on first use. A measurement
+ * without index has one series per domain (found directly); a device's
+ * keys come in runs, so the measurement's last series is tried before the
+ * others. */
+static struct lv_series *lv_series_get(struct lv_mapper *mp,
+				       const struct lv_ref *r,
+				       int16_t *last_of)
+{
+	int16_t i = last_of[r->meas];
+	if (i >= 0 && lv_series_is(&mp->series[i], r))
+		return &mp->series[i];
+	if (i >= 0 && lv_schema[r->meas].tag1) {
+		for (size_t k = 0; k < mp->nseries; k++) {
+			struct lv_series *s = &mp->series[k];
+			if (s->meas == r->meas && lv_series_is(s, r)) {
+				last_of[r->meas] = (int16_t)k;
+				return s;
+			}
 		}
 	}
-	if (r->i1len > 255 || r->i2len > 255)
+	if (r->i1len > 255 || r->i2len > 255 || mp->nseries >= INT16_MAX)
 		return NULL;
 	if (mp->nseries == mp->series_cap) {
 		size_t cap = mp->series_cap ? mp->series_cap * 2 : 32;
@@ -296,7 +306,7 @@ static struct lv_series *lv_series_get(struct lv_mapper *mp,
 	s->i2 = r->i2 ? r->i2 : "", s->i2len = (uint8_t)r->i2len;
 	s->present = 0;
 	s->extra_head = s->extra_tail = -1;
-	*last = mp->nseries++;
+	last_of[r->meas] = (int16_t)mp->nseries++;
 	return s;
 }
 
@@ -464,9 +474,10 @@ void lv_map_domain(struct lv_mapper *mp, const struct lv_domain_info *dom,
 		   struct lv_domain_result *res)
 {
 	uint8_t guess[LV_M_COUNT] = {0};
-	size_t last = 0;
+	int16_t last_of[LV_M_COUNT];
 	struct lv_ref r;
 
+	memset(last_of, 0xff, sizeof(last_of)); /* -1: none yet */
 	res->groups_seen = 0;
 	res->state = -1;
 	mp->nseries = 0;
@@ -498,7 +509,7 @@ void lv_map_domain(struct lv_mapper *mp, const struct lv_domain_info *dom,
 		    !(r.meas == LV_M_VCPU && mp->opt.kvm_vcpu_stats &&
 		      lv_is_kvm_stat(r.extra, r.extra_len)))
 			continue;
-		struct lv_series *s = lv_series_get(mp, &r, &last);
+		struct lv_series *s = lv_series_get(mp, &r, last_of);
 		if (!s) {
 			mp->no_memory++;
 			continue;
