@@ -9,7 +9,9 @@ $(LV_LIB): $(LV_OBJ)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-ifneq ($(wildcard shim/telex_main.c),)
+# The program is built once everything telex_main() links is in the tree.
+LV_SHIM_READY := $(and $(wildcard shim/lp_parse.c),$(wildcard shim/config_toml.c),$(wildcard shim/filter.c))
+ifneq ($(LV_SHIM_READY),)
 PROGRAMS += $(BIN)/telex-libvirt
 MANPAGES += $(BUILD)/man/telex-libvirt.1
 endif

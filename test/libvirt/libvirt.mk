@@ -6,7 +6,9 @@ LV_TEST_SRC := $(wildcard test/libvirt/test_lv_*.c)
 LV_TESTS := $(LV_TEST_SRC:test/libvirt/%.c=$(TESTBIN)/libvirt/%)
 LV_TEST_COMMON := $(OBJ)/test/libvirt/lv_testlib.o
 UNIT_TESTS += $(LV_TESTS)
+ifneq ($(LV_SHIM_READY),)
 SCRIPT_TESTS += $(sort $(wildcard test/libvirt/test-*.sh))
+endif
 
 $(TESTBIN)/libvirt/test_lv_%: $(OBJ)/test/libvirt/test_lv_%.o \
 		$(LV_TEST_COMMON) $(LV_LIB) $(LIBTELEX)
