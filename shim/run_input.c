@@ -255,6 +255,8 @@ int telex_run_input(struct telex *t)
 				t->gather_pending = false;
 				telex_gather(t);
 			}
+			/* What callbacks emitted outside a gather. */
+			out_writer_flush(&t->out);
 		}
 		/* A request that came with the end ("echo | prog") is
 		 * honoured. */
@@ -284,6 +286,9 @@ int telex_run_service(struct telex *t)
 			rc = TELEX_EXIT_FAILURE;
 			break;
 		}
+		/* Everything the callbacks of this pass emitted, in one
+		 * write(2). */
+		out_writer_flush(&t->out);
 	}
 	if (t->p->stop)
 		t->p->stop(t, t->state);

@@ -19,4 +19,5 @@ $(TESTBIN)/test_runner: $(OBJ)/test/shim/test_runner.o $(LIBTELEX)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(JSONC_LIBS) -lm
 
 SCRIPT_TESTS += $(sort $(wildcard test/shim/test-*.sh))
+BENCHES += test/shim/bench-shim.sh
 endif
