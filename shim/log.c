@@ -4,6 +4,7 @@
 #include "telex/log.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +18,10 @@ static const char log_prefix[][4] = {"E! ", "W! ", "I! ", "D! ", "T! "};
 
 void log_set_level(enum log_level level)
 {
+	if ((int)level < LOG_ERROR)
+		level = LOG_ERROR;
+	if (level > LOG_TRACE)
+		level = LOG_TRACE;
 	log_level_current = level;
 }
 
@@ -29,6 +34,8 @@ int log_level_parse(const char *name)
 {
 	static const char *const names[] = {"error", "warn", "info", "debug",
 					    "trace"};
+	if (!name)
+		return -1;
 	for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
 		if (strcasecmp(name, names[i]) == 0)
 			return i;
@@ -42,31 +49,68 @@ void log_set_fd(int fd)
 	log_fd = fd;
 }
 
+/* Write all of p, waiting (a bounded time) when the descriptor is
+ * non-blocking and full: stderr may share its file description with a
+ * stdout pipe the writer made non-blocking (a shell's 2>&1). */
+static void log_write_all(const char *p, size_t len)
+{
+	size_t off = 0;
+	int waits = 0;
+	while (off < len) {
+		ssize_t w = write(log_fd, p + off, len - off);
+		if (w > 0) {
+			off += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    waits++ < 10) {
+			struct pollfd pfd = {.fd = log_fd, .events = POLLOUT};
+			poll(&pfd, 1, 100);
+			continue;
+		}
+		return; /* stderr is gone: nowhere left to say so */
+	}
+}
+
+/* Length of the longest prefix of p[0..max) that ends on a UTF-8 character
+ * boundary, so a cut line stays valid text. */
+static size_t log_utf8_cut(const char *p, size_t max)
+{
+	size_t n = max;
+	while (n > 0 && ((unsigned char)p[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	if (level > log_level_current)
+	if ((int)level < LOG_ERROR || level > LOG_TRACE ||
+	    level > log_level_current)
 		return;
 	char line[LOG_LINE_MAX];
 	memcpy(line, log_prefix[level], 3);
-	int n = vsnprintf(line + 3, sizeof(line) - 4, fmt, ap);
+	/* Room for the prefix, the text, "..." when cut, '\n' and NUL. */
+	const size_t room = sizeof(line) - 3 - 1;
+	int n = vsnprintf(line + 3, room, fmt, ap);
 	if (n < 0)
 		return;
-	size_t len = 3 + ((size_t)n < sizeof(line) - 4 ? (size_t)n
-						       : sizeof(line) - 5);
+	size_t len;
+	if ((size_t)n < room) {
+		len = 3 + (size_t)n;
+	} else {
+		/* Cut: mark it, and never split a multi-byte character. */
+		len = 3 + log_utf8_cut(line + 3, room - 1 - 3);
+		memcpy(line + len, "...", 3);
+		len += 3;
+	}
 	/* One event, one line: Telegraf reads stderr line by line. */
 	for (size_t i = 3; i < len; i++)
 		if (line[i] == '\n' || line[i] == '\r')
 			line[i] = ' ';
 	line[len++] = '\n';
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(log_fd, line + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		off += (size_t)w;
-	}
+	log_write_all(line, len);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
@@ -101,11 +145,13 @@ static struct log_limit_reason *limit_reason(struct log_limiter *l,
 void log_limited(struct log_limiter *l, enum log_level level,
 		 const char *reason, const char *fmt, ...)
 {
+	if (!reason)
+		reason = "event";
 	struct log_limit_reason *r = limit_reason(l, reason);
 	r->total++;
 	int64_t now = telex_monotonic_ns();
-	int64_t interval = l->interval_ns ? l->interval_ns
-					  : LOG_LIMIT_DEFAULT_NS;
+	int64_t interval =
+	    l->interval_ns ? l->interval_ns : LOG_LIMIT_DEFAULT_NS;
 	if (r->last_ns != INT64_MIN && now - r->last_ns < interval) {
 		r->suppressed++;
 		return;
@@ -126,6 +172,8 @@ void log_limited(struct log_limiter *l, enum log_level level,
 
 uint64_t log_limited_total(const struct log_limiter *l, const char *reason)
 {
+	if (!reason)
+		reason = "event";
 	for (unsigned i = 0; i < l->nreasons; i++)
 		if (strcmp(l->reasons[i].reason, reason) == 0)
 			return l->reasons[i].total;
@@ -138,7 +186,8 @@ void log_limited_flush(struct log_limiter *l, enum log_level level)
 		struct log_limit_reason *r = &l->reasons[i];
 		if (!r->suppressed)
 			continue;
-		log_msg(level, "%llu more %s since the last report (%llu in all)",
+		log_msg(level,
+			"%llu more %s since the last report (%llu in all)",
 			(unsigned long long)r->suppressed, r->reason,
 			(unsigned long long)r->total);
 		r->suppressed = 0;

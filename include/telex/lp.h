@@ -21,10 +21,20 @@
 
 #include "telex/buf.h"
 
+/* How the backslash escapes of a parsed slice are to be removed; the rules
+ * differ by section (../shared/spec/line-protocol.md). Zero (false) means
+ * the slice holds its value as is. */
+enum lp_escape {
+	LP_ESC_NONE = 0,
+	LP_ESC_KEY = 1, /* tag key, tag value, field key: "\," "\=" "\ " */
+	LP_ESC_NAME,	/* measurement: "\," "\ " */
+	LP_ESC_STRING,	/* string field value: "\\" "\"" "\n" "\r" "\t" */
+};
+
 struct lp_slice {
 	const char *ptr;
 	size_t len;
-	bool escaped; /* holds escapes still to be removed */
+	unsigned char escaped; /* enum lp_escape: escapes still to be removed */
 };
 
 enum lp_type { LP_FLOAT = 1, LP_INT, LP_UINT, LP_BOOL, LP_STRING };
@@ -93,8 +103,8 @@ int lp_metric_add_bool(struct lp_metric *m, const char *key, size_t klen,
 		       bool v);
 int lp_metric_add_string(struct lp_metric *m, const char *key, size_t klen,
 			 const char *v, size_t vlen);
-int lp_metric_add_string_copy(struct lp_metric *m, const char *key,
-			      size_t klen, const char *v, size_t vlen);
+int lp_metric_add_string_copy(struct lp_metric *m, const char *key, size_t klen,
+			      const char *v, size_t vlen);
 void lp_metric_set_time(struct lp_metric *m, int64_t ns);
 
 /* Lookup by unescaped key. NULL when absent; the last one wins on
@@ -135,9 +145,9 @@ const char *lp_error_format(const struct lp_error *e, char *out, size_t n);
  * so a metric may arrive in any number of pieces. */
 
 struct lp_splitter {
-	size_t line;     /* physical line number of the next metric's start */
-	size_t scanned;  /* bytes of the current metric already scanned */
-	int state;       /* private */
+	size_t line;	 /* physical line number of the next metric's start */
+	size_t scanned;	 /* bytes of the current metric already scanned */
+	int state;	 /* private */
 	size_t lines_in; /* private: newlines inside the current metric */
 };
 
@@ -202,11 +212,14 @@ enum {
 
 /* Append one line to out. -1 with err set (nothing appended) when the
  * metric cannot be written: empty name, or no field left. */
-int lp_write_metric(struct buf *out, const struct lp_metric *m,
-		    unsigned flags, struct lp_error *err);
+int lp_write_metric(struct buf *out, const struct lp_metric *m, unsigned flags,
+		    struct lp_error *err);
 
-/* Float text exactly as Telegraf writes it (Go's strconv 'f'/-1 or 'g'/-1,
- * see lp_write.c); returns length, out needs 32 bytes. NaN/Inf: 0. */
+/* Float text exactly as Telegraf writes it: Go's strconv 'f' with
+ * precision -1, the shortest digits that read back, never an exponent (see
+ * lp_float.c). Returns the length; out needs LP_FLOAT_MAX bytes (1e308 has
+ * 309 digits). NaN/Inf: 0. */
+#define LP_FLOAT_MAX 352
 size_t lp_format_float(double v, char *out);
 
 #endif

@@ -1,0 +1,318 @@
+/*
+ * telex-kafka-output: metrics from stdin (outputs.execd, or any pipe) to
+ * Kafka with librdkafka, reading Telegraf's [[outputs.kafka]] table. This
+ * file holds the option table (the one declaration behind parsing,
+ * --sample-config and the man page), the checks a config must pass, the
+ * librdkafka properties it becomes, and the plugin's life cycle.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka_output.h"
+
+#define KOUT_TABLE "outputs.kafka"
+
+static const char *const kout_suffix_methods[] = {"", "measurement", "tags",
+						  NULL};
+static const char *const kout_timestamps[] = {"metric", "now", NULL};
+static const char *const kout_formats[] = {"influx", "json", NULL};
+
+/* clang-format off */
+#define KOUT_OPT(field, ...)                                                  \
+	{.name = #field, .offset = offsetof(struct kout_config, field),       \
+	 __VA_ARGS__}
+
+static const struct cfg_option kout_suffix_options[] = {
+	{.name = "method",
+	 .type = CFG_STRING,
+	 .offset = offsetof(struct kout_topic_suffix, method),
+	 .default_value = "\"\"",
+	 .choices = kout_suffix_methods,
+	 .help = "\"measurement\": topic + separator + measurement; \"tags\": "
+		 "topic + separator + the values of keys"},
+	{.name = "keys",
+	 .type = CFG_STRING_LIST,
+	 .offset = offsetof(struct kout_topic_suffix, keys),
+	 .default_value = "[]",
+	 .help = "tags whose values make the suffix (missing ones skipped)"},
+	{.name = "separator",
+	 .type = CFG_STRING,
+	 .offset = offsetof(struct kout_topic_suffix, separator),
+	 .default_value = "\"\"",
+	 .help = "text between topic and suffix parts"},
+	{0},
+};
+
+static const struct cfg_option kout_options[] = {
+	KAFKA_CONNECT_OPTIONS(struct kout_config, kc),
+	KOUT_OPT(topic, .type = CFG_STRING, .flags = CFG_REQUIRED,
+		 .default_value = "\"telegraf\"",
+		 .help = "topic of the records"),
+	KOUT_OPT(topic_tag, .type = CFG_STRING, .default_value = "\"\"",
+		 .help = "if a metric has this tag, its value is the topic"),
+	KOUT_OPT(exclude_topic_tag, .type = CFG_BOOL, .default_value = "false",
+		 .help = "remove topic_tag from the record (re-serialises it)"),
+	KOUT_OPT(routing_tag, .type = CFG_STRING, .default_value = "\"\"",
+		 .help = "the value of this tag is the record key"),
+	KOUT_OPT(routing_key, .type = CFG_STRING, .default_value = "\"\"",
+		 .help = "key when routing_tag is unset or missing; \"random\": "
+			 "a UUIDv4 per record; empty: no key"),
+	KOUT_OPT(compression_codec, .type = CFG_INT, .default_value = "0",
+		 .min = 0, .max = 4,
+		 .help = "0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd"),
+	KOUT_OPT(idempotent_writes, .type = CFG_BOOL, .default_value = "false",
+		 .help = "exactly one copy of each record (needs required_acks "
+			 "= -1)"),
+	KOUT_OPT(required_acks, .type = CFG_INT, .default_value = "-1",
+		 .min = -1, .max = 1,
+		 .help = "0 none, 1 the leader, -1 all in-sync replicas"),
+	KOUT_OPT(max_retry, .type = CFG_INT, .default_value = "3", .min = 0,
+		 .max = 2147483647,
+		 .help = "retries of a failed produce request (librdkafka "
+			 "retries)"),
+	KOUT_OPT(max_message_bytes, .type = CFG_INT,
+		 .default_value = "1000000", .min = 1, .max = 1000000000,
+		 .help = "a larger record is dropped with an error"),
+	KOUT_OPT(producer_timestamp, .type = CFG_STRING,
+		 .default_value = "\"metric\"", .choices = kout_timestamps,
+		 .help = "record timestamp: \"metric\" time (ms) or \"now\""),
+	KOUT_OPT(metric_name_header, .type = CFG_STRING,
+		 .flags = CFG_DEPRECATED, .default_value = "\"\"",
+		 .help = "deprecated: a header holding the measurement; use "
+			 "[outputs.kafka.headers]"),
+	KAFKA_TLS_OPTIONS(struct kout_config, kc),
+	KAFKA_SASL_OPTIONS(struct kout_config, kc),
+	KAFKA_SARAMA_OPTIONS,
+	KOUT_OPT(data_format, .type = CFG_STRING, .default_value = "\"influx\"",
+		 .choices = kout_formats,
+		 .help = "record value: \"influx\" (line protocol) or \"json\""),
+	KOUT_OPT(json_timestamp_units, .type = CFG_DURATION,
+		 .default_value = "\"1s\"",
+		 .help = "json: unit of the timestamp"),
+	KAFKA_IGNORED("json_timestamp_format", "\"\"",
+		      "ignored: json timestamps are numbers"),
+	KAFKA_IGNORED("influx_max_line_bytes", "0",
+		      "ignored: lines are forwarded as they come"),
+	KAFKA_IGNORED("influx_sort_fields", "false",
+		      "ignored: lines are forwarded as they come"),
+	KAFKA_IGNORED("influx_uint_support", "false",
+		      "ignored: lines are forwarded as they come"),
+	KOUT_OPT(metrics_per_record, .type = CFG_INT, .default_value = "1",
+		 .min = 1, .max = 1000000,
+		 .help = "telex: pack up to this many metrics of one topic and "
+			 "key into a record (influx only)"),
+	KOUT_OPT(stats_interval, .type = CFG_DURATION,
+		 .default_value = "\"60s\"",
+		 .help = "telex: log a delivery summary this often (0: never)"),
+	KOUT_OPT(topic_suffix, .type = CFG_TABLE, .sub = kout_suffix_options,
+		 .help = "[outputs.kafka.topic_suffix]: a suffix for the topic"),
+	KOUT_OPT(headers, .type = CFG_STRING_MAP,
+		 .help = "[outputs.kafka.headers]: name = template over the "
+			 "metric ({{ .Name }}, {{ .Tag \"k\" }}, "
+			 "{{ .Field \"f\" }})"),
+	KAFKA_LIBRDKAFKA_OPTION(struct kout_config, kc),
+	{0},
+};
+
+/* clang-format on */
+
+static int kout_check(const struct kout_config *c, char *err, size_t errlen)
+{
+	const char *m = c->topic_suffix.method;
+	if (!c->topic || !*c->topic)
+		snprintf(err, errlen, "[%s] topic: may not be empty",
+			 KOUT_TABLE);
+	else if (m && *m && strcmp(m, "measurement") && strcmp(m, "tags"))
+		snprintf(err, errlen,
+			 "[%s.topic_suffix] method: unknown method \"%s\" "
+			 "(measurement, tags)",
+			 KOUT_TABLE, m);
+	else if (strcmp(c->producer_timestamp, "metric") &&
+		 strcmp(c->producer_timestamp, "now"))
+		snprintf(err, errlen,
+			 "[%s] producer_timestamp: \"%s\" is neither metric "
+			 "nor now",
+			 KOUT_TABLE, c->producer_timestamp);
+	else if (strcmp(c->data_format, "influx") &&
+		 strcmp(c->data_format, "json"))
+		snprintf(err, errlen,
+			 "[%s] data_format: \"%s\" is not supported (influx, "
+			 "json)",
+			 KOUT_TABLE, c->data_format);
+	else if (c->metrics_per_record > 1 && strcmp(c->data_format, "influx"))
+		snprintf(err, errlen,
+			 "[%s] metrics_per_record > 1 needs data_format = "
+			 "\"influx\"",
+			 KOUT_TABLE);
+	else if (c->idempotent_writes && c->required_acks != -1)
+		snprintf(err, errlen,
+			 "[%s] idempotent_writes needs required_acks = -1",
+			 KOUT_TABLE);
+	else if (c->compression_codec < 0 || c->compression_codec > 4)
+		snprintf(err, errlen,
+			 "[%s] compression_codec: %lld is not 0 to 4",
+			 KOUT_TABLE, (long long)c->compression_codec);
+	else if (c->required_acks < -1 || c->required_acks > 1)
+		snprintf(err, errlen,
+			 "[%s] required_acks: %lld is not -1, 0 or 1",
+			 KOUT_TABLE, (long long)c->required_acks);
+	else if (c->max_message_bytes < 1 || c->metrics_per_record < 1 ||
+		 c->stats_interval < 0 || c->json_timestamp_units <= 0)
+		snprintf(err, errlen,
+			 "[%s] max_message_bytes, metrics_per_record and "
+			 "json_timestamp_units must be positive",
+			 KOUT_TABLE);
+	else
+		return 0;
+	return -1;
+}
+
+/*
+ * The producer's properties. Besides the native options, telex chooses:
+ *  - partitioner fnv1a_random: Sarama's hash, so a key lands on the same
+ *    partition as with the native plugin;
+ *  - queue.buffering.max.kbytes 32 MiB (librdkafka: 1 GiB): what telex
+ *    holds in memory and would lose if killed; when full, stdin is
+ *    paused and Telegraf buffers instead;
+ *  - linger.ms 20 and batch.num.messages 10000: large batches, few
+ *    requests; under execd, records arrive in bursts anyway.
+ * Anything in [outputs.kafka.librdkafka] overrides these.
+ */
+static int kout_conf(const struct kout_config *c, rd_kafka_conf_t *conf,
+		     char *err, size_t errlen)
+{
+	static const char *const codecs[] = {"none", "gzip", "snappy", "lz4",
+					     "zstd"};
+	char num[32];
+	if (kafka_conf_apply(&c->kc, conf, KOUT_TABLE, err, errlen) ||
+	    kafka_conf_set(conf, "compression.codec",
+			   codecs[c->compression_codec], err, errlen) ||
+	    kafka_conf_set(conf, "acks",
+			   c->required_acks == -1  ? "all"
+			   : c->required_acks == 0 ? "0"
+						   : "1",
+			   err, errlen) ||
+	    kafka_conf_set(conf, "enable.idempotence",
+			   c->idempotent_writes ? "true" : "false", err,
+			   errlen) ||
+	    kafka_conf_set(conf, "partitioner", "fnv1a_random", err, errlen) ||
+	    kafka_conf_set(conf, "queue.buffering.max.kbytes", "32768", err,
+			   errlen) ||
+	    kafka_conf_set(conf, "linger.ms", "20", err, errlen) ||
+	    kafka_conf_set(conf, "batch.num.messages", "10000", err, errlen))
+		return -1;
+	snprintf(num, sizeof(num), "%lld", (long long)c->max_retry);
+	if (kafka_conf_set(conf, "retries", num, err, errlen))
+		return -1;
+	/* librdkafka's message.max.bytes also caps a whole request; telex
+	 * enforces max_message_bytes per record itself. */
+	int64_t mmb = c->max_message_bytes + 65536;
+	snprintf(num, sizeof(num), "%lld",
+		 (long long)(mmb < 1000000 ? 1000000 : mmb));
+	if (kafka_conf_set(conf, "message.max.bytes", num, err, errlen))
+		return -1;
+	snprintf(num, sizeof(num), "%lld",
+		 (long long)(c->stats_interval / 1000000));
+	if (kafka_conf_set(conf, "statistics.interval.ms", num, err, errlen))
+		return -1;
+	return kafka_conf_passthrough(&c->kc, conf, KOUT_TABLE, err, errlen);
+}
+
+static void kout_close(struct telex *t, void *state);
+
+/* Everything init needs after the checks; on failure the caller closes
+ * what was opened (the shim calls close() only after a successful init). */
+static int kout_open(struct telex *t, struct kout *k, char *err, size_t errlen)
+{
+	const struct kout_config *c = k->cfg;
+	char why[768];
+	if (kout_headers_compile(&k->headers, &c->headers,
+				 c->metric_name_header, why, sizeof(why))) {
+		snprintf(err, errlen, "[%s.headers] %s", KOUT_TABLE, why);
+		return TELEX_EXIT_USAGE;
+	}
+	kout_router_init(&k->router, c, &k->headers);
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	if (kout_conf(c, conf, err, errlen) ||
+	    kafka_client_conf(&k->kc, conf, &c->kc, telex_log_limiter(t), err,
+			      errlen)) {
+		rd_kafka_conf_destroy(conf);
+		return TELEX_EXIT_USAGE;
+	}
+	kout_set_dr_cb(conf);
+	k->queue_max_records =
+	    kafka_conf_get_int(conf, "queue.buffering.max.messages", 100000);
+	k->queue_max_bytes =
+	    kafka_conf_get_int(conf, "queue.buffering.max.kbytes", 32768) *
+	    1024;
+	k->kc.owner = k;
+	k->kc.on_served = kout_on_served;
+	k->kc.on_stats = kout_on_stats;
+	k->kc.on_fatal = kout_on_fatal;
+	/* rd_kafka_new() refuses inconsistent properties: a config error. */
+	if (kafka_client_start(&k->kc, RD_KAFKA_PRODUCER, conf, telex_loop(t),
+			       err, errlen))
+		return TELEX_EXIT_USAGE;
+	k->default_rkt = kout_topic_get(&k->topics, k->kc.rk, c->topic,
+					strlen(c->topic), err, errlen);
+	return k->default_rkt ? 0 : TELEX_EXIT_USAGE;
+}
+
+static int kout_init(struct telex *t, void *config, void **state)
+{
+	const struct kout_config *c = config;
+	char err[1024];
+	if (kout_check(c, err, sizeof(err))) {
+		log_error("%s", err);
+		return TELEX_EXIT_USAGE;
+	}
+	struct kout *k = calloc(1, sizeof(*k));
+	if (!k) {
+		log_error("out of memory");
+		return TELEX_EXIT_FAILURE;
+	}
+	k->t = t;
+	k->cfg = c;
+	k->kc.pipe_r = k->kc.pipe_w = -1;
+	int rc = kout_open(t, k, err, sizeof(err));
+	if (rc) {
+		log_error("%s", err);
+		kout_close(t, k);
+		return rc;
+	}
+	*state = k;
+	return 0;
+}
+
+static void kout_close(struct telex *t, void *state)
+{
+	(void)t;
+	struct kout *k = state;
+	if (!k)
+		return;
+	kout_packer_free(&k->packer);
+	kout_topics_free(&k->topics);
+	kafka_client_close(&k->kc);
+	kout_router_free(&k->router);
+	kout_headers_free(&k->headers);
+	free(k);
+}
+
+static const struct telex_plugin kout_plugin = {
+    .program = "telex-kafka-output",
+    .summary = "write metrics from stdin to Kafka, a drop-in for "
+	       "Telegraf's outputs.kafka",
+    .kind = TELEX_OUTPUT,
+    .config = {.section = "outputs", .name = "kafka", .options = kout_options},
+    .config_size = sizeof(struct kout_config),
+    .init = kout_init,
+    .write = kout_write,
+    .flush = kout_flush,
+    .close = kout_close,
+};
+
+int main(int argc, char **argv)
+{
+	return telex_main(&kout_plugin, argc, argv);
+}

@@ -1,0 +1,318 @@
+/*
+ * lp_float.c: float text exactly as Telegraf writes it.
+ *
+ * Telegraf's influx serializer formats a float with Go's
+ * strconv.AppendFloat(v, 'f', -1, 64): the shortest decimal digits that
+ * read back as the same double (ties between two such digit strings go to
+ * the nearer, then to the even digit), laid out without an exponent. So
+ * 6632243.0 is "6632243", 0.1 is "0.1" and 1e21 is "1" and 21 zeros.
+ *
+ * Two ways to the same digits: a fast path for the common values (a few
+ * digits, magnitude between about 1e-22 and 2^52) that tries m * 10^-k for
+ * k = 0, 1, ... with exact double arithmetic, and an exact slow path with
+ * big integers (the free-format algorithm of Steele & White, Burger &
+ * Dybvig) for everything else. test_lp_write compares the two on many
+ * values.
+ */
+#include "lp_internal.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* Big unsigned integers, just enough for the slow path: the largest
+ * number met is about 2^1130 (a denormal scaled by 10^340). */
+
+#define LP_BIG_WORDS 40
+
+struct lp_big {
+	size_t n; /* words in use; w[n-1] != 0 unless n == 0 */
+	uint32_t w[LP_BIG_WORDS];
+};
+
+static void lp_big_set(struct lp_big *b, uint64_t v)
+{
+	b->n = 0;
+	while (v) {
+		b->w[b->n++] = (uint32_t)v;
+		v >>= 32;
+	}
+}
+
+static void lp_big_mul_small(struct lp_big *b, uint32_t m)
+{
+	uint64_t carry = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		uint64_t x = (uint64_t)b->w[i] * m + carry;
+		b->w[i] = (uint32_t)x;
+		carry = x >> 32;
+	}
+	if (carry)
+		b->w[b->n++] = (uint32_t)carry;
+}
+
+static void lp_big_shl(struct lp_big *b, unsigned bits)
+{
+	if (b->n == 0)
+		return;
+	size_t words = bits / 32;
+	unsigned rem = bits % 32;
+	uint32_t top = rem ? b->w[b->n - 1] >> (32 - rem) : 0;
+	for (size_t i = b->n; i-- > 0;) {
+		uint32_t lo = (rem && i > 0) ? b->w[i - 1] >> (32 - rem) : 0;
+		b->w[i + words] = (b->w[i] << rem) | lo;
+	}
+	memset(b->w, 0, words * sizeof(uint32_t));
+	b->n += words;
+	if (top)
+		b->w[b->n++] = top;
+}
+
+static void lp_big_pow10(struct lp_big *b, unsigned e)
+{
+	for (; e >= 9; e -= 9)
+		lp_big_mul_small(b, 1000000000u);
+	static const uint32_t p10[9] = {
+	    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+	if (e)
+		lp_big_mul_small(b, p10[e]);
+}
+
+static int lp_big_cmp(const struct lp_big *a, const struct lp_big *b)
+{
+	if (a->n != b->n)
+		return a->n < b->n ? -1 : 1;
+	for (size_t i = a->n; i-- > 0;)
+		if (a->w[i] != b->w[i])
+			return a->w[i] < b->w[i] ? -1 : 1;
+	return 0;
+}
+
+/* a + b compared with c. */
+static int lp_big_add_cmp(const struct lp_big *a, const struct lp_big *b,
+			  const struct lp_big *c)
+{
+	struct lp_big s;
+	uint64_t carry = 0;
+	size_t n = a->n > b->n ? a->n : b->n;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x = carry;
+		if (i < a->n)
+			x += a->w[i];
+		if (i < b->n)
+			x += b->w[i];
+		s.w[i] = (uint32_t)x;
+		carry = x >> 32;
+	}
+	s.n = n;
+	if (carry)
+		s.w[s.n++] = (uint32_t)carry;
+	return lp_big_cmp(&s, c);
+}
+
+/* a -= b, with a >= b. */
+static void lp_big_sub(struct lp_big *a, const struct lp_big *b)
+{
+	int64_t borrow = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		int64_t x =
+		    (int64_t)a->w[i] - borrow - (i < b->n ? b->w[i] : 0);
+		borrow = x < 0;
+		a->w[i] = (uint32_t)(x + (borrow << 32));
+	}
+	while (a->n && a->w[a->n - 1] == 0)
+		a->n--;
+}
+
+/* ------------------------------------------------------------------ */
+
+size_t lp_float_shortest_exact(double v, char digits[17], int *point)
+{
+	uint64_t bits;
+	memcpy(&bits, &v, sizeof(bits));
+	uint64_t mant = bits & ((UINT64_C(1) << 52) - 1);
+	int bexp = (int)((bits >> 52) & 0x7ff);
+	int e2;
+	if (bexp == 0) {
+		e2 = -1074;
+	} else {
+		mant |= UINT64_C(1) << 52;
+		e2 = bexp - 1075;
+	}
+	/* v = r/s; the rounding interval is ((r - mm)/s, (r + mp)/s), closed
+	 * when the mantissa is even (round-half-even reads the bounds back
+	 * as v). At a power of two the gap below is half the gap above. */
+	bool boundary = mant == (UINT64_C(1) << 52) && e2 > -1074;
+	bool inclusive = (mant & 1) == 0;
+	struct lp_big r, s, mp, mm;
+	lp_big_set(&r, mant);
+	if (e2 >= 0) {
+		lp_big_shl(&r, (unsigned)e2 + (boundary ? 2 : 1));
+		lp_big_set(&s, boundary ? 4 : 2);
+		lp_big_set(&mm, 1);
+		lp_big_shl(&mm, (unsigned)e2);
+		lp_big_set(&mp, 1);
+		lp_big_shl(&mp, (unsigned)e2 + (boundary ? 1 : 0));
+	} else {
+		lp_big_shl(&r, boundary ? 2 : 1);
+		lp_big_set(&s, 1);
+		lp_big_shl(&s, (unsigned)(-e2) + (boundary ? 2 : 1));
+		lp_big_set(&mm, 1);
+		lp_big_set(&mp, boundary ? 2 : 1);
+	}
+	/* Scale so that the upper bound lies in [0.1, 1): k is then the
+	 * position of the decimal point. The estimate may be one too small. */
+	int k = (int)ceil(log10(v) - 1e-10);
+	if (k >= 0) {
+		lp_big_pow10(&s, (unsigned)k);
+	} else {
+		lp_big_pow10(&r, (unsigned)-k);
+		lp_big_pow10(&mp, (unsigned)-k);
+		lp_big_pow10(&mm, (unsigned)-k);
+	}
+	int c = lp_big_add_cmp(&r, &mp, &s);
+	while (inclusive ? c >= 0 : c > 0) {
+		lp_big_mul_small(&s, 10);
+		k++;
+		c = lp_big_add_cmp(&r, &mp, &s);
+	}
+	size_t n = 0;
+	for (;;) {
+		lp_big_mul_small(&r, 10);
+		lp_big_mul_small(&mp, 10);
+		lp_big_mul_small(&mm, 10);
+		int d = 0;
+		while (lp_big_cmp(&r, &s) >= 0) {
+			lp_big_sub(&r, &s);
+			d++;
+		}
+		int lo = lp_big_cmp(&r, &mm);
+		int hi = lp_big_add_cmp(&r, &mp, &s);
+		bool low = inclusive ? lo <= 0 : lo < 0;
+		bool high = inclusive ? hi >= 0 : hi > 0;
+		if (!low && !high && n < 16) {
+			digits[n++] = (char)('0' + d);
+			continue;
+		}
+		if (low && high) {
+			struct lp_big r2 = r;
+			lp_big_shl(&r2, 1);
+			int half = lp_big_cmp(&r2, &s);
+			high = half > 0 || (half == 0 && (d & 1));
+		} else if (!low && !high) {
+			/* Never reached for a double; round to nearest. */
+			struct lp_big r2 = r;
+			lp_big_shl(&r2, 1);
+			high = lp_big_cmp(&r2, &s) >= 0;
+		}
+		if (high)
+			d++;
+		digits[n++] = (char)('0' + d);
+		break;
+	}
+	/* A round-up of a 9 carries into the digits before. */
+	while (n > 0 && digits[n - 1] > '9') {
+		n--;
+		if (n == 0) {
+			digits[0] = '1';
+			n = 1;
+			k++;
+			break;
+		}
+		digits[n - 1]++;
+	}
+	while (n > 1 && digits[n - 1] == '0')
+		n--;
+	*point = k;
+	return n;
+}
+
+/* Lay out 0.DIGITS * 10^point without an exponent, as Go's 'f' does. */
+static size_t lp_float_layout(char *out, const char *d, size_t n, int point)
+{
+	char *p = out;
+	if (point <= 0) {
+		*p++ = '0';
+		*p++ = '.';
+		memset(p, '0', (size_t)-point);
+		p += -point;
+		memcpy(p, d, n);
+		p += n;
+	} else if ((size_t)point >= n) {
+		memcpy(p, d, n);
+		p += n;
+		memset(p, '0', (size_t)point - n);
+		p += (size_t)point - n;
+	} else {
+		memcpy(p, d, (size_t)point);
+		p += point;
+		*p++ = '.';
+		memcpy(p, d + point, n - (size_t)point);
+		p += n - (size_t)point;
+	}
+	return (size_t)(p - out);
+}
+
+static const double lp_pow10[23] = {
+    1e0,  1e1,	1e2,  1e3,  1e4,  1e5,	1e6,  1e7,  1e8,  1e9,	1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/*
+ * Fast path: the smallest k for which an integer m has m / 10^k == v in
+ * double arithmetic. With m and 10^k exact (m < 2^52, k <= 22) the
+ * division is correctly rounded, so the test is exact; below 2^52 the
+ * rounding interval of v * 10^k is narrower than 1, so m is the only
+ * candidate with k decimals and it is Go's answer. Returns 0 when the
+ * value needs the slow path.
+ */
+static size_t lp_format_float_fast(double v, char *out)
+{
+	const double two52 = 4503599627370496.0;
+	for (int k = 0; k <= 22; k++) {
+		double t = v * lp_pow10[k];
+		if (t >= two52)
+			return 0;
+		/* Round to nearest integer; exact for 0 <= t < 2^52. */
+		double m = (t + two52) - two52;
+		double cand[3] = {m, m - 1, m + 1};
+		int ncand = t >= 1125899906842624.0 ? 3 : 1; /* 2^50 */
+		for (int i = 0; i < ncand; i++) {
+			if (cand[i] < 0 || cand[i] / lp_pow10[k] != v)
+				continue;
+			uint64_t u = (uint64_t)cand[i];
+			char tmp[24];
+			size_t n = lp_format_uint(u, tmp);
+			if (k == 0) {
+				memcpy(out, tmp, n);
+				return n;
+			}
+			/* tmp holds the digits; the point sits k from the
+			 * right. */
+			return lp_float_layout(out, tmp, n, (int)n - k);
+		}
+	}
+	return 0;
+}
+
+size_t lp_format_float(double v, char *out)
+{
+	if (!isfinite(v))
+		return 0;
+	char *p = out;
+	if (signbit(v)) {
+		*p++ = '-';
+		v = -v;
+	}
+	if (v == 0) {
+		*p++ = '0';
+		return (size_t)(p - out);
+	}
+	size_t n = lp_format_float_fast(v, p);
+	if (n)
+		return (size_t)(p - out) + n;
+	char digits[17];
+	int point;
+	n = lp_float_shortest_exact(v, digits, &point);
+	return (size_t)(p - out) + lp_float_layout(p, digits, n, point);
+}
