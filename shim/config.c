@@ -5,8 +5,9 @@
  *
  * Table rules (as Telegraf's Go shim, made explicit):
  *  - The program reads its own table, [[SECTION.NAME]] (or the legacy
- *    [SECTION.NAME]); a file without it is an error, since the operator
- *    almost certainly pointed at the wrong file.
+ *    [SECTION.NAME]); a file with other tables but not this one is an
+ *    error, since the operator almost certainly pointed at the wrong file.
+ *    An empty file (or /dev/null, or only comments) means the defaults.
  *  - Only the first [[SECTION.NAME]] is used: one process runs one plugin
  *    instance. Later ones are ignored with a warning.
  *  - Every other table ([[inputs.cpu]], [agent], [global_tags], ...) is
@@ -28,12 +29,11 @@
  * from being read into memory. */
 #define CFG_MAX_FILE (4u << 20)
 
-static void cfg_warn_at(const struct cfg_src *src, size_t pos,
-			const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void cfg_warn_at(const struct cfg_src *src, size_t pos, const char *fmt,
+			...) __attribute__((format(printf, 3, 4)));
 
-static void cfg_warn_at(const struct cfg_src *src, size_t pos,
-			const char *fmt, ...)
+static void cfg_warn_at(const struct cfg_src *src, size_t pos, const char *fmt,
+			...)
 {
 	char msg[512];
 	va_list ap;
@@ -88,7 +88,8 @@ static const struct cfg_table *cfg_find_table(const struct cfg_spec *spec,
 		}
 		if (strcmp(kv->key, "agent") == 0 ||
 		    strcmp(kv->key, "global_tags") == 0) {
-			cfg_warn_at(src, v->pos, "[%s] is ignored: it is "
+			cfg_warn_at(src, v->pos,
+				    "[%s] is ignored: it is "
 				    "Telegraf's own; set it in telegraf.conf",
 				    kv->key);
 			continue;
@@ -99,7 +100,8 @@ static const struct cfg_table *cfg_find_table(const struct cfg_spec *spec,
 			       strcmp(kv->key, "aggregators") == 0 ||
 			       strcmp(kv->key, "secretstores") == 0;
 		if (!section || is_aot) {
-			cfg_warn_at(src, v->pos, "[%s] is ignored: this "
+			cfg_warn_at(src, v->pos,
+				    "[%s] is ignored: this "
 				    "program reads only [[%s.%s]]",
 				    kv->key, spec->section, spec->name);
 			continue;
@@ -131,16 +133,19 @@ static const struct cfg_table *cfg_find_table(const struct cfg_spec *spec,
 			return NULL;
 		}
 	}
+	if (!mine && root->n == 0) /* empty, or only comments: defaults */
+		return root;
 	if (!mine)
-		snprintf(err, errlen, "%s: no [[%s.%s]] table: this is the "
+		snprintf(err, errlen,
+			 "%s: no [[%s.%s]] table: this is the "
 			 "table the program reads its options from",
 			 src->filename, spec->section, spec->name);
 	return mine;
 }
 
-static int cfg_apply_doc(const struct cfg_spec *spec,
-			 const struct cfg_doc *doc, void *config,
-			 struct telex_common *common, char *err, size_t errlen)
+static int cfg_apply_doc(const struct cfg_spec *spec, const struct cfg_doc *doc,
+			 void *config, struct telex_common *common, char *err,
+			 size_t errlen)
 {
 	const struct cfg_table *t = cfg_find_table(spec, doc, err, errlen);
 	if (!t)
@@ -148,9 +153,8 @@ static int cfg_apply_doc(const struct cfg_spec *spec,
 	char name[256];
 	snprintf(name, sizeof(name), "[[%s.%s]]", spec->section, spec->name);
 	struct cfg_ctx cx = {doc->src, name, err, errlen};
-	struct cfg_common_ctx cc = {.c = common,
-				    .for_input =
-					    strcmp(spec->section, "inputs") == 0};
+	struct cfg_common_ctx cc = {
+	    .c = common, .for_input = strcmp(spec->section, "inputs") == 0};
 	if (cfg_apply_table(&cx, spec->options, config, "", name, t,
 			    cfg_common_key, &cc, cfg_common_names))
 		return -1;
@@ -194,8 +198,8 @@ static int cfg_default_one(const struct cfg_option *o, void *base,
 		snprintf(err, errlen, "%s: out of memory", name);
 		return -1;
 	}
-	struct cfg_src src = {.filename = name, .orig = b.data,
-			      .orig_len = b.len};
+	struct cfg_src src = {
+	    .filename = name, .orig = b.data, .orig_len = b.len};
 	struct cfg_doc doc = {0};
 	int rc = -1;
 	char why[512];
@@ -210,14 +214,16 @@ static int cfg_default_one(const struct cfg_option *o, void *base,
 			/* A default is not "present in the file". */
 			if (rc == 0 && o->type == CFG_STRING_LIST)
 				((struct cfg_strv *)((char *)base + o->offset))
-					->set = false;
+				    ->set = false;
 		} else {
 			snprintf(why, sizeof(why), "not one value");
 		}
 	}
 	if (rc)
-		snprintf(err, errlen, "bad declaration (a bug in the program): "
-			 "%s", why);
+		snprintf(err, errlen,
+			 "bad declaration (a bug in the program): "
+			 "%s",
+			 why);
 	cfg_toml_free(&doc);
 	cfg_src_free(&src);
 	buf_free(&b);
@@ -246,7 +252,8 @@ int cfg_load_text(const struct cfg_spec *spec, const char *text, size_t len,
 		return -1;
 	}
 	struct cfg_src src = {.filename = filename ? filename : "<config>",
-			      .orig = text, .orig_len = len};
+			      .orig = text,
+			      .orig_len = len};
 	struct cfg_doc doc = {0};
 	int rc = -1;
 	if (cfg_env_expand(&src, true, err, errlen) == 0 &&
@@ -269,17 +276,22 @@ int cfg_load_file(const struct cfg_spec *spec, const char *path, void *config,
 			 path, strerror(errno));
 		return -1;
 	}
+	/* Not only regular files: /dev/null (no config) and pipes
+	 * (-config <(generate)) are fine; the size limit guards the rest. */
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory, not a config file",
+			 path);
 		close(fd);
 		return -1;
 	}
 	struct buf b = BUF_INIT;
 	for (;;) {
 		if (b.len > CFG_MAX_FILE) {
-			snprintf(err, errlen, "%s: larger than %u MiB: not a "
-				 "config file", path, CFG_MAX_FILE >> 20);
+			snprintf(err, errlen,
+				 "%s: larger than %u MiB: not a "
+				 "config file",
+				 path, CFG_MAX_FILE >> 20);
 			goto fail;
 		}
 		char *room = buf_reserve(&b, 65536);

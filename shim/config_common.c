@@ -23,23 +23,20 @@
 
 /* Keys stored as they are. */
 static const struct cfg_option common_opts[] = {
-	{"name_override", CFG_STRING, COMMON(name_override), NULL, NULL, 0,
-	 NULL, 0, 0, NULL},
-	{"name_prefix", CFG_STRING, COMMON(name_prefix), NULL, NULL, 0, NULL,
-	 0, 0, NULL},
-	{"name_suffix", CFG_STRING, COMMON(name_suffix), NULL, NULL, 0, NULL,
-	 0, 0, NULL},
-	{"tags", CFG_STRING_MAP, COMMON(tags), NULL, NULL, 0, NULL, 0, 0,
-	 NULL},
-	{"namepass_separator", CFG_STRING, COMMON(namepass_separator), NULL,
-	 NULL, 0, NULL, 0, 0, NULL},
-	{"namedrop_separator", CFG_STRING, COMMON(namedrop_separator), NULL,
-	 NULL, 0, NULL, 0, 0, NULL},
-	{"log_level", CFG_STRING, COMMON(log_level), NULL, NULL, 0,
-	 (const char *const[]){"error", "warn", "info", "debug", "trace",
-			       NULL},
-	 0, 0, NULL},
-	{NULL, 0, 0, NULL, NULL, 0, NULL, 0, 0, NULL},
+    {"name_override", CFG_STRING, COMMON(name_override), NULL, NULL, 0, NULL, 0,
+     0, NULL},
+    {"name_prefix", CFG_STRING, COMMON(name_prefix), NULL, NULL, 0, NULL, 0, 0,
+     NULL},
+    {"name_suffix", CFG_STRING, COMMON(name_suffix), NULL, NULL, 0, NULL, 0, 0,
+     NULL},
+    {"tags", CFG_STRING_MAP, COMMON(tags), NULL, NULL, 0, NULL, 0, 0, NULL},
+    {"namepass_separator", CFG_STRING, COMMON(namepass_separator), NULL, NULL,
+     0, NULL, 0, 0, NULL},
+    {"namedrop_separator", CFG_STRING, COMMON(namedrop_separator), NULL, NULL,
+     0, NULL, 0, 0, NULL},
+    {"log_level", CFG_STRING, COMMON(log_level), NULL, NULL, 0, NULL, 0, 0,
+     NULL},
+    {NULL, 0, 0, NULL, NULL, 0, NULL, 0, 0, NULL},
 };
 
 /* Lists: each key appends to its target, so the old names and the new
@@ -52,53 +49,76 @@ struct common_list {
 };
 
 static const struct common_list common_lists[] = {
-	{"namepass", COMMON(namepass), NULL, NULL},
-	{"namedrop", COMMON(namedrop), NULL, NULL},
-	{"fieldinclude", COMMON(fieldinclude), NULL, NULL},
-	{"fieldexclude", COMMON(fieldexclude), NULL, NULL},
-	{"fieldpass", COMMON(fieldinclude), "fieldinclude", "1.29"},
-	{"fielddrop", COMMON(fieldexclude), "fieldexclude", "1.29"},
-	{"pass", COMMON(fieldinclude), "fieldinclude", "0.10.4"},
-	{"drop", COMMON(fieldexclude), "fieldexclude", "0.10.4"},
-	{"taginclude", COMMON(taginclude), NULL, NULL},
-	{"tagexclude", COMMON(tagexclude), NULL, NULL},
-	{NULL, 0, NULL, NULL},
+    {"namepass", COMMON(namepass), NULL, NULL},
+    {"namedrop", COMMON(namedrop), NULL, NULL},
+    {"fieldinclude", COMMON(fieldinclude), NULL, NULL},
+    {"fieldexclude", COMMON(fieldexclude), NULL, NULL},
+    {"fieldpass", COMMON(fieldinclude), "fieldinclude", "1.29"},
+    {"fielddrop", COMMON(fieldexclude), "fieldexclude", "1.29"},
+    {"pass", COMMON(fieldinclude), "fieldinclude", "0.10.4"},
+    {"drop", COMMON(fieldexclude), "fieldexclude", "0.10.4"},
+    {"taginclude", COMMON(taginclude), NULL, NULL},
+    {"tagexclude", COMMON(tagexclude), NULL, NULL},
+    {NULL, 0, NULL, NULL},
 };
 
 /* Telegraf reads these for its own scheduling and buffering; inside an
  * execd program they cannot act (set them on [[inputs.execd]] or
  * [[outputs.execd]] instead). The durations are still checked. */
 static const char *const common_agent_durations[] = {
-	"interval",       "precision",   "collection_jitter",
-	"collection_offset", "flush_interval", "flush_jitter", NULL,
+    "interval",
+    "precision",
+    "collection_jitter",
+    "collection_offset",
+    "flush_interval",
+    "flush_jitter",
+    NULL,
 };
 
 static const char *const common_agent_other[] = {
-	"alias",
-	"time_source",
-	"startup_error_behavior",
-	"metric_batch_size",
-	"metric_buffer_limit",
-	"buffer_strategy",
-	"buffer_directory",
-	"always_include_local_tags",
-	"always_include_global_tags",
-	"data_format",
-	"id",
-	"order",
-	NULL,
+    "alias",
+    "time_source",
+    "startup_error_behavior",
+    "metric_batch_size",
+    "metric_buffer_limit",
+    "buffer_strategy",
+    "buffer_directory",
+    "always_include_local_tags",
+    "always_include_global_tags",
+    "data_format",
+    "id",
+    "order",
+    NULL,
 };
 
 const char *const cfg_common_names[] = {
-	"name_override",  "name_prefix",     "name_suffix",
-	"tags",           "namepass",        "namedrop",
-	"fieldinclude",   "fieldexclude",    "fieldpass",
-	"fielddrop",      "taginclude",      "tagexclude",
-	"tagpass",        "tagdrop",         "namepass_separator",
-	"namedrop_separator", "log_level",   "interval",
-	"alias",          "precision",       "collection_jitter",
-	"collection_offset", "flush_interval", "flush_jitter",
-	"metric_batch_size", "metric_buffer_limit", NULL,
+    "name_override",
+    "name_prefix",
+    "name_suffix",
+    "tags",
+    "namepass",
+    "namedrop",
+    "fieldinclude",
+    "fieldexclude",
+    "fieldpass",
+    "fielddrop",
+    "taginclude",
+    "tagexclude",
+    "tagpass",
+    "tagdrop",
+    "namepass_separator",
+    "namedrop_separator",
+    "log_level",
+    "interval",
+    "alias",
+    "precision",
+    "collection_jitter",
+    "collection_offset",
+    "flush_interval",
+    "flush_jitter",
+    "metric_batch_size",
+    "metric_buffer_limit",
+    NULL,
 };
 
 static bool common_in(const char *const *list, const char *key)
@@ -111,7 +131,7 @@ static bool common_in(const char *const *list, const char *key)
 
 static void common_warn(const struct cfg_ctx *cx, const struct cfg_kv *kv,
 			const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void common_warn(const struct cfg_ctx *cx, const struct cfg_kv *kv,
 			const char *fmt, ...)
@@ -131,8 +151,8 @@ static int common_append(const struct cfg_ctx *cx, const struct cfg_kv *kv,
 			 struct cfg_strv *dst)
 {
 	struct cfg_strv tmp = {0};
-	const struct cfg_option o = {kv->key, CFG_STRING_LIST, 0, NULL, NULL,
-				     0, NULL, 0, 0, NULL};
+	const struct cfg_option o = {
+	    kv->key, CFG_STRING_LIST, 0, NULL, NULL, 0, NULL, 0, 0, NULL};
 	if (cfg_apply_value(cx, &o, &tmp, kv->key, kv->val))
 		return -1;
 	char **v = realloc(dst->v, (dst->n + tmp.n + 1) * sizeof(*v));
@@ -173,8 +193,7 @@ static int common_tagfilter(const struct cfg_ctx *cx, const struct cfg_kv *kv,
 		cfg_errf(cx->err, cx->errlen, cx->src, v->pos, false,
 			 "bad value for \"%s\" in %s: expected a table of tag "
 			 "key = [\"pattern\", ...] entries, got %s",
-			 kv->key, cx->table_name,
-			 cfg_toml_kind_name(v->kind));
+			 kv->key, cx->table_name, cfg_toml_kind_name(v->kind));
 		return -1;
 	}
 	const struct cfg_table *t = v->u.t;
@@ -186,8 +205,8 @@ static int common_tagfilter(const struct cfg_ctx *cx, const struct cfg_kv *kv,
 	for (size_t i = 0; i < t->n; i++) {
 		char path[300];
 		snprintf(path, sizeof(path), "%s.%s", kv->key, t->kv[i].key);
-		const struct cfg_option o = {path, CFG_STRING_LIST, 0, NULL,
-					     NULL, 0, NULL, 0, 0, NULL};
+		const struct cfg_option o = {
+		    path, CFG_STRING_LIST, 0, NULL, NULL, 0, NULL, 0, 0, NULL};
 		m.keys[i] = cfg_strndup(t->kv[i].key, strlen(t->kv[i].key));
 		m.n = i + 1;
 		if (!m.keys[i])
@@ -215,16 +234,25 @@ static void common_note_agent(struct cfg_common_ctx *cc, const char *key)
 		cc->agent_len += (size_t)k;
 }
 
-int cfg_common_key(const struct cfg_ctx *cx, const struct cfg_kv *kv,
-		   void *arg)
+int cfg_common_key(const struct cfg_ctx *cx, const struct cfg_kv *kv, void *arg)
 {
 	struct cfg_common_ctx *cc = arg;
 	struct telex_common *c = cc->c;
 	const char *key = kv->key;
 	if (strcmp(key, "tags") == 0 && !cc->for_input) {
-		common_warn(cx, kv, "\"tags\" in %s is ignored: Telegraf "
-			    "adds plugin tags to inputs only", cx->table_name);
+		common_warn(cx, kv,
+			    "\"tags\" in %s is ignored: Telegraf "
+			    "adds plugin tags to inputs only",
+			    cx->table_name);
 		return 1;
+	}
+	if (strcmp(key, "log_level") == 0 && kv->val->kind == CFG_TV_STRING &&
+	    log_level_parse(kv->val->u.s.ptr) < 0) {
+		cfg_errf(cx->err, cx->errlen, cx->src, kv->pos, false,
+			 "unknown log_level \"%.40s\" in %s; use one of "
+			 "error, warn, info, debug, trace",
+			 kv->val->u.s.ptr, cx->table_name);
+		return -1;
 	}
 	for (const struct cfg_option *o = common_opts; o->name; o++)
 		if (strcmp(o->name, key) == 0)
@@ -233,20 +261,20 @@ int cfg_common_key(const struct cfg_ctx *cx, const struct cfg_kv *kv,
 		if (strcmp(l->name, key) != 0)
 			continue;
 		if (l->replacement)
-			common_warn(cx, kv, "\"%s\" is deprecated since "
-				    "Telegraf %s: use \"%s\"", key, l->since,
-				    l->replacement);
-		return common_append(cx, kv, (struct cfg_strv *)((char *)c +
-								 l->offset))
-			       ? -1
-			       : 1;
+			common_warn(cx, kv,
+				    "\"%s\" is deprecated since "
+				    "Telegraf %s: use \"%s\"",
+				    key, l->since, l->replacement);
+		return common_append(cx, kv,
+				     (struct cfg_strv *)((char *)c + l->offset))
+			   ? -1
+			   : 1;
 	}
 	if (strcmp(key, "tagpass") == 0 || strcmp(key, "tagdrop") == 0)
-		return common_tagfilter(cx, kv,
-					key[3] == 'p' ? &c->tagpass
-						      : &c->tagdrop)
-			       ? -1
-			       : 1;
+		return common_tagfilter(
+			   cx, kv, key[3] == 'p' ? &c->tagpass : &c->tagdrop)
+			   ? -1
+			   : 1;
 	if (strcmp(key, "metricpass") == 0) {
 		cfg_errf(cx->err, cx->errlen, cx->src, kv->pos, false,
 			 "\"metricpass\" (a CEL expression) is not supported "
@@ -256,7 +284,7 @@ int cfg_common_key(const struct cfg_ctx *cx, const struct cfg_kv *kv,
 	}
 	if (common_in(common_agent_durations, key)) {
 		const struct cfg_option o = {key, CFG_DURATION, 0, NULL, NULL,
-					     0, NULL, 0, 0, NULL};
+					     0,	  NULL,		0, 0,	 NULL};
 		int64_t ns;
 		if (kv->val->kind == CFG_TV_STRING &&
 		    cfg_apply_value(cx, &o, &ns, key, kv->val))
@@ -278,9 +306,11 @@ void cfg_common_free(struct telex_common *c)
 	for (const struct common_list *l = common_lists; l->name; l++) {
 		if (l->replacement)
 			continue;
-		const struct cfg_option o = {l->name, CFG_STRING_LIST,
-					     l->offset, NULL, NULL, 0, NULL, 0,
-					     0, NULL};
+		const struct cfg_option o = {l->name,	CFG_STRING_LIST,
+					     l->offset, NULL,
+					     NULL,	0,
+					     NULL,	0,
+					     0,		NULL};
 		cfg_option_free(&o, c);
 	}
 	common_listmap_free(&c->tagpass);

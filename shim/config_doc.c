@@ -100,8 +100,8 @@ static void doc_map_entries(struct buf *out, const char *prefix,
 	struct buf b = BUF_INIT;
 	if (buf_printf(&b, "v = %s\n", def) < 0)
 		return;
-	struct cfg_src src = {.filename = "default", .orig = b.data,
-			      .orig_len = b.len};
+	struct cfg_src src = {
+	    .filename = "default", .orig = b.data, .orig_len = b.len};
 	struct cfg_doc doc = {0};
 	char err[256];
 	if (cfg_env_expand(&src, false, err, sizeof(err)) == 0 &&
@@ -136,8 +136,8 @@ static void doc_sample_scalar(struct buf *out, const char *indent,
 			      const char *comment, const struct cfg_option *o)
 {
 	char secret[128];
-	const char *value = o->default_value ? o->default_value
-					     : doc_placeholder(o);
+	const char *value =
+	    o->default_value ? o->default_value : doc_placeholder(o);
 	if (o->flags & CFG_SECRET) {
 		doc_secret_placeholder(secret, sizeof(secret), o->name);
 		value = secret;
@@ -278,7 +278,8 @@ static void doc_man_option(struct buf *out, const char *prefix,
 
 void cfg_write_man(const struct cfg_spec *spec, struct buf *out)
 {
-	buf_printf(out, ".SH OPTIONS\nThe options of the \\fB[[%s.%s]]\\fR "
+	buf_printf(out,
+		   ".SH OPTIONS\nThe options of the \\fB[[%s.%s]]\\fR "
 		   "table of the configuration file, as in Telegraf. "
 		   "Durations are written like \"10s\", \"1m30s\" or "
 		   "\"500ms\" (a number is seconds); sizes like \"64KiB\" or "

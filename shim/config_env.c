@@ -208,16 +208,16 @@ static void env_warn_unset(const struct cfg_src *src, size_t at,
 		 braced ? "}" : "", name);
 }
 
-static int env_expand_word(struct env_out *o, enum env_state st,
-			   const char *p, size_t n, size_t at, int depth,
-			   char *err, size_t errlen);
+static int env_expand_word(struct env_out *o, enum env_state st, const char *p,
+			   size_t n, size_t at, int depth, char *err,
+			   size_t errlen);
 
 /* Handle the template at p[0] == '$' (p[0..n) is the rest of the text).
  * Returns how many bytes it consumed; *done false when p holds no template
  * (the caller copies the '$' as text). -1 on error. */
 static long env_template(struct env_out *o, enum env_state st, const char *p,
-			 size_t n, size_t at, int depth, bool *done,
-			 char *err, size_t errlen)
+			 size_t n, size_t at, int depth, bool *done, char *err,
+			 size_t errlen)
 {
 	*done = false;
 	if (n >= 2 && p[1] == '$') {
@@ -304,8 +304,7 @@ static long env_template(struct env_out *o, enum env_state st, const char *p,
 		if (env_expand_word(o, st, word, wn, at, depth + 1, err,
 				    errlen) < 0)
 			return -1;
-	} else if (env_put_value(o, st, v, strlen(v), what, at, err,
-				 errlen)) {
+	} else if (env_put_value(o, st, v, strlen(v), what, at, err, errlen)) {
 		return -1;
 	}
 	*done = true;
@@ -314,13 +313,15 @@ static long env_template(struct env_out *o, enum env_state st, const char *p,
 
 /* Expand a default word: templates inside it are expanded, the rest is
  * copied escaped like a value. */
-static int env_expand_word(struct env_out *o, enum env_state st,
-			   const char *p, size_t n, size_t at, int depth,
-			   char *err, size_t errlen)
+static int env_expand_word(struct env_out *o, enum env_state st, const char *p,
+			   size_t n, size_t at, int depth, char *err,
+			   size_t errlen)
 {
 	if (depth > ENV_MAX_DEPTH) {
-		snprintf(err, errlen, "%s: environment defaults nested too "
-			 "deeply", o->src->filename);
+		snprintf(err, errlen,
+			 "%s: environment defaults nested too "
+			 "deeply",
+			 o->src->filename);
 		return -1;
 	}
 	size_t i = 0;
@@ -413,8 +414,7 @@ static size_t env_step(enum env_state *st, const char *p, size_t n, size_t i)
 	return 1;
 }
 
-int cfg_env_expand(struct cfg_src *src, bool expand, char *err,
-		   size_t errlen)
+int cfg_env_expand(struct cfg_src *src, bool expand, char *err, size_t errlen)
 {
 	struct env_out o = {src, BUF_INIT, false};
 	const char *p = src->orig;
@@ -496,10 +496,10 @@ void cfg_errf(char *err, size_t errlen, const struct cfg_src *src, size_t off,
 {
 	size_t line, col;
 	cfg_src_pos(src, off, &line, &col);
-	int k = with_col ? snprintf(err, errlen, "%s:%zu:%zu: ", src->filename,
-				    line, col)
-			 : snprintf(err, errlen, "%s:%zu: ", src->filename,
-				    line);
+	int k = with_col
+		    ? snprintf(err, errlen, "%s:%zu:%zu: ", src->filename, line,
+			       col)
+		    : snprintf(err, errlen, "%s:%zu: ", src->filename, line);
 	if (k < 0 || (size_t)k >= errlen)
 		return;
 	va_list ap;

@@ -46,8 +46,7 @@ struct cfg_src {
 /* Expand $VAR, ${VAR} and friends in src->orig into src->text (see
  * config_env.c for the exact rules). With expand = false the text is copied
  * unchanged (defaults, samples). 0, or -1 with err set. */
-int cfg_env_expand(struct cfg_src *src, bool expand, char *err,
-		   size_t errlen);
+int cfg_env_expand(struct cfg_src *src, bool expand, char *err, size_t errlen);
 void cfg_src_free(struct cfg_src *src);
 
 /* 1-based line and column (in characters) in the file of offset `off` of
@@ -58,7 +57,7 @@ void cfg_src_pos(const struct cfg_src *src, size_t off, size_t *line,
 /* "file:line: " or "file:line:col: " then the formatted message. */
 void cfg_errf(char *err, size_t errlen, const struct cfg_src *src, size_t off,
 	      bool with_col, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+    __attribute__((format(printf, 6, 7)));
 
 /* ------------------------------------------------------------------ */
 /* The TOML tree (config_toml.c). Everything lives in the doc's arena. */
@@ -100,7 +99,7 @@ struct cfg_array {
 
 struct cfg_kv {
 	const char *key; /* NUL-terminated, never holds a NUL */
-	size_t pos;      /* of the key */
+	size_t pos;	 /* of the key */
 	struct cfg_value *val;
 };
 

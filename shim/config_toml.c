@@ -34,7 +34,7 @@ struct toml_parser {
 };
 
 static int toml_err(struct toml_parser *p, size_t at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int toml_err(struct toml_parser *p, size_t at, const char *fmt, ...)
 {
@@ -156,7 +156,7 @@ static int toml_array_add(struct toml_parser *p, struct cfg_array *a,
 			  struct cfg_value *v)
 {
 	struct cfg_value **it =
-		toml_grow(p, a->items, a->n, &a->cap, sizeof(*it));
+	    toml_grow(p, a->items, a->n, &a->cap, sizeof(*it));
 	if (!it)
 		return toml_oom(p);
 	a->items = it;
@@ -222,8 +222,10 @@ static int toml_end_of_line(struct toml_parser *p, const char *after)
 	if (nl != 0)
 		return nl < 0 ? -1 : 0;
 	char b[16];
-	return toml_err(p, p->i, "expected the end of the line after %s, "
-			"found %s", after, toml_what(p, b, sizeof(b)));
+	return toml_err(p, p->i,
+			"expected the end of the line after %s, "
+			"found %s",
+			after, toml_what(p, b, sizeof(b)));
 }
 
 /* ------------------------------------------------------------------ */
@@ -287,8 +289,8 @@ static size_t toml_put_utf8(char *out, unsigned long cp)
 }
 
 /* \uXXXX or \UXXXXXXXX at p->i (after the backslash and the letter). */
-static int toml_unicode_escape(struct toml_parser *p, size_t digits,
-			       size_t at, char *out, size_t *on)
+static int toml_unicode_escape(struct toml_parser *p, size_t digits, size_t at,
+			       char *out, size_t *on)
 {
 	unsigned long cp = 0;
 	for (size_t k = 0; k < digits; k++) {
@@ -306,10 +308,13 @@ static int toml_unicode_escape(struct toml_parser *p, size_t digits,
 		p->i++;
 	}
 	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return toml_err(p, at, "\\u escape U+%04lX is not a Unicode "
-				"scalar value", cp);
+		return toml_err(p, at,
+				"\\u escape U+%04lX is not a Unicode "
+				"scalar value",
+				cp);
 	if (cp == 0)
-		return toml_err(p, at, "NUL characters are not supported in "
+		return toml_err(p, at,
+				"NUL characters are not supported in "
 				"strings");
 	*on += toml_put_utf8(out + *on, cp);
 	return 0;
@@ -333,14 +338,17 @@ static int toml_string_char(struct toml_parser *p, bool multiline, char *out,
 		return 0;
 	}
 	if (c == '\n' || c == '\r')
-		return toml_err(p, p->i, "newline in a single-line string "
+		return toml_err(p, p->i,
+				"newline in a single-line string "
 				"(close the quote, or use \"\"\" for several "
 				"lines)");
 	if ((c < 0x20 && c != '\t') || c == 0x7f)
-		return toml_err(p, p->i, "control character U+%04X in a string "
-				"(write it as \\u%04X)", c, c);
-	size_t len = toml_utf8_len((const unsigned char *)p->s + p->i,
-				   p->n - p->i);
+		return toml_err(p, p->i,
+				"control character U+%04X in a string "
+				"(write it as \\u%04X)",
+				c, c);
+	size_t len =
+	    toml_utf8_len((const unsigned char *)p->s + p->i, p->n - p->i);
 	if (len == 0)
 		return toml_err(p, p->i, "invalid UTF-8 in a string");
 	memcpy(out + *on, p->s + p->i, len);
@@ -360,10 +368,9 @@ static int toml_line_continuation(struct toml_parser *p)
 		j++;
 	if (j >= p->n || p->s[j] != '\n')
 		return 0;
-	while (j < p->n && (p->s[j] == ' ' || p->s[j] == '\t' ||
-			    p->s[j] == '\n' ||
-			    (p->s[j] == '\r' && j + 1 < p->n &&
-			     p->s[j + 1] == '\n')))
+	while (j < p->n &&
+	       (p->s[j] == ' ' || p->s[j] == '\t' || p->s[j] == '\n' ||
+		(p->s[j] == '\r' && j + 1 < p->n && p->s[j + 1] == '\n')))
 		j++;
 	p->i = j;
 	return 1;
@@ -373,7 +380,8 @@ static int toml_escape(struct toml_parser *p, char *out, size_t *on)
 {
 	size_t at = p->i;
 	if (p->i + 1 >= p->n)
-		return toml_err(p, at, "unfinished escape at the end of the "
+		return toml_err(p, at,
+				"unfinished escape at the end of the "
 				"file");
 	char c = p->s[p->i + 1];
 	p->i += 2;
@@ -388,7 +396,8 @@ static int toml_escape(struct toml_parser *p, char *out, size_t *on)
 		return toml_unicode_escape(p, 4, at, out, on);
 	if (c == 'U')
 		return toml_unicode_escape(p, 8, at, out, on);
-	return toml_err(p, at, "invalid escape \\%c (valid: \\b \\t \\n \\f "
+	return toml_err(p, at,
+			"invalid escape \\%c (valid: \\b \\t \\n \\f "
 			"\\r \\\" \\\\ \\uXXXX \\UXXXXXXXX; for a backslash "
 			"write \\\\ or use a '...' string)",
 			c >= 0x21 && c < 0x7f ? c : '?');
@@ -407,8 +416,8 @@ static size_t toml_string_extent(const char *s, size_t n, size_t i, char q,
 		}
 		if (!multi && s[i] == '\n')
 			return i;
-		if (s[i] == q && (!multi || (i + 2 < n && s[i + 1] == q &&
-					     s[i + 2] == q)))
+		if (s[i] == q &&
+		    (!multi || (i + 2 < n && s[i + 1] == q && s[i + 2] == q)))
 			return multi ? i + 5 : i;
 		i++;
 	}
@@ -424,10 +433,11 @@ static int toml_string(struct toml_parser *p, bool multiline_ok, char **out,
 	size_t start = p->i;
 	char q = p->s[p->i];
 	bool basic = q == '"';
-	bool multi = p->i + 2 < p->n && p->s[p->i + 1] == q &&
-		     p->s[p->i + 2] == q;
+	bool multi =
+	    p->i + 2 < p->n && p->s[p->i + 1] == q && p->s[p->i + 2] == q;
 	if (multi && !multiline_ok)
-		return toml_err(p, start, "a key cannot be a multi-line "
+		return toml_err(p, start,
+				"a key cannot be a multi-line "
 				"string");
 	p->i += multi ? 3 : 1;
 	size_t end = toml_string_extent(p->s, p->n, p->i, q, multi);
@@ -446,9 +456,11 @@ static int toml_string(struct toml_parser *p, bool multiline_ok, char **out,
 	}
 	for (;;) {
 		if (p->i >= p->n)
-			return toml_err(p, start, "string not closed (missing "
-					"%s)", multi ? (basic ? "\"\"\"" : "'''")
-						     : (basic ? "\"" : "'"));
+			return toml_err(p, start,
+					"string not closed (missing "
+					"%s)",
+					multi ? (basic ? "\"\"\"" : "'''")
+					      : (basic ? "\"" : "'"));
 		char c = p->s[p->i];
 		if (c == q) {
 			if (!multi) {
@@ -460,7 +472,8 @@ static int toml_string(struct toml_parser *p, bool multiline_ok, char **out,
 				k++;
 			if (k >= 3) {
 				if (k > 5)
-					return toml_err(p, p->i, "too many "
+					return toml_err(p, p->i,
+							"too many "
 							"quotes closing a "
 							"string");
 				/* Up to two quotes belong to the content. */
@@ -499,8 +512,7 @@ static bool toml_bare_key_char(char c)
 	       (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
-static int toml_simple_key(struct toml_parser *p, const char **key,
-			   size_t *pos)
+static int toml_simple_key(struct toml_parser *p, const char **key, size_t *pos)
 {
 	*pos = p->i;
 	if (p->i < p->n && (p->s[p->i] == '"' || p->s[p->i] == '\'')) {
@@ -591,7 +603,8 @@ static int toml_int_value(struct toml_parser *p, const char *s, size_t n,
 	int base = 10;
 	size_t i = 0;
 	bool neg = false;
-	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o' || s[1] == 'b')) {
+	if (n > 2 && s[0] == '0' &&
+	    (s[1] == 'x' || s[1] == 'o' || s[1] == 'b')) {
 		base = s[1] == 'x' ? 16 : s[1] == 'o' ? 8 : 2;
 		i = 2;
 	} else if (s[0] == '+' || s[0] == '-') {
@@ -605,11 +618,13 @@ static int toml_int_value(struct toml_parser *p, const char *s, size_t n,
 			continue;
 		char c = s[i];
 		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
-			     : c >= 'a' ? (unsigned)(c - 'a' + 10)
-					: (unsigned)(c - 'A' + 10);
+			     : c >= 'a'		  ? (unsigned)(c - 'a' + 10)
+						  : (unsigned)(c - 'A' + 10);
 		if (acc > (limit - d) / (unsigned)base)
-			return toml_err(p, at, "integer %.*s does not fit in "
-					"64 bits", (int)n, s);
+			return toml_err(p, at,
+					"integer %.*s does not fit in "
+					"64 bits",
+					(int)n, s);
 		acc = acc * (unsigned)base + d;
 	}
 	v->kind = CFG_TV_INT;
@@ -656,11 +671,13 @@ static int toml_scalar(struct toml_parser *p, struct cfg_value *v)
 		return 0;
 	}
 	if (toml_looks_like_date(s, n))
-		return toml_err(p, at, "dates and times are not supported "
+		return toml_err(p, at,
+				"dates and times are not supported "
 				"(no telex option takes one); quote it if it "
 				"is meant as a string");
 	size_t used;
-	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o' || s[1] == 'b')) {
+	if (n > 2 && s[0] == '0' &&
+	    (s[1] == 'x' || s[1] == 'o' || s[1] == 'b')) {
 		int base = s[1] == 'x' ? 16 : s[1] == 'o' ? 8 : 2;
 		int c = toml_digits(s + 2, n - 2, base, &used);
 		if (c <= 0 || used != n - 2)
@@ -672,8 +689,10 @@ static int toml_scalar(struct toml_parser *p, struct cfg_value *v)
 	if (c <= 0)
 		goto bad;
 	if (s[i] == '0' && c > 1)
-		return toml_err(p, at, "leading zeros are not allowed in "
-				"%.*s", (int)n, s);
+		return toml_err(p, at,
+				"leading zeros are not allowed in "
+				"%.*s",
+				(int)n, s);
 	i += used;
 	bool is_float = false;
 	if (i < n && s[i] == '.') {
@@ -716,8 +735,10 @@ static int toml_scalar(struct toml_parser *p, struct cfg_value *v)
 bad:
 	if ((s[sign] >= '0' && s[sign] <= '9') || s[sign] == '.')
 		return toml_err(p, at, "invalid number %.*s", (int)n, s);
-	return toml_err(p, at, "invalid value %.*s (a string needs quotes: "
-			"\"%.*s\")", (int)n, s, (int)n, s);
+	return toml_err(p, at,
+			"invalid value %.*s (a string needs quotes: "
+			"\"%.*s\")",
+			(int)n, s, (int)n, s);
 }
 
 /* ------------------------------------------------------------------ */
@@ -740,7 +761,8 @@ static int toml_array(struct toml_parser *p, struct cfg_value *v)
 		if (toml_space(p))
 			return -1;
 		if (p->i >= p->n)
-			return toml_err(p, open, "array not closed (missing "
+			return toml_err(p, open,
+					"array not closed (missing "
 					"']')");
 		if (p->s[p->i] == ']')
 			break;
@@ -756,11 +778,14 @@ static int toml_array(struct toml_parser *p, struct cfg_value *v)
 		if (p->i < p->n && p->s[p->i] == ']')
 			break;
 		if (p->i >= p->n)
-			return toml_err(p, open, "array not closed (missing "
+			return toml_err(p, open,
+					"array not closed (missing "
 					"']')");
 		char b[16];
-		return toml_err(p, p->i, "expected ',' or ']' in the array, "
-				"found %s", toml_what(p, b, sizeof(b)));
+		return toml_err(p, p->i,
+				"expected ',' or ']' in the array, "
+				"found %s",
+				toml_what(p, b, sizeof(b)));
 	}
 	p->i++;
 	v->end = p->i;
@@ -779,7 +804,8 @@ static int toml_inline_table(struct toml_parser *p, struct cfg_value *v)
 		if (toml_space(p))
 			return -1;
 		if (p->i >= p->n)
-			return toml_err(p, open, "inline table not closed "
+			return toml_err(p, open,
+					"inline table not closed "
 					"(missing '}')");
 		if (p->s[p->i] == '}')
 			break;
@@ -792,11 +818,14 @@ static int toml_inline_table(struct toml_parser *p, struct cfg_value *v)
 		if (p->i < p->n && p->s[p->i] == '}')
 			break;
 		if (p->i >= p->n)
-			return toml_err(p, open, "inline table not closed "
+			return toml_err(p, open,
+					"inline table not closed "
 					"(missing '}')");
 		char b[16];
-		return toml_err(p, p->i, "expected ',' or '}' in the inline "
-				"table, found %s", toml_what(p, b, sizeof(b)));
+		return toml_err(p, p->i,
+				"expected ',' or '}' in the inline "
+				"table, found %s",
+				toml_what(p, b, sizeof(b)));
 	}
 	p->i++;
 	v->end = p->i;
@@ -806,14 +835,17 @@ static int toml_inline_table(struct toml_parser *p, struct cfg_value *v)
 static int toml_value(struct toml_parser *p, struct cfg_value **out)
 {
 	if (p->depth >= TOML_MAX_DEPTH)
-		return toml_err(p, p->i, "arrays or tables nested more than "
-				"%d deep", TOML_MAX_DEPTH);
+		return toml_err(p, p->i,
+				"arrays or tables nested more than "
+				"%d deep",
+				TOML_MAX_DEPTH);
 	struct cfg_value *v = toml_value_new(p, CFG_TV_STRING, p->i);
 	if (!v)
 		return toml_oom(p);
 	*out = v;
 	if (p->i >= p->n)
-		return toml_err(p, p->i, "expected a value, found the end of "
+		return toml_err(p, p->i,
+				"expected a value, found the end of "
 				"the file");
 	char c = p->s[p->i];
 	int rc;
@@ -844,9 +876,9 @@ static int toml_dotted(struct toml_parser *p, struct cfg_table **t,
 		const struct cfg_kv *kv = cfg_toml_get(*t, parts[k]);
 		if (!kv) {
 			struct cfg_table *nt =
-				toml_table_new(p, pos[k], CFG_TABLE_DOTTED);
+			    toml_table_new(p, pos[k], CFG_TABLE_DOTTED);
 			struct cfg_value *v =
-				toml_value_new(p, CFG_TV_TABLE, pos[k]);
+			    toml_value_new(p, CFG_TV_TABLE, pos[k]);
 			if (!nt || !v)
 				return toml_oom(p);
 			v->u.t = nt;
@@ -859,8 +891,10 @@ static int toml_dotted(struct toml_parser *p, struct cfg_table **t,
 		    !(kv->val->u.t->flags & CFG_TABLE_DOTTED)) {
 			size_t line, col;
 			cfg_src_pos(p->doc->src, kv->pos, &line, &col);
-			return toml_err(p, pos[k], "key \"%s\" is already "
-					"defined (line %zu)", parts[k], line);
+			return toml_err(p, pos[k],
+					"key \"%s\" is already "
+					"defined (line %zu)",
+					parts[k], line);
 		}
 		*t = kv->val->u.t;
 	}
@@ -876,9 +910,10 @@ static int toml_keyval(struct toml_parser *p, struct cfg_table *t)
 		return -1;
 	if (p->i >= p->n || p->s[p->i] != '=') {
 		char b[16];
-		return toml_err(p, p->i, "expected '=' after the key \"%s\", "
-				"found %s", parts[n - 1],
-				toml_what(p, b, sizeof(b)));
+		return toml_err(p, p->i,
+				"expected '=' after the key \"%s\", "
+				"found %s",
+				parts[n - 1], toml_what(p, b, sizeof(b)));
 	}
 	p->i++;
 	toml_ws(p);
@@ -888,8 +923,10 @@ static int toml_keyval(struct toml_parser *p, struct cfg_table *t)
 	if (old) {
 		size_t line, col;
 		cfg_src_pos(p->doc->src, old->pos, &line, &col);
-		return toml_err(p, pos[n - 1], "duplicate key \"%s\" (first "
-				"set on line %zu)", parts[n - 1], line);
+		return toml_err(p, pos[n - 1],
+				"duplicate key \"%s\" (first "
+				"set on line %zu)",
+				parts[n - 1], line);
 	}
 	struct cfg_value *v;
 	if (toml_value(p, &v))
@@ -912,9 +949,10 @@ static int toml_header(struct toml_parser *p, struct cfg_table **cur)
 	if (p->i >= p->n || p->s[p->i] != ']' ||
 	    (aot && (p->i + 1 >= p->n || p->s[p->i + 1] != ']'))) {
 		char b[16];
-		return toml_err(p, p->i, "expected '%s' to close the table "
-				"header, found %s", aot ? "]]" : "]",
-				toml_what(p, b, sizeof(b)));
+		return toml_err(p, p->i,
+				"expected '%s' to close the table "
+				"header, found %s",
+				aot ? "]]" : "]", toml_what(p, b, sizeof(b)));
 	}
 	p->i += aot ? 2 : 1;
 	struct cfg_table *t = p->doc->root;
@@ -923,23 +961,22 @@ static int toml_header(struct toml_parser *p, struct cfg_table **cur)
 		bool last = k == n - 1;
 		if (!kv) {
 			struct cfg_table *nt = toml_table_new(
-				p, open, last ? CFG_TABLE_HEADER
-					      : CFG_TABLE_IMPLICIT);
+			    p, open,
+			    last ? CFG_TABLE_HEADER : CFG_TABLE_IMPLICIT);
 			struct cfg_value *v = toml_value_new(
-				p, aot && last ? CFG_TV_ARRAY : CFG_TV_TABLE,
-				open);
+			    p, aot && last ? CFG_TV_ARRAY : CFG_TV_TABLE, open);
 			if (!nt || !v)
 				return toml_oom(p);
 			if (aot && last) {
 				struct cfg_array *a =
-					arena_alloc(&p->doc->arena, sizeof(*a));
+				    arena_alloc(&p->doc->arena, sizeof(*a));
 				if (!a)
 					return toml_oom(p);
 				memset(a, 0, sizeof(*a));
 				a->of_tables = true;
 				v->u.a = a;
 				struct cfg_value *tv =
-					toml_value_new(p, CFG_TV_TABLE, open);
+				    toml_value_new(p, CFG_TV_TABLE, open);
 				if (!tv)
 					return toml_oom(p);
 				tv->u.t = nt;
@@ -959,9 +996,9 @@ static int toml_header(struct toml_parser *p, struct cfg_table **cur)
 		if (v->kind == CFG_TV_ARRAY && v->u.a->of_tables) {
 			if (last && aot) {
 				struct cfg_table *nt =
-					toml_table_new(p, open, CFG_TABLE_HEADER);
+				    toml_table_new(p, open, CFG_TABLE_HEADER);
 				struct cfg_value *tv =
-					toml_value_new(p, CFG_TV_TABLE, open);
+				    toml_value_new(p, CFG_TV_TABLE, open);
 				if (!nt || !tv)
 					return toml_oom(p);
 				tv->u.t = nt;
@@ -971,7 +1008,8 @@ static int toml_header(struct toml_parser *p, struct cfg_table **cur)
 				continue;
 			}
 			if (last)
-				return toml_err(p, pos[k], "[%s] is already "
+				return toml_err(p, pos[k],
+						"[%s] is already "
 						"an array of tables "
 						"([[%s]], line %zu)",
 						parts[k], parts[k], line);
@@ -980,19 +1018,25 @@ static int toml_header(struct toml_parser *p, struct cfg_table **cur)
 		}
 		if (v->kind != CFG_TV_TABLE ||
 		    (v->u.t->flags & CFG_TABLE_INLINE))
-			return toml_err(p, pos[k], "\"%s\" is already set to "
-					"a value on line %zu; it cannot also be "
-					"a table", parts[k], line);
+			return toml_err(
+			    p, pos[k],
+			    "\"%s\" is already set to "
+			    "a value on line %zu; it cannot also be "
+			    "a table",
+			    parts[k], line);
 		t = v->u.t;
 		if (!last)
 			continue;
 		if (aot)
-			return toml_err(p, pos[k], "[[%s]]: \"%s\" is already "
-					"a table (line %zu)", parts[k],
-					parts[k], line);
+			return toml_err(p, pos[k],
+					"[[%s]]: \"%s\" is already "
+					"a table (line %zu)",
+					parts[k], parts[k], line);
 		if (!(t->flags & CFG_TABLE_IMPLICIT))
-			return toml_err(p, open, "table [%s] is defined twice "
-					"(first on line %zu)", parts[k], line);
+			return toml_err(p, open,
+					"table [%s] is defined twice "
+					"(first on line %zu)",
+					parts[k], line);
 		t->flags = (t->flags & ~(unsigned)CFG_TABLE_IMPLICIT) |
 			   CFG_TABLE_HEADER;
 		t->pos = open;

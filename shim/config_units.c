@@ -81,39 +81,39 @@ struct units_unit {
 };
 
 static const struct units_unit units_time[] = {
-	{"ns", 1},
-	{"us", 1e3},
-	{"\xc2\xb5s", 1e3}, /* µs, U+00B5 */
-	{"\xce\xbcs", 1e3}, /* μs, U+03BC */
-	{"ms", 1e6},
-	{"s", 1000000000ULL},
-	{"m", 60000000000ULL},
-	{"h", 3600000000000ULL},
-	{"d", 86400000000000ULL},
-	{NULL, 0},
+    {"ns", 1},
+    {"us", 1e3},
+    {"\xc2\xb5s", 1e3}, /* µs, U+00B5 */
+    {"\xce\xbcs", 1e3}, /* μs, U+03BC */
+    {"ms", 1e6},
+    {"s", 1000000000ULL},
+    {"m", 60000000000ULL},
+    {"h", 3600000000000ULL},
+    {"d", 86400000000000ULL},
+    {NULL, 0},
 };
 
 static const struct units_unit units_binary[] = {
-	{"B", 1},
-	{"KiB", 1ULL << 10},
-	{"MiB", 1ULL << 20},
-	{"GiB", 1ULL << 30},
-	{"TiB", 1ULL << 40},
-	{"PiB", 1ULL << 50},
-	{"EiB", 1ULL << 60},
-	{NULL, 0},
+    {"B", 1},
+    {"KiB", 1ULL << 10},
+    {"MiB", 1ULL << 20},
+    {"GiB", 1ULL << 30},
+    {"TiB", 1ULL << 40},
+    {"PiB", 1ULL << 50},
+    {"EiB", 1ULL << 60},
+    {NULL, 0},
 };
 
 static const struct units_unit units_decimal[] = {
-	{"B", 1},
-	{"kB", 1000ULL},
-	{"KB", 1000ULL},
-	{"MB", 1000000ULL},
-	{"GB", 1000000000ULL},
-	{"TB", 1000000000000ULL},
-	{"PB", 1000000000000000ULL},
-	{"EB", 1000000000000000000ULL},
-	{NULL, 0},
+    {"B", 1},
+    {"kB", 1000ULL},
+    {"KB", 1000ULL},
+    {"MB", 1000000ULL},
+    {"GB", 1000000000ULL},
+    {"TB", 1000000000000ULL},
+    {"PB", 1000000000000000ULL},
+    {"EB", 1000000000000000000ULL},
+    {NULL, 0},
 };
 
 /* Go's time.ParseDuration / units.ParseUnit: [-+]?([0-9]*(\.[0-9]*)?unit)+
@@ -151,7 +151,8 @@ static int units_parse(const char *s, const struct units_unit *table,
 			/* Digits past 18 cannot change a double: skip them. */
 			for (; s[k] >= '0' && s[k] <= '9'; k++) {
 				if (k < 18) {
-					frac = frac * 10 + (uint64_t)(s[k] - '0');
+					frac =
+					    frac * 10 + (uint64_t)(s[k] - '0');
 					scale *= 10;
 				}
 			}

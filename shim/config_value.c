@@ -107,7 +107,7 @@ static const char *value_describe(const struct cfg_value *v, bool secret,
 /* "file:line: bad value for \"key\" in [[inputs.x]]: " + message. */
 static int value_bad(const struct cfg_ctx *cx, const struct cfg_value *v,
 		     const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int value_bad(const struct cfg_ctx *cx, const struct cfg_value *v,
 		     const char *path, const char *fmt, ...)
@@ -127,9 +127,9 @@ static int value_type(const struct cfg_ctx *cx, const struct cfg_option *o,
 		      const char *expected)
 {
 	char b[128];
-	return value_bad(cx, v, path, "expected %s, got %s", expected,
-			 value_describe(v, o->flags & CFG_SECRET, b,
-					sizeof(b)));
+	return value_bad(
+	    cx, v, path, "expected %s, got %s", expected,
+	    value_describe(v, o->flags & CFG_SECRET, b, sizeof(b)));
 }
 
 static int value_choice(const struct cfg_ctx *cx, const struct cfg_option *o,
@@ -174,15 +174,15 @@ static int value_range(const struct cfg_ctx *cx, const struct cfg_option *o,
 			 hi);
 }
 
-static int value_duration(const struct cfg_ctx *cx,
-			  const struct cfg_option *o,
+static int value_duration(const struct cfg_ctx *cx, const struct cfg_option *o,
 			  const struct cfg_value *v, const char *path,
 			  int64_t *out)
 {
 	if (v->kind == CFG_TV_STRING) {
 		if (cfg_parse_duration(v->u.s.ptr, out) == 0)
 			return 0;
-		return value_bad(cx, v, path, "\"%.60s\" is not a duration "
+		return value_bad(cx, v, path,
+				 "\"%.60s\" is not a duration "
 				 "(write it like \"10s\", \"1m30s\", "
 				 "\"500ms\", \"2h\", or a number of seconds)",
 				 v->u.s.ptr);
@@ -190,7 +190,8 @@ static int value_duration(const struct cfg_ctx *cx,
 	if (v->kind == CFG_TV_INT) {
 		if (v->u.i > INT64_MAX / 1000000000 ||
 		    v->u.i < INT64_MIN / 1000000000)
-			return value_bad(cx, v, path, "%lld seconds is too long",
+			return value_bad(cx, v, path,
+					 "%lld seconds is too long",
 					 (long long)v->u.i);
 		*out = v->u.i * 1000000000;
 		return 0;
@@ -198,8 +199,10 @@ static int value_duration(const struct cfg_ctx *cx,
 	if (v->kind == CFG_TV_FLOAT) {
 		double ns = v->u.f * 1e9;
 		if (!(ns > -9.2e18 && ns < 9.2e18))
-			return value_bad(cx, v, path, "%g seconds is out of "
-					 "range", v->u.f);
+			return value_bad(cx, v, path,
+					 "%g seconds is out of "
+					 "range",
+					 v->u.f);
 		*out = (int64_t)ns;
 		return 0;
 	}
@@ -207,8 +210,7 @@ static int value_duration(const struct cfg_ctx *cx,
 }
 
 static int value_size(const struct cfg_ctx *cx, const struct cfg_option *o,
-		      const struct cfg_value *v, const char *path,
-		      int64_t *out)
+		      const struct cfg_value *v, const char *path, int64_t *out)
 {
 	if (v->kind == CFG_TV_INT) {
 		*out = v->u.i;
@@ -217,7 +219,8 @@ static int value_size(const struct cfg_ctx *cx, const struct cfg_option *o,
 	if (v->kind == CFG_TV_STRING) {
 		if (cfg_parse_size(v->u.s.ptr, out) == 0)
 			return 0;
-		return value_bad(cx, v, path, "\"%.60s\" is not a size (write "
+		return value_bad(cx, v, path,
+				 "\"%.60s\" is not a size (write "
 				 "it like \"64KiB\", \"1MB\", \"1GiB\" or a "
 				 "number of bytes; units are case-sensitive)",
 				 v->u.s.ptr);
@@ -237,9 +240,11 @@ static int value_list(const struct cfg_ctx *cx, const struct cfg_option *o,
 		const struct cfg_value *e = a->items[i];
 		if (e->kind != CFG_TV_STRING) {
 			char b[128];
-			return value_bad(cx, e, path, "element %zu: expected a "
-					 "string, got %s", i + 1,
-					 value_describe(e, false, b, sizeof(b)));
+			return value_bad(
+			    cx, e, path,
+			    "element %zu: expected a "
+			    "string, got %s",
+			    i + 1, value_describe(e, false, b, sizeof(b)));
 		}
 		if (value_choice(cx, o, e, path))
 			return -1;
@@ -301,16 +306,19 @@ static int value_map(const struct cfg_ctx *cx, const struct cfg_option *o,
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cfg_value *e = t->kv[i].val;
 		bool ok = e->kind == CFG_TV_STRING ||
-			  (scalars && (e->kind == CFG_TV_INT ||
-				       e->kind == CFG_TV_FLOAT ||
-				       e->kind == CFG_TV_BOOL));
+			  (scalars &&
+			   (e->kind == CFG_TV_INT || e->kind == CFG_TV_FLOAT ||
+			    e->kind == CFG_TV_BOOL));
 		if (!ok) {
 			char b[128];
-			return value_bad(cx, e, path, "\"%s\": expected %s, "
-					 "got %s", t->kv[i].key,
-					 scalars ? "a string, number or boolean"
-						 : "a string",
-					 value_describe(e, false, b, sizeof(b)));
+			return value_bad(
+			    cx, e, path,
+			    "\"%s\": expected %s, "
+			    "got %s",
+			    t->kv[i].key,
+			    scalars ? "a string, number or boolean"
+				    : "a string",
+			    value_describe(e, false, b, sizeof(b)));
 		}
 	}
 	struct cfg_map m = {0};
@@ -381,8 +389,10 @@ int cfg_apply_value(const struct cfg_ctx *cx, const struct cfg_option *o,
 			return value_type(cx, o, v, path,
 					  "a number (without quotes)");
 		if (!isfinite(f))
-			return value_bad(cx, v, path, "expected a finite "
-					 "number, got %g", f);
+			return value_bad(cx, v, path,
+					 "expected a finite "
+					 "number, got %g",
+					 f);
 		*(double *)p = f;
 		return 0;
 	}

@@ -12,6 +12,7 @@
  * (namepass = [] passes everything), while a tagpass entry with an empty
  * list matches nothing (so [tagpass] host = [] drops every metric).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,8 +60,8 @@ static int filter_list(struct glob_list **out, const struct cfg_strv *v,
 }
 
 static int filter_tags(struct filter_tag **out, size_t *n,
-		       const struct cfg_listmap *m, const char *what,
-		       char *err, size_t errlen)
+		       const struct cfg_listmap *m, const char *what, char *err,
+		       size_t errlen)
 {
 	*n = 0;
 	*out = NULL;
@@ -121,13 +122,12 @@ struct metric_filter *filter_new(const struct telex_common *c, bool for_input,
 			"fieldinclude", err, errlen) ||
 	    filter_list(&f->fieldexclude, &c->fieldexclude, NULL,
 			"fieldexclude", err, errlen) ||
-	    filter_list(&f->taginclude, &c->taginclude, NULL, "taginclude",
-			err, errlen) ||
-	    filter_list(&f->tagexclude, &c->tagexclude, NULL, "tagexclude",
-			err, errlen))
+	    filter_list(&f->taginclude, &c->taginclude, NULL, "taginclude", err,
+			errlen) ||
+	    filter_list(&f->tagexclude, &c->tagexclude, NULL, "tagexclude", err,
+			errlen))
 		goto fail;
-	if (filter_str(&f->name_override, &f->override_len,
-		       c->name_override) ||
+	if (filter_str(&f->name_override, &f->override_len, c->name_override) ||
 	    filter_str(&f->name_prefix, &f->prefix_len, c->name_prefix) ||
 	    filter_str(&f->name_suffix, &f->suffix_len, c->name_suffix))
 		goto oom;
@@ -239,7 +239,7 @@ static bool filter_tags_match(const struct filter_tag *tf, size_t n,
 		if (!tf[i].values)
 			continue;
 		const struct lp_tag *t =
-			lp_metric_find_tag(m, tf[i].key, tf[i].klen);
+		    lp_metric_find_tag(m, tf[i].key, tf[i].klen);
 		if (t && filter_match(tf[i].values, m, &t->value))
 			return true;
 	}

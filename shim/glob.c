@@ -27,13 +27,13 @@
 #define GLOB_STACK_STATES 512
 
 enum glob_op {
-	G_RUNE,   /* a: the code point */
-	G_ANY,    /* any code point (a: 1 = not a separator) */
+	G_RUNE,	  /* a: the code point */
+	G_ANY,	  /* any code point (a: 1 = not a separator) */
 	G_SINGLE, /* any code point but a separator */
-	G_LIST,   /* a: offset in chars, b: count; neg */
+	G_LIST,	  /* a: offset in chars, b: count; neg */
 	G_RANGE,  /* a..b; neg */
 	G_SPLIT,  /* go to a and to b */
-	G_JMP,    /* go to a */
+	G_JMP,	  /* go to a */
 	G_MATCH,
 };
 
@@ -236,8 +236,8 @@ static void glob_fetch(struct glob_lexer *l)
 		}
 	} else {
 		l->pos--;
-		glob_fetch_text(l, l->terms > 0 ? terms_breakers
-						: text_breakers);
+		glob_fetch_text(l,
+				l->terms > 0 ? terms_breakers : text_breakers);
 	}
 }
 
@@ -279,7 +279,7 @@ static size_t glob_emit(struct glob_list *g, enum glob_op op, uint32_t a,
 /* Alternatives being compiled: each '{' opens a group whose branches
  * are chained through SPLITs and whose ends jump to the group's end. */
 struct glob_group {
-	size_t split;   /* the SPLIT before the current branch */
+	size_t split;	  /* the SPLIT before the current branch */
 	size_t jumps[64]; /* JMPs at the ends of finished branches */
 	size_t njumps;
 };
@@ -333,8 +333,8 @@ static int glob_range(struct glob_list *g, struct glob_lexer *l,
 			}
 			if (g->nchars + nchars > g->chars_cap) {
 				size_t cap = (g->nchars + nchars) * 2;
-				uint32_t *c = realloc(g->chars,
-						      cap * sizeof(*c));
+				uint32_t *c =
+				    realloc(g->chars, cap * sizeof(*c));
 				if (!c) {
 					g->oom = true;
 					return 0;
@@ -489,8 +489,8 @@ static uint32_t *glob_runes(const char *s, size_t *n)
 	size_t k = 0;
 	for (size_t i = 0; i < len;) {
 		size_t w;
-		uint32_t cp = glob_decode((const unsigned char *)s + i,
-					  len - i, &w);
+		uint32_t cp =
+		    glob_decode((const unsigned char *)s + i, len - i, &w);
 		if (cp == 0xfffd) {
 			free(r);
 			*n = (size_t)-1;
@@ -537,8 +537,9 @@ struct glob_list *glob_list_new_sep(const struct cfg_strv *patterns,
 		g->seps = glob_runes(separators, &ns);
 		if (!g->seps) {
 			snprintf(err, errlen, "separators \"%s\": %s",
-				 separators, ns == (size_t)-1 ? "invalid UTF-8"
-							      : "out of memory");
+				 separators,
+				 ns == (size_t)-1 ? "invalid UTF-8"
+						  : "out of memory");
 			glob_list_free(g);
 			return NULL;
 		}
@@ -682,7 +683,8 @@ static bool glob_run(const struct glob_list *g, const char *s, size_t n,
 	glob_add(g, &cur, mark, gen, stack, 0);
 	for (size_t i = 0; i < n && cur.n;) {
 		size_t w;
-		uint32_t r = glob_decode((const unsigned char *)s + i, n - i, &w);
+		uint32_t r =
+		    glob_decode((const unsigned char *)s + i, n - i, &w);
 		i += w;
 		next.n = 0;
 		gen++;

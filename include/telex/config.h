@@ -23,24 +23,25 @@
 #include "telex/buf.h"
 
 enum cfg_type {
-	CFG_STRING = 1,  /* char * (malloc'd; NULL when unset without default) */
-	CFG_BOOL,        /* bool */
-	CFG_INT,         /* int64_t */
-	CFG_FLOAT,       /* double (an integer is accepted) */
-	CFG_DURATION,    /* int64_t ns: "10s", "1m30s", "500ms", or an integer (s) */
-	CFG_SIZE,        /* int64_t bytes: "64KiB", "1MB", or an integer */
+	CFG_STRING = 1, /* char * (malloc'd; NULL when unset without default) */
+	CFG_BOOL,	/* bool */
+	CFG_INT,	/* int64_t */
+	CFG_FLOAT,	/* double (an integer is accepted) */
+	CFG_DURATION, /* int64_t ns: "10s", "1m30s", "500ms", or an integer (s)
+		       */
+	CFG_SIZE,     /* int64_t bytes: "64KiB", "1MB", or an integer */
 	CFG_STRING_LIST, /* struct cfg_strv */
-	CFG_STRING_MAP,  /* struct cfg_map: a sub-table of key = "value" */
-	CFG_TABLE,       /* a sub-table with its own declared options (sub) */
-	CFG_IGNORED,     /* accepted (any type), ignored with one warning */
+	CFG_STRING_MAP,	 /* struct cfg_map: a sub-table of key = "value" */
+	CFG_TABLE,	 /* a sub-table with its own declared options (sub) */
+	CFG_IGNORED,	 /* accepted (any type), ignored with one warning */
 };
 
 enum cfg_flags {
-	CFG_REQUIRED = 1 << 0,   /* missing is a config error */
-	CFG_SECRET = 1 << 1,     /* never echoed in messages or samples */
-	CFG_MAP_SCALARS = 1 << 2,/* STRING_MAP: also accept numbers and bools,
-				    kept as their TOML text */
-	CFG_DEPRECATED = 1 << 3, /* accepted; one warning naming the option */
+	CFG_REQUIRED = 1 << 0,	  /* missing is a config error */
+	CFG_SECRET = 1 << 1,	  /* never echoed in messages or samples */
+	CFG_MAP_SCALARS = 1 << 2, /* STRING_MAP: also accept numbers and bools,
+				     kept as their TOML text */
+	CFG_DEPRECATED = 1 << 3,  /* accepted; one warning naming the option */
 };
 
 struct cfg_strv {
@@ -58,16 +59,16 @@ struct cfg_map {
 struct cfg_option {
 	const char *name;
 	enum cfg_type type;
-	size_t offset;              /* of the value in the config struct; for
+	size_t offset;		    /* of the value in the config struct; for
 				       a TABLE, of the struct its sub options
 				       are relative to (0: the same struct) */
 	const char *default_value;  /* TOML text ("\"metric\"", "3", "[]"), or
 				       NULL for none */
-	const char *help;           /* one line, for samples and man pages */
-	unsigned flags;             /* enum cfg_flags */
+	const char *help;	    /* one line, for samples and man pages */
+	unsigned flags;		    /* enum cfg_flags */
 	const char *const *choices; /* STRING / STRING_LIST: allowed values,
 				       NULL-terminated; NULL = any */
-	int64_t min, max;           /* INT, DURATION, SIZE: range when min < max */
+	int64_t min, max; /* INT, DURATION, SIZE: range when min < max */
 	const struct cfg_option *sub; /* TABLE: its options, {NULL} ended */
 };
 

@@ -1,8 +1,8 @@
 # telex-kafka-output: the program, its man page (OPTIONS from the option
 # table via --man-options) and its tests.
-# Built once the shim's runner, the line-protocol parser and the config
-# reader it links against are in the tree.
-ifneq ($(and $(wildcard shim/telex_main.c),$(wildcard shim/lp_parse.c),$(wildcard shim/config_toml.c)),)
+# Built once the shim's runner, the line-protocol parser, the JSON writer
+# and the config reader it links against are in the tree.
+ifneq ($(and $(wildcard shim/telex_main.c),$(wildcard shim/lp_parse.c),$(wildcard shim/lp_json.c),$(wildcard shim/config_toml.c)),)
 KAFKA_OUTPUT := $(BIN)/telex-kafka-output
 KAFKA_OUTPUT_SRC := $(wildcard plugins/kafka_output/*.c)
 KAFKA_OUTPUT_OBJ := $(KAFKA_OUTPUT_SRC:%.c=$(OBJ)/%.o)

@@ -179,7 +179,7 @@ static void test_numbers(void **state)
 	cfg_free(&tspec, &cfg, &common);
 	/* Duration as integer and float seconds, size as integer bytes. */
 	assert_int_equal(
-		load("[[inputs.test]]\ntimeout = 2\nmax_size = 4096\n"), 0);
+	    load("[[inputs.test]]\ntimeout = 2\nmax_size = 4096\n"), 0);
 	assert_int_equal(cfg.timeout, 2000000000LL);
 	assert_int_equal(cfg.max_size, 4096);
 	cfg_free(&tspec, &cfg, &common);
@@ -192,18 +192,19 @@ static void test_number_errors(void **state)
 	(void)state;
 	load_fails("[[inputs.test]]\ncount = 9223372036854775808\n",
 		   "t.conf:2:9:", "does not fit in 64 bits", NULL);
-	load_fails("[[inputs.test]]\ncount = 012\n", "t.conf:2:9:",
-		   "leading zeros", NULL);
-	load_fails("[[inputs.test]]\ncount = 1__0\n", "t.conf:2:9:",
-		   "invalid number", NULL);
-	load_fails("[[inputs.test]]\nratio = 1.\n", "t.conf:2:9:",
-		   "invalid number", NULL);
-	load_fails("[[inputs.test]]\nratio = nan\n", "t.conf:2:",
-		   "finite number", NULL);
-	load_fails("[[inputs.test]]\ncount = 1979-05-27\n", "t.conf:2:9:",
-		   "dates and times are not supported", NULL);
-	load_fails("[[inputs.test]]\nstr = measurement\n", "t.conf:2:7:",
-		   "a string needs quotes: \"measurement\"", NULL);
+	load_fails("[[inputs.test]]\ncount = 012\n",
+		   "t.conf:2:9:", "leading zeros", NULL);
+	load_fails("[[inputs.test]]\ncount = 1__0\n",
+		   "t.conf:2:9:", "invalid number", NULL);
+	load_fails("[[inputs.test]]\nratio = 1.\n",
+		   "t.conf:2:9:", "invalid number", NULL);
+	load_fails("[[inputs.test]]\nratio = nan\n",
+		   "t.conf:2:", "finite number", NULL);
+	load_fails("[[inputs.test]]\ncount = 1979-05-27\n",
+		   "t.conf:2:9:", "dates and times are not supported", NULL);
+	load_fails("[[inputs.test]]\nstr = measurement\n",
+		   "t.conf:2:7:", "a string needs quotes: \"measurement\"",
+		   NULL);
 }
 
 static void test_strings(void **state)
@@ -219,7 +220,8 @@ static void test_strings(void **state)
 			      "     joined\"\"\", '''\n"
 			      "raw \\n ''text''''']\n"),
 			 0);
-	assert_string_equal(cfg.str, "a\tb\n\"q\" \\ \xc3\xa9 \xf0\x9f\x98\x80");
+	assert_string_equal(cfg.str,
+			    "a\tb\n\"q\" \\ \xc3\xa9 \xf0\x9f\x98\x80");
 	assert_string_equal(cfg.codec, "gzip");
 	assert_int_equal(cfg.names.n, 3);
 	assert_string_equal(cfg.names.v[0], "C:\\path\\x");
@@ -230,50 +232,51 @@ static void test_strings(void **state)
 static void test_string_errors(void **state)
 {
 	(void)state;
-	load_fails("[[inputs.test]]\nstr = \"abc\n", "t.conf:2:11:",
-		   "newline in a single-line string", NULL);
-	load_fails("[[inputs.test]]\nstr = \"abc", "t.conf:2:7:",
-		   "string not closed", NULL);
-	load_fails("[[inputs.test]]\nstr = \"a\\qb\"\n", "t.conf:2:9:",
-		   "invalid escape \\q", NULL);
-	load_fails("[[inputs.test]]\nstr = \"\\ud800\"\n", "t.conf:2:8:",
-		   "not a Unicode scalar value", NULL);
-	load_fails("[[inputs.test]]\nstr = \"\\u0000\"\n", "t.conf:2:8:",
-		   "NUL characters", NULL);
-	load_fails("[[inputs.test]]\nstr = \"a\x01\"\n", "t.conf:2:9:",
-		   "control character U+0001", NULL);
-	load_fails("[[inputs.test]]\nstr = \"\xc3\x28\"\n", "t.conf:2:8:",
-		   "invalid UTF-8", NULL);
-	load_fails("[[inputs.test]]\nstr = \"\"\"abc\n", "t.conf:2:7:",
-		   "missing \"\"\"", NULL);
+	load_fails("[[inputs.test]]\nstr = \"abc\n",
+		   "t.conf:2:11:", "newline in a single-line string", NULL);
+	load_fails("[[inputs.test]]\nstr = \"abc",
+		   "t.conf:2:7:", "string not closed", NULL);
+	load_fails("[[inputs.test]]\nstr = \"a\\qb\"\n",
+		   "t.conf:2:9:", "invalid escape \\q", NULL);
+	load_fails("[[inputs.test]]\nstr = \"\\ud800\"\n",
+		   "t.conf:2:8:", "not a Unicode scalar value", NULL);
+	load_fails("[[inputs.test]]\nstr = \"\\u0000\"\n",
+		   "t.conf:2:8:", "NUL characters", NULL);
+	load_fails("[[inputs.test]]\nstr = \"a\x01\"\n",
+		   "t.conf:2:9:", "control character U+0001", NULL);
+	load_fails("[[inputs.test]]\nstr = \"\xc3\x28\"\n",
+		   "t.conf:2:8:", "invalid UTF-8", NULL);
+	load_fails("[[inputs.test]]\nstr = \"\"\"abc\n",
+		   "t.conf:2:7:", "missing \"\"\"", NULL);
 }
 
 static void test_syntax_errors(void **state)
 {
 	(void)state;
-	load_fails("[[inputs.test]]\nstr \"x\"\n", "t.conf:2:5:",
-		   "expected '=' after the key \"str\"", NULL);
-	load_fails("[[inputs.test]]\nstr = \"x\" junk\n", "t.conf:2:11:",
-		   "expected the end of the line", NULL);
+	load_fails("[[inputs.test]]\nstr \"x\"\n",
+		   "t.conf:2:5:", "expected '=' after the key \"str\"", NULL);
+	load_fails("[[inputs.test]]\nstr = \"x\" junk\n",
+		   "t.conf:2:11:", "expected the end of the line", NULL);
 	load_fails("[[inputs.test]]\nstr = \"x\"\nstr = \"y\"\n",
 		   "t.conf:3:1:", "duplicate key \"str\" (first set on line 2)",
 		   NULL);
-	load_fails("[[inputs.test]]\nnames = [\"a\" \"b\"]\n", "t.conf:2:14:",
-		   "expected ',' or ']'", NULL);
-	load_fails("[[inputs.test]]\nnames = [\"a\",\n", "t.conf:2:9:",
-		   "array not closed", NULL);
+	load_fails("[[inputs.test]]\nnames = [\"a\" \"b\"]\n",
+		   "t.conf:2:14:", "expected ',' or ']'", NULL);
+	load_fails("[[inputs.test]]\nnames = [\"a\",\n",
+		   "t.conf:2:9:", "array not closed", NULL);
 	load_fails("[[inputs.test]\n", "t.conf:1:14:", "expected ']]'", NULL);
 	load_fails("[inputs]\n[inputs]\n", "t.conf:2:1:",
 		   "table [inputs] is defined twice (first on line 1)", NULL);
 	load_fails("[[inputs.test]]\nheaders = { a = \"1\" \n",
 		   "inline table not closed", NULL);
-	load_fails("[[inputs.test]]\nstr = \n", "t.conf:2:7:",
-		   "expected a value, found the end of the line", NULL);
+	load_fails("[[inputs.test]]\nstr = \n",
+		   "t.conf:2:7:", "expected a value, found the end of the line",
+		   NULL);
 	load_fails("[[inputs.test]]\nstr = \"x\"\r\rflag = true\n",
 		   "t.conf:2:10:", "carriage return", NULL);
-	load_fails("x = 1\n[[inputs.test]]\n", "t.conf:1:",
-		   "\"x\" is set outside of any table", "[[inputs.test]]",
-		   NULL);
+	load_fails("x = 1\n[[inputs.test]]\n",
+		   "t.conf:1:", "\"x\" is set outside of any table",
+		   "[[inputs.test]]", NULL);
 }
 
 static void test_unknown_key(void **state)
@@ -307,14 +310,14 @@ static void test_type_and_value_errors(void **state)
 		   "t.conf:2: bad value for \"count\" in [[inputs.test]]: "
 		   "expected an integer (without quotes), got the string \"5\"",
 		   NULL);
-	load_fails("[[inputs.test]]\nflag = \"true\"\n", "t.conf:2:",
-		   "expected true or false", NULL);
+	load_fails("[[inputs.test]]\nflag = \"true\"\n",
+		   "t.conf:2:", "expected true or false", NULL);
 	load_fails("[[inputs.test]]\nstr = 5\n", "t.conf:2:",
 		   "expected a string in quotes, got the integer 5", NULL);
-	load_fails("[[inputs.test]]\nratio = \"x\"\n", "t.conf:2:",
-		   "expected a number", NULL);
-	load_fails("[[inputs.test]]\nnames = \"a\"\n", "t.conf:2:",
-		   "expected an array of strings", NULL);
+	load_fails("[[inputs.test]]\nratio = \"x\"\n",
+		   "t.conf:2:", "expected a number", NULL);
+	load_fails("[[inputs.test]]\nnames = \"a\"\n",
+		   "t.conf:2:", "expected an array of strings", NULL);
 	load_fails("[[inputs.test]]\nnames = [\"a\",\n 3]\n", "t.conf:3:",
 		   "element 2: expected a string, got the integer 3", NULL);
 	load_fails("[[inputs.test]]\ncodec = \"zstdd\"\n", "t.conf:2:",
@@ -324,21 +327,23 @@ static void test_type_and_value_errors(void **state)
 	load_fails("[[inputs.test]]\nmodes = [\"read\", \"exec\"]\n",
 		   "t.conf:2:", "\"exec\" is not one of \"read\", \"write\"",
 		   NULL);
-	load_fails("[[inputs.test]]\ncount = 101\n", "t.conf:2:",
-		   "101 is out of range (0 to 100)", NULL);
-	load_fails("[[inputs.test]]\ntimeout = \"2h\"\n", "t.conf:2:",
-		   "2h0m0s is out of range (1ms to 1h0m0s)", NULL);
-	load_fails("[[inputs.test]]\ntimeout = \"10 seconds\"\n", "t.conf:2:",
-		   "\"10 seconds\" is not a duration", NULL);
-	load_fails("[[inputs.test]]\nmax_size = \"1mb\"\n", "t.conf:2:",
-		   "\"1mb\" is not a size", "case-sensitive", NULL);
-	load_fails("[[inputs.test]]\nheaders = [\"a\"]\n", "t.conf:2:",
-		   "expected a table of key = \"value\" entries", NULL);
+	load_fails("[[inputs.test]]\ncount = 101\n",
+		   "t.conf:2:", "101 is out of range (0 to 100)", NULL);
+	load_fails("[[inputs.test]]\ntimeout = \"2h\"\n",
+		   "t.conf:2:", "2h0m0s is out of range (1ms to 1h0m0s)", NULL);
+	load_fails("[[inputs.test]]\ntimeout = \"10 seconds\"\n",
+		   "t.conf:2:", "\"10 seconds\" is not a duration", NULL);
+	load_fails("[[inputs.test]]\nmax_size = \"1mb\"\n",
+		   "t.conf:2:", "\"1mb\" is not a size", "case-sensitive",
+		   NULL);
+	load_fails("[[inputs.test]]\nheaders = [\"a\"]\n",
+		   "t.conf:2:", "expected a table of key = \"value\" entries",
+		   NULL);
 	load_fails("[[inputs.test]]\n[inputs.test.headers]\na = 1\n",
 		   "t.conf:3:", "\"a\": expected a string, got the integer 1",
 		   NULL);
-	load_fails("[[inputs.test]]\ntopic_suffix = \"x\"\n", "t.conf:2:",
-		   "expected a table", NULL);
+	load_fails("[[inputs.test]]\ntopic_suffix = \"x\"\n",
+		   "t.conf:2:", "expected a table", NULL);
 	load_fails("[[inputs.test]]\n[[inputs.test.topic_suffix]]\n",
 		   "t.conf:2:", "got an array of tables", NULL);
 }
@@ -438,9 +443,12 @@ static void test_table_rules(void **state)
 	assert_int_equal(load("[inputs.test]\nstr = \"legacy\"\n"), 0);
 	assert_string_equal(cfg.str, "legacy");
 	cfg_free(&tspec, &cfg, &common);
-	load_fails("[[inputs.cpu]]\n",
-		   "t.conf: no [[inputs.test]] table", NULL);
-	load_fails("", "t.conf: no [[inputs.test]] table", NULL);
+	load_fails("[[inputs.cpu]]\n", "t.conf: no [[inputs.test]] table",
+		   NULL);
+	/* An empty file, or only comments: the defaults. */
+	assert_int_equal(load("# nothing here\n\n"), 0);
+	assert_string_equal(cfg.str, "hello");
+	cfg_free(&tspec, &cfg, &common);
 	/* Sub-table before its plugin table still belongs to it. */
 	assert_int_equal(load("[inputs.test.headers]\na = \"b\"\n"), 0);
 	assert_int_equal(cfg.headers.n, 1);
@@ -476,8 +484,8 @@ static void test_agent_keys(void **state)
 	/* One line only. */
 	assert_null(strchr(strchr(log, '\n') + 1, '!'));
 	cfg_free(&tspec, &cfg, &common);
-	load_fails("[[inputs.test]]\ninterval = \"10 s\"\n", "t.conf:2:",
-		   "\"interval\"", "is not a duration", NULL);
+	load_fails("[[inputs.test]]\ninterval = \"10 s\"\n",
+		   "t.conf:2:", "\"interval\"", "is not a duration", NULL);
 }
 
 static void test_common(void **state)
@@ -538,18 +546,24 @@ static void test_common(void **state)
 static void test_common_errors(void **state)
 {
 	(void)state;
-	load_fails("[[inputs.test]]\nlog_level = \"verbose\"\n", "t.conf:2:",
-		   "\"verbose\" is not one of \"error\"", NULL);
+	load_fails(
+	    "[[inputs.test]]\nlog_level = \"verbose\"\n",
+	    "t.conf:2: unknown log_level \"verbose\" in [[inputs.test]]; "
+	    "use one of error, warn, info, debug, trace",
+	    NULL);
+	load_fails("[[inputs.test]]\nlog_level = 3\n",
+		   "t.conf:2:", "\"log_level\"", "expected a string", NULL);
 	load_fails("[[inputs.test]]\nmetricpass = \"true\"\n", "t.conf:2:",
 		   "\"metricpass\" (a CEL expression) is not supported", NULL);
-	load_fails("[[inputs.test]]\nnamepass = \"cpu\"\n", "t.conf:2:",
-		   "\"namepass\"", "expected an array of strings", NULL);
+	load_fails("[[inputs.test]]\nnamepass = \"cpu\"\n",
+		   "t.conf:2:", "\"namepass\"", "expected an array of strings",
+		   NULL);
 	load_fails("[[inputs.test]]\n[inputs.test.tagpass]\ncpu = \"x\"\n",
 		   "t.conf:3:", "\"tagpass.cpu\"", NULL);
-	load_fails("[[inputs.test]]\ntagpass = 3\n", "t.conf:2:",
-		   "expected a table of tag key", NULL);
-	load_fails("[[inputs.test]]\n[inputs.test.tags]\nn = 1\n", "t.conf:3:",
-		   "expected a string, got the integer 1", NULL);
+	load_fails("[[inputs.test]]\ntagpass = 3\n",
+		   "t.conf:2:", "expected a table of tag key", NULL);
+	load_fails("[[inputs.test]]\n[inputs.test.tags]\nn = 1\n",
+		   "t.conf:3:", "expected a string, got the integer 1", NULL);
 }
 
 static void test_output_tags_ignored(void **state)
@@ -604,21 +618,23 @@ static void test_load_file(void **state)
 	const char *text = "[[inputs.test]]\ncount = 42\n";
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
-	assert_int_equal(cfg_load_file(&tspec, path, &cfg, &common, err,
-				       sizeof(err)),
-			 0);
+	assert_int_equal(
+	    cfg_load_file(&tspec, path, &cfg, &common, err, sizeof(err)), 0);
 	assert_int_equal(cfg.count, 42);
 	cfg_free(&tspec, &cfg, &common);
 	unlink(path);
-	assert_int_not_equal(cfg_load_file(&tspec, path, &cfg, &common, err,
-					   sizeof(err)),
-			     0);
+	assert_int_not_equal(
+	    cfg_load_file(&tspec, path, &cfg, &common, err, sizeof(err)), 0);
 	assert_non_null(strstr(err, path));
 	assert_non_null(strstr(err, "No such file"));
-	assert_int_not_equal(cfg_load_file(&tspec, "/tmp", &cfg, &common, err,
-					   sizeof(err)),
-			     0);
-	assert_string_equal(err, "/tmp: not a regular file");
+	assert_int_not_equal(
+	    cfg_load_file(&tspec, "/tmp", &cfg, &common, err, sizeof(err)), 0);
+	assert_string_equal(err, "/tmp: is a directory, not a config file");
+	/* /dev/null: no config, the defaults. */
+	assert_int_equal(
+	    cfg_load_file(&tspec, "/dev/null", &cfg, &common, err, sizeof(err)),
+	    0);
+	assert_int_equal(cfg.count, 3);
 }
 
 static void test_error_buffer_small(void **state)
@@ -627,8 +643,7 @@ static void test_error_buffer_small(void **state)
 	char small[16];
 	const char *text = "[[inputs.test]]\nnope = 1\n";
 	assert_int_not_equal(cfg_load_text(&tspec, text, strlen(text), "t.conf",
-					   &cfg, &common, small,
-					   sizeof(small)),
+					   &cfg, &common, small, sizeof(small)),
 			     0);
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 	assert_memory_equal(small, "t.conf:2: unkno", 15);
@@ -638,28 +653,28 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, each_setup, each_teardown)
-		T(test_defaults),
-		T(test_every_type),
-		T(test_numbers),
-		T(test_number_errors),
-		T(test_strings),
-		T(test_string_errors),
-		T(test_syntax_errors),
-		T(test_unknown_key),
-		T(test_type_and_value_errors),
-		T(test_secret_not_echoed),
-		T(test_sub_tables),
-		T(test_inline_and_dotted),
-		T(test_table_rules),
-		T(test_ignored_and_deprecated),
-		T(test_agent_keys),
-		T(test_common),
-		T(test_common_errors),
-		T(test_output_tags_ignored),
-		T(test_required),
-		T(test_crlf_bom),
-		T(test_load_file),
-		T(test_error_buffer_small),
+	    T(test_defaults),
+	    T(test_every_type),
+	    T(test_numbers),
+	    T(test_number_errors),
+	    T(test_strings),
+	    T(test_string_errors),
+	    T(test_syntax_errors),
+	    T(test_unknown_key),
+	    T(test_type_and_value_errors),
+	    T(test_secret_not_echoed),
+	    T(test_sub_tables),
+	    T(test_inline_and_dotted),
+	    T(test_table_rules),
+	    T(test_ignored_and_deprecated),
+	    T(test_agent_keys),
+	    T(test_common),
+	    T(test_common_errors),
+	    T(test_output_tags_ignored),
+	    T(test_required),
+	    T(test_crlf_bom),
+	    T(test_load_file),
+	    T(test_error_buffer_small),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -143,13 +143,20 @@ static void test_sample_round_trip(void **state)
 }
 
 static const struct cfg_option man_opts[] = {
-	{.name = "path", .type = CFG_STRING, .offset = 0,
-	 .default_value = "\"C:\\\\dir\"",
-	 .help = ".dotted help with a back\\slash and a-hyphen"},
-	{.name = "wait", .type = CFG_DURATION, .offset = 8,
-	 .default_value = "\"1s\"", .help = "How long.", .min = 1000000,
-	 .max = 60000000000LL, .flags = CFG_REQUIRED},
-	{.name = NULL},
+    {.name = "path",
+     .type = CFG_STRING,
+     .offset = 0,
+     .default_value = "\"C:\\\\dir\"",
+     .help = ".dotted help with a back\\slash and a-hyphen"},
+    {.name = "wait",
+     .type = CFG_DURATION,
+     .offset = 8,
+     .default_value = "\"1s\"",
+     .help = "How long.",
+     .min = 1000000,
+     .max = 60000000000LL,
+     .flags = CFG_REQUIRED},
+    {.name = NULL},
 };
 
 static void test_man(void **state)
@@ -178,10 +185,10 @@ static void test_man(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sample_exact),
-		cmocka_unit_test(test_sample_layout),
-		cmocka_unit_test(test_sample_round_trip),
-		cmocka_unit_test(test_man),
+	    cmocka_unit_test(test_sample_exact),
+	    cmocka_unit_test(test_sample_layout),
+	    cmocka_unit_test(test_sample_round_trip),
+	    cmocka_unit_test(test_man),
 	};
 	log_set_level(LOG_ERROR);
 	return cmocka_run_group_tests(tests, NULL, NULL);

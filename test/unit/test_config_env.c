@@ -104,16 +104,16 @@ static void test_defaults_and_alternates(void **state)
 {
 	(void)state;
 	assert_int_equal(
-		load("[[inputs.test]]\n"
-		     "names = [\"${TX_UNSET:-d1}\", \"${TX_EMPTY:-d2}\", "
-		     "\"${TX_EMPTY-d3}\", \"${TX_UNSET-d4}\", "
-		     "\"${TX_STR:+alt}\", \"${TX_EMPTY:+alt}\", "
-		     "\"${TX_EMPTY+alt}\", \"${TX_UNSET+alt}\", "
-		     "\"${TX_UNSET:-$TX_NUM}\", \"${TX_UNSET:-${TX_STR}!}\", "
-		     "\"${TX_STR?needed}\"]\n"),
-		0);
-	const char *want[] = {"d1", "d2", "",      "d4",       "alt", "",
-			      "alt", "",  "42",    "from env!", "from env"};
+	    load("[[inputs.test]]\n"
+		 "names = [\"${TX_UNSET:-d1}\", \"${TX_EMPTY:-d2}\", "
+		 "\"${TX_EMPTY-d3}\", \"${TX_UNSET-d4}\", "
+		 "\"${TX_STR:+alt}\", \"${TX_EMPTY:+alt}\", "
+		 "\"${TX_EMPTY+alt}\", \"${TX_UNSET+alt}\", "
+		 "\"${TX_UNSET:-$TX_NUM}\", \"${TX_UNSET:-${TX_STR}!}\", "
+		 "\"${TX_STR?needed}\"]\n"),
+	    0);
+	const char *want[] = {"d1",  "d2", "",	 "d4",	      "alt",	 "",
+			      "alt", "",   "42", "from env!", "from env"};
 	assert_int_equal(cfg.names.n, sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < cfg.names.n; i++)
 		assert_string_equal(cfg.names.v[i], want[i]);
@@ -129,7 +129,7 @@ static void test_required_var(void **state)
 	assert_string_equal(err, "e.conf:2:10: required environment variable "
 				 "TX_UNSET is not set: set it to the password");
 	assert_int_not_equal(
-		load("[[inputs.test]]\nstr = \"${TX_EMPTY:?x}\"\n"), 0);
+	    load("[[inputs.test]]\nstr = \"${TX_EMPTY:?x}\"\n"), 0);
 	assert_non_null(strstr(err, "TX_EMPTY is empty: x"));
 	/* Without ':' an empty value is fine. */
 	assert_int_equal(load("[[inputs.test]]\nstr = \"${TX_EMPTY?x}\"\n"), 0);
@@ -139,14 +139,15 @@ static void test_required_var(void **state)
 static void test_unset_kept_with_warning(void **state)
 {
 	(void)state;
-	assert_int_equal(load("[[inputs.test]]\n\nstr = \"$TX_UNSET/${TX_UNSET}\"\n"),
-			 0);
+	assert_int_equal(
+	    load("[[inputs.test]]\n\nstr = \"$TX_UNSET/${TX_UNSET}\"\n"), 0);
 	assert_string_equal(cfg.str, "$TX_UNSET/${TX_UNSET}");
 	const char *log = logged();
-	assert_non_null(strstr(log, "W! e.conf:3: environment variable "
-				    "TX_UNSET is not set: \"$TX_UNSET\" is kept "
-				    "as written (write ${TX_UNSET:-} for an "
-				    "empty default)\n"));
+	assert_non_null(strstr(log,
+			       "W! e.conf:3: environment variable "
+			       "TX_UNSET is not set: \"$TX_UNSET\" is kept "
+			       "as written (write ${TX_UNSET:-} for an "
+			       "empty default)\n"));
 	assert_non_null(strstr(log, "\"${TX_UNSET}\" is kept"));
 }
 
@@ -158,8 +159,8 @@ static void test_not_templates(void **state)
 			      "\"${1}\", \"${ x}\", \"${TX_STR x}\", "
 			      "\"${TX_STR\", \"^a.*$\"]\n"),
 			 0);
-	const char *want[] = {"$TX_STR", "a$",       "$1",        "${1}",
-			      "${ x}",   "${TX_STR x}", "${TX_STR", "^a.*$"};
+	const char *want[] = {"$TX_STR", "a$",		"$1",	    "${1}",
+			      "${ x}",	 "${TX_STR x}", "${TX_STR", "^a.*$"};
 	assert_int_equal(cfg.names.n, 8);
 	for (size_t i = 0; i < 8; i++)
 		assert_string_equal(cfg.names.v[i], want[i]);
@@ -170,10 +171,11 @@ static void test_comments_not_expanded(void **state)
 	(void)state;
 	/* An unset variable in a comment would warn if it were expanded; a
 	 * required one would fail. */
-	assert_int_equal(load("# ${TX_UNSET:?boom} $TX_UNSET\n"
-			      "[[inputs.test]] # $TX_UNSET\n"
-			      "str = \"# not a comment $TX_STR\" # ${TX_UNSET?x}\n"),
-			 0);
+	assert_int_equal(
+	    load("# ${TX_UNSET:?boom} $TX_UNSET\n"
+		 "[[inputs.test]] # $TX_UNSET\n"
+		 "str = \"# not a comment $TX_STR\" # ${TX_UNSET?x}\n"),
+	    0);
 	assert_string_equal(cfg.str, "# not a comment from env");
 	assert_string_equal(logged(), "");
 }
@@ -213,23 +215,24 @@ static void test_positions_after_expansion(void **state)
 			     0);
 	assert_non_null(strstr(err, "e.conf:3:11:"));
 	/* After an expansion on the same line, columns stay exact. */
-	assert_int_not_equal(
-		load("[[inputs.test]]\ncount = $TX_NUM junk\n"), 0);
-	assert_non_null(strstr(err, "e.conf:2:17: expected the end of the line"));
+	assert_int_not_equal(load("[[inputs.test]]\ncount = $TX_NUM junk\n"),
+			     0);
+	assert_non_null(
+	    strstr(err, "e.conf:2:17: expected the end of the line"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, each_setup, each_teardown)
-		T(test_plain_and_braced),
-		T(test_defaults_and_alternates),
-		T(test_required_var),
-		T(test_unset_kept_with_warning),
-		T(test_not_templates),
-		T(test_comments_not_expanded),
-		T(test_values_escaped_in_strings),
-		T(test_positions_after_expansion),
+	    T(test_plain_and_braced),
+	    T(test_defaults_and_alternates),
+	    T(test_required_var),
+	    T(test_unset_kept_with_warning),
+	    T(test_not_templates),
+	    T(test_comments_not_expanded),
+	    T(test_values_escaped_in_strings),
+	    T(test_positions_after_expansion),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
