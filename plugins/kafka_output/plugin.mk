@@ -8,7 +8,8 @@ KAFKA_OUTPUT_SRC := $(wildcard plugins/kafka_output/*.c)
 KAFKA_OUTPUT_OBJ := $(KAFKA_OUTPUT_SRC:%.c=$(OBJ)/%.o)
 KAFKA_OUTPUT_MAN := $(BUILD)/man/telex-kafka-output.1
 PROGRAMS += $(KAFKA_OUTPUT)
-MANPAGES += $(KAFKA_OUTPUT_MAN)
+# The man page once its source is in the tree.
+MANPAGES += $(if $(wildcard plugins/kafka_output/telex-kafka-output.1.in),$(KAFKA_OUTPUT_MAN))
 
 $(KAFKA_OUTPUT): $(KAFKA_OUTPUT_OBJ) $(KAFKA_COMMON_OBJ) $(LIBTELEX)
 	@mkdir -p $(@D)
