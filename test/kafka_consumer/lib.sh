@@ -58,12 +58,26 @@ kc_start() {
 	shift 2
 	rm -f "$MK_TMP/$name.in"
 	mkfifo "$MK_TMP/$name.in"
-	"$KC" -config "$conf" "$@" <"$MK_TMP/$name.in" \
-		>"${KC_STDOUT:-$MK_TMP/$name.out}" 2>"$MK_TMP/$name.err" &
+	# The other consumers' stdin and the cluster's control fifos stay
+	# with the test: a copy held here would keep them from seeing EOF.
+	(
+		for fd in "${KC_IN[@]}" "$MK_IN" "$MK_OUT"; do
+			eval "exec $fd>&-"
+		done
+		exec "$KC" -config "$conf" "$@" <"$MK_TMP/$name.in" \
+			>"${KC_STDOUT:-$MK_TMP/$name.out}" 2>"$MK_TMP/$name.err"
+	) &
 	KC_PID[$name]=$!
 	exec {fd}>"$MK_TMP/$name.in"
 	KC_IN[$name]=$fd
 	mk_at_exit "kill -9 ${KC_PID[$name]} 2>/dev/null"
+}
+
+# Call first in a background subshell (cmd &): it must not hold a copy of
+# a consumer's stdin, or closing it would not be an EOF.
+kc_close_fds() {
+	local fd
+	for fd in "${KC_IN[@]}"; do eval "exec $fd>&-"; done
 }
 
 kc_out() { echo "$MK_TMP/$1.out"; }
@@ -108,10 +122,16 @@ kc_wait_lines() {
 }
 
 # Close NAME's stdin (Telegraf's shutdown) and wait for it; the exit
-# status must be 0.
+# status must be 0. (Telegraf would send SIGTERM after 5 s; the contract
+# test checks that EOF is enough.)
 kc_eof() {
-	local name=$1 rc
+	local name=$1 rc i
 	eval "exec ${KC_IN[$name]}>&-"
+	for i in $(seq $((MK_TIMEOUT * 10))); do
+		kc_alive "$name" || break
+		sleep 0.1
+	done
+	kc_alive "$name" && mk_fail "$name still running ${MK_TIMEOUT}s after EOF"
 	wait "${KC_PID[$name]}"
 	rc=$?
 	[ $rc -eq 0 ] || mk_fail "$name exited with status $rc:" \
