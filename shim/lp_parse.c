@@ -19,21 +19,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LP_CTL (LP_C_NAME | LP_C_KEY)
-const unsigned char lp_class[256] = {
-    [0 ... 8] = LP_CTL,
-    ['\t'] = LP_CTL,
-    ['\n'] = LP_CTL | LP_C_VALUE,
-    [11 ... 12] = LP_CTL,
-    ['\r'] = LP_CTL | LP_C_VALUE,
-    [14 ... 31] = LP_CTL,
-    [' '] = LP_C_NAME | LP_C_KEY | LP_C_VALUE,
-    ['"'] = LP_C_STRING,
-    [','] = LP_C_NAME | LP_C_KEY | LP_C_VALUE,
-    ['='] = LP_C_KEY,
-    ['\\'] = LP_C_NAME | LP_C_KEY | LP_C_STRING,
-    [0x7f] = LP_CTL,
-    [0x80 ... 0xff] = LP_C_NAME | LP_C_KEY | LP_C_STRING,
+const unsigned char lp_special[256] = {
+    [0 ... 0x20] = 1, ['"'] = 1,  [','] = 1,	       ['='] = 1,
+    ['\\'] = 1,	      [0x7f] = 1, [0x80 ... 0xff] = 1,
 };
 
 /* ------------------------------------------------------------------ */
@@ -95,6 +83,7 @@ struct lp_ctx {
 	size_t n;
 	size_t first_line;
 	struct lp_error *err;
+	struct lp_scan sc;
 };
 
 __attribute__((format(printf, 3, 4), cold, noinline)) static int
@@ -130,13 +119,26 @@ static void lp_token_text(char *out, size_t n, const char *p, size_t len,
 
 /* ------------------------------------------------------------------ */
 /* Tokens. Each returns the index just past the token and sets *esc when
- * the token holds an escape to remove and *bad_utf8 on invalid UTF-8. */
+ * the token holds an escape to remove and *bad on invalid UTF-8. */
 
-static inline size_t lp_take_name(const char *p, size_t i, size_t n, bool *esc,
-				  bool *bad)
+/* A marked byte >= 0x80: skip its UTF-8 sequence, or flag it. */
+static inline size_t lp_skip_utf8(const char *p, size_t i, size_t n, bool *bad)
 {
+	size_t l = lp_utf8_len((const unsigned char *)p + i, n - i);
+	if (!l) {
+		*bad = true;
+		l = 1;
+	}
+	return i + l;
+}
+
+__attribute__((always_inline)) static inline size_t
+lp_take_name(struct lp_scan *sc, size_t i, bool *esc, bool *bad)
+{
+	const char *p = sc->p;
+	size_t n = sc->n;
 	for (;;) {
-		i = lp_find_name(p, i, n);
+		i = lp_scan_next(sc, i);
 		if (i == n)
 			return i;
 		unsigned char c = (unsigned char)p[i];
@@ -148,24 +150,22 @@ static inline size_t lp_take_name(const char *p, size_t i, size_t n, bool *esc,
 				i++;
 			}
 		} else if (c >= 0x80) {
-			size_t l =
-			    lp_utf8_len((const unsigned char *)p + i, n - i);
-			if (!l) {
-				*bad = true;
-				l = 1;
-			}
-			i += l;
+			i = lp_skip_utf8(p, i, n, bad);
+		} else if (c == '=' || c == '"') {
+			i++;
 		} else {
 			return i;
 		}
 	}
 }
 
-static inline size_t lp_take_key(const char *p, size_t i, size_t n, bool *esc,
-				 bool *bad)
+__attribute__((always_inline)) static inline size_t
+lp_take_key(struct lp_scan *sc, size_t i, bool *esc, bool *bad)
 {
+	const char *p = sc->p;
+	size_t n = sc->n;
 	for (;;) {
-		i = lp_find_key(p, i, n);
+		i = lp_scan_next(sc, i);
 		if (i == n)
 			return i;
 		unsigned char c = (unsigned char)p[i];
@@ -178,13 +178,9 @@ static inline size_t lp_take_key(const char *p, size_t i, size_t n, bool *esc,
 				i++;
 			}
 		} else if (c >= 0x80) {
-			size_t l =
-			    lp_utf8_len((const unsigned char *)p + i, n - i);
-			if (!l) {
-				*bad = true;
-				l = 1;
-			}
-			i += l;
+			i = lp_skip_utf8(p, i, n, bad);
+		} else if (c == '"') {
+			i++;
 		} else {
 			return i;
 		}
@@ -193,14 +189,18 @@ static inline size_t lp_take_key(const char *p, size_t i, size_t n, bool *esc,
 
 /* The content of a string value, from just after its opening quote to its
  * closing quote (or n). */
-static inline size_t lp_take_string(const char *p, size_t i, size_t n,
-				    bool *esc, bool *bad)
+__attribute__((always_inline)) static inline size_t
+lp_take_string(struct lp_scan *sc, size_t i, bool *esc, bool *bad)
 {
+	const char *p = sc->p;
+	size_t n = sc->n;
 	for (;;) {
-		i = lp_find_string(p, i, n);
+		i = lp_scan_next(sc, i);
 		if (i == n)
 			return i;
 		unsigned char c = (unsigned char)p[i];
+		if (c == '"')
+			return i;
 		if (c == '\\') {
 			char d = i + 1 < n ? p[i + 1] : 0;
 			if (d == '\\' || d == '"' || d == 'n' || d == 'r' ||
@@ -211,16 +211,25 @@ static inline size_t lp_take_string(const char *p, size_t i, size_t n,
 				i++;
 			}
 		} else if (c >= 0x80) {
-			size_t l =
-			    lp_utf8_len((const unsigned char *)p + i, n - i);
-			if (!l) {
-				*bad = true;
-				l = 1;
-			}
-			i += l;
+			i = lp_skip_utf8(p, i, n, bad);
 		} else {
-			return i; /* '"' */
+			i++; /* space, comma, '=', control: all content */
 		}
+	}
+}
+
+/* The end of a number or boolean value: ',' or white space. */
+static inline size_t lp_take_value(struct lp_scan *sc, size_t i)
+{
+	const char *p = sc->p;
+	for (;;) {
+		i = lp_scan_next(sc, i);
+		if (i == sc->n)
+			return i;
+		char c = p[i];
+		if (c == ',' || c == ' ' || c == '\r' || c == '\n')
+			return i;
+		i++;
 	}
 }
 
@@ -342,6 +351,70 @@ static inline int lp_number(const struct lp_ctx *c, size_t v, size_t e,
 	return 0;
 }
 
+static inline bool lp_is_sep(char c)
+{
+	return c == ',' || c == ' ' || c == '\r' || c == '\n';
+}
+
+static const double lp_exact_pow10[19] = {
+    1e0,  1e1,	1e2,  1e3,  1e4,  1e5,	1e6,  1e7,  1e8, 1e9,
+    1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+
+/*
+ * The common number forms in one pass, without first looking for the end
+ * of the value: -?DIGITS then 'i', DIGITS then 'u' (at most 18 digits,
+ * which cannot overflow), and -?DIGITS.DIGITS as a float of at most 18
+ * digits below 2^53 (exact: one rounding in the division, as Clinger
+ * showed). Anything else, including every error, returns false and goes
+ * the general way (lp_number).
+ */
+__attribute__((always_inline)) static inline bool
+lp_value_fast(const char *p, size_t i, size_t n, struct lp_field *f,
+	      size_t *end)
+{
+	bool neg = p[i] == '-';
+	size_t j = i + neg, start = j;
+	uint64_t v = 0;
+	while (j < n && (unsigned char)(p[j] - '0') < 10 && j - start < 18)
+		v = v * 10 + (uint64_t)(p[j++] - '0');
+	size_t nd = j - start;
+	char c = j < n ? p[j] : 0;
+	if ((c == 'i' || (c == 'u' && !neg)) && nd > 0) {
+		j++;
+		if (j < n && !lp_is_sep(p[j]))
+			return false;
+		if (f) {
+			if (c == 'i') {
+				f->type = LP_INT;
+				f->v.i = neg ? -(int64_t)v : (int64_t)v;
+			} else {
+				f->type = LP_UINT;
+				f->v.u = v;
+			}
+		}
+		*end = j;
+		return true;
+	}
+	size_t frac = 0;
+	if (c == '.') {
+		size_t fs = ++j;
+		while (j < n && (unsigned char)(p[j] - '0') < 10 &&
+		       nd + (j - fs) < 18)
+			v = v * 10 + (uint64_t)(p[j++] - '0');
+		frac = j - fs;
+		nd += frac;
+	}
+	if (nd == 0 || (j < n && !lp_is_sep(p[j])) || v >= (UINT64_C(1) << 53))
+		return false;
+	if (f) {
+		double x = (double)v / lp_exact_pow10[frac];
+		f->type = LP_FLOAT;
+		f->v.f = neg ? -x : x;
+	}
+	*end = j;
+	return true;
+}
+
 /* After the fields: an optional timestamp, then spaces, then the end. */
 static inline int lp_time(const struct lp_ctx *c, size_t i, struct lp_metric *m)
 {
@@ -445,7 +518,8 @@ __attribute__((always_inline)) static inline int
 lp_walk(const char *p, size_t n, size_t first_line, struct lp_metric *m,
 	struct lp_error *err)
 {
-	struct lp_ctx c = {p, n, first_line, err};
+	struct lp_ctx c = {p, n, first_line, err, {0}};
+	lp_scan_init(&c.sc, p, n);
 	size_t i = 0;
 	bool esc = false, bad = false;
 	while (i < n && p[i] == ' ')
@@ -455,7 +529,7 @@ lp_walk(const char *p, size_t n, size_t first_line, struct lp_metric *m,
 	size_t lead = i;
 
 	/* Measurement. */
-	i = lp_take_name(p, i, n, &esc, &bad);
+	i = lp_take_name(&c.sc, i, &esc, &bad);
 	if (bad)
 		return lp_bad_utf8(&c, lead, i);
 	if (i == lead) {
@@ -478,7 +552,7 @@ lp_walk(const char *p, size_t n, size_t first_line, struct lp_metric *m,
 	while (i >= n || p[i] != ' ') {
 		size_t ks = i;
 		esc = bad = false;
-		i = lp_take_key(p, i, n, &esc, &bad);
+		i = lp_take_key(&c.sc, i, &esc, &bad);
 		if (bad)
 			return lp_bad_utf8(&c, ks, i);
 		bool kesc = esc;
@@ -502,7 +576,7 @@ lp_walk(const char *p, size_t n, size_t first_line, struct lp_metric *m,
 		size_t ke = i++;
 		size_t vs = i;
 		esc = bad = false;
-		i = lp_take_key(p, i, n, &esc, &bad);
+		i = lp_take_key(&c.sc, i, &esc, &bad);
 		if (bad)
 			return lp_bad_utf8(&c, vs, i);
 		if (i == vs) {
@@ -538,7 +612,7 @@ lp_walk(const char *p, size_t n, size_t first_line, struct lp_metric *m,
 	for (;;) {
 		size_t ks = i;
 		esc = bad = false;
-		i = lp_take_key(p, i, n, &esc, &bad);
+		i = lp_take_key(&c.sc, i, &esc, &bad);
 		if (bad)
 			return lp_bad_utf8(&c, ks, i);
 		bool kesc = esc;
@@ -588,7 +662,7 @@ lp_walk(const char *p, size_t n, size_t first_line, struct lp_metric *m,
 		char v0 = p[i];
 		if (v0 == '"') {
 			esc = bad = false;
-			i = lp_take_string(p, i + 1, n, &esc, &bad);
+			i = lp_take_string(&c.sc, i + 1, &esc, &bad);
 			if (bad)
 				return lp_bad_utf8(&c, vs + 1, i);
 			if (i >= n)
@@ -606,9 +680,14 @@ lp_walk(const char *p, size_t n, size_t first_line, struct lp_metric *m,
 		} else if ((unsigned char)(v0 - '0') < 10 || v0 == '-' ||
 			   v0 == '.' || v0 == 't' || v0 == 'T' || v0 == 'f' ||
 			   v0 == 'F') {
-			i = lp_find_value(p, i, n);
-			if (lp_number(&c, vs, i, f, ks, ke, kesc) < 0)
-				return -1;
+			size_t e;
+			if (lp_value_fast(p, i, n, f, &e)) {
+				i = e;
+			} else {
+				i = lp_take_value(&c.sc, i);
+				if (lp_number(&c, vs, i, f, ks, ke, kesc) < 0)
+					return -1;
+			}
 		} else {
 			return lp_fail(&c, vs,
 				       "field value has unrecognized type");

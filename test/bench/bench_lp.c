@@ -8,7 +8,8 @@
  *   write           lp_write_metric of already parsed metrics
  *
  * Each row is the best of several passes over the same data, which is
- * larger than the caches. bench_lp [MB] [PASSES] (defaults 64, 7).
+ * larger than the caches. bench_lp [MB] [PASSES] [ROW] (defaults 64, 7, all
+ * rows; ROW is split, parse or write, for profiling one).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,13 +171,20 @@ int main(int argc, char **argv)
 	       (size_t)g.count, in.len / g.count, LPGEN_DEFAULT_SEED, passes);
 	printf("%-16s %10s %14s %10s %12s\n", "operation", "MB/s", "lines/s",
 	       "bytes", "lines");
+	const char *only = argc > 3 ? argv[3] : "";
 	struct bench_result r;
-	bench_split_validate(&in, passes, &r);
-	bench_row("split+validate", &r);
-	bench_parse(&in, passes, &r);
-	bench_row("parse", &r);
-	bench_write(&in, passes, &r);
-	bench_row("write", &r);
+	if (!*only || !strcmp(only, "split")) {
+		bench_split_validate(&in, passes, &r);
+		bench_row("split+validate", &r);
+	}
+	if (!*only || !strcmp(only, "parse")) {
+		bench_parse(&in, passes, &r);
+		bench_row("parse", &r);
+	}
+	if (!*only || !strcmp(only, "write")) {
+		bench_write(&in, passes, &r);
+		bench_row("write", &r);
+	}
 	buf_free(&in);
 	return 0;
 }
