@@ -1,6 +1,7 @@
 /*
  * kafka_output.h: telex-kafka-output's internals, shared by its files:
  *  - main.c: the option table and the plugin's life cycle callbacks,
+ *  - conf.c: config checks and the librdkafka properties,
  *  - output.c: producing, delivery accounting, back-pressure, flush,
  *  - route.c: topic, key, timestamp and value of a metric's record,
  *  - headers.c: the [outputs.kafka.headers] templates,
@@ -46,6 +47,14 @@ struct kout_config {
 	int64_t metrics_per_record;
 	int64_t stats_interval; /* ns */
 };
+
+#define KOUT_TABLE "outputs.kafka"
+
+/* conf.c: 0, or -1 with err naming the option and why. */
+int kout_check(const struct kout_config *c, char *err, size_t errlen);
+/* The producer's librdkafka properties, [outputs.kafka.librdkafka] last. */
+int kout_conf(const struct kout_config *c, rd_kafka_conf_t *conf, char *err,
+	      size_t errlen);
 
 /* ------------------------------------------------------------------ */
 /* headers.c */
