@@ -165,7 +165,8 @@ static void loop_sweep_fds(struct loop *l)
 }
 
 /* Fill the pollfd array; idle descriptors are left out (fd -1), else
- * poll would keep reporting POLLHUP for a paused pipe. */
+ * poll would keep reporting POLLHUP for a paused pipe. LOOP_HUP alone
+ * polls for nothing but the hang-up and errors poll always reports. */
 static int loop_prepare_poll(struct loop *l)
 {
 	if (l->pfds_cap < l->nfds) {
@@ -187,8 +188,9 @@ static int loop_prepare_poll(struct loop *l)
 			ev |= POLLIN;
 		if (e->events & LOOP_WRITE)
 			ev |= POLLOUT;
+		bool polled = ev || (e->events & LOOP_HUP);
 		l->pfds[i] =
-		    (struct pollfd){.fd = ev ? e->fd : -1, .events = ev};
+		    (struct pollfd){.fd = polled ? e->fd : -1, .events = ev};
 		l->pserial[i] = e->serial;
 	}
 	return 0;

@@ -332,12 +332,3 @@ fail:
 	lp_write_error(err, m, why);
 	return -1;
 }
-
-const char *lp_error_format(const struct lp_error *e, char *out, size_t n)
-{
-	if (e->line)
-		snprintf(out, n, "%s at %zu:%zu", e->msg, e->line, e->column);
-	else
-		snprintf(out, n, "%s", e->msg);
-	return out;
-}

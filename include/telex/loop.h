@@ -26,7 +26,11 @@ struct loop *loop_new(void);
 void loop_free(struct loop *l);
 
 /* Watch fd for events (LOOP_READ | LOOP_WRITE; 0 keeps it registered but
- * idle). One registration per fd. 0 ok, -1 error. */
+ * idle; LOOP_HUP alone watches only for a hang-up or error, e.g. a paused
+ * reader learning that the writer closed: the callback must then change
+ * the events, as a hang-up is reported again on every pass). LOOP_HUP and
+ * LOOP_ERR are reported whenever the fd is polled. One registration per
+ * fd. 0 ok, -1 error. */
 int loop_add_fd(struct loop *l, int fd, unsigned events, loop_fd_cb cb,
 		void *arg);
 int loop_set_fd_events(struct loop *l, int fd, unsigned events);

@@ -55,11 +55,11 @@ struct telex_batch {
 };
 
 struct telex_plugin {
-	const char *program;  /* "telex-libvirt" */
-	const char *summary;  /* one line, for --help and the man page */
+	const char *program; /* "telex-libvirt" */
+	const char *summary; /* one line, for --help and the man page */
 	enum telex_kind kind;
 	struct cfg_spec config; /* section + table name + options */
-	size_t config_size;     /* sizeof the plugin's config struct */
+	size_t config_size;	/* sizeof the plugin's config struct */
 
 	/* Check the config, open what the plugin needs. Returns 0, or
 	 * TELEX_EXIT_USAGE for a config error, TELEX_EXIT_FAILURE otherwise
@@ -86,8 +86,13 @@ struct telex_plugin {
 	 * if not (the plugin has logged the counts). */
 	int (*flush)(struct telex *t, void *state, int64_t deadline_ns);
 
-	/* Release everything; the last callback. May be NULL. */
+	/* Release everything; the last callback. May be NULL. Not called
+	 * when init() failed (init releases what it opened). */
 	void (*close)(struct telex *t, void *state);
+
+	/* Inputs: lp_write_metric() flags for metrics telex_emit()
+	 * serialises (LP_WRITE_UINT to keep unsigned fields unsigned). */
+	unsigned emit_flags;
 };
 
 /* Run the program: parse argv, load the config, run the life cycle,
@@ -144,6 +149,9 @@ void telex_resume(struct telex *t);
 
 /* Ask the program to finish as if stdin had closed (exit code as usual). */
 void telex_shutdown(struct telex *t);
+/* A fatal error the plugin has logged: finish as telex_shutdown() does,
+ * then exit 1. */
+void telex_fail(struct telex *t);
 /* True once EOF, SIGTERM or SIGINT was seen. */
 bool telex_stopping(const struct telex *t);
 

@@ -76,6 +76,20 @@ static void test_fd_read(void **state)
 	loop_del_fd(l, p[0]);
 	assert_int_equal(loop_set_fd_events(l, p[0], LOOP_READ), -1);
 	close(p[0]);
+
+	/* LOOP_HUP alone: data does not wake it, the writer closing does. */
+	assert_int_equal(pipe(p), 0);
+	s = (struct fd_seen){0};
+	assert_int_equal(loop_add_fd(l, p[0], LOOP_HUP, on_fd, &s), 0);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	assert_int_equal(loop_run_once(l, 0), 0);
+	assert_int_equal(s.calls, 0);
+	close(p[1]);
+	assert_int_equal(loop_run_once(l, 0), 0);
+	assert_int_equal(s.calls, 1);
+	assert_int_equal(s.events, LOOP_HUP);
+	loop_del_fd(l, p[0]);
+	close(p[0]);
 	loop_free(l);
 }
 

@@ -1,0 +1,249 @@
+/*
+ * lp_split.c: metric boundaries in a byte stream, blank lines, and the
+ * reader that splits and parses a whole buffer.
+ *
+ * A metric ends at the first '\n' that is not inside a string field value.
+ * Most lines hold no '"' at all, and then the first '\n' is the end: two
+ * memchr() calls. A line with a quote is walked by its structure, enough
+ * to know where string values are:
+ *
+ *   - leading spaces, then '#' starts a comment that ends at the '\n';
+ *   - the head (measurement and tags) ends at the first space that does
+ *     not follow a backslash (there "\ " is always an escaped space);
+ *   - in the field section a '"' opens a string only right after an '='
+ *     that does not follow a backslash, i.e. as a field value; a string
+ *     ends at the next '"' after an even run of backslashes ("\\" and
+ *     "\"" are its escapes); a space outside strings that does not follow
+ *     a backslash starts the timestamp, where only '\n' matters.
+ *
+ * For valid lines this is exactly the parser's reading; an invalid line
+ * gets some boundary, the same however the stream is cut into pieces, and
+ * the parser reports its error.
+ */
+#include "lp_internal.h"
+#include "lp_scan.h"
+
+#include <string.h>
+
+enum {
+	LP_SPLIT_FAST = 0, /* no '"' seen in this metric yet */
+	LP_SPLIT_LEAD,	   /* leading spaces */
+	LP_SPLIT_COMMENT,
+	LP_SPLIT_HEAD,
+	LP_SPLIT_FIELDS,
+	LP_SPLIT_STRING,
+	LP_SPLIT_TIME,
+};
+
+void lp_splitter_init(struct lp_splitter *s)
+{
+	s->line = 1;
+	s->scanned = 0;
+	s->state = LP_SPLIT_FAST;
+	s->lines_in = 0;
+}
+
+static size_t lp_split_done(struct lp_splitter *s, const char *buf, size_t nl,
+			    size_t *text_len)
+{
+	size_t t = nl;
+	if (t > 0 && buf[t - 1] == '\r')
+		t--;
+	*text_len = t;
+	s->line += 1 + s->lines_in;
+	s->scanned = 0;
+	s->state = LP_SPLIT_FAST;
+	s->lines_in = 0;
+	return nl + 1;
+}
+
+static size_t lp_count_newlines(const char *p, size_t n)
+{
+	size_t c = 0;
+	const char *end = p + n;
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		c++;
+		p++;
+	}
+	return c;
+}
+
+/* Index of the first of the three bytes in buf[i..n), or n. */
+static size_t lp_find3(const char *buf, size_t i, size_t n, char a, char b,
+		       char c)
+{
+#ifdef __SSE2__
+	__m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b),
+		vc = _mm_set1_epi8(c);
+	for (; i + 16 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(buf + i));
+		__m128i m = _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb)),
+		    _mm_cmpeq_epi8(x, vc));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+		if (bits)
+			return i + (size_t)__builtin_ctz(bits);
+	}
+#endif
+	for (; i < n; i++)
+		if (buf[i] == a || buf[i] == b || buf[i] == c)
+			return i;
+	return n;
+}
+
+/* The structural walk, resumable at any byte. Returns the index of the
+ * terminating '\n', or n (state saved) when buf ends first. */
+static size_t lp_split_walk(struct lp_splitter *s, const char *buf, size_t n)
+{
+	size_t i = s->scanned;
+	int st = s->state;
+	while (i < n) {
+		switch (st) {
+		case LP_SPLIT_LEAD:
+			while (i < n && buf[i] == ' ')
+				i++;
+			if (i == n)
+				break;
+			if (buf[i] == '\n')
+				return i;
+			st = buf[i] == '#' ? LP_SPLIT_COMMENT : LP_SPLIT_HEAD;
+			i++;
+			continue;
+		case LP_SPLIT_COMMENT:
+		case LP_SPLIT_TIME: {
+			const char *nl = memchr(buf + i, '\n', n - i);
+			if (nl)
+				return (size_t)(nl - buf);
+			i = n;
+			continue;
+		}
+		case LP_SPLIT_HEAD:
+			i = lp_find3(buf, i, n, ' ', '\n', '\n');
+			if (i == n)
+				break;
+			if (buf[i] == '\n')
+				return i;
+			if (buf[i - 1] != '\\')
+				st = LP_SPLIT_FIELDS;
+			i++;
+			continue;
+		case LP_SPLIT_FIELDS:
+			i = lp_find3(buf, i, n, ' ', '\n', '"');
+			if (i == n)
+				break;
+			if (buf[i] == '\n')
+				return i;
+			if (buf[i] == ' ') {
+				if (buf[i - 1] != '\\')
+					st = LP_SPLIT_TIME;
+			} else if (i >= 2 && buf[i - 1] == '=' &&
+				   buf[i - 2] != '\\') {
+				st = LP_SPLIT_STRING;
+			}
+			i++;
+			continue;
+		case LP_SPLIT_STRING: {
+			const char *q = memchr(buf + i, '"', n - i);
+			size_t end = q ? (size_t)(q - buf) : n;
+			s->lines_in += lp_count_newlines(buf + i, end - i);
+			if (!q) {
+				i = n;
+				continue;
+			}
+			size_t k = end;
+			while (buf[k - 1] == '\\')
+				k--;
+			if ((end - k) % 2 == 0)
+				st = LP_SPLIT_FIELDS;
+			i = end + 1;
+			continue;
+		}
+		}
+		break;
+	}
+	s->scanned = n;
+	s->state = st;
+	return n;
+}
+
+size_t lp_split_next(struct lp_splitter *s, const char *buf, size_t len,
+		     size_t *text_len)
+{
+	if (s->state == LP_SPLIT_FAST) {
+		size_t i = s->scanned;
+		const char *nl = memchr(buf + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - buf) : len;
+		if (!memchr(buf + i, '"', end - i)) {
+			if (nl)
+				return lp_split_done(s, buf, end, text_len);
+			s->scanned = len;
+			return 0;
+		}
+		/* A quote: walk the metric from its start. */
+		s->state = LP_SPLIT_LEAD;
+		s->scanned = 0;
+		s->lines_in = 0;
+	}
+	size_t nl = lp_split_walk(s, buf, len);
+	if (nl == len)
+		return 0;
+	return lp_split_done(s, buf, nl, text_len);
+}
+
+bool lp_line_is_blank(const char *p, size_t len)
+{
+	/* A '\r' that ended the input is a terminator too. */
+	if (len && p[len - 1] == '\r')
+		len--;
+	size_t i = 0;
+	while (i < len && p[i] == ' ')
+		i++;
+	if (i == len)
+		return true;
+	if (p[i] != '#')
+		return false;
+	/* A comment holds printable bytes only; else it is an error. */
+	for (i++; i < len; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c < 0x20 || c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+
+void lp_reader_init(struct lp_reader *r, const char *buf, size_t len)
+{
+	r->buf = buf;
+	r->len = len;
+	r->pos = 0;
+	lp_splitter_init(&r->split);
+}
+
+int lp_reader_next(struct lp_reader *r, struct lp_metric *m,
+		   struct lp_error *err)
+{
+	while (r->pos < r->len) {
+		const char *p = r->buf + r->pos;
+		size_t rest = r->len - r->pos;
+		size_t first = r->split.line;
+		size_t text;
+		size_t n = lp_split_next(&r->split, p, rest, &text);
+		if (n == 0) {
+			/* The last metric, without its terminator. */
+			n = text = rest;
+			if (text && p[text - 1] == '\r')
+				text--;
+			lp_splitter_init(&r->split);
+			r->split.line = first + lp_count_newlines(p, rest);
+		}
+		r->pos += n;
+		if (lp_line_is_blank(p, text))
+			continue;
+		if (lp_parse_line(p, text, first, m, err) < 0)
+			return -1;
+		return 1;
+	}
+	return 0;
+}

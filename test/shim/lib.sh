@@ -1,0 +1,77 @@
+# Helpers for the shim's script tests (sourced). Other components' contract
+# tests may source it too: run_harness, sv, expect_eq/expect_ge, fail.
+set -eu
+: "${TELEX_BIN:?TELEX_BIN is not set (run through make check)}"
+HARNESS=$TELEX_BIN/telex-execd-harness
+EX_IN=$TELEX_BIN/telex-example-input
+EX_SVC=$TELEX_BIN/telex-example-service
+EX_OUT=$TELEX_BIN/telex-example-output
+for b in "$HARNESS" "$EX_IN" "$EX_SVC" "$EX_OUT"; do
+	[ -x "$b" ] || { echo "missing $b (make all)"; exit 1; }
+done
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+SUMMARY=$TMP/summary
+CHILD_ERR=$TMP/stderr
+
+fail() {
+	echo "FAIL: $*"
+	[ -s "$SUMMARY" ] && sed 's/^/  summary: /' "$SUMMARY"
+	[ -s "$CHILD_ERR" ] && sed 's/^/  stderr: /' "$CHILD_ERR" | tail -n 20
+	exit 1
+}
+
+# run_harness HARNESS-OPTIONS... -- PROGRAM ARGS...: summary in $SUMMARY,
+# the program's stderr lines in $CHILD_ERR.
+run_harness() {
+	"$HARNESS" --quiet --summary "$SUMMARY" --stderr "$CHILD_ERR" "$@" ||
+		fail "harness failed: $*"
+}
+
+# sv KEY: a value of the last summary.
+sv() {
+	sed -n "s/^$1=//p" "$SUMMARY"
+}
+
+expect_eq() { # WHAT GOT WANT
+	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+}
+
+expect_ge() { # WHAT GOT MIN
+	[ "$2" -ge "$3" ] || fail "$1: got $2, want >= $3"
+}
+
+# A clean exit: everything Telegraf asks of a well-behaved child.
+expect_clean_exit() {
+	expect_eq "exit code" "$(sv exit_code)" 0
+	expect_eq "shutdown needed" "$(sv shutdown)" stdin
+	expect_eq "invalid lines on stdout" "$(sv invalid_lines)" 0
+	expect_eq "partial lines on stdout" "$(sv partial_lines)" 0
+	expect_eq "stderr lines without a level" "$(sv stderr_unprefixed)" 0
+	expect_eq "stderr lines over 64 KiB" "$(sv stderr_long)" 0
+}
+
+# The number in the program's exit summary, e.g. child_count "gathers".
+child_count() {
+	grep -o "[0-9]\+ $1" "$CHILD_ERR" | tail -n 1 | cut -d' ' -f1
+}
+
+config() { # FILE, then the TOML on stdin
+	cat >"$1"
+}
+
+# wait_signal_ready PID SIGNO: until PID blocks or catches SIGNO, so that
+# sending it cannot kill the program by the default action.
+wait_signal_ready() {
+	local blk cgt i
+	for i in $(seq 500); do
+		blk=$(sed -n 's/^SigBlk:\s*//p' /proc/"$1"/status 2>/dev/null)
+		cgt=$(sed -n 's/^SigCgt:\s*//p' /proc/"$1"/status 2>/dev/null)
+		if [ -n "$blk" ] &&
+			(((0x$blk | 0x$cgt) & (1 << ($2 - 1)))); then
+			return 0
+		fi
+		sleep 0.01
+	done
+	fail "pid $1 never set up signal $2"
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Service input runner: emits on its own schedule, stdin watched for EOF
+# only; at EOF stop(), then stdout is drained with the progress callback
+# still firing, then close(): everything emitted was "committed". A slow
+# reader makes stdout congested and the plugin pauses; nothing is lost.
+. "$TELEX_SRC/test/shim/lib.sh"
+
+config "$TMP/svc.conf" <<'EOF'
+[[inputs.example_service]]
+  batch = 500
+  tick = "1ms"
+EOF
+run_harness --metrics 20000 -- "$EX_SVC" -config "$TMP/svc.conf"
+expect_clean_exit
+emitted=$(grep -o 'emitted [0-9]*' "$CHILD_ERR" | grep -o '[0-9]*')
+committed=$(grep -o 'committed [0-9]*' "$CHILD_ERR" | grep -o '[0-9]*')
+expect_ge "emitted" "$emitted" 20000
+expect_eq "committed at close" "$committed" "$emitted"
+expect_eq "metrics on stdout" "$(sv metrics)" "$emitted"
+
+# Lines on stdin (signal = "STDIN" by mistake) do not stop or trigger it.
+run_harness --signal STDIN --interval 5ms --count 5 \
+	-- "$EX_SVC" -config "$TMP/svc.conf"
+expect_clean_exit
+
+# The plugin ends the program itself (telex_shutdown): exit 0, all out.
+config "$TMP/total.conf" <<'EOF'
+[[inputs.example_service]]
+  batch = 1000
+  tick = "1ms"
+  total = 10000
+  shutdown_at_total = true
+EOF
+run_harness --duration 60s -- "$EX_SVC" -config "$TMP/total.conf"
+expect_eq "self shutdown: exit code" "$(sv exit_code)" 0
+expect_eq "self shutdown: metrics" "$(sv metrics)" 10000
+
+# A reader that stalls: the backlog passes the high-water mark, the plugin
+# pauses (congested ticks), and once the reader is back everything
+# arrives: 200000 metrics, more than the 4 MiB high-water mark.
+config "$TMP/flood.conf" <<'EOF'
+[[inputs.example_service]]
+  batch = 20000
+  tick = "1ms"
+  total = 200000
+  shutdown_at_total = true
+EOF
+"$EX_SVC" -config "$TMP/flood.conf" -flush_timeout 60s </dev/null \
+	2>"$CHILD_ERR" | {
+	# Read nothing until the program reports congestion.
+	for _ in $(seq 3000); do
+		grep -q 'stdout congested' "$CHILD_ERR" && break
+		sleep 0.01
+	done
+	cat
+} >"$TMP/flood.lp"
+expect_eq "flood: lines" "$(wc -l <"$TMP/flood.lp")" 200000
+expect_eq "flood: in order" "$(sed -n '200000s/.*seq=\([0-9]*\)i.*/\1/p' \
+	"$TMP/flood.lp")" 199999
+congested=$(grep -o 'congested ticks [0-9]*' "$CHILD_ERR" | grep -o '[0-9]*$')
+expect_ge "flood: ticks paused by congestion" "$congested" 1
+committed=$(grep -o 'committed [0-9]*' "$CHILD_ERR" | grep -o '[0-9]*')
+expect_eq "flood: committed" "$committed" 200000
+
+echo ok
