@@ -138,12 +138,33 @@ struct kout_record {
 	struct lp_slice name; /* measurement, when known (for messages) */
 };
 
+/* How much of a line the router must look at. */
+enum kout_route_mode {
+	KOUT_BYTES, /* nothing: forward the bytes (time from the last word) */
+	KOUT_SCAN,  /* measurement and tags only: scan the series key */
+	KOUT_PARSE, /* fields too, or a changed line: lp_parse_line */
+};
+
+/* The series key of a line without escapes: the measurement and the tag
+ * section, up to the first space. */
+struct kout_series {
+	const char *name;
+	size_t name_len;
+	const char *tags; /* "k=v,k=v", without the leading ',' */
+	size_t tags_len;
+};
+
 struct kout_router {
 	const struct kout_config *cfg;
 	const struct kout_headers *headers;
-	bool need_parse; /* tags, name or fields are needed */
+	enum kout_route_mode mode;
 	bool json;
 	bool timestamp_from_metric;
+	size_t topic_len, topic_tag_len, routing_tag_len, routing_key_len;
+	bool random_key;
+	/* This line's series key (scanned) or metric (parsed). */
+	bool parsed;
+	struct kout_series series;
 	struct lp_metric m;
 	struct buf topic, key, value, hdr;
 	uint8_t random[256]; /* getrandom() pool for UUIDv4 keys */

@@ -5,6 +5,7 @@
 #                                brokers = the cluster, then the given lines
 #   ko_run NAME [ARGS] <input    run the program; stderr in $MK_TMP/NAME.log;
 #                                returns its exit status
+#   ko_start NAME INPUT [ARGS]   the same in the background (KO_PID)
 #   ko_lines N [MEASUREMENT]     N realistic lines, deterministic
 
 KO=$TELEX_BIN/telex-kafka-output
@@ -17,6 +18,18 @@ ko_conf() {
 		echo "  brokers = [\"${MK_BOOTSTRAP//,/\", \"}\"]"
 		cat
 	} >"$MK_TMP/$name.conf"
+}
+
+# ko_start NAME INPUT [ARGS]: in the background, stdin from INPUT (opened
+# by the child: a fifo does not block the test); KO_PID is the program's
+# own pid (for /proc), killed at exit if still running.
+ko_start() {
+	local name=$1 input=$2
+	shift 2
+	"$KO" -config "$MK_TMP/$name.conf" "$@" <"$input" \
+		2>"$MK_TMP/$name.log" &
+	KO_PID=$!
+	mk_at_exit "kill $KO_PID 2>/dev/null"
 }
 
 ko_run() {
@@ -37,7 +50,7 @@ ko_lines() {
 	local n=$1 m=${2:-vm_cpu}
 	awk -v n="$n" -v m="$m" 'BEGIN {
 		for (i = 1; i <= n; i++)
-			printf "%s,host=hv%d,domain=vm-%04d cpu_time=%d.5,vcpus=%di,state=\"running\" %d000000\n",
+			printf "%s,host=hv%d,domain=vm-%04d cpu_time=%d.5,vcpus=%di,state=\"running\" %.0f000000\n",
 				m, i % 3, i % 50, i * 7, i % 8 + 1, 1700000000000 + i
 	}'
 }

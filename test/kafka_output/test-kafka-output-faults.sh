@@ -38,9 +38,8 @@ expect_topic() {
 ko_lines 6000 >"$MK_TMP/one.lp"
 common_conf one | ko_conf one
 mkfifo "$MK_TMP/one.in"
-ko_run one <"$MK_TMP/one.in" &
-pid=$!
-mk_at_exit "kill $pid 2>/dev/null"
+ko_start one "$MK_TMP/one.in"
+pid=$KO_PID
 exec {feed}>"$MK_TMP/one.in"
 split -l 500 "$MK_TMP/one.lp" "$MK_TMP/one.part."
 n=0
@@ -68,9 +67,8 @@ ko_lines 200000 >"$MK_TMP/all.lp"
 } | ko_conf all
 mkfifo "$MK_TMP/all.in"
 mk_cmd down all >/dev/null
-ko_run all <"$MK_TMP/all.in" &
-pid=$!
-mk_at_exit "kill $pid 2>/dev/null"
+ko_start all "$MK_TMP/all.in"
+pid=$KO_PID
 cat "$MK_TMP/all.lp" >"$MK_TMP/all.in" &
 writer=$!
 mk_at_exit "kill $writer 2>/dev/null"
@@ -86,10 +84,9 @@ mk_eq "all down: stdin paused (bytes taken 10 s and 25 s in)" "$written1" "$writ
 ((written2 < total / 2)) || mk_fail "all down: $written2 of $total bytes taken"
 # 16 MB for telex plus librdkafka's queue (20,000 records of ~95 bytes
 # and their bookkeeping), with room for the sanitizers' own memory.
-limit=$((48 * 1024))
+limit=$((32 * 1024))
 [ "${SAN:-}" = 1 ] && limit=$((256 * 1024))
 ((rss2 < limit)) || mk_fail "all down: rss $rss2 KiB over $limit KiB"
-mk_eq "all down: nothing delivered yet" 0 "$(mk_count all)"
 sleep 5 # 30 s down in all
 mk_cmd up all >/dev/null
 wait $writer

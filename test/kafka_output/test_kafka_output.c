@@ -176,7 +176,7 @@ static void test_route_fast_path(void **state)
 	config_defaults(&x.cfg);
 	route(&x, "cpu,host=a usage=1 1700000000123456789");
 	/* Not parsed: the bytes as given, the time from the last word. */
-	assert_false(x.r.need_parse);
+	assert_int_equal(x.r.mode, KOUT_BYTES);
 	assert_slice(x.rec.topic, x.rec.topic_len, "telegraf");
 	assert_null(x.rec.key);
 	assert_slice(x.rec.value, x.rec.value_len,
@@ -202,7 +202,7 @@ static void test_route_fast_path(void **state)
 	x.cfg.producer_timestamp = "metric";
 	x.cfg.routing_key = "fixed";
 	route(&x, "cpu usage=1 5000000");
-	assert_false(x.r.need_parse);
+	assert_int_equal(x.r.mode, KOUT_BYTES);
 	assert_slice(x.rec.key, x.rec.key_len, "fixed");
 	assert_int_equal(x.rec.timestamp_ms, 5);
 	kout_router_free(&x.r);
@@ -217,13 +217,25 @@ static void test_route_topics_keys(void **state)
 	x.cfg.routing_tag = "host";
 	x.cfg.routing_key = "fallback";
 	route(&x, "cpu,dest=a\\ b,host=h\\=1 usage=1 2000000");
-	assert_true(x.r.need_parse);
+	/* Escapes in the series key: parsed, not scanned. */
+	assert_int_equal(x.r.mode, KOUT_SCAN);
+	assert_true(x.r.parsed);
 	assert_slice(x.rec.topic, x.rec.topic_len, "a b");
 	assert_slice(x.rec.key, x.rec.key_len, "h=1");
 	assert_slice(x.rec.value, x.rec.value_len,
 		     "cpu,dest=a\\ b,host=h\\=1 usage=1 2000000\n");
 	assert_int_equal(x.rec.timestamp_ms, 2);
 	assert_slice(x.rec.name.ptr, x.rec.name.len, "cpu");
+	kout_router_free(&x.r);
+
+	/* Scanned, not parsed: a longer key sharing the prefix is not the
+	 * tag; of two tags of one key the last wins (line protocol). */
+	route(&x, "cpu,hostname=x,dest=d1,host=h1,host=h2 usage=1 2000000");
+	assert_false(x.r.parsed);
+	assert_slice(x.rec.topic, x.rec.topic_len, "d1");
+	assert_slice(x.rec.key, x.rec.key_len, "h2");
+	assert_slice(x.rec.name.ptr, x.rec.name.len, "cpu");
+	assert_int_equal(x.rec.timestamp_ms, 2);
 	kout_router_free(&x.r);
 
 	/* Missing tags: the topic option and routing_key. */
@@ -250,6 +262,10 @@ static void test_route_topics_keys(void **state)
 	x.cfg.topic_suffix.separator = "-";
 	route(&x, "c\\,x,host=h v=1");
 	assert_slice(x.rec.topic, x.rec.topic_len, "telegraf-c,x");
+	kout_router_free(&x.r);
+	route(&x, "mem,host=h v=1");
+	assert_false(x.r.parsed);
+	assert_slice(x.rec.topic, x.rec.topic_len, "telegraf-mem");
 	kout_router_free(&x.r);
 	char *keys[] = {"a", "missing", "b", NULL};
 	x.cfg.topic_suffix.method = "tags";
@@ -411,8 +427,8 @@ static void test_line_name(void **state)
 {
 	(void)state;
 	struct lp_slice s = kout_line_name("  c\\ pu\\,x,host=a v=1", 22);
-	assert_int_equal(s.len, 9);
-	assert_memory_equal(s.ptr, "c\\ pu\\,x", 9);
+	assert_int_equal(s.len, 8);
+	assert_memory_equal(s.ptr, "c\\ pu\\,x", 8);
 	s = kout_line_name("mem v=1", 7);
 	assert_int_equal(s.len, 3);
 }
