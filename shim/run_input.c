@@ -203,8 +203,8 @@ static int telex_drain(struct telex *t)
 	out_writer_flush(&t->out);
 	while (!t->out.broken && out_writer_backlog(&t->out) > 0) {
 		int64_t left = deadline == INT64_MAX
-				       ? -1
-				       : deadline - telex_monotonic_ns();
+				   ? -1
+				   : deadline - telex_monotonic_ns();
 		if (deadline != INT64_MAX && left <= 0)
 			break;
 		if (loop_run_once(t->loop, left) < 0)
