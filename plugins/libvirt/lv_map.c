@@ -1,0 +1,531 @@
+/*
+ * lv_map.c: one domain's typed statistics to native metrics (lv_map.h).
+ *
+ * Keys are parsed in place ("block.1.rd.reqs": group, index, suffix) and
+ * looked up in the schema tables. Each value is filed under its series (a
+ * measurement plus its index tags) and emitted when the domain is done, so a
+ * measurement whose keys libvirt interleaves with others (cpu.time, then
+ * cpu.cache.monitor.count, then cpu.haltpoll.*) still becomes one metric.
+ * Series, values and tags point at the parameters themselves: nothing is
+ * copied or formatted except the names kvm_vcpu_stats builds.
+ */
+#include "lv_map.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lv_schema.h"
+
+struct lv_series {
+	uint8_t meas;
+	uint8_t i1len, i2len;
+	const char *i1, *i2;
+	uint32_t present; /* bit k: val[k] is set */
+	int32_t extra_head, extra_tail;
+	const virTypedParameter *val[LV_MAX_KEYS];
+};
+
+struct lv_extra {
+	uint32_t name_off; /* in mp->names */
+	uint32_t name_len;
+	const virTypedParameter *p;
+	int32_t next;
+};
+
+/* A parsed key: which series and which field of it. */
+struct lv_ref {
+	int meas;     /* enum lv_meas, -1: dropped */
+	int key;      /* index in the measurement's keys, -1: extra */
+	const char *i1, *i2;
+	size_t i1len, i2len;
+	const char *extra; /* kvm stat key after the index ("exits.sum") */
+	size_t extra_len;
+};
+
+/* Ordered so that the groups sharing a first letter are neighbours. */
+static const struct {
+	const char *prefix;
+	size_t len;
+	unsigned group;
+} lv_groups[] = {
+	{"state.", 6, LV_GROUP_STATE},         {"cpu.", 4, LV_GROUP_CPU},
+	{"balloon.", 8, LV_GROUP_BALLOON},     {"block.", 6, LV_GROUP_BLOCK},
+	{"vcpu.", 5, LV_GROUP_VCPU},           {"net.", 4, LV_GROUP_INTERFACE},
+	{"perf.", 5, LV_GROUP_PERF},           {"iothread.", 9, LV_GROUP_IOTHREAD},
+	{"memory.", 7, LV_GROUP_MEMORY},       {"dirtyrate.", 10, LV_GROUP_DIRTYRATE},
+};
+
+static const char *const lv_group_names[] = {
+	"state", "cpu_total", "balloon", "vcpu", "interface",
+	"block", "perf",      "iothread", "memory", "dirtyrate",
+};
+
+const char *lv_group_name(unsigned bit)
+{
+	for (unsigned i = 0; i < 10; i++)
+		if (bit == 1u << i)
+			return lv_group_names[i];
+	return "?";
+}
+
+unsigned lv_group_bit(const char *name)
+{
+	for (unsigned i = 0; i < 10; i++)
+		if (strcmp(name, lv_group_names[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+void lv_mapper_init(struct lv_mapper *mp, const struct lv_map_options *opt,
+		    lv_emit_fn emit, void *emit_arg)
+{
+	memset(mp, 0, sizeof(*mp));
+	mp->opt = *opt;
+	mp->emit = emit;
+	mp->emit_arg = emit_arg;
+	lp_metric_init(&mp->metric);
+}
+
+void lv_mapper_free(struct lv_mapper *mp)
+{
+	lp_metric_free(&mp->metric);
+	free(mp->series);
+	free(mp->extras);
+	buf_free(&mp->names);
+	memset(mp, 0, sizeof(*mp));
+}
+
+/* The group a key belongs to (its first component), 0 for others. */
+static unsigned lv_key_group(const char *k, size_t n, size_t *prefix_len)
+{
+	unsigned lo, hi; /* candidates in lv_groups[] by first letter */
+	switch (k[0]) {
+	case 's': lo = 0, hi = 1; break;
+	case 'c': lo = 1, hi = 2; break;
+	case 'b': lo = 2, hi = 4; break;
+	case 'v': lo = 4, hi = 5; break;
+	case 'n': lo = 5, hi = 6; break;
+	case 'p': lo = 6, hi = 7; break;
+	case 'i': lo = 7, hi = 8; break;
+	case 'm': lo = 8, hi = 9; break;
+	case 'd': lo = 9, hi = 10; break;
+	default: return 0;
+	}
+	for (unsigned i = lo; i < hi; i++) {
+		if (n > lv_groups[i].len &&
+		    memcmp(k, lv_groups[i].prefix, lv_groups[i].len) == 0) {
+			*prefix_len = lv_groups[i].len;
+			return lv_groups[i].group;
+		}
+	}
+	return 0;
+}
+
+/* Length of the index at s (up to the next '.'), 0 when there is no
+ * non-empty index followed by a '.' and a non-empty rest. */
+static size_t lv_index(const char *s, size_t n)
+{
+	const char *dot = memchr(s, '.', n);
+	if (!dot || dot == s || (size_t)(dot - s) + 1 >= n)
+		return 0;
+	return (size_t)(dot - s);
+}
+
+static bool lv_is(const char *s, size_t n, const char *lit, size_t litlen)
+{
+	return n == litlen && memcmp(s, lit, litlen) == 0;
+}
+
+static bool lv_starts(const char *s, size_t n, const char *lit, size_t litlen)
+{
+	return n > litlen && memcmp(s, lit, litlen) == 0;
+}
+
+/* "<index>.<suffix>" of a device group, or "count". */
+static void lv_ref_device(struct lv_ref *r, const char *s, size_t n,
+			  int total, int dev)
+{
+	if (lv_is(s, n, "count", 5)) {
+		r->meas = total;
+		r->key = 0;
+		return;
+	}
+	size_t il = lv_index(s, n);
+	if (!il)
+		return;
+	r->meas = dev;
+	r->i1 = s, r->i1len = il;
+	r->extra = s + il + 1, r->extra_len = n - il - 1;
+}
+
+/* "<prefix><id>.<fields>" with an optional "<sub>.<index>.<fields>" level
+ * (cpu.cache.monitor.N.bank.M.*, memory.bandwidth.monitor.N.node.M.*). */
+static void lv_ref_monitor(struct lv_ref *r, const char *s, size_t n, int total,
+			   int mon, int sub, const char *sublit, size_t sublen,
+			   const char *countlit, size_t countlen)
+{
+	if (lv_is(s, n, "count", 5)) {
+		r->meas = total;
+		r->key = 0;
+		return;
+	}
+	size_t il = lv_index(s, n);
+	if (!il)
+		return;
+	const char *rest = s + il + 1;
+	size_t rn = n - il - 1;
+	r->i1 = s, r->i1len = il;
+	if (lv_starts(rest, rn, sublit, sublen) &&
+	    !lv_is(rest, rn, countlit, countlen)) {
+		const char *q = rest + sublen;
+		size_t qn = rn - sublen;
+		size_t jl = lv_index(q, qn);
+		if (!jl)
+			return;
+		r->meas = sub;
+		r->i2 = q, r->i2len = jl;
+		r->extra = q + jl + 1, r->extra_len = qn - jl - 1;
+		return;
+	}
+	r->meas = mon;
+	r->extra = rest, r->extra_len = rn;
+}
+
+/* Split key k (length n, after its group prefix) into r; r->extra holds
+ * the suffix still to look up. */
+static void lv_ref_parse(struct lv_ref *r, unsigned group, const char *s,
+			 size_t n)
+{
+	r->meas = -1;
+	r->key = -1;
+	r->i1 = r->i2 = r->extra = NULL;
+	r->i1len = r->i2len = r->extra_len = 0;
+	switch (group) {
+	case LV_GROUP_STATE: r->meas = LV_M_STATE; break;
+	case LV_GROUP_BALLOON: r->meas = LV_M_BALLOON; break;
+	case LV_GROUP_PERF: r->meas = LV_M_PERF; break;
+	case LV_GROUP_CPU:
+		if (lv_starts(s, n, "cache.monitor.", 14)) {
+			lv_ref_monitor(r, s + 14, n - 14, LV_M_CPU_CACHE_TOTAL,
+				       LV_M_CPU_CACHE, LV_M_CPU_CACHE_BANK,
+				       "bank.", 5, "bank.count", 10);
+			return;
+		}
+		r->meas = LV_M_CPU;
+		break;
+	case LV_GROUP_VCPU:
+		if (s[0] < '0' || s[0] > '9') {
+			r->meas = LV_M_VCPU_TOTAL;
+			break;
+		}
+		lv_ref_device(r, s, n, LV_M_VCPU_TOTAL, LV_M_VCPU);
+		return;
+	case LV_GROUP_INTERFACE:
+		lv_ref_device(r, s, n, LV_M_NET_TOTAL, LV_M_NET);
+		return;
+	case LV_GROUP_BLOCK:
+		lv_ref_device(r, s, n, LV_M_BLOCK_TOTAL, LV_M_BLOCK);
+		return;
+	case LV_GROUP_IOTHREAD:
+		lv_ref_device(r, s, n, LV_M_IOTHREAD_TOTAL, LV_M_IOTHREAD);
+		return;
+	case LV_GROUP_MEMORY:
+		if (lv_starts(s, n, "bandwidth.monitor.", 18))
+			lv_ref_monitor(r, s + 18, n - 18, LV_M_MBM_TOTAL,
+				       LV_M_MBM, LV_M_MBM_NODE, "node.", 5,
+				       "node.count", 10);
+		return;
+	case LV_GROUP_DIRTYRATE:
+		if (lv_starts(s, n, "vcpu.", 5)) {
+			size_t il = lv_index(s + 5, n - 5);
+			if (!il)
+				return;
+			r->meas = LV_M_DIRTYRATE_VCPU;
+			r->i1 = s + 5, r->i1len = il;
+			r->extra = s + 5 + il + 1, r->extra_len = n - 6 - il;
+			return;
+		}
+		r->meas = LV_M_DIRTYRATE;
+		break;
+	default: return;
+	}
+	r->extra = s, r->extra_len = n;
+}
+
+/* kvm_vcpu_stats: "<name>.sum|cur|max", exactly one dot. */
+static bool lv_is_kvm_stat(const char *s, size_t n)
+{
+	const char *dot = memchr(s, '.', n);
+	if (!dot || dot == s || memchr(dot + 1, '.', n - (size_t)(dot - s) - 1))
+		return false;
+	size_t tl = n - (size_t)(dot - s) - 1;
+	return lv_is(dot + 1, tl, "sum", 3) || lv_is(dot + 1, tl, "cur", 3) ||
+	       lv_is(dot + 1, tl, "max", 3);
+}
+
+static bool lv_series_is(const struct lv_series *s, const struct lv_ref *r)
+{
+	return s->i1len == r->i1len && s->i2len == r->i2len &&
+	       (r->i1len == 0 || memcmp(s->i1, r->i1, r->i1len) == 0) &&
+	       (r->i2len == 0 || memcmp(s->i2, r->i2, r->i2len) == 0);
+}
+
+/* The series a key belongs to, created on first use. A measurement
+ * without index has one series per domain (found directly); a device's
+ * keys come in runs, so the measurement's last series is tried before the
+ * others. */
+static struct lv_series *lv_series_get(struct lv_mapper *mp,
+				       const struct lv_ref *r,
+				       int16_t *last_of)
+{
+	int16_t i = last_of[r->meas];
+	if (i >= 0 && lv_series_is(&mp->series[i], r))
+		return &mp->series[i];
+	if (i >= 0 && lv_schema[r->meas].tag1) {
+		for (size_t k = 0; k < mp->nseries; k++) {
+			struct lv_series *s = &mp->series[k];
+			if (s->meas == r->meas && lv_series_is(s, r)) {
+				last_of[r->meas] = (int16_t)k;
+				return s;
+			}
+		}
+	}
+	if (r->i1len > 255 || r->i2len > 255 || mp->nseries >= INT16_MAX)
+		return NULL;
+	if (mp->nseries == mp->series_cap) {
+		size_t cap = mp->series_cap ? mp->series_cap * 2 : 32;
+		void *p = realloc(mp->series, cap * sizeof(*mp->series));
+		if (!p)
+			return NULL;
+		mp->series = p;
+		mp->series_cap = cap;
+	}
+	struct lv_series *s = &mp->series[mp->nseries];
+	s->meas = (uint8_t)r->meas;
+	s->i1 = r->i1 ? r->i1 : "", s->i1len = (uint8_t)r->i1len;
+	s->i2 = r->i2 ? r->i2 : "", s->i2len = (uint8_t)r->i2len;
+	s->present = 0;
+	s->extra_head = s->extra_tail = -1;
+	last_of[r->meas] = (int16_t)mp->nseries++;
+	return s;
+}
+
+static int lv_add_extra(struct lv_mapper *mp, struct lv_series *s,
+			const char *name, size_t n, const virTypedParameter *p)
+{
+	if (mp->nextras == mp->extras_cap) {
+		size_t cap = mp->extras_cap ? mp->extras_cap * 2 : 64;
+		void *q = realloc(mp->extras, cap * sizeof(*mp->extras));
+		if (!q)
+			return -1;
+		mp->extras = q;
+		mp->extras_cap = cap;
+	}
+	size_t off = mp->names.len;
+	char *dst = buf_reserve(&mp->names, n);
+	if (!dst)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		dst[i] = name[i] == '.' || name[i] == '-' ? '_' : name[i];
+	mp->names.len += n;
+	struct lv_extra *e = &mp->extras[mp->nextras];
+	e->name_off = (uint32_t)off;
+	e->name_len = (uint32_t)n;
+	e->p = p;
+	e->next = -1;
+	if (s->extra_tail >= 0)
+		mp->extras[s->extra_tail].next = (int32_t)mp->nextras;
+	else
+		s->extra_head = (int32_t)mp->nextras;
+	s->extra_tail = (int32_t)mp->nextras++;
+	return 0;
+}
+
+/* One value as a field: integers of every width become int64 (unsigned
+ * clipped, as Telegraf writes them), booleans 0/1. */
+static int lv_add_value(struct lp_metric *m, const char *k, size_t kl,
+			const virTypedParameter *p)
+{
+	switch (p->type) {
+	case VIR_TYPED_PARAM_INT: return lp_metric_add_int(m, k, kl, p->value.i);
+	case VIR_TYPED_PARAM_UINT:
+		return lp_metric_add_int(m, k, kl, p->value.ui);
+	case VIR_TYPED_PARAM_LLONG:
+		return lp_metric_add_int(m, k, kl, p->value.l);
+	case VIR_TYPED_PARAM_ULLONG:
+		return lp_metric_add_int(m, k, kl,
+					 p->value.ul > INT64_MAX
+						 ? INT64_MAX
+						 : (int64_t)p->value.ul);
+	case VIR_TYPED_PARAM_DOUBLE:
+		return lp_metric_add_float(m, k, kl, p->value.d);
+	case VIR_TYPED_PARAM_BOOLEAN:
+		return lp_metric_add_int(m, k, kl, p->value.b ? 1 : 0);
+	case VIR_TYPED_PARAM_STRING:
+		if (!p->value.s)
+			return 0;
+		return lp_metric_add_string(m, k, kl, p->value.s,
+					    strlen(p->value.s));
+	default: return 0;
+	}
+}
+
+static bool lv_halted(const virTypedParameter *p)
+{
+	if (p->type == VIR_TYPED_PARAM_STRING)
+		return p->value.s && strcmp(p->value.s, "yes") == 0;
+	return p->value.b != 0;
+}
+
+static int64_t lv_pcpu_of(const struct lv_domain_info *d, const char *idx,
+			  size_t n)
+{
+	size_t v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (idx[i] < '0' || idx[i] > '9' || v > 1000000)
+			return -1;
+		v = v * 10 + (size_t)(idx[i] - '0');
+	}
+	if (!d->vcpu_pcpu || v >= d->nvcpu_pcpu)
+		return -1;
+	return d->vcpu_pcpu[v];
+}
+
+static void lv_emit_series(struct lv_mapper *mp, const struct lv_domain_info *d,
+			   const struct lv_series *s)
+{
+	const struct lv_meas_def *def = &lv_schema[s->meas];
+	struct lp_metric *m = &mp->metric;
+	int rc = 0;
+
+	lp_metric_reset(m);
+	rc |= lp_metric_set_name(m, def->name, def->nlen);
+	rc |= lp_metric_add_tag(m, "domain_name", 11, d->name, d->name_len);
+	if (def->tag1)
+		rc |= lp_metric_add_tag(m, def->tag1, def->t1len, s->i1,
+					s->i1len);
+	if (def->tag2)
+		rc |= lp_metric_add_tag(m, def->tag2, def->t2len, s->i2,
+					s->i2len);
+	if (mp->opt.domain_uuid_tag && d->uuid)
+		rc |= lp_metric_add_tag(m, "domain_uuid", 11, d->uuid, 36);
+	for (uint32_t bits = s->present; bits; bits &= bits - 1) {
+		unsigned k = (unsigned)__builtin_ctz(bits);
+		const struct lv_key *key = &def->keys[k];
+		const virTypedParameter *p = s->val[k];
+		rc |= lv_add_value(m, key->field, key->flen, p);
+		if (key->flags & LV_KEY_HALTED)
+			rc |= lp_metric_add_int(m, "halted_i", 8,
+						lv_halted(p) ? 1 : 0);
+		if ((key->flags & LV_KEY_NAME) && mp->opt.device_name_tags &&
+		    p->type == VIR_TYPED_PARAM_STRING && p->value.s)
+			rc |= lp_metric_add_tag(m, def->name_tag, def->ntlen,
+						p->value.s, strlen(p->value.s));
+	}
+	for (int32_t e = s->extra_head; e >= 0; e = mp->extras[e].next) {
+		const struct lv_extra *x = &mp->extras[e];
+		rc |= lv_add_value(m, mp->names.data + x->name_off,
+				   x->name_len, x->p);
+	}
+	if (s->meas == LV_M_VCPU && mp->opt.vcpu_cpu_id) {
+		int64_t pcpu = lv_pcpu_of(d, s->i1, s->i1len);
+		if (pcpu >= 0)
+			rc |= lp_metric_add_int(m, "cpu_id", 6, pcpu);
+	}
+	if (rc) {
+		mp->no_memory++;
+		return;
+	}
+	if (m->nfields == 0)
+		return;
+	lp_metric_set_time(m, mp->time);
+	if (mp->emit(mp->emit_arg, m) < 0)
+		mp->dropped++;
+	else
+		mp->metrics++;
+}
+
+unsigned lv_params_groups(const virTypedParameter *params, int nparams,
+			  int *state)
+{
+	unsigned groups = 0;
+	*state = -1;
+	for (int i = 0; i < nparams; i++) {
+		const virTypedParameter *p = &params[i];
+		size_t n = strnlen(p->field, VIR_TYPED_PARAM_FIELD_LENGTH);
+		size_t plen = 0;
+		unsigned g = lv_key_group(p->field, n, &plen);
+		groups |= g;
+		if (g == LV_GROUP_STATE && p->type == VIR_TYPED_PARAM_INT &&
+		    lv_is(p->field + plen, n - plen, "state", 5))
+			*state = p->value.i;
+	}
+	return groups;
+}
+
+static bool lv_is_cpu_meas(int meas)
+{
+	return meas == LV_M_CPU || meas == LV_M_CPU_CACHE_TOTAL ||
+	       meas == LV_M_CPU_CACHE || meas == LV_M_CPU_CACHE_BANK;
+}
+
+void lv_map_domain(struct lv_mapper *mp, const struct lv_domain_info *dom,
+		   const virTypedParameter *params, int nparams,
+		   struct lv_domain_result *res)
+{
+	uint8_t guess[LV_M_COUNT] = {0};
+	int16_t last_of[LV_M_COUNT];
+	struct lv_ref r;
+
+	memset(last_of, 0xff, sizeof(last_of)); /* -1: none yet */
+	res->groups_seen = 0;
+	res->state = -1;
+	mp->nseries = 0;
+	mp->nextras = 0;
+	buf_clear(&mp->names);
+
+	for (int i = 0; i < nparams; i++) {
+		const virTypedParameter *p = &params[i];
+		size_t n = strnlen(p->field, VIR_TYPED_PARAM_FIELD_LENGTH);
+		size_t plen = 0;
+		unsigned group = lv_key_group(p->field, n, &plen);
+		if (!group)
+			continue;
+		res->groups_seen |= group;
+		if (group == LV_GROUP_STATE && lv_is(p->field + plen, n - plen,
+						     "state", 5) &&
+		    p->type == VIR_TYPED_PARAM_INT)
+			res->state = p->value.i;
+		if (!(mp->opt.groups & group))
+			continue;
+		lv_ref_parse(&r, group, p->field + plen, n - plen);
+		if (r.meas < 0)
+			continue;
+		const struct lv_meas_def *def = &lv_schema[r.meas];
+		if (r.key < 0)
+			r.key = lv_schema_find(def, r.extra, r.extra_len,
+					       &guess[r.meas]);
+		if (r.key < 0 &&
+		    !(r.meas == LV_M_VCPU && mp->opt.kvm_vcpu_stats &&
+		      lv_is_kvm_stat(r.extra, r.extra_len)))
+			continue;
+		struct lv_series *s = lv_series_get(mp, &r, last_of);
+		if (!s) {
+			mp->no_memory++;
+			continue;
+		}
+		if (r.key >= 0) {
+			s->val[r.key] = p;
+			s->present |= 1u << r.key;
+		} else if (lv_add_extra(mp, s, r.extra, r.extra_len, p) < 0) {
+			mp->no_memory++;
+		}
+	}
+
+	bool shutoff = res->state == VIR_DOMAIN_SHUTOFF;
+	for (size_t i = 0; i < mp->nseries; i++) {
+		if (shutoff && lv_is_cpu_meas(mp->series[i].meas))
+			continue;
+		lv_emit_series(mp, dom, &mp->series[i]);
+	}
+}

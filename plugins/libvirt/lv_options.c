@@ -1,0 +1,227 @@
+/*
+ * lv_options.c: the options of [[inputs.libvirt]] and their checks
+ * (lv_options.h). Error texts follow the native plugin's where it has one.
+ */
+#include "lv_options.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lv_map.h"
+
+static const char *const lv_group_choices[] = {
+	"state",    "cpu_total", "balloon", "vcpu",   "interface",
+	"block",    "perf",      "iothread", "memory", "dirtyrate", NULL,
+};
+
+static const char *const lv_additional_choices[] = {"vcpu_mapping", NULL};
+
+#define LV_OPT(field) offsetof(struct lv_config, field)
+#define LV_SECOND 1000000000LL
+
+const struct cfg_option lv_options[] = {
+	{.name = "libvirt_uri",
+	 .type = CFG_STRING,
+	 .offset = LV_OPT(libvirt_uri),
+	 .default_value = "\"qemu:///system\"",
+	 .help = "libvirt connection URI: qemu:///system, "
+		 "qemu+ssh://user@host/system, qemu+tls://host/system, "
+		 "test:///default (opened read-only)"},
+	{.name = "domains",
+	 .type = CFG_STRING_LIST,
+	 .offset = LV_OPT(domains),
+	 .default_value = "[]",
+	 .help = "names of the domains to collect; empty: every domain"},
+	{.name = "statistics_groups",
+	 .type = CFG_STRING_LIST,
+	 .offset = LV_OPT(statistics_groups),
+	 .default_value = "[\"state\", \"cpu_total\", \"balloon\", \"vcpu\", "
+			  "\"interface\", \"block\", \"perf\", \"iothread\", "
+			  "\"memory\", \"dirtyrate\"]",
+	 .help = "statistics groups to collect; an empty list collects none",
+	 .choices = lv_group_choices},
+	{.name = "additional_statistics",
+	 .type = CFG_STRING_LIST,
+	 .offset = LV_OPT(additional_statistics),
+	 .default_value = "[]",
+	 .help = "vcpu_mapping: libvirt_cpu_affinity and the cpu_id field of "
+		 "libvirt_vcpu",
+	 .choices = lv_additional_choices},
+	{.name = "keepalive_interval",
+	 .type = CFG_DURATION,
+	 .offset = LV_OPT(keepalive_interval),
+	 .default_value = "\"2s\"",
+	 .help = "(telex) keepalive probe interval; a daemon that does not "
+		 "answer fails the gather after interval * (count + 1); 0 "
+		 "disables",
+	 .min = 0,
+	 .max = 3600 * LV_SECOND},
+	{.name = "keepalive_count",
+	 .type = CFG_INT,
+	 .offset = LV_OPT(keepalive_count),
+	 .default_value = "2",
+	 .help = "(telex) keepalive probes without answer before the "
+		 "connection is declared dead",
+	 .min = 1,
+	 .max = 100},
+	{.name = "device_name_tags",
+	 .type = CFG_BOOL,
+	 .offset = LV_OPT(device_name_tags),
+	 .default_value = "false",
+	 .help = "(telex) add interface_name and block_name tags, so that "
+		 "hot-plug does not mix the series of two devices"},
+	{.name = "domain_uuid_tag",
+	 .type = CFG_BOOL,
+	 .offset = LV_OPT(domain_uuid_tag),
+	 .default_value = "false",
+	 .help = "(telex) add a domain_uuid tag to every metric"},
+	{.name = "kvm_vcpu_stats",
+	 .type = CFG_BOOL,
+	 .offset = LV_OPT(kvm_vcpu_stats),
+	 .default_value = "false",
+	 .help = "(telex) keep KVM's vcpu.N.<name>.sum|cur|max statistics as "
+		 "<name>_sum|_cur|_max fields of libvirt_vcpu"},
+	{.name = "disk_errors",
+	 .type = CFG_BOOL,
+	 .offset = LV_OPT(disk_errors),
+	 .default_value = "false",
+	 .help = "(telex) libvirt_disk_error for every disk in error "
+		 "(virDomainGetDiskErrors)"},
+	{.name = "job_stats",
+	 .type = CFG_BOOL,
+	 .offset = LV_OPT(job_stats),
+	 .default_value = "false",
+	 .help = "(telex) libvirt_job: progress of migrations, backups and "
+		 "other jobs (virDomainGetJobStats)"},
+	{.name = "lifecycle_events",
+	 .type = CFG_BOOL,
+	 .offset = LV_OPT(lifecycle_events),
+	 .default_value = "false",
+	 .help = "(telex) libvirt_event the moment a domain is started, "
+		 "stopped, paused, resumed, crashed, migrated, ..."},
+	{.name = "gather_stats",
+	 .type = CFG_BOOL,
+	 .offset = LV_OPT(gather_stats),
+	 .default_value = "false",
+	 .help = "(telex) telex_libvirt: domains, duration_ns, errors and "
+		 "skipped_locked of every gather"},
+	{.name = NULL},
+};
+
+/* driver[+transport]:... : what libvirt accepts as a URI scheme. */
+static bool lv_uri_ok(const char *uri)
+{
+	if (!isalpha((unsigned char)uri[0]))
+		return false;
+	const char *p = uri + 1;
+	while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' ||
+	       *p == '.')
+		p++;
+	return *p == ':';
+}
+
+static int lv_str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int lv_settings_compile(const struct lv_config *cfg, struct lv_settings *set,
+			char *err, size_t errlen)
+{
+	memset(set, 0, sizeof(*set));
+	const char *uri = cfg->libvirt_uri;
+	if (!uri || !*uri)
+		uri = "qemu:///system"; /* as native: empty means default */
+	if (!lv_uri_ok(uri)) {
+		snprintf(err, errlen,
+			 "libvirt_uri \"%s\" is not a libvirt URI (expected "
+			 "driver[+transport]://[user@][host][:port]/[path])",
+			 uri);
+		return -1;
+	}
+	set->uri = uri;
+
+	if (cfg->statistics_groups.n == 0 && !cfg->statistics_groups.set) {
+		set->groups = LV_GROUP_ALL;
+	}
+	for (size_t i = 0; i < cfg->statistics_groups.n; i++) {
+		const char *name = cfg->statistics_groups.v[i];
+		unsigned bit = lv_group_bit(name);
+		if (!bit) {
+			snprintf(err, errlen, "unrecognized metrics name \"%s\"",
+				 name);
+			return -1;
+		}
+		if (set->groups & bit) {
+			snprintf(err, errlen,
+				 "duplicated statistics group in config: "
+				 "\"%s\"",
+				 name);
+			return -1;
+		}
+		set->groups |= bit;
+	}
+	for (size_t i = 0; i < cfg->additional_statistics.n; i++) {
+		const char *name = cfg->additional_statistics.v[i];
+		if (strcmp(name, "vcpu_mapping") != 0) {
+			snprintf(err, errlen,
+				 "additional statistics: %s is not supported "
+				 "by this plugin",
+				 name);
+			return -1;
+		}
+		if (set->vcpu_mapping) {
+			snprintf(err, errlen,
+				 "duplicated additional statistic in config: "
+				 "\"%s\"",
+				 name);
+			return -1;
+		}
+		set->vcpu_mapping = true;
+	}
+	if (!set->groups && !set->vcpu_mapping) {
+		snprintf(err, errlen,
+			 "all configuration options are empty or invalid. Did "
+			 "not find anything to gather");
+		return -1;
+	}
+
+	if (cfg->domains.n) {
+		set->domains = malloc(cfg->domains.n * sizeof(char *));
+		if (!set->domains) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		memcpy(set->domains, cfg->domains.v,
+		       cfg->domains.n * sizeof(char *));
+		qsort(set->domains, cfg->domains.n, sizeof(char *),
+		      lv_str_cmp);
+		size_t n = 0;
+		for (size_t i = 0; i < cfg->domains.n; i++)
+			if (n == 0 ||
+			    strcmp(set->domains[n - 1], set->domains[i]) != 0)
+				set->domains[n++] = set->domains[i];
+		set->ndomains = n;
+	}
+
+	/* libvirt counts keepalive in whole seconds. */
+	int64_t ka = cfg->keepalive_interval;
+	set->ka_interval = ka <= 0 ? 0 : (int)((ka + LV_SECOND - 1) / LV_SECOND);
+	set->ka_count = (unsigned)cfg->keepalive_count;
+	set->device_name_tags = cfg->device_name_tags;
+	set->domain_uuid_tag = cfg->domain_uuid_tag;
+	set->kvm_vcpu_stats = cfg->kvm_vcpu_stats;
+	set->disk_errors = cfg->disk_errors;
+	set->job_stats = cfg->job_stats;
+	set->lifecycle_events = cfg->lifecycle_events;
+	set->gather_stats = cfg->gather_stats;
+	return 0;
+}
+
+void lv_settings_free(struct lv_settings *set)
+{
+	free(set->domains);
+	memset(set, 0, sizeof(*set));
+}

@@ -1,0 +1,42 @@
+/*
+ * lv_options.h: the [[inputs.libvirt]] options: the native four with their
+ * defaults and validation errors, and telex's additions (all off or inert
+ * by default, so the schema stays the native one). The one declaration
+ * drives parsing, --sample-config (sample.conf) and the man page.
+ */
+#ifndef LV_OPTIONS_H
+#define LV_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lv_collect.h"
+#include "telex/config.h"
+
+struct lv_config {
+	char *libvirt_uri;
+	struct cfg_strv domains;
+	struct cfg_strv statistics_groups;
+	struct cfg_strv additional_statistics;
+	int64_t keepalive_interval; /* ns */
+	int64_t keepalive_count;
+	bool device_name_tags;
+	bool domain_uuid_tag;
+	bool kvm_vcpu_stats;
+	bool disk_errors;
+	bool job_stats;
+	bool lifecycle_events;
+	bool gather_stats;
+};
+
+extern const struct cfg_option lv_options[];
+
+/* Check cfg and compile it into set (which keeps pointers into cfg and a
+ * sorted copy of the domain list: free with lv_settings_free). 0, or -1
+ * with a message for the user in err. */
+int lv_settings_compile(const struct lv_config *cfg, struct lv_settings *set,
+			char *err, size_t errlen);
+void lv_settings_free(struct lv_settings *set);
+
+#endif

@@ -1,0 +1,182 @@
+/*
+ * bench_lp.c: line-protocol throughput on one core, over realistic lines
+ * from lpgen (fixed seed). Prints a table; no pass/fail.
+ *
+ *   split+validate  lp_split_next + lp_validate_line per metric (what a
+ *                   forwarder does before passing the bytes on)
+ *   parse           lp_reader_next: split and parse into a reused metric
+ *   write           lp_write_metric of already parsed metrics
+ *
+ * Each row is the best of several passes over the same data, which is
+ * larger than the caches. bench_lp [MB] [PASSES] (defaults 64, 7).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lpgen.h"
+#include "telex/lp.h"
+
+static double bench_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct bench_result {
+	double best; /* seconds */
+	size_t bytes, lines;
+};
+
+static void bench_row(const char *name, const struct bench_result *r)
+{
+	printf("%-16s %10.1f %14.0f %10zu %12zu\n", name,
+	       (double)r->bytes / r->best / 1e6, (double)r->lines / r->best,
+	       r->bytes, r->lines);
+}
+
+/* Keeps the compiler from dropping work whose result is unused. */
+static volatile size_t bench_sink;
+
+static void bench_split_validate(const struct buf *in, int passes,
+				 struct bench_result *r)
+{
+	r->best = 1e9;
+	for (int k = 0; k < passes; k++) {
+		double t0 = bench_now();
+		struct lp_splitter s;
+		lp_splitter_init(&s);
+		size_t pos = 0, lines = 0, bad = 0;
+		for (;;) {
+			size_t text;
+			size_t first = s.line;
+			size_t n = lp_split_next(&s, in->data + pos,
+						 in->len - pos, &text);
+			if (n == 0)
+				break;
+			bad += lp_validate_line(in->data + pos, text, first,
+						NULL) != 0;
+			pos += n;
+			lines++;
+		}
+		double t = bench_now() - t0;
+		if (t < r->best)
+			r->best = t;
+		r->bytes = pos;
+		r->lines = lines;
+		bench_sink += bad;
+		if (bad) {
+			fprintf(stderr, "bench_lp: %zu invalid lines\n", bad);
+			exit(1);
+		}
+	}
+}
+
+static void bench_parse(const struct buf *in, int passes,
+			struct bench_result *r)
+{
+	struct lp_metric m;
+	lp_metric_init(&m);
+	r->best = 1e9;
+	for (int k = 0; k < passes; k++) {
+		double t0 = bench_now();
+		struct lp_reader rd;
+		lp_reader_init(&rd, in->data, in->len);
+		size_t lines = 0, fields = 0;
+		struct lp_error err;
+		int rc;
+		while ((rc = lp_reader_next(&rd, &m, &err)) > 0) {
+			lines++;
+			fields += m.nfields;
+		}
+		double t = bench_now() - t0;
+		if (rc < 0) {
+			fprintf(stderr, "bench_lp: %s\n", err.msg);
+			exit(1);
+		}
+		if (t < r->best)
+			r->best = t;
+		r->bytes = in->len;
+		r->lines = lines;
+		bench_sink += fields;
+	}
+	lp_metric_free(&m);
+}
+
+static void bench_write(const struct buf *in, int passes,
+			struct bench_result *r)
+{
+	/* Parse every metric once, keep them all. */
+	size_t cap = 1024, n = 0;
+	struct lp_metric *ms = malloc(cap * sizeof(*ms));
+	struct lp_reader rd;
+	lp_reader_init(&rd, in->data, in->len);
+	for (;;) {
+		if (n == cap)
+			ms = realloc(ms, (cap *= 2) * sizeof(*ms));
+		lp_metric_init(&ms[n]);
+		if (lp_reader_next(&rd, &ms[n], NULL) <= 0) {
+			lp_metric_free(&ms[n]);
+			break;
+		}
+		n++;
+	}
+	struct buf out = BUF_INIT;
+	r->best = 1e9;
+	for (int k = 0; k < passes; k++) {
+		buf_clear(&out);
+		double t0 = bench_now();
+		for (size_t i = 0; i < n; i++) {
+			if (lp_write_metric(&out, &ms[i], 0, NULL) < 0) {
+				fprintf(stderr, "bench_lp: write failed\n");
+				exit(1);
+			}
+		}
+		double t = bench_now() - t0;
+		if (t < r->best)
+			r->best = t;
+		r->bytes = out.len;
+		r->lines = n;
+	}
+	/* Telegraf's form is the generator's form: the output is the input. */
+	if (out.len != in->len || memcmp(out.data, in->data, in->len) != 0)
+		fprintf(stderr, "bench_lp: note: written text differs from "
+				"the input\n");
+	for (size_t i = 0; i < n; i++)
+		lp_metric_free(&ms[i]);
+	free(ms);
+	buf_free(&out);
+}
+
+int main(int argc, char **argv)
+{
+	size_t mb = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
+	int passes = argc > 2 ? atoi(argv[2]) : 7;
+	if (mb == 0 || passes <= 0) {
+		fprintf(stderr, "usage: bench_lp [MB] [PASSES]\n");
+		return 2;
+	}
+	struct lpgen g;
+	lpgen_init(&g, LPGEN_DEFAULT_SEED);
+	struct buf in = BUF_INIT;
+	if (lpgen_fill(&g, &in, mb << 20) < 0) {
+		fprintf(stderr, "bench_lp: out of memory\n");
+		return 1;
+	}
+	printf("line protocol, one core, %zu lines of ~%zu bytes "
+	       "(lpgen seed %d), best of %d\n",
+	       (size_t)g.count, in.len / g.count, LPGEN_DEFAULT_SEED, passes);
+	printf("%-16s %10s %14s %10s %12s\n", "operation", "MB/s", "lines/s",
+	       "bytes", "lines");
+	struct bench_result r;
+	bench_split_validate(&in, passes, &r);
+	bench_row("split+validate", &r);
+	bench_parse(&in, passes, &r);
+	bench_row("parse", &r);
+	bench_write(&in, passes, &r);
+	bench_row("write", &r);
+	buf_free(&in);
+	return 0;
+}
