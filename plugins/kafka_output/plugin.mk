@@ -23,4 +23,3 @@ $(KAFKA_OUTPUT_MAN): plugins/kafka_output/telex-kafka-output.1.in $(KAFKA_OUTPUT
 	sed -e '/^@OPTIONS@$$/{r $@.options' -e 'd}' \
 		-e 's/@VERSION@/$(VERSION)/g' $< > $@
 	rm -f $@.options
-endif

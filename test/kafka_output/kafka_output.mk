@@ -1,7 +1,5 @@
 # telex-kafka-output's tests: a cmocka unit test of its pieces, and script
-# tests against telex-mock-kafka (read back with kcat). Built with the
-# program (see plugins/kafka_output/plugin.mk).
-ifdef KAFKA_OUTPUT
+# tests against telex-mock-kafka (read back with kcat), and the benchmark.
 KAFKA_OUTPUT_TEST := $(TESTBIN)/kafka/test_kafka_output
 UNIT_TESTS += $(KAFKA_OUTPUT_TEST)
 SCRIPT_TESTS += $(sort $(wildcard test/kafka_output/test-*.sh))
@@ -14,4 +12,3 @@ $(KAFKA_OUTPUT_TEST): $(OBJ)/test/kafka_output/test_kafka_output.o \
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(RDKAFKA_LIBS) \
 		$(JSONC_LIBS) -lm
-endif
