@@ -85,6 +85,8 @@ static int kafka_client_stats_cb(rd_kafka_t *rk, char *json, size_t len,
 	struct kafka_client *kc = opaque;
 	struct kafka_stats s;
 	char err[256];
+	if (kc->on_stats_json)
+		kc->on_stats_json(kc->owner, json, len);
 	if (kafka_stats_parse(json, len, &s, err, sizeof(err)) < 0) {
 		log_limited(kc->limiter, LOG_WARN, "bad statistics",
 			    "librdkafka statistics: %s", err);
@@ -212,7 +214,7 @@ void kafka_client_close(struct kafka_client *kc)
 		kc->mainq = NULL;
 	}
 	if (kc->rk) {
-		rd_kafka_destroy(kc->rk);
+		rd_kafka_destroy_flags(kc->rk, kc->destroy_flags);
 		kc->rk = NULL;
 	}
 	if (kc->pipe_r >= 0)

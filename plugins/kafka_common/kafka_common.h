@@ -221,6 +221,9 @@ struct kafka_client {
 	void (*on_served)(void *owner);
 	/* Each statistics document (statistics.interval.ms). */
 	void (*on_stats)(void *owner, const struct kafka_stats *s);
+	/* The same document as librdkafka wrote it, before on_stats (for
+	 * per-partition figures); valid during the call. May be NULL. */
+	void (*on_stats_json)(void *owner, const char *json, size_t len);
 	/* A fatal librdkafka error: the handle is unusable. */
 	void (*on_fatal)(void *owner, const char *why);
 
@@ -229,6 +232,10 @@ struct kafka_client {
 	char facilities[KAFKA_LOG_FACILITIES][16];
 	unsigned nfacilities;
 	bool fatal;
+	/* rd_kafka_destroy_flags() flags for kafka_client_close(), e.g.
+	 * RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE when a consumer could not
+	 * leave its group in time. 0: rd_kafka_destroy(). */
+	int destroy_flags;
 };
 
 /*
