@@ -88,7 +88,7 @@ struct cfg_spec {
 /*
  * Telegraf's per-plugin options that act inside the program (see
  * filter.h): [NAME.tags] for inputs; name_override, name_prefix,
- * name_suffix (inputs, and outputs since Telegraf 1.26); namepass,
+ * name_suffix (inputs, and outputs as current Telegraf does); namepass,
  * namedrop, fieldinclude/fieldexclude (fieldpass/pass and fielddrop/drop
  * are accepted as their old names and appended), taginclude, tagexclude,
  * [NAME.tagpass], [NAME.tagdrop], namepass_separator, namedrop_separator
