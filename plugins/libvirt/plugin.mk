@@ -13,7 +13,8 @@ $(LV_LIB): $(LV_OBJ)
 LV_SHIM_READY := $(and $(wildcard shim/lp_parse.c),$(wildcard shim/config_toml.c),$(wildcard shim/filter.c))
 ifneq ($(LV_SHIM_READY),)
 PROGRAMS += $(BIN)/telex-libvirt
-MANPAGES += $(BUILD)/man/telex-libvirt.1
+# The man page once its source (and rule) is in the tree.
+MANPAGES += $(if $(wildcard plugins/libvirt/*.1.in),$(BUILD)/man/telex-libvirt.1)
 endif
 
 $(BIN)/telex-libvirt: $(OBJ)/plugins/libvirt/lv_main.o $(LV_LIB) $(LIBTELEX)
