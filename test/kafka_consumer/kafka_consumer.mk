@@ -40,3 +40,15 @@ $(KC_COMMITTED): $(OBJ)/test/kafka_consumer/kc_committed.o
 all: $(KC_COMMITTED)
 
 SCRIPT_TESTS += $(sort $(wildcard test/kafka_consumer/test-*.sh))
+
+# The consumer benchmark (make bench): telex-kafka-consumer against kcat -G.
+KC_BENCH_SINK := $(KC_TESTBIN)/kc-bench-sink
+
+$(KC_BENCH_SINK): $(OBJ)/test/kafka_consumer/kc_bench_sink.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+all: $(KC_BENCH_SINK)
+BENCHES += test/kafka_consumer/bench-kafka-consumer.sh
+test/kafka_consumer/bench-kafka-consumer.sh: $(KC_BENCH_SINK) \
+	$(BENCH_BUILD)/lpgen
