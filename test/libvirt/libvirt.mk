@@ -8,6 +8,12 @@ LV_TEST_COMMON := $(OBJ)/test/libvirt/lv_testlib.o
 UNIT_TESTS += $(LV_TESTS)
 ifneq ($(LV_SHIM_READY),)
 SCRIPT_TESTS += $(sort $(wildcard test/libvirt/test-*.sh))
+# lv-check: the script tests' schema checker of the program's output.
+LV_CHECK := $(TESTBIN)/libvirt/lv-check
+all: $(LV_CHECK)
+$(LV_CHECK): $(OBJ)/test/libvirt/lv_check.o $(LV_TEST_COMMON) $(LIBTELEX)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
 endif
 
 $(TESTBIN)/libvirt/test_lv_%: $(OBJ)/test/libvirt/test_lv_%.o \
