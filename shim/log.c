@@ -125,8 +125,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
 #define LOG_LIMIT_DEFAULT_NS (10LL * 1000000000LL)
 
-static struct log_limit_reason *limit_reason(struct log_limiter *l,
-					     const char *reason)
+static struct log_limit_reason *log_limiter_find(struct log_limiter *l,
+						 const char *reason)
 {
 	for (unsigned i = 0; i < l->nreasons; i++) {
 		struct log_limit_reason *r = &l->reasons[i];
@@ -147,7 +147,7 @@ void log_limited(struct log_limiter *l, enum log_level level,
 {
 	if (!reason)
 		reason = "event";
-	struct log_limit_reason *r = limit_reason(l, reason);
+	struct log_limit_reason *r = log_limiter_find(l, reason);
 	r->total++;
 	int64_t now = telex_monotonic_ns();
 	int64_t interval =

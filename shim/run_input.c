@@ -196,10 +196,16 @@ static void telex_on_tick(struct loop *l, void *arg)
 static int telex_drain(struct telex *t)
 {
 	int64_t deadline = t->stop_ns + t->flush_timeout_ns;
+	/* --once (cron, a shell pipe) waits for a slow reader as any Unix
+	 * program would, unless a timeout was asked for. */
+	if (t->cli.once && !t->cli.flush_timeout)
+		deadline = INT64_MAX;
 	out_writer_flush(&t->out);
 	while (!t->out.broken && out_writer_backlog(&t->out) > 0) {
-		int64_t left = deadline - telex_monotonic_ns();
-		if (left <= 0)
+		int64_t left = deadline == INT64_MAX
+				   ? -1
+				   : deadline - telex_monotonic_ns();
+		if (deadline != INT64_MAX && left <= 0)
 			break;
 		if (loop_run_once(t->loop, left) < 0)
 			break;

@@ -20,8 +20,8 @@
 /* A buffer grown this large for one huge metric is given back once empty. */
 #define TELEX_IN_KEEP (4u * 1024 * 1024)
 
-static int telex_pending_push(struct telex_in *in, size_t off, size_t len,
-			      size_t line_no, bool side)
+static int telex_in_push(struct telex_in *in, size_t off, size_t len,
+			 size_t line_no, bool side)
 {
 	if (in->npend == in->pend_cap) {
 		size_t cap = in->pend_cap ? in->pend_cap * 2 : 256;
@@ -36,7 +36,7 @@ static int telex_pending_push(struct telex_in *in, size_t off, size_t len,
 	return 0;
 }
 
-static void telex_out_of_memory(struct telex *t, size_t line_no)
+static void telex_in_oom(struct telex *t, size_t line_no)
 {
 	log_limited(&t->limiter, LOG_ERROR, "out of memory",
 		    "out of memory holding the metric of line %zu", line_no);
@@ -47,8 +47,8 @@ static void telex_out_of_memory(struct telex *t, size_t line_no)
 
 /* One metric text p[0..len) at in->buf offset off: validate, filter,
  * queue for write(). */
-static void telex_take_metric(struct telex *t, size_t off, size_t len,
-			      size_t line_no)
+static void telex_in_take(struct telex *t, size_t off, size_t len,
+			  size_t line_no)
 {
 	struct telex_in *in = &t->in;
 	const char *p = in->buf.data + off;
@@ -60,8 +60,8 @@ static void telex_take_metric(struct telex *t, size_t off, size_t len,
 		if (lp_validate_line(p, len, line_no, &err) < 0)
 			goto invalid;
 		in->metrics++;
-		if (telex_pending_push(in, off, len, line_no, false) < 0)
-			telex_out_of_memory(t, line_no);
+		if (telex_in_push(in, off, len, line_no, false) < 0)
+			telex_in_oom(t, line_no);
 		return;
 	}
 	if (lp_parse_line(p, len, line_no, &in->metric, &err) < 0)
@@ -72,8 +72,8 @@ static void telex_take_metric(struct telex *t, size_t off, size_t len,
 		return;
 	}
 	if (!in->metric.modified) {
-		if (telex_pending_push(in, off, len, line_no, false) < 0)
-			telex_out_of_memory(t, line_no);
+		if (telex_in_push(in, off, len, line_no, false) < 0)
+			telex_in_oom(t, line_no);
 		return;
 	}
 	size_t side_off = in->side.len;
@@ -83,9 +83,9 @@ static void telex_take_metric(struct telex *t, size_t off, size_t len,
 		return;
 	}
 	/* Without the '\n' the writer put at the end. */
-	if (telex_pending_push(in, side_off, in->side.len - side_off - 1,
-			       line_no, true) < 0)
-		telex_out_of_memory(t, line_no);
+	if (telex_in_push(in, side_off, in->side.len - side_off - 1, line_no,
+			  true) < 0)
+		telex_in_oom(t, line_no);
 	return;
 invalid:
 	in->invalid++;
@@ -96,7 +96,7 @@ invalid:
 
 /* Split every complete metric after in->split; at EOF the rest is the last
  * metric even without its '\n'. */
-static void telex_split(struct telex *t)
+static void telex_in_split(struct telex *t)
 {
 	struct telex_in *in = &t->in;
 	while (in->split < in->buf.len && !in->fatal) {
@@ -110,13 +110,13 @@ static void telex_split(struct telex *t)
 				return;
 			used = text_len = in->buf.len - in->split;
 		}
-		telex_take_metric(t, in->split, text_len, line_no);
+		telex_in_take(t, in->split, text_len, line_no);
 		in->split += used;
 	}
 }
 
 /* Everything offered was taken: forget it, keep the unsplit tail. */
-static void telex_pending_reset(struct telex_in *in)
+static void telex_in_reset(struct telex_in *in)
 {
 	in->npend = in->pend_done = 0;
 	buf_consume(&in->buf, in->split);
@@ -130,7 +130,7 @@ static void telex_pending_reset(struct telex_in *in)
 
 /* Paused, stdin is still watched for a hang-up: Telegraf closing it starts
  * the shutdown clock even though we cannot read up to the EOF yet. */
-static void telex_set_reading(struct telex *t, bool on)
+static void telex_in_set_reading(struct telex *t, bool on)
 {
 	if (t->stdin_watched)
 		loop_set_fd_events(t->loop, 0,
@@ -140,7 +140,7 @@ static void telex_set_reading(struct telex *t, bool on)
 }
 
 /* Offer what is pending until it is all taken or write() is full. */
-static void telex_offer(struct telex *t)
+static void telex_in_offer(struct telex *t)
 {
 	struct telex_in *in = &t->in;
 	while (in->pend_done < in->npend && !in->fatal) {
@@ -149,7 +149,7 @@ static void telex_offer(struct telex *t)
 			struct telex_line *l =
 			    realloc(in->lines, n * sizeof(*l));
 			if (!l) {
-				telex_out_of_memory(t, 0);
+				telex_in_oom(t, 0);
 				return;
 			}
 			in->lines = l;
@@ -186,7 +186,7 @@ static void telex_offer(struct telex *t)
 			if (!in->paused) {
 				in->paused = true;
 				in->pauses++;
-				telex_set_reading(t, false);
+				telex_in_set_reading(t, false);
 				log_debug("plugin full after %llu metrics: "
 					  "stdin paused",
 					  (unsigned long long)in->accepted);
@@ -195,16 +195,17 @@ static void telex_offer(struct telex *t)
 		}
 	}
 	if (in->pend_done == in->npend) {
-		telex_pending_reset(in);
+		telex_in_reset(in);
 		if (in->paused) {
 			in->paused = false;
 			if (!in->eof)
-				telex_set_reading(t, true);
+				telex_in_set_reading(t, true);
 		}
 	}
 }
 
-static void telex_on_input(struct loop *l, int fd, unsigned events, void *arg)
+static void telex_in_on_readable(struct loop *l, int fd, unsigned events,
+				 void *arg)
 {
 	(void)events; /* a pipe at EOF reports HUP without READ: read */
 	struct telex *t = arg;
@@ -219,7 +220,7 @@ static void telex_on_input(struct loop *l, int fd, unsigned events, void *arg)
 	}
 	char *dst = buf_reserve(&in->buf, TELEX_READ_CHUNK);
 	if (!dst) {
-		telex_out_of_memory(t, in->splitter.line);
+		telex_in_oom(t, in->splitter.line);
 		return;
 	}
 	ssize_t n = read(fd, dst, TELEX_READ_CHUNK);
@@ -236,8 +237,8 @@ static void telex_on_input(struct loop *l, int fd, unsigned events, void *arg)
 	} else {
 		in->buf.len += (size_t)n;
 	}
-	telex_split(t);
-	telex_offer(t);
+	telex_in_split(t);
+	telex_in_offer(t);
 }
 
 void telex_resume(struct telex *t)
@@ -272,7 +273,7 @@ int telex_run_output(struct telex *t)
 	lp_splitter_init(&in->splitter);
 	lp_metric_init(&in->metric);
 	in->ready = true;
-	if (loop_add_fd(t->loop, 0, LOOP_READ, telex_on_input, t) < 0) {
+	if (loop_add_fd(t->loop, 0, LOOP_READ, telex_in_on_readable, t) < 0) {
 		log_error("watching stdin failed");
 		return TELEX_EXIT_FAILURE;
 	}
@@ -303,7 +304,7 @@ int telex_run_output(struct telex *t)
 		}
 		if (in->resume) {
 			in->resume = false;
-			telex_offer(t);
+			telex_in_offer(t);
 		}
 	}
 	/* Bytes Telegraf counts as delivered that never reached the plugin:

@@ -233,8 +233,30 @@ static void telex_free(struct telex *t)
 	loop_free(t->loop);
 }
 
+/* A plugin missing what its kind needs is a programming error: say which
+ * callback, rather than crash on the first request. */
+static bool telex_plugin_valid(const struct telex_plugin *p)
+{
+	const char *missing = NULL;
+	if (!p->program || !p->config.options)
+		missing = "program or config.options";
+	else if (p->kind == TELEX_INPUT && !p->gather)
+		missing = "gather()";
+	else if (p->kind == TELEX_OUTPUT && !p->write)
+		missing = "write()";
+	else if (p->kind != TELEX_INPUT && p->kind != TELEX_OUTPUT &&
+		 p->kind != TELEX_SERVICE_INPUT)
+		missing = "a valid kind";
+	if (missing)
+		log_error("%s: the plugin lacks %s",
+			  p->program ? p->program : "telex", missing);
+	return !missing;
+}
+
 int telex_main(const struct telex_plugin *p, int argc, char **argv)
 {
+	if (!telex_plugin_valid(p))
+		return TELEX_EXIT_FAILURE;
 	struct telex t;
 	memset(&t, 0, sizeof(t));
 	t.p = p;

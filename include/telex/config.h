@@ -23,24 +23,25 @@
 #include "telex/buf.h"
 
 enum cfg_type {
-	CFG_STRING = 1,  /* char * (malloc'd; NULL when unset without default) */
-	CFG_BOOL,        /* bool */
-	CFG_INT,         /* int64_t */
-	CFG_FLOAT,       /* double (an integer is accepted) */
-	CFG_DURATION,    /* int64_t ns: "10s", "1m30s", "500ms", or an integer (s) */
-	CFG_SIZE,        /* int64_t bytes: "64KiB", "1MB", or an integer */
+	CFG_STRING = 1, /* char * (malloc'd; NULL when unset without default) */
+	CFG_BOOL,	/* bool */
+	CFG_INT,	/* int64_t */
+	CFG_FLOAT,	/* double (an integer is accepted) */
+	CFG_DURATION, /* int64_t ns: "10s", "1m30s", "500ms", or an integer (s)
+		       */
+	CFG_SIZE,     /* int64_t bytes: "64KiB", "1MB", or an integer */
 	CFG_STRING_LIST, /* struct cfg_strv */
-	CFG_STRING_MAP,  /* struct cfg_map: a sub-table of key = "value" */
-	CFG_TABLE,       /* a sub-table with its own declared options (sub) */
-	CFG_IGNORED,     /* accepted (any type), ignored with one warning */
+	CFG_STRING_MAP,	 /* struct cfg_map: a sub-table of key = "value" */
+	CFG_TABLE,	 /* a sub-table with its own declared options (sub) */
+	CFG_IGNORED,	 /* accepted (any type), ignored with one warning */
 };
 
 enum cfg_flags {
-	CFG_REQUIRED = 1 << 0,   /* missing is a config error */
-	CFG_SECRET = 1 << 1,     /* never echoed in messages or samples */
-	CFG_MAP_SCALARS = 1 << 2,/* STRING_MAP: also accept numbers and bools,
-				    kept as their TOML text */
-	CFG_DEPRECATED = 1 << 3, /* accepted; one warning naming the option */
+	CFG_REQUIRED = 1 << 0,	  /* missing is a config error */
+	CFG_SECRET = 1 << 1,	  /* never echoed in messages or samples */
+	CFG_MAP_SCALARS = 1 << 2, /* STRING_MAP: also accept numbers and bools,
+				     kept as their TOML text */
+	CFG_DEPRECATED = 1 << 3,  /* accepted; one warning naming the option */
 };
 
 struct cfg_strv {
@@ -58,18 +59,26 @@ struct cfg_map {
 struct cfg_option {
 	const char *name;
 	enum cfg_type type;
-	size_t offset;              /* of the value in the config struct */
+	size_t offset;		    /* of the value in the config struct; for
+				       a TABLE, of the struct its sub options
+				       are relative to (0: the same struct) */
 	const char *default_value;  /* TOML text ("\"metric\"", "3", "[]"), or
 				       NULL for none */
-	const char *help;           /* one line, for samples and man pages */
-	unsigned flags;             /* enum cfg_flags */
+	const char *help;	    /* one line, for samples and man pages */
+	unsigned flags;		    /* enum cfg_flags */
 	const char *const *choices; /* STRING / STRING_LIST: allowed values,
 				       NULL-terminated; NULL = any */
-	int64_t min, max;           /* INT, DURATION, SIZE: range when min < max */
+	int64_t min, max; /* INT, DURATION, SIZE: range when min < max */
 	const struct cfg_option *sub; /* TABLE: its options, {NULL} ended */
 };
 
-/* Options for the program's table, a list ended by an entry with name NULL. */
+/*
+ * Options for the program's table, a list ended by an entry with name NULL.
+ * Defaults are TOML text parsed like the file (environment variables are
+ * not expanded in them). A REQUIRED option must appear in the file; its
+ * default_value, if any, is the example shown (uncommented) in the sample.
+ * CFG_STRING_LIST values are NULL-terminated (v[n] == NULL).
+ */
 struct cfg_spec {
 	const char *section; /* "inputs" or "outputs" */
 	const char *name;    /* "libvirt": reads [[inputs.libvirt]] */
@@ -78,10 +87,12 @@ struct cfg_spec {
 
 /*
  * Telegraf's per-plugin options that act inside the program (see
- * filter.h): name_override, name_prefix, name_suffix and [NAME.tags] for
- * inputs; namepass, namedrop, fieldinclude/fieldexclude (fieldpass and
- * fielddrop are accepted as their old names), taginclude, tagexclude,
- * [NAME.tagpass], [NAME.tagdrop] for both; log_level.
+ * filter.h): [NAME.tags] for inputs; name_override, name_prefix,
+ * name_suffix (inputs, and outputs as current Telegraf does); namepass,
+ * namedrop, fieldinclude/fieldexclude (fieldpass/pass and fielddrop/drop
+ * are accepted as their old names and appended), taginclude, tagexclude,
+ * [NAME.tagpass], [NAME.tagdrop], namepass_separator, namedrop_separator
+ * for both; log_level. Lists and maps keep the file's order.
  */
 struct cfg_listmap {
 	char **keys;
@@ -97,14 +108,23 @@ struct telex_common {
 	struct cfg_strv taginclude, tagexclude;
 	struct cfg_listmap tagpass, tagdrop;
 	char *log_level;
+	/* namepass_separator / namedrop_separator (Telegraf 1.29+): characters
+	 * a '*' in namepass/namedrop does not cross ("**" does). NULL: none. */
+	char *namepass_separator, *namedrop_separator;
 };
 
 /*
  * Read the program's table from a file (or text) into `config` (a struct
- * the plugin owns, zeroed by the caller) and `common`. Defaults are applied
- * first. Returns 0, or -1 with err holding one message that names the file
- * and line ("/etc/telex/kafka.conf:12: unknown key \"brokerz\" in
- * [[outputs.kafka]]; valid keys: brokers, topic, ...").
+ * the plugin owns, zeroed by the caller) and `common` (overwritten).
+ * Defaults are applied first. Returns 0, or -1 with err holding one message
+ * that names the file and line ("/etc/telex/kafka.conf:12: unknown key
+ * \"brokerz\" in [[outputs.kafka]]; valid keys: brokers, topic, ...");
+ * after -1 nothing is left allocated (cfg_free is harmless). An empty file
+ * (or /dev/null) gives the defaults; a file with other tables but not the
+ * program's is an error. Other tables, later copies of the program's table
+ * and ignored or deprecated keys are logged as warnings, Telegraf's agent
+ * keys (interval, alias, ...) in one info line. Environment expansion rules:
+ * shim/config_env.c.
  */
 int cfg_load_file(const struct cfg_spec *spec, const char *path, void *config,
 		  struct telex_common *common, char *err, size_t errlen);
@@ -124,7 +144,8 @@ void cfg_free(const struct cfg_spec *spec, void *config,
  * option commented out at its default, one line of help above each. */
 void cfg_write_sample(const struct cfg_spec *spec, struct buf *out);
 
-/* The OPTIONS section of the man page, in roff. */
+/* The OPTIONS section of the man page, in roff, ".SH OPTIONS" included;
+ * then a ".SS" subsection on Telegraf's common options. */
 void cfg_write_man(const struct cfg_spec *spec, struct buf *out);
 
 /* Parse a duration or size as the config does; 0 ok, -1 bad text. */

@@ -36,7 +36,8 @@ static const char *kafka_client_facility(struct kafka_client *kc,
 
 /* syslog levels (librdkafka's) to telex's. librdkafka logs connection
  * trouble at error level, which repeats while a broker is down: those
- * lines are rate-limited per facility. */
+ * lines are rate-limited per facility. Its debug lines (only there when
+ * the `debug` property asks for them) are telex debug lines. */
 static void kafka_client_log_cb(const rd_kafka_t *rk, int level,
 				const char *fac, const char *buf)
 {
@@ -44,8 +45,7 @@ static void kafka_client_log_cb(const rd_kafka_t *rk, int level,
 	enum log_level lv = level <= 3	 ? LOG_ERROR
 			    : level == 4 ? LOG_WARN
 			    : level == 5 ? LOG_INFO
-			    : level == 6 ? LOG_DEBUG
-					 : LOG_TRACE;
+					 : LOG_DEBUG;
 	if (lv > log_get_level())
 		return;
 	if (lv <= LOG_INFO && kc && kc->limiter)
@@ -85,6 +85,8 @@ static int kafka_client_stats_cb(rd_kafka_t *rk, char *json, size_t len,
 	struct kafka_client *kc = opaque;
 	struct kafka_stats s;
 	char err[256];
+	if (kc->on_stats_json)
+		kc->on_stats_json(kc->owner, json, len);
 	if (kafka_stats_parse(json, len, &s, err, sizeof(err)) < 0) {
 		log_limited(kc->limiter, LOG_WARN, "bad statistics",
 			    "librdkafka statistics: %s", err);
@@ -212,7 +214,7 @@ void kafka_client_close(struct kafka_client *kc)
 		kc->mainq = NULL;
 	}
 	if (kc->rk) {
-		rd_kafka_destroy(kc->rk);
+		rd_kafka_destroy_flags(kc->rk, kc->destroy_flags);
 		kc->rk = NULL;
 	}
 	if (kc->pipe_r >= 0)

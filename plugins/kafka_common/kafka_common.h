@@ -190,6 +190,7 @@ struct kafka_stats {
 	int64_t msg_cnt;    /* messages in the producer queues */
 	int64_t msg_size;   /* their bytes */
 	int64_t txmsgs;	    /* messages sent to brokers, ever */
+	int64_t tx_bytes;   /* bytes sent to brokers, ever (compressed) */
 	int64_t txretries;  /* request retries, ever (all brokers) */
 	int64_t txerrs;	    /* request errors, ever */
 	int64_t rxmsgs;	    /* messages fetched, ever */
@@ -221,6 +222,9 @@ struct kafka_client {
 	void (*on_served)(void *owner);
 	/* Each statistics document (statistics.interval.ms). */
 	void (*on_stats)(void *owner, const struct kafka_stats *s);
+	/* The same document as librdkafka wrote it, before on_stats (for
+	 * per-partition figures); valid during the call. May be NULL. */
+	void (*on_stats_json)(void *owner, const char *json, size_t len);
 	/* A fatal librdkafka error: the handle is unusable. */
 	void (*on_fatal)(void *owner, const char *why);
 
@@ -229,6 +233,10 @@ struct kafka_client {
 	char facilities[KAFKA_LOG_FACILITIES][16];
 	unsigned nfacilities;
 	bool fatal;
+	/* rd_kafka_destroy_flags() flags for kafka_client_close(), e.g.
+	 * RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE when a consumer could not
+	 * leave its group in time. 0: rd_kafka_destroy(). */
+	int destroy_flags;
 };
 
 /*

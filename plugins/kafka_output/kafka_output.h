@@ -1,6 +1,7 @@
 /*
  * kafka_output.h: telex-kafka-output's internals, shared by its files:
  *  - main.c: the option table and the plugin's life cycle callbacks,
+ *  - conf.c: config checks and the librdkafka properties,
  *  - output.c: producing, delivery accounting, back-pressure, flush,
  *  - route.c: topic, key, timestamp and value of a metric's record,
  *  - headers.c: the [outputs.kafka.headers] templates,
@@ -46,6 +47,14 @@ struct kout_config {
 	int64_t metrics_per_record;
 	int64_t stats_interval; /* ns */
 };
+
+#define KOUT_TABLE "outputs.kafka"
+
+/* conf.c: 0, or -1 with err naming the option and why. */
+int kout_check(const struct kout_config *c, char *err, size_t errlen);
+/* The producer's librdkafka properties, [outputs.kafka.librdkafka] last. */
+int kout_conf(const struct kout_config *c, rd_kafka_conf_t *conf, char *err,
+	      size_t errlen);
 
 /* ------------------------------------------------------------------ */
 /* headers.c */
@@ -129,12 +138,33 @@ struct kout_record {
 	struct lp_slice name; /* measurement, when known (for messages) */
 };
 
+/* How much of a line the router must look at. */
+enum kout_route_mode {
+	KOUT_BYTES, /* nothing: forward the bytes (time from the last word) */
+	KOUT_SCAN,  /* measurement and tags only: scan the series key */
+	KOUT_PARSE, /* fields too, or a changed line: lp_parse_line */
+};
+
+/* The series key of a line without escapes: the measurement and the tag
+ * section, up to the first space. */
+struct kout_series {
+	const char *name;
+	size_t name_len;
+	const char *tags; /* "k=v,k=v", without the leading ',' */
+	size_t tags_len;
+};
+
 struct kout_router {
 	const struct kout_config *cfg;
 	const struct kout_headers *headers;
-	bool need_parse; /* tags, name or fields are needed */
+	enum kout_route_mode mode;
 	bool json;
 	bool timestamp_from_metric;
+	size_t topic_len, topic_tag_len, routing_tag_len, routing_key_len;
+	bool random_key;
+	/* This line's series key (scanned) or metric (parsed). */
+	bool parsed;
+	struct kout_series series;
 	struct lp_metric m;
 	struct buf topic, key, value, hdr;
 	uint8_t random[256]; /* getrandom() pool for UUIDv4 keys */

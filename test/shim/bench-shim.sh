@@ -62,7 +62,7 @@ if "$EX_OUT" -config "$TMP/filter.conf" </dev/null 2>/dev/null; then
 		"$(echo "$t1 - $t0" | bc)"
 fi
 
-G=$((N / 10))
+G=$((N / 2))
 printf '[[inputs.example]]\n  count = %d\n' "$G" >"$TMP/in.conf"
 t0=$(now)
 "$EX_IN" --once -config "$TMP/in.conf" >"$TMP/in.lp" 2>/dev/null

@@ -74,7 +74,7 @@ config "$TMP/badlevel.conf" <<'EOF'
   log_level = "loud"
 EOF
 expect_exit 2 "$EX_IN" --once -config "$TMP/badlevel.conf"
-grep -q '^E! .*log_level "loud"' "$CHILD_ERR" || fail "bad log_level"
+grep -q '^E! .*log_level.*loud' "$CHILD_ERR" || fail "bad log_level"
 
 # Go shim spellings of an existing execd command array.
 expect_exit 0 "$EX_IN" --config="$TMP/debug.conf" -poll_interval=1s \

@@ -16,6 +16,36 @@ rc=0
 expect_eq "--once failed gather: exit" $rc 1
 grep -q '^E! gather 1 failed' "$CHILD_ERR" || fail "no E! line for the failure"
 
+# --once and a reader that stalls: it waits for the reader (as any Unix
+# program would); with -flush_timeout it gives up, says so, and exits 1.
+config "$TMP/many.conf" <<'EOF'
+[[inputs.example]]
+  count = 20000
+EOF
+set +e
+"$EX_IN" --once -config "$TMP/many.conf" 2>"$CHILD_ERR" |
+	{ sleep 0.3; wc -l >"$TMP/count"; }
+rc=${PIPESTATUS[0]}
+set -e
+expect_eq "--once, slow reader: exit" "$rc" 0
+expect_eq "--once, slow reader: lines" "$(cat "$TMP/count")" 20000
+# (A log file of its own: the reader must not see an older run's line.)
+set +e
+"$EX_IN" --once -config "$TMP/many.conf" -flush_timeout 50ms \
+	2>"$TMP/stall.err" | {
+	for _ in $(seq 3000); do
+		grep -q '^I! ' "$TMP/stall.err" 2>/dev/null && break
+		sleep 0.01
+	done
+	cat >/dev/null
+}
+rc=${PIPESTATUS[0]}
+set -e
+cp "$TMP/stall.err" "$CHILD_ERR"
+expect_eq "--once, stalled reader, timeout: exit" "$rc" 1
+grep -q '^E! [0-9]* bytes of metrics not written to stdout' "$CHILD_ERR" ||
+	fail "no E! line for what was not written"
+
 # Failed gathers do not end a long-running input.
 config "$TMP/every2.conf" <<'EOF'
 [[inputs.example]]

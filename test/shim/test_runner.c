@@ -290,6 +290,15 @@ static void test_usage_errors(void **state)
 	RUN(&input_plugin, "", &r, "--version");
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "telex-test "));
+
+	/* A plugin without the callback its kind needs: exit 1, named. */
+	struct telex_plugin broken = input_plugin;
+	broken.gather = NULL;
+	RUN(&broken, "", &r, "--once");
+	assert_int_equal(r.rc, 1);
+	assert_non_null(strstr(r.log, "E! telex-test: the plugin lacks "
+				      "gather()"));
+	assert_int_equal(rec->ncalls, 0);
 }
 
 /* Telegraf went away: the gather's metrics cannot be written; one W!

@@ -1,0 +1,254 @@
+/*
+ * telex-kafka-consumer: records from Kafka topics, in a consumer group, to
+ * metrics on stdout (inputs.execd with signal = "none", or any pipe),
+ * reading Telegraf's [[inputs.kafka_consumer]] table. A service input of
+ * the shim: this file is its life cycle; the work is in the kc_*.c files
+ * (see kafka_consumer.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kafka_consumer.h"
+
+/* From EOF or SIGTERM to the end of close(): Telegraf sends SIGTERM 5 s
+ * after closing stdin. */
+#define KC_EXIT_BUDGET_NS (4500LL * 1000000LL)
+#define KC_CLOSE_MIN_NS (500LL * 1000000LL)
+
+static int kc_sink_emit(void *arg, struct lp_metric *m)
+{
+	struct kc *c = arg;
+	return telex_emit(c->t, m);
+}
+
+static bool kc_sink_broken(void *arg)
+{
+	struct kc *c = arg;
+	return telex_out_flush(c->t) < 0;
+}
+
+static void kc_on_fatal(void *owner, const char *why)
+{
+	struct kc *c = owner;
+	(void)why; /* logged by kafka_client */
+	telex_fail(c->t);
+}
+
+static bool kc_lag_assigned(void *arg, const char *topic, int32_t partition)
+{
+	struct kc *c = arg;
+	int64_t idx = kc_offsets_find(&c->off, topic, partition);
+	return idx >= 0 && c->off.parts[idx].assigned;
+}
+
+struct kc_lag_ctx {
+	struct kc *c;
+	struct lp_metric m;
+	int64_t now_ns;
+};
+
+static void kc_lag_row(void *arg, const struct kc_lag_row *row)
+{
+	struct kc_lag_ctx *x = arg;
+	if (kc_lag_metric(&x->m, row, x->c->cfg->consumer_group, x->now_ns) <
+	    0)
+		return;
+	telex_emit(x->c->t, &x->m);
+}
+
+static void kc_on_stats_json(void *owner, const char *json, size_t len)
+{
+	struct kc *c = owner;
+	if (c->cfg->lag_interval <= 0 || c->stopping)
+		return;
+	struct kc_lag_ctx x = {.c = c, .now_ns = telex_realtime_ns()};
+	char err[256];
+	lp_metric_init(&x.m);
+	if (kc_lag_parse(json, len, kc_lag_assigned, kc_lag_row, &x, err,
+			 sizeof(err)) < 0)
+		log_limited(telex_log_limiter(c->t), LOG_WARN, "bad statistics",
+			    "kafka_consumer_lag: %s", err);
+	lp_metric_free(&x.m);
+}
+
+static void kc_record_setup(struct kc *c)
+{
+	const struct kc_config *cfg = c->cfg;
+	struct kc_record *r = &c->rec;
+	kc_record_init(r);
+	if (cfg->topic_tag && *cfg->topic_tag) {
+		r->topic_tag = cfg->topic_tag;
+		r->topic_tag_len = strlen(cfg->topic_tag);
+	}
+	if (cfg->msg_header_as_metric_name && *cfg->msg_header_as_metric_name)
+		r->name_header = cfg->msg_header_as_metric_name;
+	/* As in Telegraf, the name header is never also a tag. */
+	for (size_t i = 0; i < cfg->msg_headers_as_tags.n; i++) {
+		char *h = cfg->msg_headers_as_tags.v[i];
+		if (!r->name_header || strcmp(h, r->name_header))
+			c->header_tags[r->nheader_tags++] = h;
+	}
+	r->header_tags = c->header_tags;
+	r->ts_source = strcmp(cfg->timestamp_source, "inner") == 0   ? KC_TS_INNER
+		       : strcmp(cfg->timestamp_source, "outer") == 0 ? KC_TS_OUTER
+								     : KC_TS_METRIC;
+	r->format = strcmp(cfg->data_format, "json") == 0 ? KC_FORMAT_JSON
+							  : KC_FORMAT_INFLUX;
+	r->max_len = (size_t)cfg->max_message_len;
+	r->json_unit_ns = cfg->json_timestamp_units;
+	r->sink = (struct kc_sink){kc_sink_emit, kc_sink_broken, c};
+	r->limiter = telex_log_limiter(c->t);
+	c->max_undelivered = cfg->max_undelivered_messages > 0
+				 ? (uint64_t)cfg->max_undelivered_messages
+				 : 1000;
+}
+
+static void kc_free(struct kc *c)
+{
+	if (c->queue) {
+		rd_kafka_queue_io_event_enable(c->queue, -1, NULL, 0);
+		rd_kafka_queue_destroy(c->queue);
+		c->queue = NULL;
+	}
+	kafka_client_close(&c->client);
+	c->rk = NULL;
+	for (int i = 0; i < 2; i++)
+		if (c->qpipe[i] >= 0)
+			close(c->qpipe[i]);
+	kc_record_free(&c->rec);
+	kc_offsets_free(&c->off);
+	free(c->header_tags);
+	free(c->hdrs);
+	free(c);
+}
+
+static int kc_open(struct telex *t, struct kc *c, char *err, size_t errlen)
+{
+	const struct kc_config *cfg = c->cfg;
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	if (kc_config_conf(cfg, conf, err, errlen) ||
+	    kafka_client_conf(&c->client, conf, &cfg->kafka,
+			      telex_log_limiter(t), err, errlen)) {
+		rd_kafka_conf_destroy(conf);
+		return TELEX_EXIT_USAGE;
+	}
+	rd_kafka_conf_set_rebalance_cb(conf, kc_group_rebalance_cb);
+	c->client.owner = c;
+	c->client.on_fatal = kc_on_fatal;
+	c->client.on_stats_json = kc_on_stats_json;
+	/* rd_kafka_new() refuses inconsistent properties: a config error. */
+	if (kafka_client_start(&c->client, RD_KAFKA_CONSUMER, conf,
+			       telex_loop(t), err, errlen))
+		return TELEX_EXIT_USAGE;
+	c->rk = c->client.rk;
+	return 0;
+}
+
+static int kc_init(struct telex *t, void *config, void **state)
+{
+	const struct kc_config *cfg = config;
+	char err[1024];
+	if (kc_config_check(cfg, err, sizeof(err))) {
+		log_error("%s", err);
+		return TELEX_EXIT_USAGE;
+	}
+	struct kc *c = calloc(1, sizeof(*c));
+	if (c)
+		c->header_tags =
+		    calloc(cfg->msg_headers_as_tags.n + 1, sizeof(char *));
+	if (!c || !c->header_tags) {
+		free(c);
+		log_error("out of memory");
+		return TELEX_EXIT_FAILURE;
+	}
+	c->t = t;
+	c->cfg = cfg;
+	c->qpipe[0] = c->qpipe[1] = -1;
+	c->client.pipe_r = c->client.pipe_w = -1;
+	kc_offsets_init(&c->off);
+	kc_record_setup(c);
+	int rc = kc_open(t, c, err, sizeof(err));
+	if (rc) {
+		log_error("%s", err);
+		kc_free(c);
+		return rc;
+	}
+	*state = c;
+	return 0;
+}
+
+static int kc_start(struct telex *t, void *state)
+{
+	(void)t;
+	struct kc *c = state;
+	char err[512];
+	if (kc_fetch_start(c, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		return -1;
+	}
+	log_info("consuming as group \"%s\"", c->cfg->consumer_group);
+	return 0;
+}
+
+static void kc_stop(struct telex *t, void *state)
+{
+	(void)t;
+	kc_fetch_stop(state);
+}
+
+static void kc_summary(const struct kc *c)
+{
+	const struct kc_record_stats *s = &c->rec.st;
+	log_info("kafka_consumer: %llu records, %llu metrics written, %llu "
+		 "invalid metrics and %llu oversize records skipped, %llu "
+		 "dropped by filters, %llu consumer errors, %llu rebalances, "
+		 "%llu pauses, %llu commits (%llu failed)",
+		 (unsigned long long)s->records, (unsigned long long)s->metrics,
+		 (unsigned long long)s->invalid,
+		 (unsigned long long)s->oversize,
+		 (unsigned long long)s->filtered,
+		 (unsigned long long)c->fetch_errors,
+		 (unsigned long long)c->rebalances,
+		 (unsigned long long)c->pauses, (unsigned long long)c->commits,
+		 (unsigned long long)c->commit_failures);
+}
+
+static void kc_close(struct telex *t, void *state)
+{
+	(void)t;
+	struct kc *c = state;
+	if (!c)
+		return;
+	kc_fetch_stop(c);
+	int64_t now = telex_monotonic_ns();
+	int64_t deadline = c->stop_ns + KC_EXIT_BUDGET_NS;
+	if (deadline < now + KC_CLOSE_MIN_NS)
+		deadline = now + KC_CLOSE_MIN_NS;
+	kc_group_close(c, deadline);
+	/* Logs librdkafka queued while leaving. */
+	kafka_client_serve(&c->client, 0);
+	kc_summary(c);
+	kc_free(c);
+}
+
+static const struct telex_plugin kc_plugin = {
+    .program = "telex-kafka-consumer",
+    .summary = "read metrics from Kafka topics to stdout, a drop-in for "
+	       "Telegraf's inputs.kafka_consumer",
+    .kind = TELEX_SERVICE_INPUT,
+    .config = {.section = "inputs",
+	       .name = "kafka_consumer",
+	       .options = kc_options},
+    .config_size = sizeof(struct kc_config),
+    .init = kc_init,
+    .start = kc_start,
+    .stop = kc_stop,
+    .close = kc_close,
+};
+
+int main(int argc, char **argv)
+{
+	return telex_main(&kc_plugin, argc, argv);
+}

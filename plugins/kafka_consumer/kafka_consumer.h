@@ -1,0 +1,301 @@
+/*
+ * kafka_consumer.h: telex-kafka-consumer's internals, shared by its files:
+ *  - kafka_consumer.c: the plugin's life cycle (init, start, stop, close),
+ *  - kc_options.c: the option table, its checks, the librdkafka properties,
+ *  - kc_offsets.c: which record offsets may be committed (at-least-once
+ *    across the pipe: stdout positions per record),
+ *  - kc_record.c: one record to metrics on stdout (validation, tags,
+ *    names, timestamps, JSON),
+ *  - kc_fetch.c: taking records from librdkafka on the loop, flow control
+ *    (pausing partitions while stdout is blocked),
+ *  - kc_group.c: the consumer group: rebalances, offset store, commits,
+ *    leaving the group,
+ *  - kc_lag.c: the kafka_consumer_lag metric from librdkafka's statistics.
+ */
+#ifndef TELEX_KAFKA_CONSUMER_H
+#define TELEX_KAFKA_CONSUMER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../kafka_common/kafka_common.h"
+#include "telex/lp.h"
+#include "telex/shim.h"
+
+#define KC_TABLE "inputs.kafka_consumer"
+
+struct kc_config {
+	struct kafka_common_config kafka;
+	struct cfg_strv topics;
+	struct cfg_strv topic_regexps;
+	char *topic_tag;
+	char *consumer_group;
+	char *offset;		/* "oldest" or "newest" */
+	char *balance_strategy; /* "range", "roundrobin", "sticky" */
+	int64_t max_message_len; /* bytes, 0: unlimited */
+	int64_t max_undelivered_messages;
+	struct cfg_strv msg_headers_as_tags;
+	char *msg_header_as_metric_name;
+	char *timestamp_source; /* "metric", "inner", "outer" */
+	int64_t consumer_fetch_default;	 /* bytes */
+	int64_t consumer_fetch_min;	 /* bytes */
+	int64_t consumer_fetch_max_wait; /* ns */
+	char *data_format;		 /* "influx" or "json" */
+	int64_t json_timestamp_units;	 /* ns */
+	int64_t lag_interval;		 /* ns, 0: off */
+};
+
+/* ------------------------------------------------------------------ */
+/* kc_options.c */
+
+extern const struct cfg_option kc_options[];
+
+/* Semantic checks the option table cannot express (a topic or a regexp,
+ * regexps that compile). 0, or -1 with err naming the option. */
+int kc_config_check(const struct kc_config *c, char *err, size_t errlen);
+
+/* All consumer properties: the shared options, the native ones, telex's
+ * flow-control choices, then [inputs.kafka_consumer.librdkafka]. */
+int kc_config_conf(const struct kc_config *c, rd_kafka_conf_t *conf,
+		   char *err, size_t errlen);
+
+/* The subscription: literal topics, then each regexp as librdkafka's
+ * "^..." pattern with Telegraf's unanchored meaning. NULL when out of
+ * memory. */
+rd_kafka_topic_partition_list_t *kc_config_subscription(
+    const struct kc_config *c);
+
+/* ------------------------------------------------------------------ */
+/* kc_offsets.c: for every partition ever assigned, the offset up to which
+ * its records' lines have been written to stdout; for records whose lines
+ * are still queued, the stdout position after their last line. */
+
+struct kc_part {
+	char *topic;
+	int32_t partition;
+	bool assigned;
+	bool dirty;	   /* done moved since kc_offsets_take_dirty() */
+	int64_t done;	   /* offset after the last record fully written,
+			      -1: none since assigned */
+	int64_t committed; /* last offset this process committed, -1 */
+	uint64_t records;  /* records taken since assigned */
+	uint32_t next;	   /* hash chain: index + 1, 0 ends */
+};
+
+/* A run of records of one partition whose lines end at stdout position
+ * `pos` (records without lines join the run before them). */
+struct kc_pending {
+	uint32_t part;
+	uint32_t records;
+	int64_t next_offset; /* offset after the run's last record */
+	uint64_t pos;
+};
+
+struct kc_offsets {
+	struct kc_part *parts;
+	size_t nparts, parts_cap;
+	uint32_t *buckets; /* index + 1, 0 empty */
+	size_t nbuckets;   /* power of two */
+
+	struct kc_pending *ring;
+	size_t ring_cap, head, len; /* power-of-two ring */
+	uint64_t undelivered;	    /* records in the ring */
+
+	uint32_t *dirty;
+	size_t ndirty, dirty_cap;
+};
+
+void kc_offsets_init(struct kc_offsets *o);
+void kc_offsets_free(struct kc_offsets *o);
+
+/* Index of topic/partition, or -1 when it was never seen. */
+int64_t kc_offsets_find(const struct kc_offsets *o, const char *topic,
+			int32_t partition);
+/* Index of topic/partition, added when new; -1 when out of memory. */
+int64_t kc_offsets_get(struct kc_offsets *o, const char *topic,
+		       int32_t partition);
+
+/* A record of part ending before next_offset was handled; its last line
+ * ends at stdout position pos (the position it would have had when it has
+ * no line). 0, or -1 when out of memory (nothing recorded). */
+int kc_offsets_track(struct kc_offsets *o, uint32_t part, int64_t next_offset,
+		     uint64_t pos);
+
+/* stdout has taken everything before `written`: every run that ends there
+ * is done; its partition's `done` moves and the partition is marked dirty.
+ * Returns how many records became done. */
+uint64_t kc_offsets_written(struct kc_offsets *o, uint64_t written);
+
+/* The partitions marked dirty since the last call (their flag is
+ * cleared); valid until the next call. */
+const uint32_t *kc_offsets_take_dirty(struct kc_offsets *o, size_t *n);
+
+/* A partition was assigned (state reset) or revoked: runs still pending
+ * for it are forgotten (their lines may still be written; the records
+ * will come again from the committed offset). */
+void kc_offsets_assign(struct kc_offsets *o, uint32_t part);
+void kc_offsets_revoke(struct kc_offsets *o, uint32_t part);
+
+/* ------------------------------------------------------------------ */
+/* kc_record.c */
+
+enum kc_ts_source { KC_TS_METRIC, KC_TS_INNER, KC_TS_OUTER };
+enum kc_format { KC_FORMAT_INFLUX, KC_FORMAT_JSON };
+
+struct kc_header {
+	const char *name;
+	const char *value;
+	size_t len;
+};
+
+/* One Kafka record, as kc_record_process() needs it. */
+struct kc_msg {
+	const char *topic;
+	int32_t partition;
+	int64_t offset;
+	const char *payload;
+	size_t len;
+	int64_t timestamp_ms; /* -1: none */
+	const struct kc_header *headers;
+	size_t nheaders;
+};
+
+/* Where metrics go: telex_emit() in the program, a buffer in the tests.
+ * emit returns 1 written, 0 dropped by a filter, -1 not writable;
+ * broken tells whether stdout is gone (then the record is not done). */
+struct kc_sink {
+	int (*emit)(void *arg, struct lp_metric *m);
+	bool (*broken)(void *arg);
+	void *arg;
+};
+
+struct kc_record_stats {
+	uint64_t records;	/* records handled */
+	uint64_t metrics;	/* metrics emitted */
+	uint64_t filtered;	/* metrics dropped by the common filters */
+	uint64_t invalid;	/* lines or JSON metrics skipped */
+	uint64_t oversize;	/* records over max_message_len, skipped */
+	uint64_t empty;		/* records without a value */
+	uint64_t unwritable;	/* metrics the writer refused */
+};
+
+struct kc_record {
+	/* Options, set by the owner. */
+	const char *topic_tag; /* NULL: none */
+	size_t topic_tag_len;
+	char *const *header_tags; /* msg_headers_as_tags, minus name header */
+	size_t nheader_tags;
+	const char *name_header; /* NULL: none */
+	enum kc_ts_source ts_source;
+	enum kc_format format;
+	size_t max_len;	 /* 0: unlimited */
+	int64_t json_unit_ns;
+	struct kc_sink sink;
+	struct log_limiter *limiter;
+
+	struct lp_metric metric; /* scratch, reused */
+	struct kc_record_stats st;
+	/* private, per record */
+	const struct kc_msg *cur;
+	bool broken;
+};
+
+void kc_record_init(struct kc_record *r);
+void kc_record_free(struct kc_record *r);
+/* Emit the metrics of one record. 0 when the record is done with (its
+ * valid metrics queued, the rest counted and logged); -1 when stdout is
+ * gone (the record must not count as delivered). */
+int kc_record_process(struct kc_record *r, const struct kc_msg *msg);
+/* True when headers must be read for each record. */
+bool kc_record_wants_headers(const struct kc_record *r);
+
+/* ------------------------------------------------------------------ */
+/* kc_lag.c: kafka_consumer_lag from librdkafka's statistics JSON. */
+
+struct kc_lag_row {
+	const char *topic; /* points into the parsed document */
+	int32_t partition;
+	int64_t lag;	      /* -1: unknown */
+	int64_t committed;    /* -1: none */
+	int64_t high_watermark; /* -1: unknown */
+};
+
+/* Call cb for each partition of the statistics document that `assigned`
+ * accepts. Returns the number of rows, or -1 with err set when the
+ * document is not librdkafka's statistics JSON. */
+int kc_lag_parse(const char *json, size_t len,
+		 bool (*assigned)(void *arg, const char *topic,
+				  int32_t partition),
+		 void (*cb)(void *arg, const struct kc_lag_row *row),
+		 void *arg, char *err, size_t errlen);
+
+/* Build the kafka_consumer_lag metric of a row into m (reset first):
+ * tags topic, partition, consumer_group; fields lag, committed_offset,
+ * high_watermark (those known); time now_ns. -1 when nothing is known. */
+int kc_lag_metric(struct lp_metric *m, const struct kc_lag_row *row,
+		  const char *group, int64_t now_ns);
+
+/* ------------------------------------------------------------------ */
+/* The consumer: kc_fetch.c and kc_group.c. */
+
+struct kc {
+	struct telex *t;
+	const struct kc_config *cfg;
+	struct kafka_client client; /* main queue: logs, errors, statistics */
+	rd_kafka_t *rk;
+	rd_kafka_queue_t *queue; /* the consumer queue: records, rebalances */
+	int qpipe[2];		 /* its event pipe */
+	bool cooperative;	 /* incremental rebalance protocol */
+
+	struct kc_offsets off;
+	struct kc_record rec;
+	uint64_t max_undelivered;
+
+	bool paused;	/* assigned partitions are paused */
+	bool held;	/* not taking records until stdout catches up */
+	bool stopping;	/* stop() was called */
+	bool more;	/* a pass is scheduled */
+	int64_t more_timer, tick_timer;
+	int64_t held_since_ns;
+	int64_t stop_ns;
+
+	/* Cache of the last record's partition. */
+	const rd_kafka_topic_t *last_rkt;
+	int32_t last_partition;
+	uint32_t last_part;
+
+	struct kc_header *hdrs; /* the current record's headers */
+	size_t hdrs_cap;
+	char **header_tags; /* msg_headers_as_tags without the name header */
+
+	/* Counters for the summary. */
+	uint64_t pauses, commits, commit_failures, rebalances, fetch_errors;
+	uint64_t stored;
+};
+
+/* kc_fetch.c */
+int kc_fetch_start(struct kc *c, char *err, size_t errlen);
+/* Take and handle records until the queue is empty, the budget is spent
+ * or stdout must catch up first. */
+void kc_fetch_pass(struct kc *c);
+/* stdout progress: offsets of written records, flow control. */
+void kc_fetch_progress(struct kc *c, uint64_t written);
+void kc_fetch_pause(struct kc *c);
+void kc_fetch_stop(struct kc *c);
+
+/* kc_group.c */
+void kc_group_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+			   rd_kafka_topic_partition_list_t *parts,
+			   void *opaque);
+/* Hand the offsets of written records to librdkafka's offset store (the
+ * auto-commit commits them). */
+void kc_group_store(struct kc *c);
+/* Commit the written offsets of the given parts (all assigned when NULL)
+ * and wait for the answer until deadline_ns. 0, or -1 (logged). */
+int kc_group_commit(struct kc *c, const uint32_t *parts, size_t n,
+		    int64_t deadline_ns);
+/* Commit, leave the group and destroy the client before deadline_ns. */
+void kc_group_close(struct kc *c, int64_t deadline_ns);
+
+#endif

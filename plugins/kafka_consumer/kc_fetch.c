@@ -1,0 +1,308 @@
+/*
+ * kc_fetch.c: taking records from librdkafka on the shim's loop, and flow
+ * control.
+ *
+ * librdkafka writes a byte to a pipe whenever the consumer queue (records,
+ * rebalances, consumer errors) turns non-empty; the loop watches the pipe
+ * and a pass takes records with rd_kafka_consumer_poll(rk, 0) until the
+ * queue is empty or a budget is spent (then the pass is rescheduled, so
+ * stdout and the rest of the loop get their turn).
+ *
+ * Flow control has two levels:
+ *  - held: more than max_undelivered_messages records are read but not in
+ *    the pipe yet, or stdout is congested. Records stay in librdkafka's
+ *    bounded queue; the pass waits for the writer's progress callback.
+ *  - paused: stdout is congested (the reader stopped), or the hold lasted a
+ *    second. The assigned partitions are paused: librdkafka stops fetching
+ *    and drops what it prefetched (fetched again from the next offset on
+ *    resume), so memory stays bounded however long the reader sleeps, and
+ *    the queue can still be polled (rebalances, max.poll.interval.ms).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kafka_consumer.h"
+
+#define KC_PASS_BUDGET 4096
+#define KC_TICK_NS 1000000000LL
+#define KC_HOLD_PAUSE_NS 1000000000LL
+
+static bool kc_fetch_blocked(const struct kc *c)
+{
+	return telex_out_congested(c->t) ||
+	       c->off.undelivered >= c->max_undelivered;
+}
+
+static void kc_fetch_on_more(struct loop *l, void *arg)
+{
+	(void)l;
+	struct kc *c = arg;
+	c->more = false;
+	c->more_timer = 0;
+	kc_fetch_pass(c);
+}
+
+/* Run a pass soon, from the loop (never from inside a callback chain that
+ * holds librdkafka's or the writer's state). */
+static void kc_fetch_schedule(struct kc *c)
+{
+	if (c->more || c->stopping)
+		return;
+	int64_t id = loop_add_timer(telex_loop(c->t), 0, 0, kc_fetch_on_more, c);
+	if (id > 0) {
+		c->more = true;
+		c->more_timer = id;
+	}
+}
+
+static void kc_fetch_set_paused(struct kc *c, bool pause)
+{
+	rd_kafka_topic_partition_list_t *a = NULL;
+	rd_kafka_resp_err_t err = rd_kafka_assignment(c->rk, &a);
+	if (!err && a && a->cnt)
+		err = pause ? rd_kafka_pause_partitions(c->rk, a)
+			    : rd_kafka_resume_partitions(c->rk, a);
+	if (err)
+		log_warn("%s partitions: %s", pause ? "pausing" : "resuming",
+			 rd_kafka_err2str(err));
+	if (a)
+		rd_kafka_topic_partition_list_destroy(a);
+	c->paused = pause;
+}
+
+void kc_fetch_pause(struct kc *c)
+{
+	if (c->paused)
+		return;
+	c->pauses++;
+	log_debug("stdout is behind (%zu bytes queued, %llu records not "
+		  "written): partitions paused",
+		  telex_out_backlog(c->t),
+		  (unsigned long long)c->off.undelivered);
+	kc_fetch_set_paused(c, true);
+}
+
+void kc_fetch_progress(struct kc *c, uint64_t written)
+{
+	kc_offsets_written(&c->off, written);
+	kc_group_store(c);
+	if (c->stopping || (!c->held && !c->paused) || kc_fetch_blocked(c))
+		return;
+	c->held = false;
+	if (c->paused) {
+		log_debug("stdout caught up: partitions resumed");
+		kc_fetch_set_paused(c, false);
+	}
+	kc_fetch_schedule(c);
+}
+
+static void kc_fetch_on_progress(struct telex *t, void *arg, uint64_t written)
+{
+	(void)t;
+	kc_fetch_progress(arg, written);
+}
+
+/* The record's partition in the offset table, with a one-entry cache:
+ * records come in runs of one partition. */
+static int64_t kc_fetch_part(struct kc *c, const rd_kafka_message_t *m)
+{
+	if (m->rkt == c->last_rkt && m->partition == c->last_partition &&
+	    c->last_rkt)
+		return c->last_part;
+	const char *topic = rd_kafka_topic_name(m->rkt);
+	int64_t idx = kc_offsets_get(&c->off, topic, m->partition);
+	if (idx < 0)
+		return -1;
+	c->last_rkt = m->rkt;
+	c->last_partition = m->partition;
+	c->last_part = (uint32_t)idx;
+	return idx;
+}
+
+static size_t kc_fetch_headers(struct kc *c, rd_kafka_message_t *m)
+{
+	rd_kafka_headers_t *hdrs;
+	if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return 0;
+	size_t n = rd_kafka_header_cnt(hdrs);
+	if (n > c->hdrs_cap) {
+		struct kc_header *nh = realloc(c->hdrs, n * sizeof(*nh));
+		if (!nh)
+			return 0;
+		c->hdrs = nh;
+		c->hdrs_cap = n;
+	}
+	size_t got = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *name;
+		const void *value;
+		size_t size;
+		if (rd_kafka_header_get_all(hdrs, i, &name, &value, &size))
+			break;
+		c->hdrs[got++] = (struct kc_header){name, value, size};
+	}
+	return got;
+}
+
+static void kc_fetch_error(struct kc *c, const rd_kafka_message_t *m)
+{
+	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+		return;
+	c->fetch_errors++;
+	if (m->rkt)
+		log_limited(telex_log_limiter(c->t), LOG_WARN, "consumer error",
+			    "%s[%d]: %s", rd_kafka_topic_name(m->rkt),
+			    (int)m->partition, rd_kafka_message_errstr(m));
+	else
+		log_limited(telex_log_limiter(c->t), LOG_WARN, "consumer error",
+			    "consumer: %s", rd_kafka_message_errstr(m));
+}
+
+static void kc_fetch_record(struct kc *c, rd_kafka_message_t *m)
+{
+	if (m->err) {
+		kc_fetch_error(c, m);
+		return;
+	}
+	int64_t part = kc_fetch_part(c, m);
+	struct kc_msg msg = {
+	    .topic = rd_kafka_topic_name(m->rkt),
+	    .partition = m->partition,
+	    .offset = m->offset,
+	    .payload = m->payload,
+	    .len = m->len,
+	    .timestamp_ms = -1,
+	};
+	if (c->rec.ts_source != KC_TS_METRIC) {
+		rd_kafka_timestamp_type_t type;
+		msg.timestamp_ms = rd_kafka_message_timestamp(m, &type);
+	}
+	if (kc_record_wants_headers(&c->rec)) {
+		msg.headers = c->hdrs;
+		msg.nheaders = kc_fetch_headers(c, m);
+	}
+	/* stdout gone: the record is not done, so it is not committed. */
+	if (kc_record_process(&c->rec, &msg) < 0)
+		return;
+	if (part < 0 || !c->off.parts[part].assigned)
+		return; /* not ours (anymore): never committed by us */
+	c->off.parts[part].records++;
+	if (kc_offsets_track(&c->off, (uint32_t)part, m->offset + 1,
+			     telex_out_queued(c->t)) < 0)
+		/* The next record of the partition covers this one. */
+		log_limited(telex_log_limiter(c->t), LOG_ERROR, "out of memory",
+			    "out of memory tracking offsets");
+}
+
+void kc_fetch_pass(struct kc *c)
+{
+	if (c->stopping)
+		return;
+	for (unsigned n = 0; n < KC_PASS_BUDGET; n++) {
+		if (!c->paused && kc_fetch_blocked(c)) {
+			/* The progress callback may free room right away. */
+			telex_out_flush(c->t);
+			if (kc_fetch_blocked(c)) {
+				if (!c->held) {
+					c->held = true;
+					c->held_since_ns = telex_monotonic_ns();
+				}
+				if (telex_out_congested(c->t))
+					kc_fetch_pause(c);
+				if (!c->paused)
+					return;
+			}
+		}
+		rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 0);
+		if (!m)
+			return;
+		kc_fetch_record(c, m);
+		rd_kafka_message_destroy(m);
+		if (c->stopping)
+			return;
+	}
+	kc_fetch_schedule(c);
+}
+
+static void kc_fetch_on_queue(struct loop *l, int fd, unsigned events,
+			      void *arg)
+{
+	(void)l;
+	(void)events;
+	char junk[64];
+	while (read(fd, junk, sizeof(junk)) > 0)
+		;
+	kc_fetch_pass(arg);
+}
+
+/* Once a second: a hold that lasts becomes a pause, and a paused consumer
+ * still polls (rebalances; librdkafka leaves the group when the
+ * application does not poll for max.poll.interval.ms). */
+static void kc_fetch_on_tick(struct loop *l, void *arg)
+{
+	(void)l;
+	struct kc *c = arg;
+	if (c->held && !c->paused &&
+	    telex_monotonic_ns() - c->held_since_ns >= KC_HOLD_PAUSE_NS)
+		kc_fetch_pause(c);
+	kc_fetch_pass(c);
+}
+
+int kc_fetch_start(struct kc *c, char *err, size_t errlen)
+{
+	struct loop *l = telex_loop(c->t);
+	if (pipe2(c->qpipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+		c->qpipe[0] = c->qpipe[1] = -1;
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	c->queue = rd_kafka_queue_get_consumer(c->rk);
+	if (!c->queue) {
+		snprintf(err, errlen, "librdkafka has no consumer queue");
+		return -1;
+	}
+	rd_kafka_queue_io_event_enable(c->queue, c->qpipe[1], "1", 1);
+	if (loop_add_fd(l, c->qpipe[0], LOOP_READ, kc_fetch_on_queue, c) < 0) {
+		snprintf(err, errlen, "watching the consumer queue failed");
+		return -1;
+	}
+	c->tick_timer =
+	    loop_add_timer(l, KC_TICK_NS, KC_TICK_NS, kc_fetch_on_tick, c);
+	telex_on_out_progress(c->t, kc_fetch_on_progress, c);
+	rd_kafka_topic_partition_list_t *sub = kc_config_subscription(c->cfg);
+	if (!sub) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rd_kafka_resp_err_t e = rd_kafka_subscribe(c->rk, sub);
+	rd_kafka_topic_partition_list_destroy(sub);
+	if (e) {
+		snprintf(err, errlen, "subscribing: %s", rd_kafka_err2str(e));
+		return -1;
+	}
+	kc_fetch_schedule(c);
+	return 0;
+}
+
+void kc_fetch_stop(struct kc *c)
+{
+	struct loop *l = telex_loop(c->t);
+	if (c->stopping)
+		return;
+	if (c->queue)
+		kc_fetch_set_paused(c, true);
+	c->stopping = true;
+	c->stop_ns = telex_monotonic_ns();
+	if (c->more)
+		loop_cancel_timer(l, c->more_timer);
+	if (c->tick_timer > 0)
+		loop_cancel_timer(l, c->tick_timer);
+	c->more = false;
+	c->tick_timer = 0;
+	if (c->qpipe[0] >= 0)
+		loop_del_fd(l, c->qpipe[0]);
+}

@@ -1,0 +1,259 @@
+/*
+ * kc_options.c: the [[inputs.kafka_consumer]] table (the one declaration
+ * behind parsing, --sample-config and the man page), the checks a config
+ * must pass, and the librdkafka properties it becomes.
+ */
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka_consumer.h"
+
+static const char *const kc_offsets_choices[] = {"oldest", "newest", NULL};
+static const char *const kc_strategies[] = {"range", "roundrobin", "sticky",
+					    NULL};
+static const char *const kc_ts_sources[] = {"metric", "inner", "outer", NULL};
+static const char *const kc_formats[] = {"influx", "json", NULL};
+
+/* clang-format off */
+#define KC_OPT(field, ...)                                                    \
+	{.name = #field, .offset = offsetof(struct kc_config, field),         \
+	 __VA_ARGS__}
+
+const struct cfg_option kc_options[] = {
+	KAFKA_CONNECT_OPTIONS(struct kc_config, kafka),
+	KAFKA_IGNORED("kafka_version", "\"\"",
+		      "ignored: librdkafka negotiates protocol versions"),
+	KC_OPT(topics, .type = CFG_STRING_LIST, .default_value = "[]",
+	       .help = "topics to consume (this or topic_regexps is "
+		       "required)"),
+	KC_OPT(topic_regexps, .type = CFG_STRING_LIST, .default_value = "[]",
+	       .help = "also consume every topic matching one of these "
+		       "(POSIX extended, unanchored), also topics created "
+		       "later"),
+	KC_OPT(topic_tag, .type = CFG_STRING, .default_value = "\"\"",
+	       .help = "add this tag with the record's topic as value"),
+	KC_OPT(msg_headers_as_tags, .type = CFG_STRING_LIST,
+	       .default_value = "[]",
+	       .help = "record headers that become tags"),
+	KC_OPT(msg_header_as_metric_name, .type = CFG_STRING,
+	       .default_value = "\"\"",
+	       .help = "record header whose value replaces the measurement "
+		       "name"),
+	KC_OPT(timestamp_source, .type = CFG_STRING,
+	       .default_value = "\"metric\"", .choices = kc_ts_sources,
+	       .help = "metric time: \"metric\" (as written), \"inner\" "
+		       "(record timestamp), \"outer\" (same as inner)"),
+	KAFKA_TLS_OPTIONS(struct kc_config, kafka),
+	KAFKA_SASL_OPTIONS(struct kc_config, kafka),
+	KAFKA_SARAMA_OPTIONS,
+	KC_OPT(consumer_group, .type = CFG_STRING,
+	       .default_value = "\"telegraf_metrics_consumers\"",
+	       .help = "name of the consumer group"),
+	KAFKA_IGNORED("compression_codec", "0",
+		      "ignored: a consumer reads every codec"),
+	KC_OPT(offset, .type = CFG_STRING, .default_value = "\"oldest\"",
+	       .choices = kc_offsets_choices,
+	       .help = "where a group without a committed offset starts: "
+		       "\"oldest\" or \"newest\""),
+	KC_OPT(balance_strategy, .type = CFG_STRING,
+	       .default_value = "\"range\"", .choices = kc_strategies,
+	       .help = "partition assignment: \"range\", \"roundrobin\" or "
+		       "\"sticky\" (cooperative-sticky)"),
+	KAFKA_IGNORED("connection_strategy", "\"startup\"",
+		      "ignored: librdkafka connects in the background and "
+		      "retries"),
+	KAFKA_IGNORED("startup_error_behavior", "\"error\"",
+		      "ignored: brokers that are down are retried"),
+	KAFKA_IGNORED("resolve_canonical_bootstrap_servers_only", "false",
+		      "ignored: see client.dns.lookup in [*.librdkafka]"),
+	KC_OPT(max_message_len, .type = CFG_SIZE, .default_value = "0",
+	       .min = 0, .max = 2147483647,
+	       .help = "larger records are skipped with an error (0: no "
+		       "limit)"),
+	KC_OPT(max_undelivered_messages, .type = CFG_INT,
+	       .default_value = "1000", .min = 0, .max = 100000000,
+	       .help = "records read but not yet written to stdout, at "
+		       "most (0: 1000)"),
+	KAFKA_IGNORED("max_processing_time", "\"100ms\"",
+		      "ignored: records are never abandoned"),
+	KC_OPT(consumer_fetch_default, .type = CFG_SIZE,
+	       .default_value = "\"1MiB\"", .min = 1, .max = 1000000000,
+	       .help = "bytes fetched per partition and request "
+		       "(fetch.message.max.bytes)"),
+	KC_OPT(consumer_fetch_min, .type = CFG_SIZE, .default_value = "1",
+	       .min = 1, .max = 100000000,
+	       .help = "bytes a fetch waits for (fetch.min.bytes)"),
+	KC_OPT(consumer_fetch_max_wait, .type = CFG_DURATION,
+	       .default_value = "\"500ms\"",
+	       .help = "longest wait for consumer_fetch_min bytes "
+		       "(fetch.wait.max.ms)"),
+	KC_OPT(data_format, .type = CFG_STRING, .default_value = "\"influx\"",
+	       .choices = kc_formats,
+	       .help = "record value: \"influx\" (line protocol, many lines "
+		       "per record) or \"json\" (Telegraf's JSON metrics)"),
+	KC_OPT(json_timestamp_units, .type = CFG_DURATION,
+	       .default_value = "\"1s\"",
+	       .help = "json: unit of the timestamp"),
+	KC_OPT(lag_interval, .type = CFG_DURATION, .default_value = "\"0s\"",
+	       .help = "telex: emit kafka_consumer_lag this often (0: never)"),
+	KAFKA_LIBRDKAFKA_OPTION(struct kc_config, kafka),
+	{0},
+};
+
+/* clang-format on */
+
+/* Telegraf matches topic_regexps anywhere in the name (Go's MatchString);
+ * librdkafka anchors a "^..." subscription at the start. */
+static char *kc_regexp_pattern(const char *re)
+{
+	char *p;
+	if (re[0] == '^')
+		return strdup(re);
+	if (asprintf(&p, "^.*(%s)", re) < 0)
+		return NULL;
+	return p;
+}
+
+int kc_config_check(const struct kc_config *c, char *err, size_t errlen)
+{
+	if (c->topics.n == 0 && c->topic_regexps.n == 0) {
+		snprintf(err, errlen,
+			 "[%s] topics: no topic to consume (set topics or "
+			 "topic_regexps)",
+			 KC_TABLE);
+		return -1;
+	}
+	for (size_t i = 0; i < c->topics.n; i++)
+		if (!*c->topics.v[i]) {
+			snprintf(err, errlen, "[%s] topics: an empty name",
+				 KC_TABLE);
+			return -1;
+		}
+	for (size_t i = 0; i < c->topic_regexps.n; i++) {
+		char *p = kc_regexp_pattern(c->topic_regexps.v[i]);
+		regex_t re;
+		int rc = p ? regcomp(&re, p, REG_EXTENDED | REG_NOSUB) : -1;
+		if (rc == 0) {
+			regfree(&re);
+		} else {
+			char why[128] = "out of memory";
+			if (p)
+				regerror(rc, &re, why, sizeof(why));
+			snprintf(err, errlen,
+				 "[%s] topic_regexps: \"%.200s\" is not a "
+				 "POSIX extended regular expression: %s",
+				 KC_TABLE, c->topic_regexps.v[i], why);
+			free(p);
+			return -1;
+		}
+		free(p);
+	}
+	if (!c->consumer_group || !*c->consumer_group) {
+		snprintf(err, errlen, "[%s] consumer_group: may not be empty",
+			 KC_TABLE);
+		return -1;
+	}
+	if (c->json_timestamp_units <= 0 || c->consumer_fetch_max_wait < 0 ||
+	    c->lag_interval < 0) {
+		snprintf(err, errlen,
+			 "[%s] json_timestamp_units must be positive, "
+			 "consumer_fetch_max_wait and lag_interval not "
+			 "negative",
+			 KC_TABLE);
+		return -1;
+	}
+	return 0;
+}
+
+static int kc_conf_int(rd_kafka_conf_t *conf, const char *name, int64_t v,
+		       char *err, size_t errlen)
+{
+	char num[32];
+	snprintf(num, sizeof(num), "%lld", (long long)v);
+	return kafka_conf_set(conf, name, num, err, errlen);
+}
+
+/*
+ * Properties telex chooses for flow control and bounded memory; see
+ * README.md, "Memory and speed". librdkafka 2.0 stops fetching a
+ * partition for a whole second when its queue passes queued.min.messages
+ * or queued.max.messages.kbytes, so these bound memory and also set the
+ * catch-up speed: the queue must hold more than what arrives between two
+ * passes of the loop, and a fetch response is bounded by fetch.max.bytes
+ * per broker.
+ */
+#define KC_QUEUED_MIN_MESSAGES 200000
+#define KC_QUEUED_MAX_KBYTES 32768
+#define KC_FETCH_MAX_BYTES (8 * 1024 * 1024)
+/* New topics matching topic_regexps are found by a metadata refresh
+ * (librdkafka: every 5 minutes by default). */
+#define KC_REGEXP_REFRESH_MS 30000
+
+int kc_config_conf(const struct kc_config *c, rd_kafka_conf_t *conf,
+		   char *err, size_t errlen)
+{
+	const char *strategy = strcmp(c->balance_strategy, "sticky") == 0
+				   ? "cooperative-sticky"
+				   : c->balance_strategy;
+	if (kafka_conf_apply(&c->kafka, conf, KC_TABLE, err, errlen) ||
+	    kafka_conf_set(conf, "group.id", c->consumer_group, err, errlen) ||
+	    kafka_conf_set(conf, "auto.offset.reset",
+			   strcmp(c->offset, "newest") == 0 ? "latest"
+							    : "earliest",
+			   err, errlen) ||
+	    kafka_conf_set(conf, "partition.assignment.strategy", strategy, err,
+			   errlen) ||
+	    /* Offsets are stored by telex once a record's lines are in the
+	     * pipe; librdkafka commits what is stored, periodically. */
+	    kafka_conf_set(conf, "enable.auto.offset.store", "false", err,
+			   errlen) ||
+	    kafka_conf_set(conf, "enable.auto.commit", "true", err, errlen) ||
+	    kafka_conf_set(conf, "enable.partition.eof", "false", err,
+			   errlen) ||
+	    kc_conf_int(conf, "queued.min.messages", KC_QUEUED_MIN_MESSAGES,
+			err, errlen) ||
+	    kc_conf_int(conf, "queued.max.messages.kbytes",
+			KC_QUEUED_MAX_KBYTES, err, errlen) ||
+	    kc_conf_int(conf, "fetch.max.bytes", KC_FETCH_MAX_BYTES, err,
+			errlen) ||
+	    kc_conf_int(conf, "fetch.message.max.bytes",
+			c->consumer_fetch_default, err, errlen) ||
+	    kc_conf_int(conf, "fetch.min.bytes", c->consumer_fetch_min, err,
+			errlen) ||
+	    kc_conf_int(conf, "fetch.wait.max.ms",
+			c->consumer_fetch_max_wait / 1000000, err, errlen))
+		return -1;
+	if (c->topic_regexps.n &&
+	    kc_conf_int(conf, "topic.metadata.refresh.interval.ms",
+			KC_REGEXP_REFRESH_MS, err, errlen))
+		return -1;
+	if (c->lag_interval > 0) {
+		int64_t ms = c->lag_interval / 1000000;
+		if (kc_conf_int(conf, "statistics.interval.ms", ms ? ms : 1,
+				err, errlen))
+			return -1;
+	}
+	return kafka_conf_passthrough(&c->kafka, conf, KC_TABLE, err, errlen);
+}
+
+rd_kafka_topic_partition_list_t *kc_config_subscription(
+    const struct kc_config *c)
+{
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(
+	    (int)(c->topics.n + c->topic_regexps.n));
+	for (size_t i = 0; i < c->topics.n; i++)
+		rd_kafka_topic_partition_list_add(l, c->topics.v[i],
+						  RD_KAFKA_PARTITION_UA);
+	for (size_t i = 0; i < c->topic_regexps.n; i++) {
+		char *p = kc_regexp_pattern(c->topic_regexps.v[i]);
+		if (!p) {
+			rd_kafka_topic_partition_list_destroy(l);
+			return NULL;
+		}
+		rd_kafka_topic_partition_list_add(l, p, RD_KAFKA_PARTITION_UA);
+		free(p);
+	}
+	return l;
+}

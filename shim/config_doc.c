@@ -1,0 +1,317 @@
+/*
+ * config_doc.c: the two documents made from an option declaration:
+ * --sample-config (the table as Telegraf's sample.conf files show it) and
+ * the OPTIONS section of the man page. Both come from the same table as
+ * the parser, so they cannot drift from it; the sample is tested to parse
+ * back to the defaults.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config_internal.h"
+
+#define DOC_WIDTH 78
+
+static const char *doc_type_name(const struct cfg_option *o)
+{
+	switch (o->type) {
+	case CFG_STRING:
+		return "string";
+	case CFG_BOOL:
+		return "boolean";
+	case CFG_INT:
+		return "integer";
+	case CFG_FLOAT:
+		return "number";
+	case CFG_DURATION:
+		return "duration";
+	case CFG_SIZE:
+		return "size";
+	case CFG_STRING_LIST:
+		return "list of strings";
+	case CFG_STRING_MAP:
+		return "table of strings";
+	case CFG_TABLE:
+		return "table";
+	case CFG_IGNORED:
+		return "ignored";
+	}
+	return "value";
+}
+
+/* The value shown for an option without a default. */
+static const char *doc_placeholder(const struct cfg_option *o)
+{
+	switch (o->type) {
+	case CFG_BOOL:
+		return "false";
+	case CFG_INT:
+	case CFG_SIZE:
+		return "0";
+	case CFG_FLOAT:
+		return "0.0";
+	case CFG_DURATION:
+		return "\"0s\"";
+	case CFG_STRING_LIST:
+		return "[]";
+	default:
+		return "\"\"";
+	}
+}
+
+static bool doc_is_table(const struct cfg_option *o)
+{
+	return o->type == CFG_TABLE || o->type == CFG_STRING_MAP;
+}
+
+static bool doc_hidden(const struct cfg_option *o)
+{
+	return o->type == CFG_IGNORED || (o->flags & CFG_DEPRECATED);
+}
+
+/* Help text wrapped at DOC_WIDTH, each line starting with prefix. */
+static void doc_wrap(struct buf *out, const char *prefix, const char *text)
+{
+	size_t plen = strlen(prefix);
+	const char *p = text;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		size_t room = DOC_WIDTH > plen + 20 ? DOC_WIDTH - plen : 20;
+		size_t n = strlen(p);
+		if (n > room) {
+			size_t cut = room;
+			while (cut > 0 && p[cut] != ' ')
+				cut--;
+			n = cut ? cut : room;
+		}
+		buf_printf(out, "%s%.*s\n", prefix, (int)n, p);
+		p += n;
+	}
+}
+
+/* Entries of a map's default ({ a = "b" }) as "a = \"b\"" lines. */
+static void doc_map_entries(struct buf *out, const char *prefix,
+			    const char *def)
+{
+	struct buf b = BUF_INIT;
+	if (buf_printf(&b, "v = %s\n", def) < 0)
+		return;
+	struct cfg_src src = {
+	    .filename = "default", .orig = b.data, .orig_len = b.len};
+	struct cfg_doc doc = {0};
+	char err[256];
+	if (cfg_env_expand(&src, false, err, sizeof(err)) == 0 &&
+	    cfg_toml_parse(&doc, &src, err, sizeof(err)) == 0) {
+		const struct cfg_kv *kv = cfg_toml_get(doc.root, "v");
+		if (kv && kv->val->kind == CFG_TV_TABLE) {
+			const struct cfg_table *t = kv->val->u.t;
+			for (size_t i = 0; i < t->n; i++) {
+				const struct cfg_value *v = t->kv[i].val;
+				buf_printf(out, "%s%s = %.*s\n", prefix,
+					   t->kv[i].key, (int)(v->end - v->pos),
+					   src.text + v->pos);
+			}
+		}
+	}
+	cfg_toml_free(&doc);
+	cfg_src_free(&src);
+	buf_free(&b);
+}
+
+static void doc_secret_placeholder(char *buf, size_t n, const char *name)
+{
+	size_t k = 0;
+	k += (size_t)snprintf(buf, n, "\"${");
+	for (const char *p = name; *p && k + 4 < n; p++)
+		buf[k++] = (char)toupper((unsigned char)*p);
+	snprintf(buf + k, n - k, "}\"");
+}
+
+/* One scalar option line: "  # name = value" (commented unless required). */
+static void doc_sample_scalar(struct buf *out, const char *indent,
+			      const char *comment, const struct cfg_option *o)
+{
+	char secret[128];
+	const char *value =
+	    o->default_value ? o->default_value : doc_placeholder(o);
+	if (o->flags & CFG_SECRET) {
+		doc_secret_placeholder(secret, sizeof(secret), o->name);
+		value = secret;
+	}
+	const char *c = (o->flags & CFG_REQUIRED) ? "" : comment;
+	buf_printf(out, "%s%s%s = %s\n", indent, c, o->name, value);
+}
+
+static void doc_sample_table(struct buf *out, const char *table,
+			     const struct cfg_option *o)
+{
+	bool req = o->flags & CFG_REQUIRED;
+	const char *c = req ? "" : "# ";
+	buf_printf(out, "  %s[%s.%s]\n", c, table, o->name);
+	char prefix[16];
+	snprintf(prefix, sizeof(prefix), "  %s   ", req ? " " : "#");
+	if (o->type == CFG_STRING_MAP) {
+		if (o->default_value)
+			doc_map_entries(out, prefix, o->default_value);
+		return;
+	}
+	for (const struct cfg_option *s = o->sub; s && s->name; s++) {
+		if (doc_hidden(s) || doc_is_table(s))
+			continue;
+		if (s->help && *s->help) {
+			char hp[24];
+			snprintf(hp, sizeof(hp), "%s## ", prefix);
+			doc_wrap(out, hp, s->help);
+		}
+		doc_sample_scalar(out, prefix, "", s);
+	}
+}
+
+void cfg_write_sample(const struct cfg_spec *spec, struct buf *out)
+{
+	char table[256];
+	snprintf(table, sizeof(table), "%s.%s", spec->section, spec->name);
+	buf_printf(out, "[[%s]]\n", table);
+	bool first = true;
+	/* Scalars first: after a [sub.table] header every key would belong
+	 * to it once the lines are uncommented. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (const struct cfg_option *o = spec->options; o && o->name;
+		     o++) {
+			if (doc_hidden(o) || doc_is_table(o) != (pass == 1))
+				continue;
+			if (!first)
+				buf_putc(out, '\n');
+			first = false;
+			if (o->help && *o->help)
+				doc_wrap(out, "  ## ", o->help);
+			if (pass == 0)
+				doc_sample_scalar(out, "  ", "# ", o);
+			else
+				doc_sample_table(out, table, o);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Man page */
+
+/* Text safe for roff: backslashes, hyphens, and dots or quotes at the
+ * start of a line. */
+static void doc_roff(struct buf *out, const char *s)
+{
+	bool bol = true;
+	for (; *s; s++) {
+		if (bol && (*s == '.' || *s == '\''))
+			buf_printf(out, "\\&");
+		if (*s == '\\')
+			buf_printf(out, "\\e");
+		else if (*s == '-')
+			buf_printf(out, "\\-");
+		else
+			buf_putc(out, *s);
+		bol = *s == '\n';
+	}
+}
+
+static void doc_man_option(struct buf *out, const char *prefix,
+			   const struct cfg_option *o)
+{
+	buf_printf(out, ".TP\n\\fB");
+	doc_roff(out, prefix);
+	doc_roff(out, o->name);
+	buf_printf(out, "\\fR (\\fI%s\\fR", doc_type_name(o));
+	if (o->flags & CFG_REQUIRED)
+		buf_printf(out, ", required");
+	if (o->default_value && !(o->flags & CFG_SECRET) &&
+	    o->type != CFG_TABLE) {
+		buf_printf(out, ", default ");
+		doc_roff(out, o->default_value);
+	}
+	if (o->flags & CFG_SECRET)
+		buf_printf(out, ", secret: never logged");
+	if (o->flags & CFG_DEPRECATED)
+		buf_printf(out, ", deprecated");
+	if (o->type == CFG_IGNORED)
+		buf_printf(out, ", accepted and ignored");
+	buf_printf(out, ")\n");
+	if (o->help && *o->help) {
+		doc_roff(out, o->help);
+		buf_putc(out, '\n');
+	}
+	if (o->choices) {
+		buf_printf(out, ".br\nOne of: ");
+		for (const char *const *c = o->choices; *c; c++) {
+			buf_printf(out, "%s\"", c == o->choices ? "" : ", ");
+			doc_roff(out, *c);
+			buf_putc(out, '"');
+		}
+		buf_printf(out, ".\n");
+	}
+	if (o->min < o->max && (o->type == CFG_INT || o->type == CFG_DURATION ||
+				o->type == CFG_SIZE)) {
+		char lo[48], hi[48];
+		if (o->type == CFG_DURATION) {
+			cfg_format_duration(o->min, lo, sizeof(lo));
+			cfg_format_duration(o->max, hi, sizeof(hi));
+		} else {
+			snprintf(lo, sizeof(lo), "%lld", (long long)o->min);
+			snprintf(hi, sizeof(hi), "%lld", (long long)o->max);
+		}
+		buf_printf(out, ".br\nFrom ");
+		doc_roff(out, lo);
+		buf_printf(out, " to ");
+		doc_roff(out, hi);
+		buf_printf(out, ".\n");
+	}
+	if (o->type == CFG_TABLE) {
+		char sub[256];
+		snprintf(sub, sizeof(sub), "%s%s.", prefix, o->name);
+		for (const struct cfg_option *s = o->sub; s && s->name; s++)
+			doc_man_option(out, sub, s);
+	}
+}
+
+void cfg_write_man(const struct cfg_spec *spec, struct buf *out)
+{
+	buf_printf(out,
+		   ".SH OPTIONS\nThe options of the \\fB[[%s.%s]]\\fR "
+		   "table of the configuration file, as in Telegraf. "
+		   "Durations are written like \"10s\", \"1m30s\" or "
+		   "\"500ms\" (a number is seconds); sizes like \"64KiB\" or "
+		   "\"1MB\" (a number is bytes). $VAR and ${VAR} are replaced "
+		   "from the environment.\n",
+		   spec->section, spec->name);
+	for (const struct cfg_option *o = spec->options; o && o->name; o++)
+		doc_man_option(out, "", o);
+	char tags[300] = "";
+	if (strcmp(spec->section, "inputs") == 0)
+		snprintf(tags, sizeof(tags), ", \\fB[inputs.%s.tags]\\fR",
+			 spec->name);
+	buf_printf(out,
+		   ".SS Telegraf's common options\n"
+		   "These work as in Telegraf, with its glob syntax.\n"
+		   ".TP\n\\fBnamepass\\fR, \\fBnamedrop\\fR, "
+		   "\\fB[%s.%s.tagpass]\\fR, \\fB[%s.%s.tagdrop]\\fR\n"
+		   "Select metrics by name or tag value.\n"
+		   ".TP\n\\fBfieldinclude\\fR, \\fBfieldexclude\\fR, "
+		   "\\fBtaginclude\\fR, \\fBtagexclude\\fR\n"
+		   "Keep or remove fields and tags (\\fBfieldpass\\fR and "
+		   "\\fBfielddrop\\fR are the old names).\n"
+		   ".TP\n\\fBname_override\\fR, \\fBname_prefix\\fR, "
+		   "\\fBname_suffix\\fR%s\n"
+		   "Rename metrics%s.\n"
+		   ".TP\n\\fBlog_level\\fR\n"
+		   "error, warn, info, debug or trace.\n"
+		   ".TP\n\\fBinterval\\fR, \\fBalias\\fR, "
+		   "\\fBflush_interval\\fR, ...\n"
+		   "Telegraf agent settings: accepted and ignored (set them "
+		   "on the execd plugin in telegraf.conf).\n",
+		   spec->section, spec->name, spec->section, spec->name, tags,
+		   tags[0] ? "; add tags to every metric (existing tags win)"
+			   : "");
+}

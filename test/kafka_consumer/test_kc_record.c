@@ -1,0 +1,256 @@
+/*
+ * test_kc_record: one Kafka record to metrics: every line validated, the
+ * native plugin's tags, name and timestamp, JSON records, limits. The sink
+ * writes what telex_emit() would: original bytes when nothing changed,
+ * else the serialised metric.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../plugins/kafka_consumer/kafka_consumer.h"
+
+struct sink {
+	struct buf out;
+	int fail_after; /* emits that succeed before the writer breaks; -1 */
+	int emitted;
+	bool broken;
+};
+
+static int sink_emit(void *arg, struct lp_metric *m)
+{
+	struct sink *s = arg;
+	if (s->fail_after >= 0 && s->emitted >= s->fail_after) {
+		s->broken = true;
+		return -1;
+	}
+	s->emitted++;
+	if (m->line.ptr && !m->modified) {
+		buf_append(&s->out, m->line.ptr, m->line.len);
+		buf_putc(&s->out, '\n');
+		return 1;
+	}
+	struct lp_error e;
+	return lp_write_metric(&s->out, m, 0, &e) == 0 ? 1 : -1;
+}
+
+static bool sink_broken(void *arg)
+{
+	return ((struct sink *)arg)->broken;
+}
+
+struct fixture {
+	struct kc_record r;
+	struct sink s;
+	struct log_limiter lim;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	kc_record_init(&f->r);
+	f->s.out = (struct buf)BUF_INIT;
+	f->s.fail_after = -1;
+	f->r.sink = (struct kc_sink){sink_emit, sink_broken, &f->s};
+	f->r.limiter = &f->lim;
+	log_set_level(LOG_ERROR); /* the skipped lines are expected */
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	kc_record_free(&f->r);
+	buf_free(&f->s.out);
+	free(f);
+	return 0;
+}
+
+static int process(struct fixture *f, const char *payload)
+{
+	struct kc_msg msg = {.topic = "metrics",
+			     .partition = 3,
+			     .offset = 42,
+			     .payload = payload,
+			     .len = payload ? strlen(payload) : 0,
+			     .timestamp_ms = -1};
+	return kc_record_process(&f->r, &msg);
+}
+
+static void output_is(struct fixture *f, const char *want)
+{
+	buf_putc(&f->s.out, '\0');
+	assert_string_equal(f->s.out.data, want);
+	f->s.out.len = 0;
+}
+
+/* Many lines per record; a bad line costs that line only; blank lines and
+ * comments are not metrics; unchanged lines keep their bytes. */
+static void test_lines(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(process(f, "cpu,host=a usage=1 1\n"
+				    "# a comment\n"
+				    "cpu,host=b usage=oops 2\n"
+				    "\n"
+				    "mem,host=a   free=2i 3\r\n"
+				    "disk free=3i"),
+			 0);
+	output_is(f, "cpu,host=a usage=1 1\nmem,host=a   free=2i 3\n"
+		     "disk free=3i\n");
+	assert_int_equal(f->r.st.metrics, 3);
+	assert_int_equal(f->r.st.invalid, 1);
+	assert_int_equal(f->r.st.records, 1);
+	assert_int_equal(log_limited_total(&f->lim, "invalid line"), 1);
+}
+
+/* topic_tag replaces a tag of the same key, as Telegraf's AddTag does. */
+static void test_topic_tag(void **state)
+{
+	struct fixture *f = *state;
+	f->r.topic_tag = "topic";
+	f->r.topic_tag_len = 5;
+	assert_int_equal(process(f, "cpu,host=a usage=1 1\n"
+				    "cpu,topic=old,zone=z usage=2 2\n"),
+			 0);
+	output_is(f, "cpu,host=a,topic=metrics usage=1 1\n"
+		     "cpu,topic=metrics,zone=z usage=2 2\n");
+}
+
+static void test_headers(void **state)
+{
+	struct fixture *f = *state;
+	char *tags[] = {"dc", "rack"};
+	f->r.header_tags = tags;
+	f->r.nheader_tags = 2;
+	f->r.name_header = "name";
+	f->r.topic_tag = "dc"; /* applied after the headers: wins */
+	f->r.topic_tag_len = 2;
+	const struct kc_header h[] = {
+	    {"rack", "r1", 2}, {"name", "first", 5},  {"other", "x", 1},
+	    {"rack", "r2", 2}, {"name", "renamed", 7}, {"dc", "eu", 2},
+	};
+	const char *payload = "cpu,host=a usage=1 1\n";
+	struct kc_msg msg = {.topic = "metrics",
+			     .partition = 0,
+			     .offset = 1,
+			     .payload = payload,
+			     .len = strlen(payload),
+			     .timestamp_ms = -1,
+			     .headers = h,
+			     .nheaders = 6};
+	assert_true(kc_record_wants_headers(&f->r));
+	assert_int_equal(kc_record_process(&f->r, &msg), 0);
+	output_is(f, "renamed,dc=metrics,host=a,rack=r2 usage=1 1\n");
+
+	/* A header without a value: an empty tag, which is not written. */
+	const struct kc_header nul[] = {{"rack", NULL, 0}};
+	msg.headers = nul;
+	msg.nheaders = 1;
+	f->r.topic_tag = NULL;
+	assert_int_equal(kc_record_process(&f->r, &msg), 0);
+	output_is(f, "cpu,host=a usage=1 1\n");
+}
+
+static void test_timestamps(void **state)
+{
+	struct fixture *f = *state;
+	const char *payload = "cpu usage=1 1\ncpu usage=2\n";
+	struct kc_msg msg = {.topic = "t",
+			     .partition = 0,
+			     .offset = 1,
+			     .payload = payload,
+			     .len = strlen(payload),
+			     .timestamp_ms = 1700000000123};
+	f->r.ts_source = KC_TS_METRIC;
+	assert_int_equal(kc_record_process(&f->r, &msg), 0);
+	output_is(f, "cpu usage=1 1\ncpu usage=2\n");
+	f->r.ts_source = KC_TS_INNER;
+	assert_int_equal(kc_record_process(&f->r, &msg), 0);
+	output_is(f, "cpu usage=1 1700000000123000000\n"
+		     "cpu usage=2 1700000000123000000\n");
+	f->r.ts_source = KC_TS_OUTER;
+	assert_int_equal(kc_record_process(&f->r, &msg), 0);
+	output_is(f, "cpu usage=1 1700000000123000000\n"
+		     "cpu usage=2 1700000000123000000\n");
+	/* No record timestamp: the metric keeps its own. */
+	msg.timestamp_ms = -1;
+	assert_int_equal(kc_record_process(&f->r, &msg), 0);
+	output_is(f, "cpu usage=1 1\ncpu usage=2\n");
+}
+
+static void test_limits(void **state)
+{
+	struct fixture *f = *state;
+	f->r.max_len = 16;
+	assert_int_equal(process(f, "cpu usage=1 1\n"), 0);
+	assert_int_equal(process(f, "cpu usage=1234567 1\n"), 0);
+	assert_int_equal(process(f, NULL), 0);
+	output_is(f, "cpu usage=1 1\n");
+	assert_int_equal(f->r.st.oversize, 1);
+	assert_int_equal(f->r.st.empty, 1);
+	assert_int_equal(f->r.st.records, 3);
+	assert_int_equal(log_limited_total(&f->lim, "record too large"), 1);
+}
+
+static void test_json(void **state)
+{
+	struct fixture *f = *state;
+	f->r.format = KC_FORMAT_JSON;
+	f->r.topic_tag = "topic";
+	f->r.topic_tag_len = 5;
+	assert_int_equal(
+	    process(f, "{\"fields\":{\"usage\":1.5},\"name\":\"cpu\","
+		       "\"tags\":{\"host\":\"a\"},\"timestamp\":1700000000}"),
+	    0);
+	output_is(f, "cpu,host=a,topic=metrics usage=1.5 "
+		     "1700000000000000000\n");
+	/* A batch with one bad metric (no fields). */
+	assert_int_equal(
+	    process(f, "{\"metrics\":["
+		       "{\"fields\":{\"a\":1},\"name\":\"m1\",\"tags\":{},"
+		       "\"timestamp\":1},"
+		       "{\"fields\":{},\"name\":\"m2\",\"tags\":{},"
+		       "\"timestamp\":2},"
+		       "{\"fields\":{\"c\":\"x\"},\"name\":\"m3\",\"tags\":{},"
+		       "\"timestamp\":3}]}"),
+	    0);
+	output_is(f, "m1,topic=metrics a=1i 1000000000\n"
+		     "m3,topic=metrics c=\"x\" 3000000000\n");
+	assert_int_equal(f->r.st.invalid, 1);
+	assert_int_equal(process(f, "cpu usage=1 1\n"), 0);
+	output_is(f, "");
+	assert_int_equal(f->r.st.invalid, 2);
+	assert_int_equal(log_limited_total(&f->lim, "invalid JSON"), 1);
+}
+
+/* stdout gone in the middle of a record: the record is not done. */
+static void test_broken(void **state)
+{
+	struct fixture *f = *state;
+	f->s.fail_after = 1;
+	assert_int_equal(process(f, "a x=1 1\nb x=2 2\nc x=3 3\n"), -1);
+	output_is(f, "a x=1 1\n");
+	assert_int_equal(f->r.st.metrics, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_lines, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_topic_tag, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_headers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_timestamps, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_json, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_broken, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,314 @@
+/*
+ * test_glob.c: Telegraf's glob filters: exact lists, the glob syntax of
+ * gobwas/glob as Telegraf compiles it, separators, refused patterns, and
+ * a differential check of both matchers (the fast one for simple
+ * patterns, the NFA) against a plain backtracking matcher.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "telex/filter.h"
+
+/* Compile the NULL-terminated patterns (with separators seps). */
+static struct glob_list *compile(const char *seps, const char *p0, ...)
+{
+	const char *pats[16];
+	size_t n = 0;
+	va_list ap;
+	va_start(ap, p0);
+	for (const char *p = p0; p && n < 16; p = va_arg(ap, const char *))
+		pats[n++] = p;
+	va_end(ap);
+	struct cfg_strv v = {(char **)pats, n, true};
+	char err[256];
+	struct glob_list *g = glob_list_new_sep(&v, seps, err, sizeof(err));
+	if (!g)
+		fail_msg("does not compile: %s", err);
+	return g;
+}
+
+static bool m(const struct glob_list *g, const char *s)
+{
+	return glob_list_match(g, s, strlen(s));
+}
+
+static void test_exact(void **state)
+{
+	(void)state;
+	struct glob_list *g = compile(NULL, "cpu", NULL);
+	assert_true(m(g, "cpu"));
+	assert_false(m(g, "cpu0"));
+	assert_false(m(g, "cp"));
+	assert_false(m(g, ""));
+	glob_list_free(g);
+	g = compile(NULL, "cpu", "mem", NULL);
+	assert_true(m(g, "cpu"));
+	assert_true(m(g, "mem"));
+	assert_false(m(g, "cpu0"));
+	glob_list_free(g);
+	/* Without '*', '?' or '[' nothing is special, braces included. */
+	g = compile(NULL, "{a,b}", "x\\y", NULL);
+	assert_true(m(g, "{a,b}"));
+	assert_false(m(g, "a"));
+	assert_true(m(g, "x\\y"));
+	glob_list_free(g);
+	/* An empty list matches nothing. */
+	struct cfg_strv none = {NULL, 0, true};
+	char err[64];
+	g = glob_list_new(&none, err, sizeof(err));
+	assert_non_null(g);
+	assert_false(m(g, ""));
+	assert_false(m(g, "x"));
+	glob_list_free(g);
+	/* Matching takes a length: no NUL needed, none looked at. */
+	g = compile(NULL, "cpu", NULL);
+	assert_true(glob_list_match(g, "cpu0", 3));
+	glob_list_free(g);
+}
+
+static void test_telegraf_cases(void **state)
+{
+	(void)state;
+	/* filter/filter_test.go TestCompile, as far as it goes here. */
+	struct glob_list *g = compile(NULL, "cpu*", NULL);
+	assert_true(m(g, "cpu"));
+	assert_true(m(g, "cpu0"));
+	assert_false(m(g, "mem"));
+	glob_list_free(g);
+	g = compile(NULL, "cpu", "mem", "net*", NULL);
+	assert_true(m(g, "cpu"));
+	assert_false(m(g, "cpu0"));
+	assert_true(m(g, "mem"));
+	assert_true(m(g, "network"));
+	glob_list_free(g);
+	g = compile(".", "cpu.*.count", NULL);
+	assert_false(m(g, "cpu.count"));
+	assert_true(m(g, "cpu.measurement.count"));
+	assert_false(m(g, "cpu.field.measurement.count"));
+	glob_list_free(g);
+	g = compile(".,", "cpu.*.count", NULL);
+	assert_true(m(g, "cpu.measurement.count"));
+	assert_false(m(g, "cpu.field,measurement.count"));
+	glob_list_free(g);
+	g = compile(".", "cpu.**.count", NULL);
+	assert_true(m(g, "cpu.field.measurement.count"));
+	glob_list_free(g);
+}
+
+static void test_syntax(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *pattern, *subject;
+		bool match;
+	} cases[] = {
+	    {"*", "", true},
+	    {"*", "anything", true},
+	    {"a*b", "ab", true},
+	    {"a*b", "axxb", true},
+	    {"a*b", "axxbc", false},
+	    {"*b*", "abc", true},
+	    {"a**", "abc", true},
+	    {"?", "a", true},
+	    {"?", "", false},
+	    {"?", "ab", false},
+	    {"a?c", "abc", true},
+	    {"?", "\xc3\xa9", true}, /* one code point, two bytes */
+	    {"??", "\xc3\xa9", false},
+	    {"[abc]", "b", true},
+	    {"[abc]", "d", false},
+	    {"[!abc]", "d", true},
+	    {"[!abc]", "a", false},
+	    {"[a-z]x", "mx", true},
+	    {"[a-z]", "M", false},
+	    {"[!a-z]", "M", true},
+	    {"[!a-z]", "m", false},
+	    {"[\\]]*", "]x", true},
+	    {"[-a]", "-", true},
+	    {"{cpu,mem}*", "memory", true},
+	    {"{cpu,mem}*", "disk", false},
+	    /* Braces count only in a glob, i.e. with '*', '?' or '['. */
+	    {"{a,{b,c}d}?", "cdx", true},
+	    {"{a,{b,c}d}?", "ax", true},
+	    {"{a,{b,c}d}?", "cx", false},
+	    {"x{,y}z*", "xz", true},
+	    {"x{,y}z*", "xyz", true},
+	    {"{}*", "q", true},
+	    {"\\*", "*", true},
+	    {"\\*", "a", false},
+	    {"a\\?*", "a?b", true},
+	    {"a\\?*", "ab", false},
+	    {"cpu{0,1?", "cpu1x", true}, /* unclosed: closed at the end */
+	    {"cpu{0,1?", "cpu0", true},
+	    {"a}*", "a}b", true}, /* '}' outside braces is text */
+	    {"a,*", "a,b", true}, /* ',' outside braces is text */
+	    {"*\xc3\xa9", "caf\xc3\xa9", true},
+	    {"[\xc3\xa0-\xc3\xbf]", "\xc3\xa9", true},
+	    {"*x", "\xff\xfex", true}, /* invalid UTF-8 in the subject */
+	    {"?x", "\xffx", true},
+	    {"*a*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct glob_list *g = compile(NULL, cases[i].pattern, NULL);
+		if (m(g, cases[i].subject) != cases[i].match)
+			fail_msg("\"%s\" on \"%s\": want %s", cases[i].pattern,
+				 cases[i].subject,
+				 cases[i].match ? "match" : "no match");
+		glob_list_free(g);
+	}
+}
+
+static void test_list_joined_like_telegraf(void **state)
+{
+	(void)state;
+	/* Telegraf compiles ["x*", "a,b"] as "{x*,a,b}": the comma splits. */
+	struct glob_list *g = compile(NULL, "x*", "a,b", NULL);
+	assert_true(m(g, "xyz"));
+	assert_true(m(g, "a"));
+	assert_true(m(g, "b"));
+	assert_false(m(g, "a,b"));
+	glob_list_free(g);
+	/* With separators even plain names are globs. */
+	g = compile(".", "cpu", NULL);
+	assert_true(m(g, "cpu"));
+	assert_false(m(g, "cpu0"));
+	glob_list_free(g);
+	g = compile(".", "a.?", NULL);
+	assert_true(m(g, "a.b"));
+	assert_false(m(g, "a.."));
+	glob_list_free(g);
+}
+
+static void test_bad_patterns(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *pattern, *why;
+	} bad[] = {
+	    {"[abc", "unexpected end of input"},
+	    {"x[", "unexpected end of input"},
+	    {"[z-a]", "below its start"},
+	    {"[]", "could not parse range"},
+	    {"[!]", "could not parse range"},
+	    {"[a-bc]", "expected close range character"},
+	    {"[a-]*", "below its start"}, /* the range a-] */
+	    {"a\xff*", "invalid UTF-8"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *pats[] = {bad[i].pattern};
+		struct cfg_strv v = {(char **)pats, 1, true};
+		char err[256];
+		struct glob_list *g = glob_list_new(&v, err, sizeof(err));
+		if (g)
+			fail_msg("\"%s\" compiled", bad[i].pattern);
+		if (!strstr(err, bad[i].why) || !strstr(err, "bad pattern"))
+			fail_msg("\"%s\": error \"%s\" lacks \"%s\"",
+				 bad[i].pattern, err, bad[i].why);
+	}
+}
+
+static void test_long_pattern(void **state)
+{
+	(void)state;
+	/* Past the on-stack state sets: the heap path. "*a" 600 times needs
+	 * at least 600 a's, and the NFA finds out without backtracking. */
+	char pat[4000], subj[2100];
+	size_t k = 0;
+	for (int i = 0; i < 600; i++) {
+		pat[k++] = '*';
+		pat[k++] = 'a';
+	}
+	pat[k++] = '\0';
+	memset(subj, 'a', 2000);
+	subj[2000] = '\0';
+	struct glob_list *g = compile(NULL, pat, NULL);
+	assert_true(m(g, subj));
+	subj[600] = '\0';
+	assert_true(m(g, subj));
+	subj[599] = '\0';
+	assert_false(m(g, subj));
+	memset(subj, 'a', 2000);
+	subj[1999] = 'b';
+	assert_false(m(g, subj));
+	glob_list_free(g);
+}
+
+/* Backtracking reference for '*', '?', "[..]" and letters. */
+static bool ref_match(const char *p, const char *s)
+{
+	if (!*p)
+		return !*s;
+	if (*p == '*')
+		return ref_match(p + 1, s) || (*s && ref_match(p, s + 1));
+	if (!*s)
+		return false;
+	if (*p == '?')
+		return ref_match(p + 1, s + 1);
+	if (*p == '[') {
+		bool neg = p[1] == '!';
+		const char *q = p + 1 + neg;
+		bool in = false;
+		for (; *q != ']'; q++)
+			in = in || *q == *s;
+		return in != neg && ref_match(q + 1, s + 1);
+	}
+	return *p == *s && ref_match(p + 1, s + 1);
+}
+
+static void test_against_reference(void **state)
+{
+	(void)state;
+	static const char *const atoms[] = {"a",    "b", "*",  "?",    "[ab]",
+					    "[!a]", "c", "ab", "[a-b]"};
+	const size_t natom = sizeof(atoms) / sizeof(atoms[0]);
+	uint32_t seed = 12345;
+	for (int round = 0; round < 3000; round++) {
+		char pat[64] = "", subj[16];
+		int natoms =
+		    1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 6;
+		for (int i = 0; i < natoms; i++) {
+			seed = seed * 1103515245 + 12345;
+			strcat(pat, atoms[(seed >> 16) % natom]);
+		}
+		seed = seed * 1103515245 + 12345;
+		int len = (int)(seed >> 16) % 8;
+		for (int i = 0; i < len; i++) {
+			seed = seed * 1103515245 + 12345;
+			subj[i] = "abc"[(seed >> 16) % 3];
+		}
+		subj[len] = '\0';
+		/* Alone the pattern takes the fast path; next to a braced
+		 * one that cannot match ('q' is never in the subject) the
+		 * list is one NFA: both must agree with the reference. */
+		struct glob_list *g = compile(NULL, pat, NULL);
+		struct glob_list *nfa = compile(NULL, pat, "{q,qq}*", NULL);
+		bool want = ref_match(pat, subj);
+		if (m(g, subj) != want || m(nfa, subj) != want)
+			fail_msg("\"%s\" on \"%s\": fast %d, nfa %d, "
+				 "reference %d",
+				 pat, subj, m(g, subj), m(nfa, subj), want);
+		glob_list_free(g);
+		glob_list_free(nfa);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_exact),
+	    cmocka_unit_test(test_telegraf_cases),
+	    cmocka_unit_test(test_syntax),
+	    cmocka_unit_test(test_list_joined_like_telegraf),
+	    cmocka_unit_test(test_bad_patterns),
+	    cmocka_unit_test(test_long_pattern),
+	    cmocka_unit_test(test_against_reference),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
