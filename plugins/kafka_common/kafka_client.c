@@ -46,6 +46,10 @@ static void kafka_client_log_cb(const rd_kafka_t *rk, int level,
 			    : level == 4 ? LOG_WARN
 			    : level == 5 ? LOG_INFO
 					 : LOG_DEBUG;
+	/* A broker connection failing is logged by librdkafka and reported
+	 * to the error callback, which says it once (rate-limited). */
+	if (strcmp(fac, "FAIL") == 0 && lv < LOG_DEBUG)
+		lv = LOG_DEBUG;
 	if (lv > log_get_level())
 		return;
 	if (lv <= LOG_INFO && kc && kc->limiter)

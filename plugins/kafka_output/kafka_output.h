@@ -202,17 +202,24 @@ struct kout_pack {
 	size_t hdr_bytes;
 	size_t nlines;
 	int64_t timestamp_ms; /* the first metric's */
-	uint64_t seq;	      /* creation order: produced oldest first */
 	uint32_t hash;	      /* of topic, key and headers */
+	/* Indices into the packer's array (-1: none): the next pack of the
+	 * same hash bucket (OPEN) or of the free list (FREE), and the
+	 * creation order of packs in use (produced oldest first). */
+	int32_t next, older, newer;
 };
 
 #define KOUT_PACKS_OPEN_MAX 256
+#define KOUT_PACK_BUCKETS 512 /* a power of two */
 
 struct kout_packer {
 	struct kout_pack *packs;
-	size_t cap; /* allocated; unused ones are FREE */
+	int32_t cap;
 	size_t nopen, nwaiting;
-	uint64_t next_seq;
+	int32_t buckets[KOUT_PACK_BUCKETS]; /* OPEN packs by hash */
+	int32_t oldest, newest;		    /* packs in use, by age */
+	int32_t free_list;
+	bool ready; /* buckets and lists initialised */
 };
 
 /* ------------------------------------------------------------------ */
@@ -240,6 +247,8 @@ struct kout {
 	uint64_t inflight_records, inflight_metrics, inflight_bytes;
 	int64_t queue_max_records, queue_max_bytes;
 	bool blocked; /* QUEUE_FULL seen: stdin paused until there is room */
+	int64_t pack_timer;	/* loop timer producing open packs, or 0 */
+	int64_t pack_linger_ns; /* how long open packs take more lines */
 
 	uint64_t metrics_in;	   /* lines taken from the shim */
 	uint64_t records_produced; /* records handed to librdkafka */
@@ -274,6 +283,8 @@ int kout_pack_line(struct kout *k, const struct kout_record *rec);
  * (the rest stays and is retried first), -1 fatal. */
 int kout_pack_flush(struct kout *k);
 bool kout_pack_waiting(const struct kout *k);
+/* Produce the open packs after pack_linger_ns (output.c). */
+void kout_pack_linger(struct kout *k);
 /* Metrics in packs not produced yet. */
 uint64_t kout_pack_metrics(const struct kout *k);
 void kout_packer_free(struct kout_packer *p);

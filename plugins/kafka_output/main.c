@@ -139,6 +139,7 @@ static int kout_open(struct telex *t, struct kout *k, char *err, size_t errlen)
 	kout_set_dr_cb(conf);
 	k->queue_max_records =
 	    kafka_conf_get_int(conf, "queue.buffering.max.messages", 100000);
+	k->pack_linger_ns = kafka_conf_get_int(conf, "linger.ms", 5) * 1000000;
 	k->queue_max_bytes =
 	    kafka_conf_get_int(conf, "queue.buffering.max.kbytes", 32768) *
 	    1024;
@@ -183,10 +184,11 @@ static int kout_init(struct telex *t, void *config, void **state)
 
 static void kout_close(struct telex *t, void *state)
 {
-	(void)t;
 	struct kout *k = state;
 	if (!k)
 		return;
+	if (k->pack_timer)
+		loop_cancel_timer(telex_loop(t), k->pack_timer);
 	kout_packer_free(&k->packer);
 	kout_topics_free(&k->topics);
 	kafka_client_close(&k->kc);

@@ -11,7 +11,7 @@ mk_need kcat
 MK_TIMEOUT=60
 
 mk_start --brokers 3 --topic one:6 --topic all:8 --topic mixed:4 \
-	--topic garbage:4 --topic slow:4 --topic none:2
+	--topic garbage:4 --topic slow:4 --topic none:2 --topic packs:4
 
 # Retried requests must not duplicate records: idempotent writes. A short
 # reconnect backoff keeps the test short once brokers come back.
@@ -93,6 +93,35 @@ wait $writer
 wait $pid
 mk_eq "all down: exit status" 0 $?
 expect_topic all "$MK_TMP/all.lp"
+
+# --- Packed records with the brokers down: packs that find the queue
+# full wait in telex (their lines were taken), are produced first once
+# there is room, and every line arrives once.
+ko_lines 20000 >"$MK_TMP/packs.lp"
+{
+	common_conf packs
+	echo '    "queue.buffering.max.messages" = 50'
+} | sed 's/^  topic/  metrics_per_record = 10\n  topic/' | ko_conf packs
+mkfifo "$MK_TMP/packs.in"
+mk_cmd down all >/dev/null
+ko_start packs "$MK_TMP/packs.in" -debug
+cat "$MK_TMP/packs.lp" >"$MK_TMP/packs.in" &
+writer=$!
+mk_at_exit "kill $writer 2>/dev/null"
+for _ in $(seq 100); do
+	grep -q 'stdin paused' "$MK_TMP/packs.log" && break
+	sleep 0.1
+done
+ko_logged packs 'stdin paused'
+mk_cmd up all >/dev/null
+wait $writer
+wait "$KO_PID"
+mk_eq "packs: exit status" 0 $?
+timeout 60 kcat -C -b "$MK_BOOTSTRAP" -t packs -o beginning -e -q -f '%s' |
+	sort >"$MK_TMP/packs.got"
+sort "$MK_TMP/packs.lp" | cmp -s - "$MK_TMP/packs.got" ||
+	mk_fail "packs: $(wc -l <"$MK_TMP/packs.got") lines arrived, not the 20000 sent once each"
+ko_logged packs '20000 metrics taken, 20000 delivered in [0-9]+ records, 0 failed'
 
 # --- Oversize records among normal ones: dropped, counted, named; the
 # rest is delivered; exit 1.

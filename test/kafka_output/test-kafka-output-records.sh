@@ -12,7 +12,7 @@ mk_start --brokers 3 --topic plain:4 --topic keyed:8 --topic fixed:8 \
 	--topic tagged:2 --topic tg.hv0:1 --topic tg.hv1:1 --topic tg.hv2:1 \
 	--topic sfx_vm_cpu:1 --topic sfx_vm_net:1 --topic hdr:1 --topic now:1 \
 	--topic json:1 --topic zip:1 --topic big:1 --topic packed:4 \
-	--topic sarama:1
+	--topic sarama:1 --topic stats:1
 ko_lines 300 >"$MK_TMP/in.lp"
 
 # Defaults: the line and its '\n' as the value, no key, metric time.
@@ -199,6 +199,21 @@ for o in version metadata_full keep_alive_period socks5_enabled; do
 	ko_logged sarama "^W! .*$o"
 done
 mk_eq "sarama: delivered" 3 "$(mk_count sarama)"
+
+# stats_interval: a periodic summary from librdkafka's statistics.
+ko_conf stats <<<$'  topic = "stats"\n  stats_interval = "200ms"'
+mkfifo "$MK_TMP/stats.in"
+ko_start stats "$MK_TMP/stats.in"
+exec {feed}>"$MK_TMP/stats.in"
+head -n 40 "$MK_TMP/in.lp" >&$feed
+mk_wait_count stats 40 >/dev/null
+for _ in $(seq 50); do
+	grep -q ' 40 metrics delivered' "$MK_TMP/stats.log" && break
+	sleep 0.1
+done
+exec {feed}>&-
+wait "$KO_PID" || mk_fail "stats: exit $?"
+ko_logged stats '^I! kafka output: 40 metrics delivered in 40 records, 0 failed, 0 records queued, 0 retries, [1-9][0-9]* bytes sent, 3 brokers \([1-3] up\), rtt avg [0-9.]+ ms p99 [0-9.]+ ms$'
 
 # Config errors: exit 2 with the reason.
 ko_conf idem <<<$'  topic = "x"\n  idempotent_writes = true\n  required_acks = 1'

@@ -397,6 +397,9 @@ static void test_topic_cache(void **state)
 	(void)state;
 	char err[256];
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	assert_int_equal(kafka_conf_set(conf, "bootstrap.servers",
+					"127.0.0.1:1", err, sizeof(err)),
+			 0);
 	rd_kafka_t *rk =
 	    rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
 	assert_non_null(rk);
