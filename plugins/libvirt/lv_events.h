@@ -21,11 +21,11 @@
 
 struct lv_event {
 	struct lv_event *next;
-	int64_t time;  /* wall clock when libvirt reported it, ns */
-	int event;     /* virDomainEventType */
-	int detail;    /* its detail enum */
+	int64_t time; /* wall clock when libvirt reported it, ns */
+	int event;    /* virDomainEventType */
+	int detail;   /* its detail enum */
 	char uuid[VIR_UUID_STRING_BUFLEN];
-	char name[];   /* domain name */
+	char name[]; /* domain name */
 };
 
 /* More than this many events waiting: drop the newest, count them. */

@@ -114,9 +114,9 @@ static int lv_init(struct telex *t, void *config, void **state)
 		}
 		st->watching_pipe = true;
 	}
-	st->conn = lv_conn_new(st->set.uri, st->set.ka_interval,
-			       st->set.ka_count, lv_on_open, st, err,
-			       sizeof(err));
+	st->conn =
+	    lv_conn_new(st->set.uri, st->set.ka_interval, st->set.ka_count,
+			lv_on_open, st, err, sizeof(err));
 	if (!st->conn) {
 		log_error("%s", err);
 		goto fail;
@@ -137,17 +137,15 @@ static int lv_gather(struct telex *t, void *state)
 }
 
 static const struct telex_plugin lv_plugin = {
-	.program = "telex-libvirt",
-	.summary = "VM metrics from libvirt as line protocol, a drop-in for "
-		   "Telegraf's inputs.libvirt",
-	.kind = TELEX_INPUT,
-	.config = {.section = "inputs",
-		   .name = "libvirt",
-		   .options = lv_options},
-	.config_size = sizeof(struct lv_config),
-	.init = lv_init,
-	.gather = lv_gather,
-	.close = lv_close,
+    .program = "telex-libvirt",
+    .summary = "VM metrics from libvirt as line protocol, a drop-in for "
+	       "Telegraf's inputs.libvirt",
+    .kind = TELEX_INPUT,
+    .config = {.section = "inputs", .name = "libvirt", .options = lv_options},
+    .config_size = sizeof(struct lv_config),
+    .init = lv_init,
+    .gather = lv_gather,
+    .close = lv_close,
 };
 
 int main(int argc, char **argv)
