@@ -131,7 +131,7 @@ void lv_events_stop(struct lv_events *ev)
 		ev->running = false;
 	}
 	if (ev->pipe[0] >= 0) {
-		struct lv_event *e = lv_events_take(ev);
+		struct lv_event *e = lv_events_take(ev, NULL);
 		while (e) {
 			struct lv_event *next = e->next;
 			free(e);
@@ -197,7 +197,7 @@ int lv_events_watch(struct lv_events *ev, virConnectPtr c)
 	    VIR_DOMAIN_EVENT_CALLBACK(lv_events_lifecycle), ev, NULL);
 }
 
-struct lv_event *lv_events_take(struct lv_events *ev)
+struct lv_event *lv_events_take(struct lv_events *ev, uint64_t *dropped)
 {
 	char drain[64];
 	if (ev->pipe[0] < 0)
@@ -208,6 +208,8 @@ struct lv_event *lv_events_take(struct lv_events *ev)
 	struct lv_event *e = ev->head;
 	ev->head = ev->tail = NULL;
 	ev->queued = 0;
+	if (dropped)
+		*dropped = ev->dropped;
 	pthread_mutex_unlock(&ev->lock);
 	return e;
 }

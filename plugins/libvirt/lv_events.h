@@ -54,8 +54,9 @@ void lv_events_stop(struct lv_events *ev);
 int lv_events_watch(struct lv_events *ev, virConnectPtr c);
 
 /* Take every queued event, oldest first (the caller frees each with
- * free()); drains the wake-up pipe. */
-struct lv_event *lv_events_take(struct lv_events *ev);
+ * free()); drains the wake-up pipe. *dropped: events lost so far (queue
+ * full or out of memory). */
+struct lv_event *lv_events_take(struct lv_events *ev, uint64_t *dropped);
 
 /* Names of an event and its detail, as printed in libvirt_event:
  * "started" / "booted", "stopped" / "crashed", ... */

@@ -24,6 +24,7 @@ struct lv_state {
 	struct lv_conn *conn;
 	struct lv_collector col;
 	bool col_ready;
+	uint64_t events_dropped; /* already reported */
 };
 
 static int lv_emit(void *arg, struct lp_metric *m)
@@ -47,7 +48,17 @@ static void lv_on_events(struct loop *l, int fd, unsigned events, void *arg)
 	(void)fd;
 	(void)events;
 	struct lv_state *st = arg;
-	struct lv_event *e = lv_events_take(&st->events);
+	uint64_t dropped = 0;
+	struct lv_event *e = lv_events_take(&st->events, &dropped);
+	if (dropped > st->events_dropped) {
+		log_limited(telex_log_limiter(st->t), LOG_WARN,
+			    "lifecycle events dropped",
+			    "%llu lifecycle events dropped (more than %d "
+			    "waiting, or out of memory)",
+			    (unsigned long long)(dropped - st->events_dropped),
+			    LV_EVENTS_MAX_QUEUED);
+		st->events_dropped = dropped;
+	}
 	while (e) {
 		struct lv_event *next = e->next;
 		if (lv_settings_selects(&st->set, e->name))
