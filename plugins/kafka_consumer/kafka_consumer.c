@@ -107,6 +107,8 @@ static void kc_record_setup(struct kc *c)
 
 static void kc_free(struct kc *c)
 {
+	/* Records hold references into the handle: before destroying it. */
+	kc_prefetch_free(&c->pre);
 	if (c->queue) {
 		rd_kafka_queue_io_event_enable(c->queue, -1, NULL, 0);
 		rd_kafka_queue_destroy(c->queue);
@@ -168,6 +170,7 @@ static int kc_init(struct telex *t, void *config, void **state)
 	c->qpipe[0] = c->qpipe[1] = -1;
 	c->client.pipe_r = c->client.pipe_w = -1;
 	kc_offsets_init(&c->off);
+	kc_prefetch_init(&c->pre);
 	kc_record_setup(c);
 	int rc = kc_open(t, c, err, sizeof(err));
 	if (rc) {

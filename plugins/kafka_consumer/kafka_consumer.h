@@ -6,8 +6,9 @@
  *    across the pipe: stdout positions per record),
  *  - kc_record.c: one record to metrics on stdout (validation, tags,
  *    names, timestamps, JSON),
+ *  - kc_prefetch.c: records taken from librdkafka, not handled yet,
  *  - kc_fetch.c: taking records from librdkafka on the loop, flow control
- *    (pausing partitions while stdout is blocked),
+ *    (pausing partitions while the prefetch queue is full),
  *  - kc_group.c: the consumer group: rebalances, offset store, commits,
  *    leaving the group,
  *  - kc_lag.c: the kafka_consumer_lag metric from librdkafka's statistics.
@@ -237,6 +238,26 @@ int kc_lag_metric(struct lp_metric *m, const struct kc_lag_row *row,
 		  const char *group, int64_t now_ns);
 
 /* ------------------------------------------------------------------ */
+/* kc_prefetch.c: a FIFO of records taken from librdkafka. */
+
+struct kc_prefetch {
+	rd_kafka_message_t **v;
+	size_t cap, head, len; /* power-of-two ring */
+	size_t bytes;	       /* their values' bytes */
+};
+
+void kc_prefetch_init(struct kc_prefetch *p);
+/* Append m (owned from now on). 0, or -1 when out of memory. */
+int kc_prefetch_push(struct kc_prefetch *p, rd_kafka_message_t *m);
+/* The oldest record (the caller owns it), or NULL when empty. */
+rd_kafka_message_t *kc_prefetch_pop(struct kc_prefetch *p);
+/* Destroy the records of the listed partitions (all when NULL), keeping
+ * the order of the rest. Returns how many were dropped. */
+size_t kc_prefetch_drop(struct kc_prefetch *p,
+			const rd_kafka_topic_partition_list_t *parts);
+void kc_prefetch_free(struct kc_prefetch *p);
+
+/* ------------------------------------------------------------------ */
 /* The consumer: kc_fetch.c and kc_group.c. */
 
 struct kc {
@@ -250,14 +271,13 @@ struct kc {
 
 	struct kc_offsets off;
 	struct kc_record rec;
+	struct kc_prefetch pre;
 	uint64_t max_undelivered;
 
-	bool paused;	/* assigned partitions are paused */
-	bool held;	/* not taking records until stdout catches up */
-	bool stopping;	/* stop() was called */
-	bool more;	/* a pass is scheduled */
+	bool paused;   /* assigned partitions are paused */
+	bool stopping; /* stop() was called */
+	bool more;     /* a pass is scheduled */
 	int64_t more_timer, tick_timer;
-	int64_t held_since_ns;
 	int64_t stop_ns;
 
 	/* Cache of the last record's partition. */
@@ -276,12 +296,14 @@ struct kc {
 
 /* kc_fetch.c */
 int kc_fetch_start(struct kc *c, char *err, size_t errlen);
-/* Take and handle records until the queue is empty, the budget is spent
- * or stdout must catch up first. */
+/* Take what librdkafka has into the prefetch queue and handle records
+ * until it is empty, a budget is spent or stdout must catch up first. */
 void kc_fetch_pass(struct kc *c);
 /* stdout progress: offsets of written records, flow control. */
 void kc_fetch_progress(struct kc *c, uint64_t written);
-void kc_fetch_pause(struct kc *c);
+/* Partitions revoked: forget their prefetched records. */
+void kc_fetch_revoked(struct kc *c,
+		      const rd_kafka_topic_partition_list_t *parts);
 void kc_fetch_stop(struct kc *c);
 
 /* kc_group.c */

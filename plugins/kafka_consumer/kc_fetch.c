@@ -3,20 +3,22 @@
  * control.
  *
  * librdkafka writes a byte to a pipe whenever the consumer queue (records,
- * rebalances, consumer errors) turns non-empty; the loop watches the pipe
- * and a pass takes records with rd_kafka_consumer_poll(rk, 0) until the
- * queue is empty or a budget is spent (then the pass is rescheduled, so
- * stdout and the rest of the loop get their turn).
- *
- * Flow control has two levels:
- *  - held: more than max_undelivered_messages records are read but not in
- *    the pipe yet, or stdout is congested. Records stay in librdkafka's
- *    bounded queue; the pass waits for the writer's progress callback.
- *  - paused: stdout is congested (the reader stopped), or the hold lasted a
- *    second. The assigned partitions are paused: librdkafka stops fetching
- *    and drops what it prefetched (fetched again from the next offset on
- *    resume), so memory stays bounded however long the reader sleeps, and
- *    the queue can still be polled (rebalances, max.poll.interval.ms).
+ * rebalances, consumer errors) turns non-empty; the loop watches the pipe.
+ * A pass then
+ *  1. takes everything in librdkafka's queue (rd_kafka_consumer_poll(rk, 0)
+ *     until empty; callbacks run here) into the prefetch FIFO, pausing the
+ *     assigned partitions when the FIFO passes its high-water mark;
+ *  2. handles records from the FIFO while stdout keeps up: not more than
+ *     max_undelivered_messages records read but not yet in the pipe, and
+ *     not while the writer is congested (4 MiB behind);
+ *  3. resumes the partitions once the FIFO is down to its low-water mark
+ *     and stdout is not congested.
+ * A pass handles a bounded number of records and reschedules itself, so
+ * stdout and the rest of the loop get their turn. While stdout is blocked
+ * nothing is handled, the FIFO fills, the partitions pause: memory stays
+ * bounded however long the reader sleeps, and librdkafka is still polled
+ * (rebalances; it leaves the group when not polled for
+ * max.poll.interval.ms) by a one-second tick.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,8 +31,26 @@
 
 #define KC_PASS_BUDGET 4096
 #define KC_TICK_NS 1000000000LL
-#define KC_HOLD_PAUSE_NS 1000000000LL
+/* The prefetch FIFO: paused above 8 MiB or 32k records, resumed at a
+ * quarter of that (enough to keep busy while the first fetch after the
+ * resume comes back). */
+#define KC_PREFETCH_HIGH_BYTES (8u * 1024 * 1024)
+#define KC_PREFETCH_HIGH_RECORDS 32768u
+#define KC_PREFETCH_LOW_DIVISOR 4u
 
+static bool kc_fetch_full(const struct kc *c)
+{
+	return c->pre.bytes >= KC_PREFETCH_HIGH_BYTES ||
+	       c->pre.len >= KC_PREFETCH_HIGH_RECORDS;
+}
+
+static bool kc_fetch_low(const struct kc *c)
+{
+	return c->pre.bytes <= KC_PREFETCH_HIGH_BYTES / KC_PREFETCH_LOW_DIVISOR &&
+	       c->pre.len <= KC_PREFETCH_HIGH_RECORDS / KC_PREFETCH_LOW_DIVISOR;
+}
+
+/* stdout must catch up before more records are handled. */
 static bool kc_fetch_blocked(const struct kc *c)
 {
 	return telex_out_congested(c->t) ||
@@ -46,8 +66,7 @@ static void kc_fetch_on_more(struct loop *l, void *arg)
 	kc_fetch_pass(c);
 }
 
-/* Run a pass soon, from the loop (never from inside a callback chain that
- * holds librdkafka's or the writer's state). */
+/* Run a pass soon, from the loop. */
 static void kc_fetch_schedule(struct kc *c)
 {
 	if (c->more || c->stopping)
@@ -59,13 +78,47 @@ static void kc_fetch_schedule(struct kc *c)
 	}
 }
 
+/*
+ * Resuming alone is not enough with librdkafka 2.0: a paused partition's
+ * broker thread sleeps up to a second before it notices the resume. A
+ * seek to the position (the offset after the last record taken) wakes it
+ * at once and changes nothing else: the partition continues exactly where
+ * it would have. Partitions with no position yet (nothing taken) are left
+ * to the resume.
+ */
+static void kc_fetch_seek_positions(struct kc *c,
+				    rd_kafka_topic_partition_list_t *a)
+{
+	if (rd_kafka_position(c->rk, a))
+		return;
+	rd_kafka_topic_partition_list_t *s =
+	    rd_kafka_topic_partition_list_new(a->cnt);
+	for (int i = 0; i < a->cnt; i++)
+		if (a->elems[i].offset >= 0)
+			rd_kafka_topic_partition_list_add(s, a->elems[i].topic,
+							  a->elems[i].partition)
+			    ->offset = a->elems[i].offset;
+	rd_kafka_error_t *e = s->cnt ? rd_kafka_seek_partitions(c->rk, s, 0)
+				     : NULL;
+	if (e) {
+		log_limited(telex_log_limiter(c->t), LOG_WARN, "seek",
+			    "seeking after a resume: %s",
+			    rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
+	}
+	rd_kafka_topic_partition_list_destroy(s);
+}
+
 static void kc_fetch_set_paused(struct kc *c, bool pause)
 {
 	rd_kafka_topic_partition_list_t *a = NULL;
 	rd_kafka_resp_err_t err = rd_kafka_assignment(c->rk, &a);
-	if (!err && a && a->cnt)
+	if (!err && a && a->cnt) {
 		err = pause ? rd_kafka_pause_partitions(c->rk, a)
 			    : rd_kafka_resume_partitions(c->rk, a);
+		if (!err && !pause)
+			kc_fetch_seek_positions(c, a);
+	}
 	if (err)
 		log_warn("%s partitions: %s", pause ? "pausing" : "resuming",
 			 rd_kafka_err2str(err));
@@ -74,30 +127,27 @@ static void kc_fetch_set_paused(struct kc *c, bool pause)
 	c->paused = pause;
 }
 
-void kc_fetch_pause(struct kc *c)
+/* Pause when the FIFO is full, resume when it has drained and stdout
+ * takes what is handled. */
+static void kc_fetch_flow(struct kc *c)
 {
-	if (c->paused)
+	if (c->stopping)
 		return;
-	c->pauses++;
-	log_debug("stdout is behind (%zu bytes queued, %llu records not "
-		  "written): partitions paused",
-		  telex_out_backlog(c->t),
-		  (unsigned long long)c->off.undelivered);
-	kc_fetch_set_paused(c, true);
+	if (!c->paused && kc_fetch_full(c)) {
+		c->pauses++;
+		kc_fetch_set_paused(c, true);
+	} else if (c->paused && kc_fetch_low(c) &&
+		   !telex_out_congested(c->t)) {
+		kc_fetch_set_paused(c, false);
+	}
 }
 
 void kc_fetch_progress(struct kc *c, uint64_t written)
 {
 	kc_offsets_written(&c->off, written);
 	kc_group_store(c);
-	if (c->stopping || (!c->held && !c->paused) || kc_fetch_blocked(c))
-		return;
-	c->held = false;
-	if (c->paused) {
-		log_debug("stdout caught up: partitions resumed");
-		kc_fetch_set_paused(c, false);
-	}
-	kc_fetch_schedule(c);
+	if (!c->stopping && c->pre.len && !kc_fetch_blocked(c))
+		kc_fetch_schedule(c);
 }
 
 static void kc_fetch_on_progress(struct telex *t, void *arg, uint64_t written)
@@ -164,10 +214,6 @@ static void kc_fetch_error(struct kc *c, const rd_kafka_message_t *m)
 
 static void kc_fetch_record(struct kc *c, rd_kafka_message_t *m)
 {
-	if (m->err) {
-		kc_fetch_error(c, m);
-		return;
-	}
 	int64_t part = kc_fetch_part(c, m);
 	struct kc_msg msg = {
 	    .topic = rd_kafka_topic_name(m->rkt),
@@ -198,34 +244,62 @@ static void kc_fetch_record(struct kc *c, rd_kafka_message_t *m)
 			    "out of memory tracking offsets");
 }
 
+/* Everything librdkafka has queued, into the FIFO. */
+static void kc_fetch_take(struct kc *c)
+{
+	rd_kafka_message_t *m;
+	while (!c->stopping && (m = rd_kafka_consumer_poll(c->rk, 0))) {
+		if (m->err) {
+			kc_fetch_error(c, m);
+			rd_kafka_message_destroy(m);
+			continue;
+		}
+		if (kc_prefetch_push(&c->pre, m) < 0) {
+			/* Not taken: read again after a pause and resume. */
+			log_limited(telex_log_limiter(c->t), LOG_ERROR,
+				    "out of memory",
+				    "out of memory prefetching records");
+			rd_kafka_message_destroy(m);
+			c->pauses++;
+			kc_fetch_set_paused(c, true);
+			break;
+		}
+		/* Pausing now drops what librdkafka holds beyond this. */
+		if (!c->paused && kc_fetch_full(c)) {
+			c->pauses++;
+			kc_fetch_set_paused(c, true);
+		}
+	}
+}
+
 void kc_fetch_pass(struct kc *c)
 {
+	unsigned handled = 0;
 	if (c->stopping)
 		return;
-	for (unsigned n = 0; n < KC_PASS_BUDGET; n++) {
-		if (!c->paused && kc_fetch_blocked(c)) {
-			/* The progress callback may free room right away. */
+	kc_fetch_take(c);
+	while (handled < KC_PASS_BUDGET && c->pre.len && !c->stopping) {
+		if (kc_fetch_blocked(c)) {
+			/* The progress callback may free room right away;
+			 * otherwise it schedules the next pass. */
 			telex_out_flush(c->t);
-			if (kc_fetch_blocked(c)) {
-				if (!c->held) {
-					c->held = true;
-					c->held_since_ns = telex_monotonic_ns();
-				}
-				if (telex_out_congested(c->t))
-					kc_fetch_pause(c);
-				if (!c->paused)
-					return;
-			}
+			if (kc_fetch_blocked(c))
+				break;
 		}
-		rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 0);
-		if (!m)
-			return;
+		rd_kafka_message_t *m = kc_prefetch_pop(&c->pre);
 		kc_fetch_record(c, m);
 		rd_kafka_message_destroy(m);
-		if (c->stopping)
-			return;
+		handled++;
 	}
-	kc_fetch_schedule(c);
+	kc_fetch_flow(c);
+	if (handled == KC_PASS_BUDGET && c->pre.len)
+		kc_fetch_schedule(c);
+}
+
+void kc_fetch_revoked(struct kc *c, const rd_kafka_topic_partition_list_t *parts)
+{
+	kc_prefetch_drop(&c->pre, parts);
+	c->last_rkt = NULL;
 }
 
 static void kc_fetch_on_queue(struct loop *l, int fd, unsigned events,
@@ -239,17 +313,12 @@ static void kc_fetch_on_queue(struct loop *l, int fd, unsigned events,
 	kc_fetch_pass(arg);
 }
 
-/* Once a second: a hold that lasts becomes a pause, and a paused consumer
- * still polls (rebalances; librdkafka leaves the group when the
- * application does not poll for max.poll.interval.ms). */
+/* Once a second, whatever happens: a consumer whose stdout is blocked has
+ * nothing waking it, but must still poll librdkafka. */
 static void kc_fetch_on_tick(struct loop *l, void *arg)
 {
 	(void)l;
-	struct kc *c = arg;
-	if (c->held && !c->paused &&
-	    telex_monotonic_ns() - c->held_since_ns >= KC_HOLD_PAUSE_NS)
-		kc_fetch_pause(c);
-	kc_fetch_pass(c);
+	kc_fetch_pass(arg);
 }
 
 int kc_fetch_start(struct kc *c, char *err, size_t errlen)
@@ -297,6 +366,8 @@ void kc_fetch_stop(struct kc *c)
 		kc_fetch_set_paused(c, true);
 	c->stopping = true;
 	c->stop_ns = telex_monotonic_ns();
+	/* Records not handled are not committed: read again next time. */
+	kc_prefetch_drop(&c->pre, NULL);
 	if (c->more)
 		loop_cancel_timer(l, c->more_timer);
 	if (c->tick_timer > 0)

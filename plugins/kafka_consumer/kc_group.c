@@ -194,6 +194,8 @@ static void kc_group_revoke(struct kc *c, rd_kafka_t *rk,
 			    rd_kafka_topic_partition_list_t *parts,
 			    bool cooperative)
 {
+	/* Their records not handled yet go: the next owner reads them. */
+	kc_fetch_revoked(c, parts);
 	/* Whatever stdout takes now still counts for these partitions. */
 	telex_out_flush(c->t);
 	kc_offsets_written(&c->off, telex_out_written(c->t));

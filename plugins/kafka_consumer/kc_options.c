@@ -176,17 +176,15 @@ static int kc_conf_int(rd_kafka_conf_t *conf, const char *name, int64_t v,
 }
 
 /*
- * Properties telex chooses for flow control and bounded memory; see
- * README.md, "Memory and speed". librdkafka 2.0 stops fetching a
- * partition for a whole second when its queue passes queued.min.messages
- * or queued.max.messages.kbytes, so these bound memory and also set the
- * catch-up speed: the queue must hold more than what arrives between two
- * passes of the loop, and a fetch response is bounded by fetch.max.bytes
- * per broker.
+ * Properties telex chooses; see README.md, "Memory and speed". Records are
+ * taken out of librdkafka's queue as soon as they arrive, into telex's
+ * prefetch FIFO (kc_prefetch.c), so librdkafka's own limits, past which
+ * version 2.0 stops fetching a partition for a second, are only a safety
+ * net; a fetch response is at most fetch.max.bytes per broker.
  */
-#define KC_QUEUED_MIN_MESSAGES 200000
-#define KC_QUEUED_MAX_KBYTES 32768
-#define KC_FETCH_MAX_BYTES (8 * 1024 * 1024)
+#define KC_QUEUED_MIN_MESSAGES 100000
+#define KC_QUEUED_MAX_KBYTES 16384
+#define KC_FETCH_MAX_BYTES (4 * 1024 * 1024)
 /* New topics matching topic_regexps are found by a metadata refresh
  * (librdkafka: every 5 minutes by default). */
 #define KC_REGEXP_REFRESH_MS 30000

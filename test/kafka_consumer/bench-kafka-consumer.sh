@@ -32,8 +32,8 @@ mk_start --brokers 3 --topic bench:64
 bytes=$("$LPGEN" "$N" 42 | wc -c)
 
 # The fetch settings telex uses (kc_options.c), for the second kcat run.
-TELEX_FETCH=(-X queued.min.messages=200000 -X queued.max.messages.kbytes=32768
-	-X fetch.max.bytes=8388608)
+TELEX_FETCH=(-X queued.min.messages=100000 -X queued.max.messages.kbytes=16384
+	-X fetch.max.bytes=4194304)
 
 row() { # NAME TIMEFILE SINKFILE
 	local name=$1 lines first last el user sys rss
