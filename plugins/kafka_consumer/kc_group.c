@@ -272,8 +272,11 @@ void kc_group_close(struct kc *c, int64_t deadline_ns)
 	int64_t commit_by = telex_monotonic_ns() + KC_CLOSE_COMMIT_NS;
 	kc_group_commit(c, NULL, 0,
 			commit_by < deadline_ns ? commit_by : deadline_ns);
-	/* Leave the group (the revoke callback runs from this queue), but
-	 * not for longer than Telegraf waits. */
+	/* Leave the group, but not for longer than Telegraf waits. The
+	 * consumer queue is forwarded to q, served as events: the revoke
+	 * comes as a rebalance event (handled as the callback would be),
+	 * records still in flight as fetch events (dropped: not handled, so
+	 * not committed; librdkafka's callback mode would abort on them). */
 	rd_kafka_queue_t *q = rd_kafka_queue_new(c->rk);
 	rd_kafka_error_t *e = rd_kafka_consumer_close_queue(c->rk, q);
 	if (e) {
@@ -284,7 +287,16 @@ void kc_group_close(struct kc *c, int64_t deadline_ns)
 			int ms = kc_group_ms_left(deadline_ns);
 			if (!ms)
 				break;
-			rd_kafka_queue_poll_callback(q, ms < 100 ? ms : 100);
+			rd_kafka_event_t *ev =
+			    rd_kafka_queue_poll(q, ms < 100 ? ms : 100);
+			if (ev && rd_kafka_event_type(ev) ==
+				      RD_KAFKA_EVENT_REBALANCE)
+				kc_group_rebalance_cb(
+				    c->rk, rd_kafka_event_error(ev),
+				    rd_kafka_event_topic_partition_list(ev),
+				    &c->client);
+			if (ev)
+				rd_kafka_event_destroy(ev);
 		}
 	}
 	bool closed = rd_kafka_consumer_closed(c->rk);

@@ -52,7 +52,8 @@ kc_conf() {
 }
 
 # kc_start NAME CONF [ARG...]: start a consumer in the background; its
-# stdout goes to $MK_TMP/NAME.out unless KC_STDOUT names another file.
+# stdout goes to $MK_TMP/NAME.out unless KC_STDOUT names another file;
+# KC_WRAP is a command to run it under (valgrind ...).
 kc_start() {
 	local name=$1 conf=$2 fd
 	shift 2
@@ -64,7 +65,7 @@ kc_start() {
 		for fd in "${KC_IN[@]}" "$MK_IN" "$MK_OUT"; do
 			eval "exec $fd>&-"
 		done
-		exec "$KC" -config "$conf" "$@" <"$MK_TMP/$name.in" \
+		exec ${KC_WRAP:-} "$KC" -config "$conf" "$@" <"$MK_TMP/$name.in" \
 			>"${KC_STDOUT:-$MK_TMP/$name.out}" 2>"$MK_TMP/$name.err"
 	) &
 	KC_PID[$name]=$!
