@@ -10,7 +10,8 @@
 
 char *buf_reserve(struct buf *b, size_t extra)
 {
-	if (b->cap - b->len >= extra)
+	/* data is NULL until the first allocation: NULL + 0 is undefined. */
+	if (b->data && b->cap - b->len >= extra)
 		return b->data + b->len;
 	if (extra > SIZE_MAX / 2 - b->len)
 		return NULL;

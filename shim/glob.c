@@ -13,495 +13,271 @@
  * that is not valid UTF-8 is refused. An unclosed '{' is accepted as closed
  * at the end, as gobwas does.
  *
- * Matching runs the compiled pattern as a Thompson NFA over the code
- * points of the subject: time O(len(subject) * len(pattern)), no
- * backtracking, no allocation for patterns under 512 instructions.
+ * Speed: most filters are lists of plain names or of patterns made of
+ * literals, '*', '?' and classes ("libvirt_*", "*_errs"). Such a list is
+ * the OR of its patterns (joining them in braces changes nothing), and
+ * each pattern is matched by anchored literal checks plus the classic
+ * two-pointer wildcard walk, without allocation. Everything else (braces,
+ * separators, escapes in a list) runs on the NFA of glob_nfa.c.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "telex/filter.h"
+#include "glob_internal.h"
 
-#define GLOB_STACK_STATES 512
+enum glob_item_op { S_LIT, S_STAR, S_ONE, S_LIST, S_RANGE };
 
-enum glob_op {
-	G_RUNE,	  /* a: the code point */
-	G_ANY,	  /* any code point (a: 1 = not a separator) */
-	G_SINGLE, /* any code point but a separator */
-	G_LIST,	  /* a: offset in chars, b: count; neg */
-	G_RANGE,  /* a..b; neg */
-	G_SPLIT,  /* go to a and to b */
-	G_JMP,	  /* go to a */
-	G_MATCH,
-};
-
-struct glob_inst {
+struct glob_item {
 	uint8_t op;
 	bool neg;
-	uint32_t a, b;
+	uint32_t a, b; /* S_LIT: offset and length in bytes; S_LIST: as
+			  G_LIST; S_RANGE: lo, hi */
+};
+
+/* A pattern of literals, '*', '?' and classes. */
+struct glob_simple {
+	struct glob_item *items;
+	size_t n;
+	char *bytes;	 /* the literals */
+	uint32_t *chars; /* the classes' sets */
+	bool has_star;
 };
 
 struct glob_list {
-	bool exact; /* a set of plain strings */
-	char **strs;
+	enum { GLOB_EXACT, GLOB_SIMPLE, GLOB_NFA } kind;
+	char **strs; /* GLOB_EXACT */
 	size_t *lens;
 	size_t nstrs;
-	struct glob_inst *prog;
-	size_t nprog, cap;
-	uint32_t *chars; /* the sets of G_LIST */
-	size_t nchars, chars_cap;
-	uint32_t *seps;
-	size_t nseps;
-	bool oom;
+	struct glob_simple *simple; /* GLOB_SIMPLE: one per pattern */
+	size_t nsimple;
+	struct glob_prog nfa; /* GLOB_NFA */
 };
 
 /* ------------------------------------------------------------------ */
-/* UTF-8 */
+/* Simple patterns */
 
-/* Decode one code point; invalid bytes decode as U+FFFD of width 1, as Go
- * does. */
-static uint32_t glob_decode(const unsigned char *s, size_t n, size_t *w)
+/* The items of a compiled brace-free pattern; false if it is not one. */
+static bool glob_simplify(const struct glob_prog *p, struct glob_simple *s)
 {
-	unsigned c = s[0];
-	if (c < 0x80) {
-		*w = 1;
-		return c;
+	memset(s, 0, sizeof(*s));
+	s->items = calloc(p->nprog + 1, sizeof(*s->items));
+	s->bytes = malloc(4 * p->nprog + 1);
+	s->chars = malloc((p->nchars + 1) * sizeof(*s->chars));
+	if (!s->items || !s->bytes || !s->chars)
+		return false;
+	if (p->nchars)
+		memcpy(s->chars, p->chars, p->nchars * sizeof(*s->chars));
+	size_t nb = 0;
+	for (size_t pc = 0; pc < p->nprog;) {
+		const struct glob_inst *in = &p->prog[pc];
+		struct glob_item *last = s->n ? &s->items[s->n - 1] : NULL;
+		switch (in->op) {
+		case G_RUNE: {
+			char u[4];
+			size_t w = 0;
+			uint32_t c = in->a;
+			if (c < 0x80) {
+				u[w++] = (char)c;
+			} else if (c < 0x800) {
+				u[w++] = (char)(0xc0 | (c >> 6));
+				u[w++] = (char)(0x80 | (c & 0x3f));
+			} else if (c < 0x10000) {
+				u[w++] = (char)(0xe0 | (c >> 12));
+				u[w++] = (char)(0x80 | ((c >> 6) & 0x3f));
+				u[w++] = (char)(0x80 | (c & 0x3f));
+			} else {
+				u[w++] = (char)(0xf0 | (c >> 18));
+				u[w++] = (char)(0x80 | ((c >> 12) & 0x3f));
+				u[w++] = (char)(0x80 | ((c >> 6) & 0x3f));
+				u[w++] = (char)(0x80 | (c & 0x3f));
+			}
+			if (!last || last->op != S_LIT)
+				s->items[s->n++] = (struct glob_item){
+				    S_LIT, false, (uint32_t)nb, 0};
+			memcpy(s->bytes + nb, u, w);
+			nb += w;
+			s->items[s->n - 1].b += (uint32_t)w;
+			pc++;
+			break;
+		}
+		case G_SPLIT: /* a star: SPLIT ANY JMP */
+			if (pc + 2 >= p->nprog || p->prog[pc + 1].op != G_ANY ||
+			    p->prog[pc + 2].op != G_JMP)
+				return false;
+			if (!last || last->op != S_STAR)
+				s->items[s->n++] =
+				    (struct glob_item){S_STAR, false, 0, 0};
+			s->has_star = true;
+			pc += 3;
+			break;
+		case G_SINGLE:
+			s->items[s->n++] =
+			    (struct glob_item){S_ONE, false, 0, 0};
+			pc++;
+			break;
+		case G_LIST:
+		case G_RANGE:
+			s->items[s->n++] = (struct glob_item){
+			    in->op == G_LIST ? S_LIST : S_RANGE, in->neg, in->a,
+			    in->b};
+			pc++;
+			break;
+		case G_MATCH:
+			return pc + 1 == p->nprog;
+		default:
+			return false;
+		}
 	}
-	size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
-	uint32_t cp = len == 4 ? c & 0x07 : len == 3 ? c & 0x0f : c & 0x1f;
-	if (len == 0 || len > n || c > 0xf4 || c < 0xc2)
-		goto bad;
-	for (size_t k = 1; k < len; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			goto bad;
-		cp = (cp << 6) | (s[k] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		goto bad;
-	*w = len;
-	return cp;
-bad:
-	*w = 1;
-	return 0xfffd;
+	return false;
 }
 
-/* ------------------------------------------------------------------ */
-/* Lexer (gobwas/glob's, by code point) */
-
-enum glob_tok {
-	T_EOF,
-	T_ERROR,
-	T_TEXT,
-	T_ANY,
-	T_SUPER,
-	T_SINGLE,
-	T_NOT,
-	T_SEP,
-	T_RANGE_OPEN,
-	T_RANGE_CLOSE,
-	T_RANGE_LO,
-	T_RANGE_HI,
-	T_TERMS_OPEN,
-	T_TERMS_CLOSE,
-};
-
-struct glob_token {
-	enum glob_tok type;
-	uint32_t *text; /* T_TEXT: the code points, escapes resolved */
-	size_t ntext;
-	uint32_t rune; /* T_RANGE_LO / T_RANGE_HI */
-};
-
-struct glob_lexer {
-	const uint32_t *s; /* the pattern as code points, 0-terminated */
-	size_t pos;
-	int terms;
-	struct glob_token q[8]; /* tokens found but not yet taken */
-	size_t qn;
-	const char *error;
-	uint32_t *textbuf; /* room for T_TEXT, as long as the pattern */
-	size_t textpos;
-};
-
-static void glob_push(struct glob_lexer *l, enum glob_tok t, uint32_t rune)
+static void glob_simple_free(struct glob_simple *s)
 {
-	l->q[l->qn++] = (struct glob_token){t, NULL, 0, rune};
+	free(s->items);
+	free(s->bytes);
+	free(s->chars);
 }
 
-/* Literal characters up to a breaker, escapes resolved. */
-static void glob_fetch_text(struct glob_lexer *l, const uint32_t *breakers)
+static bool glob_item_rune(const struct glob_simple *p,
+			   const struct glob_item *it, uint32_t r)
 {
-	uint32_t *start = l->textbuf + l->textpos;
-	size_t n = 0;
-	bool escaped = false;
-	for (;;) {
-		uint32_t r = l->s[l->pos];
-		if (r == 0)
-			break; /* a trailing '\' is dropped, as gobwas does */
-		if (!escaped) {
-			if (r == '\\') {
-				escaped = true;
-				l->pos++;
+	if (it->op == S_ONE)
+		return true;
+	if (it->op == S_RANGE)
+		return (r >= it->a && r <= it->b) != it->neg;
+	bool in = false;
+	for (uint32_t k = 0; k < it->b && !in; k++)
+		in = p->chars[it->a + k] == r;
+	return in != it->neg;
+}
+
+/* A leading literal must match at the start, a trailing one (after a
+ * star) at the end; the rest is the two-pointer walk that backs up to the
+ * last star on a mismatch. Literals only start on code point boundaries
+ * (they are valid UTF-8), so the byte compares agree with gobwas. */
+static bool glob_simple_match(const struct glob_simple *p, const char *s,
+			      size_t n)
+{
+	size_t i = 0, end = n, k = 0, kend = p->n;
+	if (kend && p->items[0].op == S_LIT) {
+		const struct glob_item *it = &p->items[0];
+		if (n < it->b || memcmp(s, p->bytes + it->a, it->b) != 0)
+			return false;
+		i = it->b;
+		k = 1;
+	}
+	if (p->has_star && kend > k && p->items[kend - 1].op == S_LIT) {
+		const struct glob_item *it = &p->items[kend - 1];
+		if (end - i < it->b ||
+		    memcmp(s + end - it->b, p->bytes + it->a, it->b) != 0)
+			return false;
+		end -= it->b;
+		kend--;
+	}
+	size_t star_k = SIZE_MAX, star_i = 0;
+	while (i < end) {
+		if (k < kend) {
+			const struct glob_item *it = &p->items[k];
+			if (it->op == S_STAR) {
+				if (k + 1 == kend)
+					return true;
+				star_k = k++;
+				star_i = i;
 				continue;
 			}
-			bool brk = false;
-			for (const uint32_t *b = breakers; *b; b++)
-				brk = brk || *b == r;
-			if (brk)
-				break;
-		}
-		escaped = false;
-		start[n++] = r;
-		l->pos++;
-	}
-	if (n) {
-		l->textpos += n;
-		l->q[l->qn++] = (struct glob_token){T_TEXT, start, n, 0};
-	}
-}
-
-static void glob_fetch_range(struct glob_lexer *l)
-{
-	bool want_hi = false, want_close = false, seen_not = false;
-	static const uint32_t close[] = {']', 0};
-	for (;;) {
-		uint32_t r = l->s[l->pos];
-		if (r == 0) {
-			l->error = "unexpected end of input";
-			return;
-		}
-		l->pos++;
-		if (want_close) {
-			if (r != ']')
-				l->error = "expected close range character";
-			else
-				glob_push(l, T_RANGE_CLOSE, 0);
-			return;
-		}
-		if (want_hi) {
-			glob_push(l, T_RANGE_HI, r);
-			want_close = true;
-			continue;
-		}
-		if (!seen_not && r == '!') {
-			glob_push(l, T_NOT, 0);
-			seen_not = true;
-			continue;
-		}
-		if (l->s[l->pos] == '-') {
-			l->pos++;
-			glob_push(l, T_RANGE_LO, r);
-			want_hi = true;
-			continue;
-		}
-		l->pos--;
-		glob_fetch_text(l, close);
-		want_close = true;
-	}
-}
-
-static void glob_fetch(struct glob_lexer *l)
-{
-	static const uint32_t text_breakers[] = {'?', '*', '[', '{', 0};
-	static const uint32_t terms_breakers[] = {'?', '*', '[', '{',
-						  '}', ',', 0};
-	uint32_t r = l->s[l->pos];
-	if (r == 0) {
-		glob_push(l, T_EOF, 0);
-		return;
-	}
-	l->pos++;
-	if (r == '{') {
-		l->terms++;
-		glob_push(l, T_TERMS_OPEN, 0);
-	} else if (r == ',' && l->terms > 0) {
-		glob_push(l, T_SEP, 0);
-	} else if (r == '}' && l->terms > 0) {
-		glob_push(l, T_TERMS_CLOSE, 0);
-		l->terms--;
-	} else if (r == '[') {
-		glob_push(l, T_RANGE_OPEN, 0);
-		glob_fetch_range(l);
-	} else if (r == '?') {
-		glob_push(l, T_SINGLE, 0);
-	} else if (r == '*') {
-		if (l->s[l->pos] == '*') {
-			l->pos++;
-			glob_push(l, T_SUPER, 0);
-		} else {
-			glob_push(l, T_ANY, 0);
-		}
-	} else {
-		l->pos--;
-		glob_fetch_text(l,
-				l->terms > 0 ? terms_breakers : text_breakers);
-	}
-}
-
-static struct glob_token glob_next(struct glob_lexer *l)
-{
-	for (;;) {
-		if (l->qn) {
-			struct glob_token t = l->q[0];
-			memmove(l->q, l->q + 1, (l->qn - 1) * sizeof(l->q[0]));
-			l->qn--;
-			return t;
-		}
-		if (l->error)
-			return (struct glob_token){T_ERROR, NULL, 0, 0};
-		glob_fetch(l);
-	}
-}
-
-/* ------------------------------------------------------------------ */
-/* Parser and compiler: tokens straight to NFA instructions. */
-
-static size_t glob_emit(struct glob_list *g, enum glob_op op, uint32_t a,
-			uint32_t b, bool neg)
-{
-	if (g->nprog == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 32;
-		struct glob_inst *p = realloc(g->prog, cap * sizeof(*p));
-		if (!p) {
-			g->oom = true;
-			return g->nprog ? g->nprog - 1 : 0;
-		}
-		g->prog = p;
-		g->cap = cap;
-	}
-	g->prog[g->nprog] = (struct glob_inst){(uint8_t)op, neg, a, b};
-	return g->nprog++;
-}
-
-/* Alternatives being compiled: each '{' opens a group whose branches
- * are chained through SPLITs and whose ends jump to the group's end. */
-struct glob_group {
-	size_t split;	  /* the SPLIT before the current branch */
-	size_t jumps[64]; /* JMPs at the ends of finished branches */
-	size_t njumps;
-};
-
-#define GLOB_MAX_NEST 32
-
-static int glob_range(struct glob_list *g, struct glob_lexer *l,
-		      const char **why)
-{
-	bool neg = false;
-	uint32_t lo = 0, hi = 0;
-	const uint32_t *chars = NULL;
-	size_t nchars = 0;
-	for (;;) {
-		struct glob_token t = glob_next(l);
-		switch (t.type) {
-		case T_EOF:
-			*why = "unexpected end";
-			return -1;
-		case T_ERROR:
-			*why = l->error;
-			return -1;
-		case T_NOT:
-			neg = true;
-			break;
-		case T_RANGE_LO:
-			lo = t.rune;
-			break;
-		case T_RANGE_HI:
-			hi = t.rune;
-			if (hi < lo) {
-				*why = "the end of a [a-z] range is below its "
-				       "start";
-				return -1;
-			}
-			break;
-		case T_TEXT:
-			chars = t.text;
-			nchars = t.ntext;
-			break;
-		case T_RANGE_CLOSE: {
-			bool is_range = lo != 0 && hi != 0;
-			bool is_chars = nchars > 0;
-			if (is_range == is_chars) {
-				*why = "could not parse range";
-				return -1;
-			}
-			if (is_range) {
-				glob_emit(g, G_RANGE, lo, hi, neg);
-				return 0;
-			}
-			if (g->nchars + nchars > g->chars_cap) {
-				size_t cap = (g->nchars + nchars) * 2;
-				uint32_t *c =
-				    realloc(g->chars, cap * sizeof(*c));
-				if (!c) {
-					g->oom = true;
-					return 0;
+			if (it->op == S_LIT) {
+				if (end - i >= it->b &&
+				    memcmp(s + i, p->bytes + it->a, it->b) ==
+					0) {
+					i += it->b;
+					k++;
+					continue;
 				}
-				g->chars = c;
-				g->chars_cap = cap;
+			} else {
+				size_t w;
+				uint32_t r = glob_decode(
+				    (const unsigned char *)s + i, end - i, &w);
+				if (glob_item_rune(p, it, r)) {
+					i += w;
+					k++;
+					continue;
+				}
 			}
-			memcpy(g->chars + g->nchars, chars,
-			       nchars * sizeof(*chars));
-			glob_emit(g, G_LIST, (uint32_t)g->nchars,
-				  (uint32_t)nchars, neg);
-			g->nchars += nchars;
-			return 0;
 		}
-		default:
-			*why = "unexpected token in a range";
-			return -1;
-		}
+		if (star_k == SIZE_MAX)
+			return false;
+		size_t w;
+		glob_decode((const unsigned char *)s + star_i, end - star_i,
+			    &w);
+		star_i += w;
+		i = star_i;
+		k = star_k + 1;
 	}
-}
-
-/* Start a branch of the innermost group: SPLIT(branch, next). */
-static void glob_branch(struct glob_list *g, struct glob_group *gr)
-{
-	gr->split = glob_emit(g, G_SPLIT, 0, 0, false);
-	g->prog[gr->split].a = (uint32_t)g->nprog;
-}
-
-/* End the current branch: jump to the group's end, and point the SPLIT
- * before it at what follows. */
-static int glob_end_branch(struct glob_list *g, struct glob_group *gr,
-			   const char **why)
-{
-	if (gr->njumps == sizeof(gr->jumps) / sizeof(gr->jumps[0])) {
-		*why = "more than 64 alternatives in one {...}";
-		return -1;
-	}
-	gr->jumps[gr->njumps++] = glob_emit(g, G_JMP, 0, 0, false);
-	g->prog[gr->split].b = (uint32_t)g->nprog;
-	return 0;
-}
-
-/* Close a group: every branch's JMP goes here. The last branch's SPLIT
- * would offer a way around it, so it becomes a plain jump into it. */
-static void glob_close_group(struct glob_list *g, struct glob_group *gr)
-{
-	size_t end = g->nprog;
-	g->prog[gr->split].op = G_JMP;
-	for (size_t i = 0; i < gr->njumps; i++)
-		g->prog[gr->jumps[i]].a = (uint32_t)end;
-}
-
-static int glob_compile(struct glob_list *g, const uint32_t *pat, size_t n,
-			const char **why)
-{
-	uint32_t *textbuf = malloc((n + 1) * sizeof(*textbuf));
-	if (!textbuf) {
-		*why = "out of memory";
-		return -1;
-	}
-	struct glob_lexer l = {.s = pat, .textbuf = textbuf};
-	struct glob_group stack[GLOB_MAX_NEST];
-	size_t depth = 0;
-	int rc = 0;
-	for (;;) {
-		struct glob_token t = glob_next(&l);
-		if (t.type == T_EOF)
-			break;
-		switch (t.type) {
-		case T_ERROR:
-			*why = l.error;
-			rc = -1;
-			break;
-		case T_TEXT:
-			for (size_t i = 0; i < t.ntext; i++)
-				glob_emit(g, G_RUNE, t.text[i], 0, false);
-			break;
-		case T_ANY:
-		case T_SUPER: {
-			size_t split = glob_emit(g, G_SPLIT, 0, 0, false);
-			glob_emit(g, G_ANY, t.type == T_ANY && g->nseps, 0,
-				  false);
-			glob_emit(g, G_JMP, (uint32_t)split, 0, false);
-			g->prog[split].a = (uint32_t)split + 1;
-			g->prog[split].b = (uint32_t)g->nprog;
-			break;
-		}
-		case T_SINGLE:
-			glob_emit(g, G_SINGLE, 0, 0, false);
-			break;
-		case T_RANGE_OPEN:
-			rc = glob_range(g, &l, why);
-			break;
-		case T_TERMS_OPEN:
-			if (depth == GLOB_MAX_NEST) {
-				*why = "{...} nested too deeply";
-				rc = -1;
-				break;
-			}
-			stack[depth].njumps = 0;
-			glob_branch(g, &stack[depth]);
-			depth++;
-			break;
-		case T_SEP:
-			rc = glob_end_branch(g, &stack[depth - 1], why);
-			if (rc == 0)
-				glob_branch(g, &stack[depth - 1]);
-			break;
-		case T_TERMS_CLOSE:
-			rc = glob_end_branch(g, &stack[depth - 1], why);
-			if (rc == 0)
-				glob_close_group(g, &stack[--depth]);
-			break;
-		default:
-			*why = "unexpected token";
-			rc = -1;
-		}
-		if (rc || g->oom)
-			break;
-	}
-	/* Groups left open at the end are closed there (gobwas does so). */
-	while (rc == 0 && depth > 0 && !g->oom) {
-		rc = glob_end_branch(g, &stack[depth - 1], why);
-		if (rc == 0)
-			glob_close_group(g, &stack[--depth]);
-	}
-	glob_emit(g, G_MATCH, 0, 0, false);
-	free(textbuf);
-	if (rc == 0 && g->oom) {
-		*why = "out of memory";
-		rc = -1;
-	}
-	return rc;
+	while (k < kend && p->items[k].op == S_STAR)
+		k++;
+	return k == kend;
 }
 
 /* ------------------------------------------------------------------ */
 /* The list */
 
-static bool glob_has_meta(const char *s)
+static void glob_error(char *err, size_t errlen,
+		       const struct cfg_strv *patterns, const char *why)
 {
-	return strpbrk(s, "*?[") != NULL;
+	if (patterns->n == 1)
+		snprintf(err, errlen, "bad pattern \"%s\": %s", patterns->v[0],
+			 why);
+	else
+		snprintf(err, errlen, "bad pattern in [\"%s\", ...]: %s",
+			 patterns->v[0], why);
 }
 
-/* The pattern as code points; NULL on invalid UTF-8 (gobwas refuses it,
- * and U+FFFD with it). */
-static uint32_t *glob_runes(const char *s, size_t *n)
+/* Can the list be matched as the OR of its patterns, each simple? Then
+ * braces, and for a list also ',', '}' and '\' (which the join in braces
+ * would reinterpret), must be absent. */
+static bool glob_list_simple_ok(const struct cfg_strv *patterns,
+				const char *seps)
 {
-	size_t len = strlen(s);
-	uint32_t *r = malloc((len + 1) * sizeof(*r));
-	if (!r)
-		return NULL;
-	size_t k = 0;
-	for (size_t i = 0; i < len;) {
-		size_t w;
-		uint32_t cp =
-		    glob_decode((const unsigned char *)s + i, len - i, &w);
-		if (cp == 0xfffd) {
-			free(r);
-			*n = (size_t)-1;
-			return NULL;
-		}
-		r[k++] = cp;
-		i += w;
+	if (seps && *seps)
+		return false;
+	for (size_t i = 0; i < patterns->n; i++) {
+		const char *p = patterns->v[i];
+		if (strchr(p, '{'))
+			return false;
+		if (patterns->n > 1 && strpbrk(p, ",}\\"))
+			return false;
 	}
-	r[k] = 0;
-	*n = k;
-	return r;
+	return true;
+}
+
+static int glob_list_simple(struct glob_list *g,
+			    const struct cfg_strv *patterns, char *err,
+			    size_t errlen)
+{
+	g->simple = calloc(patterns->n, sizeof(*g->simple));
+	if (!g->simple) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < patterns->n; i++) {
+		struct glob_prog p;
+		const char *why = NULL;
+		int rc = glob_prog_compile(&p, patterns->v[i], NULL, &why);
+		if (rc == 0 && !glob_simplify(&p, &g->simple[i]))
+			rc = 1; /* not simple after all: the caller uses NFA */
+		g->nsimple = i + 1;
+		glob_prog_free(&p);
+		if (rc < 0) {
+			const struct cfg_strv one = {&patterns->v[i], 1, true};
+			glob_error(err, errlen, &one, why);
+			return -1;
+		}
+		if (rc > 0)
+			return 1;
+	}
+	return 0;
 }
 
 struct glob_list *glob_list_new_sep(const struct cfg_strv *patterns,
@@ -513,12 +289,15 @@ struct glob_list *glob_list_new_sep(const struct cfg_strv *patterns,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	size_t n = patterns ? patterns->n : 0;
+	const struct cfg_strv none = {NULL, 0, false};
+	if (!patterns)
+		patterns = &none;
+	size_t n = patterns->n;
 	bool meta = separators && *separators;
 	for (size_t i = 0; i < n; i++)
-		meta = meta || glob_has_meta(patterns->v[i]);
+		meta = meta || strpbrk(patterns->v[i], "*?[") != NULL;
 	if (!meta) {
-		g->exact = true;
+		g->kind = GLOB_EXACT;
 		g->strs = calloc(n + 1, sizeof(*g->strs));
 		g->lens = calloc(n + 1, sizeof(*g->lens));
 		if (!g->strs || !g->lens)
@@ -532,27 +311,28 @@ struct glob_list *glob_list_new_sep(const struct cfg_strv *patterns,
 		}
 		return g;
 	}
-	if (separators && *separators) {
-		size_t ns;
-		g->seps = glob_runes(separators, &ns);
-		if (!g->seps) {
-			snprintf(err, errlen, "separators \"%s\": %s",
-				 separators,
-				 ns == (size_t)-1 ? "invalid UTF-8"
-						  : "out of memory");
-			glob_list_free(g);
-			return NULL;
-		}
-		g->nseps = ns;
+	if (glob_list_simple_ok(patterns, separators)) {
+		g->kind = GLOB_SIMPLE;
+		int rc = glob_list_simple(g, patterns, err, errlen);
+		if (rc < 0)
+			goto fail;
+		if (rc == 0)
+			return g;
+		for (size_t i = 0; i < g->nsimple; i++)
+			glob_simple_free(&g->simple[i]);
+		free(g->simple);
+		g->simple = NULL;
+		g->nsimple = 0;
 	}
 	/* One glob: the pattern, or "{p1,p2,...}" as Telegraf joins them. */
+	g->kind = GLOB_NFA;
 	struct buf b = BUF_INIT;
 	if (n != 1)
 		buf_putc(&b, '{');
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			buf_putc(&b, ',');
-		if (*patterns->v[i]) /* (never buf_append of 0 bytes to NULL) */
+		if (*patterns->v[i]) /* (never buf_append 0 bytes to NULL) */
 			buf_append(&b, patterns->v[i], strlen(patterns->v[i]));
 	}
 	if (n != 1)
@@ -561,30 +341,16 @@ struct glob_list *glob_list_new_sep(const struct cfg_strv *patterns,
 		buf_free(&b);
 		goto oom;
 	}
-	size_t np;
-	uint32_t *runes = glob_runes(b.data, &np);
 	const char *why = NULL;
-	if (!runes)
-		why = np == (size_t)-1 ? "invalid UTF-8" : "out of memory";
-	else if (glob_compile(g, runes, np, &why) == 0)
-		why = NULL;
-	if (why) {
-		if (n == 1)
-			snprintf(err, errlen, "bad pattern \"%s\": %s",
-				 patterns->v[0], why);
-		else
-			snprintf(err, errlen, "bad pattern in [\"%s\"%s]: %s",
-				 patterns->v[0], n > 1 ? ", ..." : "", why);
-	}
-	free(runes);
+	int rc = glob_prog_compile(&g->nfa, b.data, separators, &why);
 	buf_free(&b);
-	if (why) {
-		glob_list_free(g);
-		return NULL;
-	}
-	return g;
+	if (rc == 0)
+		return g;
+	glob_error(err, errlen, patterns, why);
+	goto fail;
 oom:
 	snprintf(err, errlen, "out of memory");
+fail:
 	glob_list_free(g);
 	return NULL;
 }
@@ -603,126 +369,28 @@ void glob_list_free(struct glob_list *g)
 		free(g->strs[i]);
 	free(g->strs);
 	free(g->lens);
-	free(g->prog);
-	free(g->chars);
-	free(g->seps);
+	for (size_t i = 0; i < g->nsimple; i++)
+		glob_simple_free(&g->simple[i]);
+	free(g->simple);
+	glob_prog_free(&g->nfa);
 	free(g);
-}
-
-/* ------------------------------------------------------------------ */
-/* Matching */
-
-static bool glob_is_sep(const struct glob_list *g, uint32_t r)
-{
-	for (size_t i = 0; i < g->nseps; i++)
-		if (g->seps[i] == r)
-			return true;
-	return false;
-}
-
-struct glob_set {
-	uint32_t *pcs;
-	size_t n;
-};
-
-/* Add pc and everything reachable from it without input. */
-static void glob_add(const struct glob_list *g, struct glob_set *set,
-		     uint32_t *mark, uint32_t gen, uint32_t *stack, uint32_t pc)
-{
-	size_t sp = 0;
-	stack[sp++] = pc;
-	while (sp) {
-		pc = stack[--sp];
-		if (mark[pc] == gen)
-			continue;
-		mark[pc] = gen;
-		const struct glob_inst *in = &g->prog[pc];
-		if (in->op == G_JMP) {
-			stack[sp++] = in->a;
-		} else if (in->op == G_SPLIT) {
-			stack[sp++] = in->b;
-			stack[sp++] = in->a;
-		} else {
-			set->pcs[set->n++] = pc;
-		}
-	}
-}
-
-static bool glob_step(const struct glob_list *g, const struct glob_inst *in,
-		      uint32_t r)
-{
-	switch (in->op) {
-	case G_RUNE:
-		return r == in->a;
-	case G_ANY:
-		return !in->a || !glob_is_sep(g, r);
-	case G_SINGLE:
-		return !glob_is_sep(g, r);
-	case G_LIST: {
-		bool in_set = false;
-		for (uint32_t k = 0; k < in->b && !in_set; k++)
-			in_set = g->chars[in->a + k] == r;
-		return in_set != in->neg;
-	}
-	case G_RANGE:
-		return (r >= in->a && r <= in->b) != in->neg;
-	default:
-		return false;
-	}
-}
-
-static bool glob_run(const struct glob_list *g, const char *s, size_t n,
-		     uint32_t *mem)
-{
-	size_t np = g->nprog;
-	struct glob_set cur = {mem, 0}, next = {mem + np, 0};
-	uint32_t *mark = mem + 2 * np;
-	uint32_t *stack = mem + 3 * np;
-	memset(mark, 0, np * sizeof(*mark));
-	uint32_t gen = 1;
-	glob_add(g, &cur, mark, gen, stack, 0);
-	for (size_t i = 0; i < n && cur.n;) {
-		size_t w;
-		uint32_t r =
-		    glob_decode((const unsigned char *)s + i, n - i, &w);
-		i += w;
-		next.n = 0;
-		gen++;
-		for (size_t k = 0; k < cur.n; k++) {
-			const struct glob_inst *in = &g->prog[cur.pcs[k]];
-			if (glob_step(g, in, r))
-				glob_add(g, &next, mark, gen, stack,
-					 cur.pcs[k] + 1);
-		}
-		struct glob_set t = cur;
-		cur = next;
-		next = t;
-	}
-	for (size_t k = 0; k < cur.n; k++)
-		if (g->prog[cur.pcs[k]].op == G_MATCH)
-			return true;
-	return false;
 }
 
 bool glob_list_match(const struct glob_list *g, const char *s, size_t n)
 {
-	if (g->exact) {
+	switch (g->kind) {
+	case GLOB_EXACT:
 		for (size_t i = 0; i < g->nstrs; i++)
 			if (g->lens[i] == n && memcmp(g->strs[i], s, n) == 0)
 				return true;
 		return false;
-	}
-	/* cur, next, marks, and a stack for the pushes of one closure (at
-	 * most one per edge: 2 * nprog + 1). */
-	size_t need = 5 * g->nprog + 1;
-	if (need <= 5 * GLOB_STACK_STATES + 1) {
-		uint32_t mem[5 * GLOB_STACK_STATES + 1];
-		return glob_run(g, s, n, mem);
-	}
-	uint32_t *mem = malloc(need * sizeof(*mem));
-	if (!mem)
+	case GLOB_SIMPLE:
+		for (size_t i = 0; i < g->nsimple; i++)
+			if (glob_simple_match(&g->simple[i], s, n))
+				return true;
 		return false;
-	bool m = glob_run(g, s, n, mem);
-	free(mem);
-	return m;
+	case GLOB_NFA:
+		return glob_prog_match(&g->nfa, s, n);
+	}
+	return false;
 }

@@ -88,7 +88,7 @@ struct cfg_spec {
 /*
  * Telegraf's per-plugin options that act inside the program (see
  * filter.h): [NAME.tags] for inputs; name_override, name_prefix,
- * name_suffix (inputs, and outputs since Telegraf 1.26); namepass,
+ * name_suffix (inputs, and outputs as current Telegraf does); namepass,
  * namedrop, fieldinclude/fieldexclude (fieldpass/pass and fielddrop/drop
  * are accepted as their old names and appended), taginclude, tagexclude,
  * [NAME.tagpass], [NAME.tagdrop], namepass_separator, namedrop_separator
@@ -115,10 +115,16 @@ struct telex_common {
 
 /*
  * Read the program's table from a file (or text) into `config` (a struct
- * the plugin owns, zeroed by the caller) and `common`. Defaults are applied
- * first. Returns 0, or -1 with err holding one message that names the file
- * and line ("/etc/telex/kafka.conf:12: unknown key \"brokerz\" in
- * [[outputs.kafka]]; valid keys: brokers, topic, ...").
+ * the plugin owns, zeroed by the caller) and `common` (overwritten).
+ * Defaults are applied first. Returns 0, or -1 with err holding one message
+ * that names the file and line ("/etc/telex/kafka.conf:12: unknown key
+ * \"brokerz\" in [[outputs.kafka]]; valid keys: brokers, topic, ...");
+ * after -1 nothing is left allocated (cfg_free is harmless). An empty file
+ * (or /dev/null) gives the defaults; a file with other tables but not the
+ * program's is an error. Other tables, later copies of the program's table
+ * and ignored or deprecated keys are logged as warnings, Telegraf's agent
+ * keys (interval, alias, ...) in one info line. Environment expansion rules:
+ * shim/config_env.c.
  */
 int cfg_load_file(const struct cfg_spec *spec, const char *path, void *config,
 		  struct telex_common *common, char *err, size_t errlen);
@@ -138,7 +144,8 @@ void cfg_free(const struct cfg_spec *spec, void *config,
  * option commented out at its default, one line of help above each. */
 void cfg_write_sample(const struct cfg_spec *spec, struct buf *out);
 
-/* The OPTIONS section of the man page, in roff. */
+/* The OPTIONS section of the man page, in roff, ".SH OPTIONS" included;
+ * then a ".SS" subsection on Telegraf's common options. */
 void cfg_write_man(const struct cfg_spec *spec, struct buf *out);
 
 /* Parse a duration or size as the config does; 0 ok, -1 bad text. */

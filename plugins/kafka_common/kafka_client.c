@@ -36,7 +36,8 @@ static const char *kafka_client_facility(struct kafka_client *kc,
 
 /* syslog levels (librdkafka's) to telex's. librdkafka logs connection
  * trouble at error level, which repeats while a broker is down: those
- * lines are rate-limited per facility. */
+ * lines are rate-limited per facility. Its debug lines (only there when
+ * the `debug` property asks for them) are telex debug lines. */
 static void kafka_client_log_cb(const rd_kafka_t *rk, int level,
 				const char *fac, const char *buf)
 {
@@ -44,8 +45,11 @@ static void kafka_client_log_cb(const rd_kafka_t *rk, int level,
 	enum log_level lv = level <= 3	 ? LOG_ERROR
 			    : level == 4 ? LOG_WARN
 			    : level == 5 ? LOG_INFO
-			    : level == 6 ? LOG_DEBUG
-					 : LOG_TRACE;
+					 : LOG_DEBUG;
+	/* A broker connection failing is logged by librdkafka and reported
+	 * to the error callback, which says it once (rate-limited). */
+	if (strcmp(fac, "FAIL") == 0 && lv < LOG_DEBUG)
+		lv = LOG_DEBUG;
 	if (lv > log_get_level())
 		return;
 	if (lv <= LOG_INFO && kc && kc->limiter)

@@ -190,6 +190,7 @@ struct kafka_stats {
 	int64_t msg_cnt;    /* messages in the producer queues */
 	int64_t msg_size;   /* their bytes */
 	int64_t txmsgs;	    /* messages sent to brokers, ever */
+	int64_t tx_bytes;   /* bytes sent to brokers, ever (compressed) */
 	int64_t txretries;  /* request retries, ever (all brokers) */
 	int64_t txerrs;	    /* request errors, ever */
 	int64_t rxmsgs;	    /* messages fetched, ever */

@@ -89,6 +89,7 @@ int kafka_stats_parse(const char *json, size_t len, struct kafka_stats *s,
 	s->msg_cnt = kafka_stats_int(root, "msg_cnt");
 	s->msg_size = kafka_stats_int(root, "msg_size");
 	s->txmsgs = kafka_stats_int(root, "txmsgs");
+	s->tx_bytes = kafka_stats_int(root, "tx_bytes");
 	s->rxmsgs = kafka_stats_int(root, "rxmsgs");
 	struct json_object *o;
 	if (json_object_object_get_ex(root, "brokers", &o) &&

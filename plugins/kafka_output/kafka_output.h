@@ -1,6 +1,7 @@
 /*
  * kafka_output.h: telex-kafka-output's internals, shared by its files:
  *  - main.c: the option table and the plugin's life cycle callbacks,
+ *  - conf.c: config checks and the librdkafka properties,
  *  - output.c: producing, delivery accounting, back-pressure, flush,
  *  - route.c: topic, key, timestamp and value of a metric's record,
  *  - headers.c: the [outputs.kafka.headers] templates,
@@ -46,6 +47,14 @@ struct kout_config {
 	int64_t metrics_per_record;
 	int64_t stats_interval; /* ns */
 };
+
+#define KOUT_TABLE "outputs.kafka"
+
+/* conf.c: 0, or -1 with err naming the option and why. */
+int kout_check(const struct kout_config *c, char *err, size_t errlen);
+/* The producer's librdkafka properties, [outputs.kafka.librdkafka] last. */
+int kout_conf(const struct kout_config *c, rd_kafka_conf_t *conf, char *err,
+	      size_t errlen);
 
 /* ------------------------------------------------------------------ */
 /* headers.c */
@@ -129,12 +138,33 @@ struct kout_record {
 	struct lp_slice name; /* measurement, when known (for messages) */
 };
 
+/* How much of a line the router must look at. */
+enum kout_route_mode {
+	KOUT_BYTES, /* nothing: forward the bytes (time from the last word) */
+	KOUT_SCAN,  /* measurement and tags only: scan the series key */
+	KOUT_PARSE, /* fields too, or a changed line: lp_parse_line */
+};
+
+/* The series key of a line without escapes: the measurement and the tag
+ * section, up to the first space. */
+struct kout_series {
+	const char *name;
+	size_t name_len;
+	const char *tags; /* "k=v,k=v", without the leading ',' */
+	size_t tags_len;
+};
+
 struct kout_router {
 	const struct kout_config *cfg;
 	const struct kout_headers *headers;
-	bool need_parse; /* tags, name or fields are needed */
+	enum kout_route_mode mode;
 	bool json;
 	bool timestamp_from_metric;
+	size_t topic_len, topic_tag_len, routing_tag_len, routing_key_len;
+	bool random_key;
+	/* This line's series key (scanned) or metric (parsed). */
+	bool parsed;
+	struct kout_series series;
 	struct lp_metric m;
 	struct buf topic, key, value, hdr;
 	uint8_t random[256]; /* getrandom() pool for UUIDv4 keys */
@@ -172,17 +202,24 @@ struct kout_pack {
 	size_t hdr_bytes;
 	size_t nlines;
 	int64_t timestamp_ms; /* the first metric's */
-	uint64_t seq;	      /* creation order: produced oldest first */
 	uint32_t hash;	      /* of topic, key and headers */
+	/* Indices into the packer's array (-1: none): the next pack of the
+	 * same hash bucket (OPEN) or of the free list (FREE), and the
+	 * creation order of packs in use (produced oldest first). */
+	int32_t next, older, newer;
 };
 
 #define KOUT_PACKS_OPEN_MAX 256
+#define KOUT_PACK_BUCKETS 512 /* a power of two */
 
 struct kout_packer {
 	struct kout_pack *packs;
-	size_t cap; /* allocated; unused ones are FREE */
+	int32_t cap;
 	size_t nopen, nwaiting;
-	uint64_t next_seq;
+	int32_t buckets[KOUT_PACK_BUCKETS]; /* OPEN packs by hash */
+	int32_t oldest, newest;		    /* packs in use, by age */
+	int32_t free_list;
+	bool ready; /* buckets and lists initialised */
 };
 
 /* ------------------------------------------------------------------ */
@@ -210,6 +247,8 @@ struct kout {
 	uint64_t inflight_records, inflight_metrics, inflight_bytes;
 	int64_t queue_max_records, queue_max_bytes;
 	bool blocked; /* QUEUE_FULL seen: stdin paused until there is room */
+	int64_t pack_timer;	/* loop timer producing open packs, or 0 */
+	int64_t pack_linger_ns; /* how long open packs take more lines */
 
 	uint64_t metrics_in;	   /* lines taken from the shim */
 	uint64_t records_produced; /* records handed to librdkafka */
@@ -244,6 +283,8 @@ int kout_pack_line(struct kout *k, const struct kout_record *rec);
  * (the rest stays and is retried first), -1 fatal. */
 int kout_pack_flush(struct kout *k);
 bool kout_pack_waiting(const struct kout *k);
+/* Produce the open packs after pack_linger_ns (output.c). */
+void kout_pack_linger(struct kout *k);
 /* Metrics in packs not produced yet. */
 uint64_t kout_pack_metrics(const struct kout *k);
 void kout_packer_free(struct kout_packer *p);

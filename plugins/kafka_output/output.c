@@ -197,12 +197,13 @@ void kout_on_stats(void *owner, const struct kafka_stats *s)
 	char brokers[160];
 	kafka_stats_brokers_text(s, brokers, sizeof(brokers));
 	log_info("kafka output: %llu metrics delivered in %llu records, %llu "
-		 "failed, %llu records queued, %lld retries, %s",
+		 "failed, %llu records queued, %lld retries, %lld bytes sent, "
+		 "%s",
 		 (unsigned long long)k->delivered_metrics,
 		 (unsigned long long)k->delivered_records,
 		 (unsigned long long)k->failed_metrics,
 		 (unsigned long long)k->inflight_records,
-		 (long long)s->txretries, brokers);
+		 (long long)s->txretries, (long long)s->tx_bytes, brokers);
 }
 
 int kout_write(struct telex *t, void *state, const struct telex_batch *b,
@@ -216,7 +217,7 @@ int kout_write(struct telex *t, void *state, const struct telex_batch *b,
 	if (k->blocked)
 		return 0;
 	bool packing = k->cfg->metrics_per_record > 1;
-	if (packing && kout_pack_waiting(k)) {
+	if (packing && k->packer.nwaiting) {
 		int rc = kout_pack_flush(k);
 		if (rc)
 			return rc < 0 ? -1 : 0;
@@ -249,9 +250,34 @@ int kout_write(struct telex *t, void *state, const struct telex_batch *b,
 		}
 	}
 	*accepted = b->n;
-	if (packing && kout_pack_flush(k) < 0)
-		return -1;
+	if (packing)
+		kout_pack_linger(k);
 	return 0;
+}
+
+static void kout_pack_timer_cb(struct loop *l, void *arg)
+{
+	(void)l;
+	struct kout *k = arg;
+	k->pack_timer = 0;
+	/* When full, the packs wait and kout_on_served() produces them. */
+	if (!k->blocked && kout_pack_flush(k) < 0)
+		telex_shutdown(k->t);
+}
+
+/* Open packs may take more lines from the next batches for linger.ms, as
+ * librdkafka's own batches do; then they are produced, full or not. */
+void kout_pack_linger(struct kout *k)
+{
+	if (k->pack_timer || !kout_pack_waiting(k))
+		return;
+	k->pack_timer = loop_add_timer(telex_loop(k->t), k->pack_linger_ns, 0,
+				       kout_pack_timer_cb, k);
+	if (k->pack_timer < 0) {
+		k->pack_timer = 0;
+		if (kout_pack_flush(k) < 0)
+			telex_shutdown(k->t);
+	}
 }
 
 static void kout_summary(struct kout *k, uint64_t lost)
@@ -306,9 +332,11 @@ int kout_flush(struct telex *t, void *state, int64_t deadline_ns)
 		 * _PURGE_INFLIGHT and count as failed. */
 		rd_kafka_purge(k->kc.rk, RD_KAFKA_PURGE_F_QUEUE |
 					     RD_KAFKA_PURGE_F_INFLIGHT);
-		int64_t until = telex_monotonic_ns() + 1000000000LL;
+		/* Briefly: the deadline is already behind us, and Telegraf
+		 * sends SIGTERM 5 s after closing stdin. */
+		int64_t until = telex_monotonic_ns() + 200000000LL;
 		while (k->inflight_records && telex_monotonic_ns() < until)
-			kafka_client_serve(&k->kc, 50);
+			kafka_client_serve(&k->kc, 20);
 	}
 	uint64_t lost = k->inflight_metrics;
 	if (lost)

@@ -7,13 +7,14 @@
  * packed record is read back as the same metrics.
  *
  * Lines whose records would get the same topic, key and headers join one
- * open pack. A pack is produced when it holds metrics_per_record lines or
- * the next line would take it past max_message_bytes, and at the end of
- * every batch the shim hands over, so nothing waits in telex for more
- * input. A pack librdkafka's queue has no room for waits (WAITING) and is
- * produced first when there is room again: its lines were already taken
- * from the shim, so this is the one place where telex holds records
- * itself, bounded by one batch.
+ * open pack (found through a hash table of open packs). A pack is
+ * produced when it holds metrics_per_record lines or the next line would
+ * take it past max_message_bytes, and at the end of every batch the shim
+ * hands over, oldest first, so nothing waits in telex for more input. A
+ * pack librdkafka's queue has no room for waits (WAITING) and is produced
+ * first when there is room again: its lines were already taken from the
+ * shim, so this is the one place where telex holds records itself,
+ * bounded by one batch.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -64,35 +65,74 @@ static bool kout_pack_matches(const struct kout_pack *p,
 		memcmp(p->hdr_ends, rec->hdr_ends, nhdr * sizeof(size_t)) == 0);
 }
 
-static void kout_pack_release(struct kout_packer *pk, struct kout_pack *p)
+static void kout_packer_ready(struct kout_packer *pk)
 {
-	if (p->state == KOUT_PACK_OPEN)
+	if (pk->ready)
+		return;
+	for (size_t i = 0; i < KOUT_PACK_BUCKETS; i++)
+		pk->buckets[i] = -1;
+	pk->oldest = pk->newest = pk->free_list = -1;
+	pk->ready = true;
+}
+
+static int32_t *kout_bucket(struct kout_packer *pk, uint32_t hash)
+{
+	return &pk->buckets[hash & (KOUT_PACK_BUCKETS - 1)];
+}
+
+/* Take an OPEN pack out of its hash bucket. */
+static void kout_unbucket(struct kout_packer *pk, int32_t i)
+{
+	int32_t *link = kout_bucket(pk, pk->packs[i].hash);
+	while (*link != i)
+		link = &pk->packs[*link].next;
+	*link = pk->packs[i].next;
+}
+
+static void kout_pack_release(struct kout_packer *pk, int32_t i)
+{
+	struct kout_pack *p = &pk->packs[i];
+	if (p->state == KOUT_PACK_OPEN) {
+		kout_unbucket(pk, i);
 		pk->nopen--;
-	else if (p->state == KOUT_PACK_WAITING)
+	} else if (p->state == KOUT_PACK_WAITING) {
 		pk->nwaiting--;
+	}
+	if (p->older >= 0)
+		pk->packs[p->older].newer = p->newer;
+	else
+		pk->oldest = p->newer;
+	if (p->newer >= 0)
+		pk->packs[p->newer].older = p->older;
+	else
+		pk->newest = p->older;
 	p->state = KOUT_PACK_FREE;
 	struct buf *bufs[] = {&p->topic, &p->key, &p->hdr, &p->value};
-	for (size_t i = 0; i < 4; i++) {
-		if (bufs[i]->cap > KOUT_PACK_KEEP)
-			buf_free(bufs[i]);
+	for (size_t b = 0; b < 4; b++) {
+		if (bufs[b]->cap > KOUT_PACK_KEEP)
+			buf_free(bufs[b]);
 		else
-			buf_clear(bufs[i]);
+			buf_clear(bufs[b]);
 	}
 	p->nlines = 0;
+	p->next = pk->free_list;
+	pk->free_list = i;
 }
 
-static void kout_pack_wait(struct kout_packer *pk, struct kout_pack *p)
+static void kout_pack_wait(struct kout_packer *pk, int32_t i)
 {
-	if (p->state == KOUT_PACK_OPEN) {
-		pk->nopen--;
-		pk->nwaiting++;
-		p->state = KOUT_PACK_WAITING;
-	}
+	if (pk->packs[i].state != KOUT_PACK_OPEN)
+		return;
+	kout_unbucket(pk, i);
+	pk->nopen--;
+	pk->nwaiting++;
+	pk->packs[i].state = KOUT_PACK_WAITING;
 }
 
-/* Produce p: 0 done (p is free again), 1 no room (p waits), -1 fatal. */
-static int kout_pack_produce(struct kout *k, struct kout_pack *p)
+/* Produce pack i: 0 done (free again), 1 no room (it waits), -1 fatal. */
+static int kout_pack_produce(struct kout *k, int32_t i)
 {
+	struct kout_pack *p = &k->packer.packs[i];
 	size_t nhdr = k->headers.n;
 	struct kout_record rec = {
 	    .topic = p->topic.data,
@@ -109,66 +149,68 @@ static int kout_pack_produce(struct kout *k, struct kout_pack *p)
 	memcpy(rec.hdr_ends, p->hdr_ends, nhdr * sizeof(size_t));
 	int rc = kout_produce(k, &rec, p->nlines);
 	if (rc == 0)
-		kout_pack_release(&k->packer, p);
+		kout_pack_release(&k->packer, i);
 	else if (rc > 0)
-		kout_pack_wait(&k->packer, p);
+		kout_pack_wait(&k->packer, i);
 	return rc;
 }
 
-static struct kout_pack *
-kout_pack_new(struct kout *k, const struct kout_record *rec, uint32_t hash)
+static int32_t kout_pack_new(struct kout *k, const struct kout_record *rec,
+			     uint32_t hash)
 {
 	struct kout_packer *pk = &k->packer;
-	struct kout_pack *p = NULL;
-	for (size_t i = 0; i < pk->cap && !p; i++)
-		if (pk->packs[i].state == KOUT_PACK_FREE)
-			p = &pk->packs[i];
-	if (!p) {
-		size_t cap = pk->cap ? pk->cap * 2 : 16;
+	if (pk->free_list < 0) {
+		int32_t cap = pk->cap ? pk->cap * 2 : 16;
 		struct kout_pack *packs =
-		    realloc(pk->packs, cap * sizeof(*packs));
+		    realloc(pk->packs, (size_t)cap * sizeof(*packs));
 		if (!packs)
-			return NULL;
-		memset(packs + pk->cap, 0, (cap - pk->cap) * sizeof(*packs));
-		p = packs + pk->cap;
+			return -1;
+		memset(packs + pk->cap, 0,
+		       (size_t)(cap - pk->cap) * sizeof(*packs));
+		for (int32_t j = cap - 1; j >= pk->cap; j--) {
+			packs[j].next = pk->free_list;
+			pk->free_list = j;
+		}
 		pk->packs = packs;
 		pk->cap = cap;
 	}
+	int32_t i = pk->free_list;
+	struct kout_pack *p = &pk->packs[i];
+	pk->free_list = p->next;
 	size_t nhdr = k->headers.n;
 	size_t hl = kout_hdr_len(rec, nhdr);
-	if (buf_append(&p->topic, rec->topic, rec->topic_len) ||
-	    (rec->key_len && buf_append(&p->key, rec->key, rec->key_len)) ||
-	    (hl && buf_append(&p->hdr, rec->hdr_values, hl))) {
-		kout_pack_release(pk, p);
-		return NULL;
-	}
 	memcpy(p->hdr_ends, rec->hdr_ends, nhdr * sizeof(size_t));
 	p->hdr_bytes = rec->hdr_bytes;
 	p->has_key = rec->key != NULL;
 	p->timestamp_ms = rec->timestamp_ms;
 	p->hash = hash;
-	p->seq = pk->next_seq++;
 	p->nlines = 0;
+	/* In use from here on (release() undoes all of it). */
 	p->state = KOUT_PACK_OPEN;
 	pk->nopen++;
-	return p;
-}
-
-static struct kout_pack *kout_pack_oldest(struct kout_packer *pk,
-					  enum kout_pack_state state)
-{
-	struct kout_pack *best = NULL;
-	for (size_t i = 0; i < pk->cap; i++) {
-		struct kout_pack *p = &pk->packs[i];
-		if (p->state == state && (!best || p->seq < best->seq))
-			best = p;
+	int32_t *bucket = kout_bucket(pk, hash);
+	p->next = *bucket;
+	*bucket = i;
+	p->older = pk->newest;
+	p->newer = -1;
+	if (pk->newest >= 0)
+		pk->packs[pk->newest].newer = i;
+	else
+		pk->oldest = i;
+	pk->newest = i;
+	if (buf_append(&p->topic, rec->topic, rec->topic_len) ||
+	    (rec->key_len && buf_append(&p->key, rec->key, rec->key_len)) ||
+	    (hl && buf_append(&p->hdr, rec->hdr_values, hl))) {
+		kout_pack_release(pk, i);
+		return -1;
 	}
-	return best;
+	return i;
 }
 
 int kout_pack_line(struct kout *k, const struct kout_record *rec)
 {
 	struct kout_packer *pk = &k->packer;
+	kout_packer_ready(pk);
 	size_t nhdr = k->headers.n;
 	size_t fixed = rec->key_len + rec->hdr_bytes;
 	int64_t max = k->cfg->max_message_bytes;
@@ -176,35 +218,35 @@ int kout_pack_line(struct kout *k, const struct kout_record *rec)
 	if ((int64_t)(rec->value_len + fixed) > max)
 		return kout_produce(k, rec, 1);
 	uint32_t hash = kout_pack_hash(rec, nhdr);
-	struct kout_pack *p = NULL;
-	for (size_t i = 0; i < pk->cap && !p; i++)
-		if (pk->packs[i].state == KOUT_PACK_OPEN &&
-		    kout_pack_matches(&pk->packs[i], rec, hash, nhdr))
-			p = &pk->packs[i];
+	int32_t i = *kout_bucket(pk, hash);
+	while (i >= 0 && !kout_pack_matches(&pk->packs[i], rec, hash, nhdr))
+		i = pk->packs[i].next;
 	int full = 0, rc;
-	if (p && (int64_t)(p->value.len + rec->value_len + fixed) > max) {
-		if ((rc = kout_pack_produce(k, p)) < 0)
+	if (i >= 0 &&
+	    (int64_t)(pk->packs[i].value.len + rec->value_len + fixed) > max) {
+		if ((rc = kout_pack_produce(k, i)) < 0)
 			return -1;
 		full |= rc;
-		p = NULL;
+		i = -1;
 	}
-	if (!p) {
+	if (i < 0) {
 		if (pk->nopen >= KOUT_PACKS_OPEN_MAX) {
-			rc = kout_pack_produce(
-			    k, kout_pack_oldest(pk, KOUT_PACK_OPEN));
-			if (rc < 0)
+			int32_t o = pk->oldest;
+			while (pk->packs[o].state != KOUT_PACK_OPEN)
+				o = pk->packs[o].newer;
+			if ((rc = kout_pack_produce(k, o)) < 0)
 				return -1;
 			full |= rc;
 		}
-		p = kout_pack_new(k, rec, hash);
-		if (!p)
+		if ((i = kout_pack_new(k, rec, hash)) < 0)
 			return -1;
 	}
+	struct kout_pack *p = &pk->packs[i];
 	if (buf_append(&p->value, rec->value, rec->value_len))
 		return -1;
 	p->nlines++;
 	if ((int64_t)p->nlines >= k->cfg->metrics_per_record) {
-		if ((rc = kout_pack_produce(k, p)) < 0)
+		if ((rc = kout_pack_produce(k, i)) < 0)
 			return -1;
 		full |= rc;
 	}
@@ -214,20 +256,16 @@ int kout_pack_line(struct kout *k, const struct kout_record *rec)
 int kout_pack_flush(struct kout *k)
 {
 	struct kout_packer *pk = &k->packer;
-	while (pk->nopen + pk->nwaiting) {
-		struct kout_pack *p = kout_pack_oldest(pk, KOUT_PACK_WAITING);
-		if (!p)
-			p = kout_pack_oldest(pk, KOUT_PACK_OPEN);
-		int rc = kout_pack_produce(k, p);
-		if (rc)
-			break;
-	}
-	if (!(pk->nopen + pk->nwaiting))
+	kout_packer_ready(pk);
+	int rc = 0;
+	while (pk->oldest >= 0 && (rc = kout_pack_produce(k, pk->oldest)) == 0)
+		;
+	if (pk->oldest < 0)
 		return 0;
 	/* No room: what is left waits, open packs included. */
-	for (size_t i = 0; i < pk->cap; i++)
-		kout_pack_wait(pk, &pk->packs[i]);
-	return k->fatal ? -1 : 1;
+	for (int32_t i = pk->oldest; i >= 0; i = pk->packs[i].newer)
+		kout_pack_wait(pk, i);
+	return rc < 0 || k->fatal ? -1 : 1;
 }
 
 bool kout_pack_waiting(const struct kout *k)
@@ -235,9 +273,21 @@ bool kout_pack_waiting(const struct kout *k)
 	return k->packer.nopen + k->packer.nwaiting > 0;
 }
 
+/* Metrics held in packs not produced yet (for the exit summary). */
+uint64_t kout_pack_metrics(const struct kout *k)
+{
+	uint64_t n = 0;
+	const struct kout_packer *pk = &k->packer;
+	if (!pk->ready)
+		return 0;
+	for (int32_t i = pk->oldest; i >= 0; i = pk->packs[i].newer)
+		n += pk->packs[i].nlines;
+	return n;
+}
+
 void kout_packer_free(struct kout_packer *pk)
 {
-	for (size_t i = 0; i < pk->cap; i++) {
+	for (int32_t i = 0; i < pk->cap; i++) {
 		buf_free(&pk->packs[i].topic);
 		buf_free(&pk->packs[i].key);
 		buf_free(&pk->packs[i].hdr);
@@ -245,14 +295,4 @@ void kout_packer_free(struct kout_packer *pk)
 	}
 	free(pk->packs);
 	memset(pk, 0, sizeof(*pk));
-}
-
-/* Metrics held in packs not produced yet (for the exit summary). */
-uint64_t kout_pack_metrics(const struct kout *k)
-{
-	uint64_t n = 0;
-	for (size_t i = 0; i < k->packer.cap; i++)
-		if (k->packer.packs[i].state != KOUT_PACK_FREE)
-			n += k->packer.packs[i].nlines;
-	return n;
 }

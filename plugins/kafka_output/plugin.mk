@@ -1,15 +1,11 @@
-# telex-kafka-output: the program, its man page (OPTIONS from the option
-# table via --man-options) and its tests.
-# Built once the shim's runner, the line-protocol parser, the JSON writer
-# and the config reader it links against are in the tree.
-ifneq ($(and $(wildcard shim/telex_main.c),$(wildcard shim/lp_parse.c),$(wildcard shim/lp_json.c),$(wildcard shim/config_toml.c)),)
+# telex-kafka-output: the program and its man page (OPTIONS from the option
+# table via --man-options). Tests: test/kafka_output/kafka_output.mk.
 KAFKA_OUTPUT := $(BIN)/telex-kafka-output
 KAFKA_OUTPUT_SRC := $(wildcard plugins/kafka_output/*.c)
 KAFKA_OUTPUT_OBJ := $(KAFKA_OUTPUT_SRC:%.c=$(OBJ)/%.o)
 KAFKA_OUTPUT_MAN := $(BUILD)/man/telex-kafka-output.1
 PROGRAMS += $(KAFKA_OUTPUT)
-# The man page once its source is in the tree.
-MANPAGES += $(if $(wildcard plugins/kafka_output/telex-kafka-output.1.in),$(KAFKA_OUTPUT_MAN))
+MANPAGES += $(KAFKA_OUTPUT_MAN)
 
 $(KAFKA_OUTPUT): $(KAFKA_OUTPUT_OBJ) $(KAFKA_COMMON_OBJ) $(LIBTELEX)
 	@mkdir -p $(@D)
@@ -23,4 +19,3 @@ $(KAFKA_OUTPUT_MAN): plugins/kafka_output/telex-kafka-output.1.in $(KAFKA_OUTPUT
 	sed -e '/^@OPTIONS@$$/{r $@.options' -e 'd}' \
 		-e 's/@VERSION@/$(VERSION)/g' $< > $@
 	rm -f $@.options
-endif

@@ -3,9 +3,15 @@
  * outputs.kafka builds it: topic (topic, topic_tag, topic_suffix), key
  * (routing_tag, else routing_key, "random" = a UUIDv4), timestamp
  * (producer_timestamp), headers, and the value: the metric's own bytes and
- * a '\n' when nothing about it changes (the fast path: the line is not
- * even parsed unless a tag, the name or a field is needed), else the
- * re-serialised metric (exclude_topic_tag, data_format = "json").
+ * a '\n' when nothing about it changes, else the re-serialised metric
+ * (exclude_topic_tag, data_format = "json").
+ *
+ * A line is looked at no more than the options need (the shim already
+ * validated it): not at all when only the timestamp matters (the last
+ * word of the line); its series key only (measurement and tags, up to the
+ * first space) when routing needs tags; a full lp_parse_line() when
+ * headers, exclude_topic_tag or json need fields or a changed metric, or
+ * when the series key holds escapes (the parser knows their rules).
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +19,11 @@
 
 #include "kafka_output.h"
 #include "telex/lp_json.h"
+
+static size_t kout_len(const char *s)
+{
+	return s ? strlen(s) : 0;
+}
 
 void kout_router_init(struct kout_router *r, const struct kout_config *cfg,
 		      const struct kout_headers *hs)
@@ -22,10 +33,18 @@ void kout_router_init(struct kout_router *r, const struct kout_config *cfg,
 	r->headers = hs;
 	r->json = strcmp(cfg->data_format, "json") == 0;
 	r->timestamp_from_metric = strcmp(cfg->producer_timestamp, "now") != 0;
-	r->need_parse =
-	    (cfg->topic_tag && *cfg->topic_tag) ||
-	    (cfg->routing_tag && *cfg->routing_tag) || hs->n > 0 ||
-	    (cfg->topic_suffix.method && *cfg->topic_suffix.method) || r->json;
+	r->topic_len = kout_len(cfg->topic);
+	r->topic_tag_len = kout_len(cfg->topic_tag);
+	r->routing_tag_len = kout_len(cfg->routing_tag);
+	r->routing_key_len = kout_len(cfg->routing_key);
+	r->random_key = cfg->routing_key && !strcmp(cfg->routing_key, "random");
+	bool suffix = cfg->topic_suffix.method && *cfg->topic_suffix.method;
+	if (hs->n || r->json || (r->topic_tag_len && cfg->exclude_topic_tag))
+		r->mode = KOUT_PARSE;
+	else if (r->topic_tag_len || r->routing_tag_len || suffix)
+		r->mode = KOUT_SCAN;
+	else
+		r->mode = KOUT_BYTES;
 	r->random_used = sizeof(r->random);
 	lp_metric_init(&r->m);
 }
@@ -54,6 +73,68 @@ struct lp_slice kout_line_name(const char *p, size_t len)
 	return (struct lp_slice){.ptr = p + start, .len = i - start};
 }
 
+/* The series key of a valid line; false when it holds a backslash (the
+ * escape rules are the parser's business). Measurement names and tag
+ * values have no quoting, so without escapes the first space ends it. */
+static bool kout_scan_series(const char *p, size_t len, struct kout_series *s)
+{
+	while (len && *p == ' ') {
+		p++;
+		len--;
+	}
+	const char *sp = memchr(p, ' ', len);
+	if (!sp || memchr(p, '\\', (size_t)(sp - p)))
+		return false;
+	const char *comma = memchr(p, ',', (size_t)(sp - p));
+	s->name = p;
+	s->name_len = (size_t)((comma ? comma : sp) - p);
+	s->tags = comma ? comma + 1 : sp;
+	s->tags_len = comma ? (size_t)(sp - comma - 1) : 0;
+	return true;
+}
+
+/* A tag of the scanned series key (the last one of that key wins, as in
+ * line protocol). */
+static bool kout_series_tag(const struct kout_series *s, const char *key,
+			    size_t klen, struct lp_slice *value)
+{
+	const char *p = s->tags, *end = s->tags + s->tags_len;
+	bool found = false;
+	while (p < end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *pair_end = comma ? comma : end;
+		const char *eq = memchr(p, '=', (size_t)(pair_end - p));
+		if (eq && (size_t)(eq - p) == klen &&
+		    memcmp(p, key, klen) == 0) {
+			*value = (struct lp_slice){
+			    .ptr = eq + 1, .len = (size_t)(pair_end - eq - 1)};
+			found = true;
+		}
+		p = pair_end + 1;
+	}
+	return found;
+}
+
+/* A tag of this line, scanned or parsed. */
+static bool kout_tag(const struct kout_router *r, const char *key, size_t klen,
+		     struct lp_slice *value)
+{
+	if (!r->parsed)
+		return kout_series_tag(&r->series, key, klen, value);
+	const struct lp_tag *t = lp_metric_find_tag(&r->m, key, klen);
+	if (t)
+		*value = t->value;
+	return t != NULL;
+}
+
+static struct lp_slice kout_name(const struct kout_router *r)
+{
+	if (r->parsed)
+		return r->m.name;
+	return (struct lp_slice){.ptr = r->series.name,
+				 .len = r->series.name_len};
+}
+
 /* The timestamp of a valid line without parsing it: the last word, when
  * it is an integer. Fields are key=value pairs and strings end with a
  * quote, so a bare integer after the last space can only be the time. */
@@ -77,14 +158,6 @@ static bool kout_scan_time(const char *p, size_t len, int64_t *ns)
 		v = v * 10 + (uint64_t)(p[j] - '0');
 	*ns = neg ? -(int64_t)v : (int64_t)v;
 	return true;
-}
-
-static int64_t kout_timestamp_ms(bool has_time, int64_t ns)
-{
-	/* Kafka has no negative timestamps; 0 asks librdkafka for now. */
-	if (!has_time || ns < 0)
-		return 0;
-	return ns / 1000000;
 }
 
 void kout_uuid4(struct kout_router *r, char out[36])
@@ -127,38 +200,42 @@ static int kout_append_unescaped(struct buf *out, const struct lp_slice *s)
 static int kout_route_topic(struct kout_router *r, struct kout_record *rec)
 {
 	const struct kout_config *c = r->cfg;
-	struct lp_metric *m = &r->m;
 	const struct kout_topic_suffix *sfx = &c->topic_suffix;
 	bool suffix = sfx->method && *sfx->method;
-	const struct lp_tag *tag = NULL;
-	if (c->topic_tag && *c->topic_tag)
-		tag = lp_metric_find_tag(m, c->topic_tag, strlen(c->topic_tag));
-	if (!tag && !suffix)
+	struct lp_slice tag;
+	bool has_tag = r->topic_tag_len &&
+		       kout_tag(r, c->topic_tag, r->topic_tag_len, &tag);
+	if (!has_tag && !suffix)
 		return 0; /* the configured topic, set by the caller */
 	buf_clear(&r->topic);
-	if (tag) {
-		if (kout_append_unescaped(&r->topic, &tag->value))
+	if (has_tag) {
+		if (kout_append_unescaped(&r->topic, &tag))
 			return -1;
-		if (c->exclude_topic_tag)
-			lp_metric_remove_tag(m, (size_t)(tag - m->tags));
-	} else if (buf_append(&r->topic, c->topic, strlen(c->topic))) {
+		/* Telegraf removes it before the suffix, key and headers
+		 * are computed; the value was copied above. */
+		if (c->exclude_topic_tag && r->parsed) {
+			const struct lp_tag *t = lp_metric_find_tag(
+			    &r->m, c->topic_tag, r->topic_tag_len);
+			lp_metric_remove_tag(&r->m, (size_t)(t - r->m.tags));
+		}
+	} else if (buf_append(&r->topic, c->topic, r->topic_len)) {
 		return -1;
 	}
 	const char *sep = sfx->separator ? sfx->separator : "";
 	if (suffix && strcmp(sfx->method, "measurement") == 0) {
+		struct lp_slice name = kout_name(r);
 		if (buf_append(&r->topic, sep, strlen(sep)) ||
-		    kout_append_unescaped(&r->topic, &m->name))
+		    kout_append_unescaped(&r->topic, &name))
 			return -1;
 	} else if (suffix) {
 		/* "tags": the values of the keys, missing ones skipped. */
 		for (size_t i = 0; i < sfx->keys.n; i++) {
 			const char *k = sfx->keys.v[i];
-			const struct lp_tag *t =
-			    lp_metric_find_tag(m, k, strlen(k));
-			if (!t || !t->value.len)
+			struct lp_slice v;
+			if (!kout_tag(r, k, strlen(k), &v) || !v.len)
 				continue;
 			if (buf_append(&r->topic, sep, strlen(sep)) ||
-			    kout_append_unescaped(&r->topic, &t->value))
+			    kout_append_unescaped(&r->topic, &v))
 				return -1;
 		}
 	}
@@ -171,21 +248,23 @@ static int kout_route_topic(struct kout_router *r, struct kout_record *rec)
 static int kout_route_key(struct kout_router *r, struct kout_record *rec)
 {
 	const struct kout_config *c = r->cfg;
-	if (c->routing_tag && *c->routing_tag) {
-		const struct lp_tag *t = lp_metric_find_tag(
-		    &r->m, c->routing_tag, strlen(c->routing_tag));
-		if (t) {
-			buf_clear(&r->key);
-			if (kout_append_unescaped(&r->key, &t->value))
-				return -1;
-			rec->key = r->key.data;
-			rec->key_len = r->key.len;
+	struct lp_slice v;
+	if (r->routing_tag_len && r->mode != KOUT_BYTES &&
+	    kout_tag(r, c->routing_tag, r->routing_tag_len, &v)) {
+		if (!v.escaped) {
+			/* The bytes of the line itself: no copy. */
+			rec->key = v.ptr;
+			rec->key_len = v.len;
 			return 0;
 		}
-	}
-	if (!c->routing_key || !*c->routing_key)
+		buf_clear(&r->key);
+		if (kout_append_unescaped(&r->key, &v))
+			return -1;
+		rec->key = r->key.data;
+		rec->key_len = r->key.len;
 		return 0;
-	if (strcmp(c->routing_key, "random") == 0) {
+	}
+	if (r->random_key) {
 		buf_clear(&r->key);
 		char *dst = buf_reserve(&r->key, 36);
 		if (!dst)
@@ -194,100 +273,97 @@ static int kout_route_key(struct kout_router *r, struct kout_record *rec)
 		r->key.len = 36;
 		rec->key = r->key.data;
 		rec->key_len = 36;
-		return 0;
+	} else if (r->routing_key_len) {
+		rec->key = c->routing_key;
+		rec->key_len = r->routing_key_len;
 	}
-	rec->key = c->routing_key;
-	rec->key_len = strlen(c->routing_key);
 	return 0;
 }
 
-static int kout_route_value(struct kout_router *r, const char *p, size_t len,
-			    struct kout_record *rec, char *err, size_t errlen)
+/* The value when it is not the line's own bytes. */
+static int kout_route_value(struct kout_router *r, struct kout_record *rec,
+			    char *err, size_t errlen)
 {
 	struct lp_error lerr;
+	int rc;
 	buf_clear(&r->value);
-	int rc = 0;
 	if (r->json) {
 		rc = lp_json_write(&r->value, &r->m,
 				   r->cfg->json_timestamp_units, &lerr);
 		if (rc == 0)
 			rc = buf_putc(&r->value, '\n');
-	} else if (r->m.modified) {
-		rc = lp_write_metric(&r->value, &r->m, LP_WRITE_UINT, &lerr);
 	} else {
-		return 1; /* the original bytes */
+		rc = lp_write_metric(&r->value, &r->m, LP_WRITE_UINT, &lerr);
 	}
 	if (rc < 0) {
 		snprintf(err, errlen, "%s", lerr.msg);
 		return -1;
 	}
-	(void)p;
-	(void)len;
 	rec->value = r->value.data;
 	rec->value_len = r->value.len;
+	return 0;
+}
+
+static int kout_route_headers(struct kout_router *r, struct kout_record *rec)
+{
+	buf_clear(&r->hdr);
+	if (kout_headers_eval(r->headers, &r->m, &r->hdr, rec->hdr_ends))
+		return -1;
+	rec->hdr_values = r->hdr.data;
+	rec->hdr_bytes = r->hdr.len;
+	for (size_t i = 0; i < r->headers->n; i++)
+		rec->hdr_bytes += strlen(r->headers->h[i].name);
 	return 0;
 }
 
 int kout_route(struct kout_router *r, const char *p, size_t len, size_t line_no,
 	       struct kout_record *rec, char *err, size_t errlen)
 {
-	const struct kout_config *c = r->cfg;
-	rec->topic = c->topic;
-	rec->topic_len = strlen(c->topic);
+	/* Field by field: hdr_ends is large and only set with headers. */
+	rec->topic = r->cfg->topic;
+	rec->topic_len = r->topic_len;
 	rec->key = NULL;
 	rec->key_len = 0;
 	rec->hdr_values = NULL;
 	rec->hdr_bytes = 0;
 	rec->timestamp_ms = 0;
 	rec->name = (struct lp_slice){0};
-
 	int64_t ns = 0;
 	bool has_time = false;
-	int vrc = 1;
-	if (r->need_parse) {
+	r->parsed = false;
+	if (r->mode == KOUT_PARSE ||
+	    (r->mode == KOUT_SCAN && !kout_scan_series(p, len, &r->series))) {
 		struct lp_error lerr;
 		if (lp_parse_line(p, len, line_no, &r->m, &lerr) < 0) {
 			snprintf(err, errlen, "%s", lerr.msg);
 			return -1;
 		}
-		rec->name = r->m.name;
+		r->parsed = true;
 		has_time = r->m.has_time;
 		ns = r->m.time;
-		if (kout_route_topic(r, rec) || kout_route_key(r, rec))
-			goto oom;
-		if (r->headers->n) {
-			buf_clear(&r->hdr);
-			if (kout_headers_eval(r->headers, &r->m, &r->hdr,
-					      rec->hdr_ends))
-				goto oom;
-			rec->hdr_values = r->hdr.data;
-			rec->hdr_bytes = r->hdr.len;
-			for (size_t i = 0; i < r->headers->n; i++)
-				rec->hdr_bytes += strlen(r->headers->h[i].name);
-		}
-		vrc = kout_route_value(r, p, len, rec, err, errlen);
-		if (vrc < 0)
-			return -1;
-	} else {
-		if (kout_route_key(r, rec))
-			goto oom;
-		if (r->timestamp_from_metric)
-			has_time = kout_scan_time(p, len, &ns);
+	} else if (r->timestamp_from_metric) {
+		has_time = kout_scan_time(p, len, &ns);
 	}
-	if (r->timestamp_from_metric)
-		rec->timestamp_ms = kout_timestamp_ms(has_time, ns);
-	if (vrc > 0) {
-		/* The original bytes and the '\n' that ends a record. */
-		buf_clear(&r->value);
-		char *dst = buf_reserve(&r->value, len + 1);
-		if (!dst)
-			goto oom;
-		memcpy(dst, p, len);
-		dst[len] = '\n';
-		r->value.len = len + 1;
-		rec->value = r->value.data;
-		rec->value_len = len + 1;
-	}
+	if (r->mode != KOUT_BYTES)
+		rec->name = kout_name(r);
+	if (kout_route_topic(r, rec) || kout_route_key(r, rec) ||
+	    (r->headers->n && kout_route_headers(r, rec)))
+		goto oom;
+	/* Kafka has no negative timestamps; 0 asks librdkafka for now. */
+	if (r->timestamp_from_metric && has_time && ns >= 0)
+		rec->timestamp_ms = ns / 1000000;
+	if (r->parsed && (r->json || r->m.modified))
+		return kout_route_value(r, rec, err, errlen);
+	/* The original bytes and the '\n' that ends a record. */
+	buf_clear(&r->value);
+	char *dst = buf_reserve(&r->value, len + 1);
+	if (!dst)
+		goto oom;
+	memcpy(dst, p, len);
+	dst[len] = '\n';
+	r->value.len = len + 1;
+	rec->value = r->value.data;
+	rec->value_len = len + 1;
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory");

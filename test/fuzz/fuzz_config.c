@@ -10,6 +10,35 @@
 #include <string.h>
 
 #include "../unit/config_test_spec.h"
+#include "telex/filter.h"
+#include "telex/lp.h"
+
+/* Run the filter made from the loaded common keys over a few metrics. */
+static void fuzz_filters(const struct telex_common *common, bool input)
+{
+	static const char *const lines[] = {
+	    "cpu,cpu=cpu0,host=a usage_idle=1,usage_user=2i 1",
+	    "my\\ net,dc=eu\\,1 rx=1u,tx=\"x\" 2",
+	    "mem f=true",
+	};
+	char err[256];
+	struct metric_filter *f = filter_new(common, input, err, sizeof(err));
+	if (!f)
+		return;
+	struct lp_metric m;
+	lp_metric_init(&m);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		struct lp_error e;
+		if (lp_parse_line(lines[i], strlen(lines[i]), 1, &m, &e) == 0 &&
+		    filter_apply(f, &m)) {
+			struct buf b = BUF_INIT;
+			lp_write_metric(&b, &m, 0, &e);
+			buf_free(&b);
+		}
+	}
+	lp_metric_free(&m);
+	filter_free(f);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -39,6 +68,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0 && (!cfg.str || !cfg.codec)) {
 		fprintf(stderr, "loaded without the defaults\n");
 		abort();
+	}
+	if (rc == 0) {
+		fuzz_filters(&common, true);
+		fuzz_filters(&common, false);
 	}
 	cfg_free(&tspec, &cfg, &common);
 	return 0;

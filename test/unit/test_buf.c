@@ -68,6 +68,18 @@ static void test_buf_reserve(void **state)
 	buf_free(&b);
 }
 
+/* Appending nothing to a buffer that never allocated must not compute
+ * NULL + 0 (undefined; UBSan reports it). */
+static void test_buf_append_empty_to_empty(void **state)
+{
+	(void)state;
+	struct buf b = BUF_INIT;
+	assert_int_equal(buf_append(&b, "", 0), 0);
+	assert_int_equal(b.len, 0);
+	assert_non_null(buf_reserve(&b, 0));
+	buf_free(&b);
+}
+
 static void test_buf_printf(void **state)
 {
 	(void)state;
@@ -203,6 +215,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_buf_append_and_grow),
 	    cmocka_unit_test(test_buf_reserve),
+	    cmocka_unit_test(test_buf_append_empty_to_empty),
 	    cmocka_unit_test(test_buf_printf),
 	    cmocka_unit_test(test_buf_consume_clear),
 	    cmocka_unit_test(test_arena_alloc),
