@@ -7,12 +7,10 @@
  * the nearer, then to the even digit), laid out without an exponent. So
  * 6632243.0 is "6632243", 0.1 is "0.1" and 1e21 is "1" and 21 zeros.
  *
- * Two ways to the same digits: a fast path for the common values (a few
- * digits, magnitude between about 1e-22 and 2^52) that tries m * 10^-k for
- * k = 0, 1, ... with exact double arithmetic, and an exact slow path with
- * big integers (the free-format algorithm of Steele & White, Burger &
- * Dybvig) for everything else. test_lp_write compares the two on many
- * values.
+ * Two ways to the same digits: a fast path in 128-bit integers for values
+ * between about 2.4e-7 and 2^53, and a slow path with big integers (the
+ * free-format algorithm of Steele & White, Burger & Dybvig) for everything
+ * else. Both are exact; test_lp_write compares them on many values.
  */
 #include "lp_internal.h"
 
@@ -254,46 +252,73 @@ static size_t lp_float_layout(char *out, const char *d, size_t n, int point)
 	return (size_t)(p - out);
 }
 
-static const double lp_pow10[23] = {
-    1e0,  1e1,	1e2,  1e3,  1e4,  1e5,	1e6,  1e7,  1e8,  1e9,	1e10, 1e11,
-    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+#ifdef __SIZEOF_INT128__
+typedef unsigned __int128 lp_u128;
 
 /*
- * Fast path: the smallest k for which an integer m has m / 10^k == v in
- * double arithmetic. With m and 10^k exact (m < 2^52, k <= 22) the
- * division is correctly rounded, so the test is exact; below 2^52 the
- * rounding interval of v * 10^k is narrower than 1, so m is the only
- * candidate with k decimals and it is Go's answer. Returns 0 when the
- * value needs the slow path.
+ * Fast path, exact: for v = mant * 2^e2 with -74 <= e2 <= 0 (about 2.4e-7
+ * <= v < 2^53, where metric values live), the decimals of the rounding
+ * interval scaled by 10^k fit 128 bits for k <= 21. The smallest k whose
+ * interval holds an integer gives the shortest digits; of several, the
+ * one nearest v (ties to even), as Go picks. Returns 0 when the value is
+ * out of this range or needs more than 21 decimals.
  */
 static size_t lp_format_float_fast(double v, char *out)
 {
-	const double two52 = 4503599627370496.0;
-	for (int k = 0; k <= 22; k++) {
-		double t = v * lp_pow10[k];
-		if (t >= two52)
-			return 0;
-		/* Round to nearest integer; exact for 0 <= t < 2^52. */
-		double m = (t + two52) - two52;
-		double cand[3] = {m, m - 1, m + 1};
-		int ncand = t >= 1125899906842624.0 ? 3 : 1; /* 2^50 */
-		for (int i = 0; i < ncand; i++) {
-			if (cand[i] < 0 || cand[i] / lp_pow10[k] != v)
-				continue;
-			uint64_t u = (uint64_t)cand[i];
-			char tmp[24];
-			size_t n = lp_format_uint(u, tmp);
-			if (k == 0) {
-				memcpy(out, tmp, n);
-				return n;
-			}
-			/* tmp holds the digits; the point sits k from the
-			 * right. */
-			return lp_float_layout(out, tmp, n, (int)n - k);
+	uint64_t bits;
+	memcpy(&bits, &v, sizeof(bits));
+	int bexp = (int)((bits >> 52) & 0x7ff);
+	if (bexp == 0)
+		return 0;
+	uint64_t mant =
+	    (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
+	int e2 = bexp - 1075;
+	if (e2 > 0 || e2 < -74)
+		return 0;
+	/* Over 2^shift: v is 4*mant, the interval (lo, hi), the gap below
+	 * halved at a power of two. */
+	unsigned shift = (unsigned)(2 - e2);
+	bool boundary = mant == (UINT64_C(1) << 52);
+	bool inclusive = (mant & 1) == 0;
+	lp_u128 mid = (lp_u128)mant << 2;
+	lp_u128 lo = mid - (boundary ? 1 : 2), hi = mid + 2;
+	lp_u128 mask = ((lp_u128)1 << shift) - 1,
+		half = (lp_u128)1 << (shift - 1);
+	lp_u128 p10 = 1;
+	for (int k = 0; k <= 21; k++, p10 *= 10) {
+		lp_u128 l = lo * p10, h = hi * p10, x = mid * p10;
+		lp_u128 clo = l >> shift, chi = h >> shift;
+		if (inclusive ? (l & mask) != 0 : true)
+			clo++; /* first integer above (or at) the bound */
+		if (!inclusive && (h & mask) == 0)
+			chi--;
+		if (clo > chi)
+			continue;
+		lp_u128 c = x >> shift, rem = x & mask;
+		if (rem > half || (rem == half && (c & 1)))
+			c++;
+		if (c < clo)
+			c = clo;
+		if (c > chi)
+			c = chi;
+		char tmp[24];
+		size_t n = lp_format_uint((uint64_t)c, tmp);
+		if (k == 0) {
+			memcpy(out, tmp, n);
+			return n;
 		}
+		return lp_float_layout(out, tmp, n, (int)n - k);
 	}
 	return 0;
 }
+#else
+static size_t lp_format_float_fast(double v, char *out)
+{
+	(void)v;
+	(void)out;
+	return 0;
+}
+#endif
 
 size_t lp_format_float(double v, char *out)
 {

@@ -33,10 +33,15 @@ static const char lp_json_hex[] = "0123456789abcdef";
 static int lp_json_put_string(struct buf *out, const struct lp_slice *s)
 {
 	char stack[256];
-	char *tmp = s->len <= sizeof(stack) ? stack : malloc(s->len);
-	if (!tmp)
-		return -1;
-	size_t n = lp_unescape(s, tmp);
+	char *tmp = stack;
+	const char *src = s->ptr;
+	size_t n = s->len;
+	if (s->escaped) {
+		if (n > sizeof(stack) && !(tmp = malloc(n)))
+			return -1;
+		n = lp_unescape(s, tmp);
+		src = tmp;
+	}
 	/* Worst case: every byte becomes \ufffd (6 bytes). */
 	char *w = buf_reserve(out, 6 * n + 2);
 	if (!w) {
@@ -46,7 +51,7 @@ static int lp_json_put_string(struct buf *out, const struct lp_slice *s)
 	}
 	char *start = w;
 	*w++ = '"';
-	const unsigned char *p = (const unsigned char *)tmp;
+	const unsigned char *p = (const unsigned char *)src;
 	for (size_t i = 0; i < n;) {
 		unsigned char c = p[i];
 		if (c >= 0x80) {
@@ -196,12 +201,16 @@ static struct lp_json_key *lp_json_sorted(const void *array, size_t stride,
 	struct lp_json_key *k = n <= nstack ? stack : malloc(n * sizeof(*k));
 	if (!k)
 		return NULL;
+	bool sorted = true;
 	for (size_t i = 0; i < n; i++) {
 		k[i].key =
 		    (const struct lp_slice *)((const char *)array + i * stride);
 		k[i].index = i;
+		if (i > 0 && sorted)
+			sorted = lp_slice_cmp(k[i - 1].key, k[i].key) < 0;
 	}
-	qsort(k, n, sizeof(*k), lp_json_key_cmp);
+	if (!sorted)
+		qsort(k, n, sizeof(*k), lp_json_key_cmp);
 	return k;
 }
 

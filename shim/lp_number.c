@@ -62,11 +62,19 @@ int lp_parse_uint(const char *p, size_t n, uint64_t *out)
 	if (n == 0)
 		return LP_NUM_SYNTAX;
 	uint64_t v = 0;
-	bool overflow = false;
-	for (size_t i = 0; i < n; i++) {
-		if (!lp_isdigit(p[i]))
-			return LP_NUM_SYNTAX;
+	size_t i = 0;
+	/* 19 digits cannot overflow: no check in the loop. */
+	for (size_t safe = n < 19 ? n : 19; i < safe; i++) {
 		unsigned d = (unsigned)(p[i] - '0');
+		if (d > 9)
+			return LP_NUM_SYNTAX;
+		v = v * 10 + d;
+	}
+	bool overflow = false;
+	for (; i < n; i++) {
+		unsigned d = (unsigned)(p[i] - '0');
+		if (d > 9)
+			return LP_NUM_SYNTAX;
 		if (v > (UINT64_MAX - d) / 10)
 			overflow = true;
 		v = v * 10 + d;

@@ -7,136 +7,42 @@
  * their positions follow influxdata/line-protocol (v2), whose conformance
  * corpus test_lp_corpus runs; see ../shared/spec/line-protocol.md.
  *
- * Tokens are found with the 16-byte searches of lp_scan.h; a token is a
+ * Tokens are found with the window scanner of lp_scan.h; a token is a
  * slice of the line, flagged when it holds escapes to remove later. The
  * metric's arrays grow only when a line has more tags or fields than any
  * line before it.
  */
-#include "lp_internal.h"
-#include "lp_scan.h"
+#include "lp_parse.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
-#define LP_CTL (LP_C_NAME | LP_C_KEY)
-const unsigned char lp_class[256] = {
-    [0 ... 8] = LP_CTL,
-    ['\t'] = LP_CTL,
-    ['\n'] = LP_CTL | LP_C_VALUE,
-    [11 ... 12] = LP_CTL,
-    ['\r'] = LP_CTL | LP_C_VALUE,
-    [14 ... 31] = LP_CTL,
-    [' '] = LP_C_NAME | LP_C_KEY | LP_C_VALUE,
-    ['"'] = LP_C_STRING,
-    [','] = LP_C_NAME | LP_C_KEY | LP_C_VALUE,
-    ['='] = LP_C_KEY,
-    ['\\'] = LP_C_NAME | LP_C_KEY | LP_C_STRING,
-    [0x7f] = LP_CTL,
-    [0x80 ... 0xff] = LP_C_NAME | LP_C_KEY | LP_C_STRING,
+const unsigned char lp_special[256] = {
+    [0 ... 0x20] = 1, ['"'] = 1,  [','] = 1,	       ['='] = 1,
+    ['\\'] = 1,	      [0x7f] = 1, [0x80 ... 0xff] = 1,
 };
-
-/* ------------------------------------------------------------------ */
-/* Errors */
-
-/* Go's %q of one byte, e.g. ' ', '\t', '\x00'. */
-static void lp_quote_char(char *out, size_t n, unsigned char c)
-{
-	switch (c) {
-	case '\t':
-		snprintf(out, n, "'\\t'");
-		return;
-	case '\n':
-		snprintf(out, n, "'\\n'");
-		return;
-	case '\r':
-		snprintf(out, n, "'\\r'");
-		return;
-	case '\v':
-		snprintf(out, n, "'\\v'");
-		return;
-	case '\f':
-		snprintf(out, n, "'\\f'");
-		return;
-	case '\'':
-		snprintf(out, n, "'\\''");
-		return;
-	}
-	if (c < 0x20 || c >= 0x7f)
-		snprintf(out, n, "'\\x%02x'", c);
-	else
-		snprintf(out, n, "'%c'", c);
-}
-
-/* A token in double quotes with Go-like escapes, cut at 48 bytes. */
-static void lp_quote_token(char *out, size_t n, const char *p, size_t len)
-{
-	size_t o = 0;
-	out[o++] = '"';
-	for (size_t i = 0; i < len && o + 8 < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if (i == 48) {
-			o += (size_t)snprintf(out + o, n - o, "...");
-			break;
-		}
-		if (c == '"' || c == '\\')
-			o += (size_t)snprintf(out + o, n - o, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(out + o, n - o, "\\x%02x", c);
-		else
-			out[o++] = (char)c;
-	}
-	out[o++] = '"';
-	out[o] = '\0';
-}
-
-struct lp_ctx {
-	const char *p;
-	size_t n;
-	size_t first_line;
-	struct lp_error *err;
-};
-
-__attribute__((format(printf, 3, 4), cold, noinline)) static int
-lp_fail(const struct lp_ctx *c, size_t pos, const char *fmt, ...)
-{
-	if (!c->err)
-		return -1;
-	size_t line = c->first_line, col_start = 0;
-	for (size_t i = 0; i < pos && i < c->n; i++) {
-		if (c->p[i] == '\n') {
-			line++;
-			col_start = i + 1;
-		}
-	}
-	c->err->line = line;
-	c->err->column = pos - col_start + 1;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(c->err->msg, sizeof(c->err->msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* The unescaped token for a message. */
-static void lp_token_text(char *out, size_t n, const char *p, size_t len,
-			  unsigned char kind)
-{
-	char tmp[64];
-	struct lp_slice s = {p, len < sizeof(tmp) ? len : sizeof(tmp), kind};
-	size_t u = lp_unescape(&s, tmp);
-	lp_quote_token(out, n, tmp, u);
-}
 
 /* ------------------------------------------------------------------ */
 /* Tokens. Each returns the index just past the token and sets *esc when
- * the token holds an escape to remove and *bad_utf8 on invalid UTF-8. */
+ * the token holds an escape to remove and *bad on invalid UTF-8. */
 
-static inline size_t lp_take_name(const char *p, size_t i, size_t n, bool *esc,
-				  bool *bad)
+/* A marked byte >= 0x80: skip its UTF-8 sequence, or flag it. */
+static inline size_t lp_skip_utf8(const char *p, size_t i, size_t n, bool *bad)
 {
+	size_t l = lp_utf8_len((const unsigned char *)p + i, n - i);
+	if (!l) {
+		*bad = true;
+		l = 1;
+	}
+	return i + l;
+}
+
+__attribute__((always_inline)) static inline size_t
+lp_take_name(struct lp_scan *sc, size_t i, bool *esc, bool *bad)
+{
+	const char *p = sc->p;
+	size_t n = sc->n;
 	for (;;) {
-		i = lp_find_name(p, i, n);
+		i = lp_scan_next(sc, i);
 		if (i == n)
 			return i;
 		unsigned char c = (unsigned char)p[i];
@@ -148,24 +54,22 @@ static inline size_t lp_take_name(const char *p, size_t i, size_t n, bool *esc,
 				i++;
 			}
 		} else if (c >= 0x80) {
-			size_t l =
-			    lp_utf8_len((const unsigned char *)p + i, n - i);
-			if (!l) {
-				*bad = true;
-				l = 1;
-			}
-			i += l;
+			i = lp_skip_utf8(p, i, n, bad);
+		} else if (c == '=' || c == '"') {
+			i++;
 		} else {
 			return i;
 		}
 	}
 }
 
-static inline size_t lp_take_key(const char *p, size_t i, size_t n, bool *esc,
-				 bool *bad)
+__attribute__((always_inline)) static inline size_t
+lp_take_key(struct lp_scan *sc, size_t i, bool *esc, bool *bad)
 {
+	const char *p = sc->p;
+	size_t n = sc->n;
 	for (;;) {
-		i = lp_find_key(p, i, n);
+		i = lp_scan_next(sc, i);
 		if (i == n)
 			return i;
 		unsigned char c = (unsigned char)p[i];
@@ -178,13 +82,9 @@ static inline size_t lp_take_key(const char *p, size_t i, size_t n, bool *esc,
 				i++;
 			}
 		} else if (c >= 0x80) {
-			size_t l =
-			    lp_utf8_len((const unsigned char *)p + i, n - i);
-			if (!l) {
-				*bad = true;
-				l = 1;
-			}
-			i += l;
+			i = lp_skip_utf8(p, i, n, bad);
+		} else if (c == '"') {
+			i++;
 		} else {
 			return i;
 		}
@@ -193,14 +93,18 @@ static inline size_t lp_take_key(const char *p, size_t i, size_t n, bool *esc,
 
 /* The content of a string value, from just after its opening quote to its
  * closing quote (or n). */
-static inline size_t lp_take_string(const char *p, size_t i, size_t n,
-				    bool *esc, bool *bad)
+__attribute__((always_inline)) static inline size_t
+lp_take_string(struct lp_scan *sc, size_t i, bool *esc, bool *bad)
 {
+	const char *p = sc->p;
+	size_t n = sc->n;
 	for (;;) {
-		i = lp_find_string(p, i, n);
+		i = lp_scan_next(sc, i);
 		if (i == n)
 			return i;
 		unsigned char c = (unsigned char)p[i];
+		if (c == '"')
+			return i;
 		if (c == '\\') {
 			char d = i + 1 < n ? p[i + 1] : 0;
 			if (d == '\\' || d == '"' || d == 'n' || d == 'r' ||
@@ -211,16 +115,25 @@ static inline size_t lp_take_string(const char *p, size_t i, size_t n,
 				i++;
 			}
 		} else if (c >= 0x80) {
-			size_t l =
-			    lp_utf8_len((const unsigned char *)p + i, n - i);
-			if (!l) {
-				*bad = true;
-				l = 1;
-			}
-			i += l;
+			i = lp_skip_utf8(p, i, n, bad);
 		} else {
-			return i; /* '"' */
+			i++; /* space, comma, '=', control: all content */
 		}
+	}
+}
+
+/* The end of a number or boolean value: ',' or white space. */
+static inline size_t lp_take_value(struct lp_scan *sc, size_t i)
+{
+	const char *p = sc->p;
+	for (;;) {
+		i = lp_scan_next(sc, i);
+		if (i == sc->n)
+			return i;
+		char c = p[i];
+		if (c == ',' || c == ' ' || c == '\r' || c == '\n')
+			return i;
+		i++;
 	}
 }
 
@@ -230,13 +143,6 @@ static inline bool lp_is_ws(char c)
 }
 
 /* ------------------------------------------------------------------ */
-
-static int lp_bad_utf8(const struct lp_ctx *c, size_t start, size_t end)
-{
-	char tok[128];
-	lp_quote_token(tok, sizeof(tok), c->p + start, end - start);
-	return lp_fail(c, start, "invalid utf-8 sequence in token %s", tok);
-}
 
 /* After a measurement or a tag value: a ',' must start another tag. */
 static inline int lp_tag_comma(const struct lp_ctx *c, size_t *ip)
@@ -254,26 +160,6 @@ static inline int lp_tag_comma(const struct lp_ctx *c, size_t *ip)
 		    c, i,
 		    "expected tag key after comma; got white space instead");
 	return 0;
-}
-
-static int lp_bad_value(const struct lp_ctx *c, size_t kstart, size_t kend,
-			bool kesc, size_t vstart, size_t vend, const char *why)
-{
-	char key[128], val[128];
-	lp_token_text(key, sizeof(key), c->p + kstart, kend - kstart,
-		      kesc ? LP_ESC_KEY : LP_ESC_NONE);
-	lp_quote_token(val, sizeof(val), c->p + vstart, vend - vstart);
-	return lp_fail(c, vstart, "cannot parse value %s for field key %s: %s",
-		       val, key, why);
-}
-
-static const char *lp_num_why(int rc, const char *kind)
-{
-	if (rc == LP_NUM_RANGE)
-		return "value out of range";
-	if (rc == LP_NUM_NONFINITE)
-		return "NaN and Inf cannot be line-protocol field values";
-	return kind;
 }
 
 /* A number or boolean value p[v..e); fills f when not NULL. */
@@ -340,6 +226,70 @@ static inline int lp_number(const struct lp_ctx *c, size_t v, size_t e,
 		f->v.f = x;
 	}
 	return 0;
+}
+
+static inline bool lp_is_sep(char c)
+{
+	return c == ',' || c == ' ' || c == '\r' || c == '\n';
+}
+
+static const double lp_exact_pow10[19] = {
+    1e0,  1e1,	1e2,  1e3,  1e4,  1e5,	1e6,  1e7,  1e8, 1e9,
+    1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+
+/*
+ * The common number forms in one pass, without first looking for the end
+ * of the value: -?DIGITS then 'i', DIGITS then 'u' (at most 18 digits,
+ * which cannot overflow), and -?DIGITS.DIGITS as a float of at most 18
+ * digits below 2^53 (exact: one rounding in the division, as Clinger
+ * showed). Anything else, including every error, returns false and goes
+ * the general way (lp_number).
+ */
+__attribute__((always_inline)) static inline bool
+lp_value_fast(const char *p, size_t i, size_t n, struct lp_field *f,
+	      size_t *end)
+{
+	bool neg = p[i] == '-';
+	size_t j = i + neg, start = j;
+	uint64_t v = 0;
+	while (j < n && (unsigned char)(p[j] - '0') < 10 && j - start < 18)
+		v = v * 10 + (uint64_t)(p[j++] - '0');
+	size_t nd = j - start;
+	char c = j < n ? p[j] : 0;
+	if ((c == 'i' || (c == 'u' && !neg)) && nd > 0) {
+		j++;
+		if (j < n && !lp_is_sep(p[j]))
+			return false;
+		if (f) {
+			if (c == 'i') {
+				f->type = LP_INT;
+				f->v.i = neg ? -(int64_t)v : (int64_t)v;
+			} else {
+				f->type = LP_UINT;
+				f->v.u = v;
+			}
+		}
+		*end = j;
+		return true;
+	}
+	size_t frac = 0;
+	if (c == '.') {
+		size_t fs = ++j;
+		while (j < n && (unsigned char)(p[j] - '0') < 10 &&
+		       nd + (j - fs) < 18)
+			v = v * 10 + (uint64_t)(p[j++] - '0');
+		frac = j - fs;
+		nd += frac;
+	}
+	if (nd == 0 || (j < n && !lp_is_sep(p[j])) || v >= (UINT64_C(1) << 53))
+		return false;
+	if (f) {
+		double x = (double)v / lp_exact_pow10[frac];
+		f->type = LP_FLOAT;
+		f->v.f = neg ? -x : x;
+	}
+	*end = j;
+	return true;
 }
 
 /* After the fields: an optional timestamp, then spaces, then the end. */
@@ -417,26 +367,6 @@ static inline int lp_after_value(const struct lp_ctx *c, size_t *ip)
 	return LP_NEXT_TIME;
 }
 
-/* A comment line, or a line of spaces: not a metric. A comment with a
- * control character is an error, where influxdata/line-protocol puts it. */
-static int lp_not_metric(const struct lp_ctx *c, size_t lead)
-{
-	const char *p = c->p;
-	size_t n = c->n;
-	if (lead == n || (lead + 1 == n && p[lead] == '\r'))
-		return lp_fail(c, lead, "empty line: no metric");
-	size_t i = lead + 1;
-	while (i < n && (unsigned char)p[i] >= 0x20 && p[i] != 0x7f)
-		i++;
-	if (i == n || (i + 1 == n && p[i] == '\r'))
-		return lp_fail(c, lead, "comment line: no metric");
-	if (lead > 0)
-		return lp_fail(c, 0,
-			       "invalid character ' ' found at start of "
-			       "measurement name");
-	return lp_fail(c, 0, "invalid character found in comment line");
-}
-
 /*
  * The walk. m == NULL validates only; always_inline so that each entry
  * point gets its own copy with the metric code kept or dropped.
@@ -445,7 +375,8 @@ __attribute__((always_inline)) static inline int
 lp_walk(const char *p, size_t n, size_t first_line, struct lp_metric *m,
 	struct lp_error *err)
 {
-	struct lp_ctx c = {p, n, first_line, err};
+	struct lp_ctx c = {p, n, first_line, err, {0}};
+	lp_scan_init(&c.sc, p, n);
 	size_t i = 0;
 	bool esc = false, bad = false;
 	while (i < n && p[i] == ' ')
@@ -455,7 +386,7 @@ lp_walk(const char *p, size_t n, size_t first_line, struct lp_metric *m,
 	size_t lead = i;
 
 	/* Measurement. */
-	i = lp_take_name(p, i, n, &esc, &bad);
+	i = lp_take_name(&c.sc, i, &esc, &bad);
 	if (bad)
 		return lp_bad_utf8(&c, lead, i);
 	if (i == lead) {
@@ -478,7 +409,7 @@ lp_walk(const char *p, size_t n, size_t first_line, struct lp_metric *m,
 	while (i >= n || p[i] != ' ') {
 		size_t ks = i;
 		esc = bad = false;
-		i = lp_take_key(p, i, n, &esc, &bad);
+		i = lp_take_key(&c.sc, i, &esc, &bad);
 		if (bad)
 			return lp_bad_utf8(&c, ks, i);
 		bool kesc = esc;
@@ -502,7 +433,7 @@ lp_walk(const char *p, size_t n, size_t first_line, struct lp_metric *m,
 		size_t ke = i++;
 		size_t vs = i;
 		esc = bad = false;
-		i = lp_take_key(p, i, n, &esc, &bad);
+		i = lp_take_key(&c.sc, i, &esc, &bad);
 		if (bad)
 			return lp_bad_utf8(&c, vs, i);
 		if (i == vs) {
@@ -538,7 +469,7 @@ lp_walk(const char *p, size_t n, size_t first_line, struct lp_metric *m,
 	for (;;) {
 		size_t ks = i;
 		esc = bad = false;
-		i = lp_take_key(p, i, n, &esc, &bad);
+		i = lp_take_key(&c.sc, i, &esc, &bad);
 		if (bad)
 			return lp_bad_utf8(&c, ks, i);
 		bool kesc = esc;
@@ -588,7 +519,7 @@ lp_walk(const char *p, size_t n, size_t first_line, struct lp_metric *m,
 		char v0 = p[i];
 		if (v0 == '"') {
 			esc = bad = false;
-			i = lp_take_string(p, i + 1, n, &esc, &bad);
+			i = lp_take_string(&c.sc, i + 1, &esc, &bad);
 			if (bad)
 				return lp_bad_utf8(&c, vs + 1, i);
 			if (i >= n)
@@ -606,9 +537,14 @@ lp_walk(const char *p, size_t n, size_t first_line, struct lp_metric *m,
 		} else if ((unsigned char)(v0 - '0') < 10 || v0 == '-' ||
 			   v0 == '.' || v0 == 't' || v0 == 'T' || v0 == 'f' ||
 			   v0 == 'F') {
-			i = lp_find_value(p, i, n);
-			if (lp_number(&c, vs, i, f, ks, ke, kesc) < 0)
-				return -1;
+			size_t e;
+			if (lp_value_fast(p, i, n, f, &e)) {
+				i = e;
+			} else {
+				i = lp_take_value(&c.sc, i);
+				if (lp_number(&c, vs, i, f, ks, ke, kesc) < 0)
+					return -1;
+			}
 		} else {
 			return lp_fail(&c, vs,
 				       "field value has unrecognized type");
@@ -640,13 +576,4 @@ int lp_parse_line(const char *p, size_t len, size_t first_line,
 		return -1;
 	}
 	return 0;
-}
-
-const char *lp_error_format(const struct lp_error *e, char *out, size_t n)
-{
-	if (e->line)
-		snprintf(out, n, "%s at %zu:%zu", e->msg, e->line, e->column);
-	else
-		snprintf(out, n, "%s", e->msg);
-	return out;
 }

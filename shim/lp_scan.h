@@ -1,13 +1,18 @@
 /*
- * lp_scan.h: byte-class searches for the line-protocol splitter and parser.
+ * lp_scan.h: where the parser must look, found 64 bytes at a time.
  *
- * Each lp_find_* returns the index of the first byte at or after i (and
- * before n) that the caller must look at, or n. Tokens are short (a few to
- * a few dozen bytes), so the searches test 16 bytes at a time with SSE2
- * compares instead of a loop with a branch per byte; the last partial block
- * of a buffer of 16 bytes or more is tested by loading the 16 bytes that
- * end at n and dropping the bits before i, so nothing past n is ever read.
- * Without SSE2 a table loop does the same.
+ * A line is walked token by token, and tokens are short. Looking for each
+ * token's end on its own (load, compare, find the first bit) chains every
+ * token's work on the one before and leaves the processor waiting. So the
+ * scanner marks, in one 64-bit mask per 64-byte window, every byte that
+ * can end or escape a token in any section: , = space \ " control bytes,
+ * DEL and bytes >= 0x80 (UTF-8, to be checked). Finding the next mark is
+ * then a shift and a count of trailing zeros; each token kind skips the
+ * marks that mean nothing to it (a space inside a string, '=' in a
+ * measurement). The window is built with SSE2 compares, 16 bytes at a
+ * time; a last partial block is read as the 16 bytes ending at the line's
+ * end, so nothing past the line is ever read. Without SSE2 a table does
+ * the same.
  */
 #ifndef TELEX_LP_SCAN_H
 #define TELEX_LP_SCAN_H
@@ -20,87 +25,80 @@
 #include <emmintrin.h>
 #endif
 
-/* Byte classes, as bits of lp_class[]. */
-enum {
-	LP_C_NAME = 1,	 /* ends or escapes in a measurement */
-	LP_C_KEY = 2,	 /* ... in a tag key, tag value or field key */
-	LP_C_STRING = 4, /* ... in a string field value */
-	LP_C_VALUE = 8,	 /* ends a number or boolean field value */
+/* 1 for the bytes the scanner marks. */
+extern const unsigned char lp_special[256];
+
+struct lp_scan {
+	const char *p;
+	size_t n;
+	size_t base;   /* start of the window */
+	uint64_t mask; /* bit k: p[base + k] is marked */
 };
 
-extern const unsigned char lp_class[256];
-
 #ifdef __SSE2__
-/* Bit i set when byte i of x needs a look in that class. */
-static inline unsigned lp_mask_name(__m128i x)
+static inline unsigned lp_scan_mask16(__m128i x)
 {
 	__m128i m = _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)); /* ctl, >=0x80 */
 	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(',')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('=')));
 	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(' ')));
 	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
 	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
 	return (unsigned)_mm_movemask_epi8(m);
 }
-
-static inline unsigned lp_mask_key(__m128i x)
-{
-	return lp_mask_name(x) | (unsigned)_mm_movemask_epi8(
-				     _mm_cmpeq_epi8(x, _mm_set1_epi8('=')));
-}
-
-static inline unsigned lp_mask_string(__m128i x)
-{
-	__m128i m = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
-	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
-	return (unsigned)_mm_movemask_epi8(m) |
-	       (unsigned)_mm_movemask_epi8(x); /* >= 0x80 */
-}
-
-static inline unsigned lp_mask_value(__m128i x)
-{
-	__m128i m = _mm_cmpeq_epi8(x, _mm_set1_epi8(','));
-	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(' ')));
-	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('\n')));
-	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('\r')));
-	return (unsigned)_mm_movemask_epi8(m);
-}
-
-#define LP_DEFINE_FIND(name, maskfn, cls)                                      \
-	static inline size_t name(const char *p, size_t i, size_t n)           \
-	{                                                                      \
-		while (i + 16 <= n) {                                          \
-			unsigned m =                                           \
-			    maskfn(_mm_loadu_si128((const __m128i *)(p + i))); \
-			if (m)                                                 \
-				return i + (size_t)__builtin_ctz(m);           \
-			i += 16;                                               \
-		}                                                              \
-		if (i >= n)                                                    \
-			return n;                                              \
-		if (n >= 16) {                                                 \
-			unsigned m = maskfn(                                   \
-			    _mm_loadu_si128((const __m128i *)(p + n - 16)));   \
-			m >>= 16 - (n - i);                                    \
-			return m ? i + (size_t)__builtin_ctz(m) : n;           \
-		}                                                              \
-		while (i < n && !(lp_class[(unsigned char)p[i]] & (cls)))      \
-			i++;                                                   \
-		return i;                                                      \
-	}
-#else
-#define LP_DEFINE_FIND(name, maskfn, cls)                                      \
-	static inline size_t name(const char *p, size_t i, size_t n)           \
-	{                                                                      \
-		while (i < n && !(lp_class[(unsigned char)p[i]] & (cls)))      \
-			i++;                                                   \
-		return i;                                                      \
-	}
 #endif
 
-LP_DEFINE_FIND(lp_find_name, lp_mask_name, LP_C_NAME)
-LP_DEFINE_FIND(lp_find_key, lp_mask_key, LP_C_KEY)
-LP_DEFINE_FIND(lp_find_string, lp_mask_string, LP_C_STRING)
-LP_DEFINE_FIND(lp_find_value, lp_mask_value, LP_C_VALUE)
+/* The marks of p[s..s+16) (bits past n are 0). */
+static inline uint64_t lp_scan_block(const char *p, size_t s, size_t n)
+{
+#ifdef __SSE2__
+	if (s + 16 <= n)
+		return lp_scan_mask16(
+		    _mm_loadu_si128((const __m128i *)(p + s)));
+	if (n >= 16)
+		return lp_scan_mask16(
+			   _mm_loadu_si128((const __m128i *)(p + n - 16))) >>
+		       (s + 16 - n);
+#endif
+	uint64_t m = 0;
+	for (size_t k = 0; k < 16 && s + k < n; k++)
+		m |= (uint64_t)lp_special[(unsigned char)p[s + k]] << k;
+	return m;
+}
+
+static inline void lp_scan_window(struct lp_scan *sc, size_t base)
+{
+	uint64_t m = 0;
+	for (size_t b = 0; b < 64 && base + b < sc->n; b += 16)
+		m |= lp_scan_block(sc->p, base + b, sc->n) << b;
+	sc->base = base;
+	sc->mask = m;
+}
+
+static inline void lp_scan_init(struct lp_scan *sc, const char *p, size_t n)
+{
+	sc->p = p;
+	sc->n = n;
+	lp_scan_window(sc, 0);
+}
+
+/* The first marked index at or after i (i never goes back), or n. */
+static inline size_t lp_scan_next(struct lp_scan *sc, size_t i)
+{
+	for (;;) {
+		size_t off = i - sc->base;
+		if (off < 64) {
+			uint64_t m = sc->mask >> off;
+			if (m)
+				return i + (size_t)__builtin_ctzll(m);
+			i = sc->base + 64;
+		}
+		if (i >= sc->n)
+			return sc->n;
+		lp_scan_window(sc, i);
+	}
+}
 
 /* Length of the valid UTF-8 sequence at p[0..n) (p[0] >= 0x80), or 0 when
  * it is not one: Go's utf8.Valid rules (no overlong forms, no surrogates,

@@ -3,9 +3,9 @@
  * reader that splits and parses a whole buffer.
  *
  * A metric ends at the first '\n' that is not inside a string field value.
- * Most lines hold no '"' at all, and then the first '\n' is the end: two
- * memchr() calls. A line with a quote is walked by its structure, enough
- * to know where string values are:
+ * Most lines hold no '"' before their first '\n', and then that is the end:
+ * one search for either byte. A line with a quote is walked by its structure,
+ * enough to know where string values are:
  *
  *   - leading spaces, then '#' starts a comment that ends at the '\n';
  *   - the head (measurement and tags) ends at the first space that does
@@ -21,9 +21,12 @@
  * the parser reports its error.
  */
 #include "lp_internal.h"
-#include "lp_scan.h"
 
 #include <string.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 enum {
 	LP_SPLIT_FAST = 0, /* no '"' seen in this metric yet */
@@ -68,21 +71,26 @@ static size_t lp_count_newlines(const char *p, size_t n)
 	return c;
 }
 
-/* Index of the first of the three bytes in buf[i..n), or n. */
-static size_t lp_find3(const char *buf, size_t i, size_t n, char a, char b,
-		       char c)
+/* Index of the first of the three bytes in buf[i..n), or n. The last
+ * partial block is read as the 16 bytes that end at n. */
+static inline size_t lp_find3(const char *buf, size_t i, size_t n, char a,
+			      char b, char c)
 {
 #ifdef __SSE2__
 	__m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b),
 		vc = _mm_set1_epi8(c);
-	for (; i + 16 <= n; i += 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(buf + i));
+	while (i < n && n >= 16) {
+		size_t at = i + 16 <= n ? i : n - 16;
+		__m128i x = _mm_loadu_si128((const __m128i *)(buf + at));
 		__m128i m = _mm_or_si128(
 		    _mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb)),
 		    _mm_cmpeq_epi8(x, vc));
-		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+		unsigned bits = (unsigned)_mm_movemask_epi8(m) >> (i - at);
 		if (bits)
 			return i + (size_t)__builtin_ctz(bits);
+		if (at != i)
+			return n;
+		i += 16;
 	}
 #endif
 	for (; i < n; i++)
@@ -143,19 +151,20 @@ static size_t lp_split_walk(struct lp_splitter *s, const char *buf, size_t n)
 			i++;
 			continue;
 		case LP_SPLIT_STRING: {
-			const char *q = memchr(buf + i, '"', n - i);
-			size_t end = q ? (size_t)(q - buf) : n;
-			s->lines_in += lp_count_newlines(buf + i, end - i);
-			if (!q) {
-				i = n;
+			i = lp_find3(buf, i, n, '"', '\n', '"');
+			if (i == n)
+				break;
+			if (buf[i] == '\n') {
+				s->lines_in++;
+				i++;
 				continue;
 			}
-			size_t k = end;
+			size_t k = i;
 			while (buf[k - 1] == '\\')
 				k--;
-			if ((end - k) % 2 == 0)
+			if ((i - k) % 2 == 0)
 				st = LP_SPLIT_FIELDS;
-			i = end + 1;
+			i++;
 			continue;
 		}
 		}
@@ -170,12 +179,10 @@ size_t lp_split_next(struct lp_splitter *s, const char *buf, size_t len,
 		     size_t *text_len)
 {
 	if (s->state == LP_SPLIT_FAST) {
-		size_t i = s->scanned;
-		const char *nl = memchr(buf + i, '\n', len - i);
-		size_t end = nl ? (size_t)(nl - buf) : len;
-		if (!memchr(buf + i, '"', end - i)) {
-			if (nl)
-				return lp_split_done(s, buf, end, text_len);
+		size_t i = lp_find3(buf, s->scanned, len, '\n', '"', '\n');
+		if (i < len && buf[i] == '\n')
+			return lp_split_done(s, buf, i, text_len);
+		if (i == len) {
 			s->scanned = len;
 			return 0;
 		}

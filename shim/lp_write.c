@@ -66,27 +66,49 @@ static char lp_unescape_char(unsigned char kind, char c)
 	return 0;
 }
 
-/*
- * Append the escaped form of s for the context; returns the number of
- * bytes written, or (size_t)-1 when out of memory. Names and keys lose
- * their trailing backslashes.
- */
-static size_t lp_put_escaped(struct buf *out, const struct lp_slice *s,
-			     enum lp_ctx ctx)
+/* The escaped text of a plain slice from byte k on, where the first byte
+ * needing an escape is. */
+static char *lp_esc_from(char *w, const char *p, size_t k, size_t n,
+			 const char *tab)
 {
-	char *w = buf_reserve(out, 2 * s->len + 1);
-	if (!w)
-		return (size_t)-1;
+	for (; k < n; k++) {
+		char e = tab[(unsigned char)p[k]];
+		if (e) {
+			*w++ = '\\';
+			*w++ = e;
+		} else {
+			*w++ = p[k];
+		}
+	}
+	return w;
+}
+
+/*
+ * Write the escaped form of s for the context at w (room for 2 * len) and
+ * return the end. Names and keys lose their trailing backslashes.
+ */
+static char *lp_esc_to(char *w, const struct lp_slice *s, enum lp_ctx ctx)
+{
 	char *start = w;
-	const char *p = s->ptr, *end = s->ptr + s->len;
+	const char *p = s->ptr;
+	size_t n = s->len;
+	const char *tab = lp_esc_tables[ctx];
 	if (ctx != LP_CTX_STRING && s->escaped == lp_ctx_kind[ctx]) {
-		memcpy(w, p, s->len);
-		w += s->len;
+		memcpy(w, p, n);
+		w += n;
+	} else if (!s->escaped) {
+		/* Mostly nothing to escape: find the first byte that needs
+		 * it, copy up to there in one go. */
+		size_t k = 0;
+		while (k < n && !tab[(unsigned char)p[k]])
+			k++;
+		memcpy(w, p, k);
+		w = lp_esc_from(w + k, p, k, n, tab);
 	} else {
-		const char *tab = lp_esc_tables[ctx];
+		const char *end = p + n;
 		while (p < end) {
 			char c = *p++;
-			if (c == '\\' && s->escaped && p < end) {
+			if (c == '\\' && p < end) {
 				char u = lp_unescape_char(s->escaped, *p);
 				if (u) {
 					c = u;
@@ -105,66 +127,67 @@ static size_t lp_put_escaped(struct buf *out, const struct lp_slice *s,
 	if (ctx != LP_CTX_STRING)
 		while (w > start && w[-1] == '\\')
 			w--;
-	size_t n = (size_t)(w - start);
-	out->len += n;
-	return n;
+	return w;
+}
+
+/* Keys compare often; most differ in their first byte. */
+static inline int lp_key_cmp(const struct lp_slice *a, const struct lp_slice *b)
+{
+	if (!a->escaped && !b->escaped && a->len && b->len &&
+	    a->ptr[0] != b->ptr[0])
+		return (unsigned char)a->ptr[0] < (unsigned char)b->ptr[0] ? -1
+									   : 1;
+	return lp_slice_cmp(a, b);
 }
 
 static int lp_tag_index_cmp(const void *a, const void *b, void *arg)
 {
 	const struct lp_tag *tags = arg;
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	int c = lp_slice_cmp(&tags[i].key, &tags[j].key);
+	int c = lp_key_cmp(&tags[i].key, &tags[j].key);
 	if (c)
 		return c;
 	return (i > j) - (i < j);
 }
 
-/* Write ",key=value" for each tag in key order, the last of equal keys. */
-static int lp_put_tags(struct buf *out, const struct lp_metric *m)
+/* Write ",key=value" for each tag in key order, the last of equal keys.
+ * Returns the end, or NULL when out of memory. */
+static char *lp_put_tags(char *w, const struct lp_metric *m)
 {
 	size_t n = m->ntags;
 	bool sorted = true;
 	for (size_t i = 1; i < n && sorted; i++)
-		sorted = lp_slice_cmp(&m->tags[i - 1].key, &m->tags[i].key) < 0;
+		sorted = lp_key_cmp(&m->tags[i - 1].key, &m->tags[i].key) < 0;
 	size_t stack[64];
 	size_t *order = NULL;
 	if (!sorted) {
 		order = n <= 64 ? stack : malloc(n * sizeof(*order));
 		if (!order)
-			return -1;
+			return NULL;
 		for (size_t i = 0; i < n; i++)
 			order[i] = i;
 		qsort_r(order, n, sizeof(*order), lp_tag_index_cmp,
 			(void *)m->tags);
 	}
-	int rc = 0;
 	for (size_t k = 0; k < n; k++) {
 		const struct lp_tag *t = &m->tags[order ? order[k] : k];
 		if (order && k + 1 < n &&
-		    lp_slice_cmp(&t->key, &m->tags[order[k + 1]].key) == 0)
+		    lp_key_cmp(&t->key, &m->tags[order[k + 1]].key) == 0)
 			continue;
-		size_t mark = out->len;
-		if (buf_putc(out, ',') < 0) {
-			rc = -1;
-			break;
-		}
-		size_t kn = lp_put_escaped(out, &t->key, LP_CTX_KEY);
-		if (kn == (size_t)-1 || buf_putc(out, '=') < 0) {
-			rc = -1;
-			break;
-		}
-		size_t vn = lp_put_escaped(out, &t->value, LP_CTX_KEY);
-		if (vn == (size_t)-1) {
-			rc = -1;
-			break;
-		}
-		if (kn == 0 || vn == 0)
-			out->len = mark;
+		char *mark = w;
+		*w++ = ',';
+		char *key = w;
+		w = lp_esc_to(w, &t->key, LP_CTX_KEY);
+		bool empty = w == key;
+		*w++ = '=';
+		char *val = w;
+		w = lp_esc_to(w, &t->value, LP_CTX_KEY);
+		if (empty || w == val)
+			w = mark;
 	}
 	if (order && order != stack)
 		free(order);
-	return rc;
+	return w;
 }
 
 /* A cheap fingerprint of a key, to notice repeated field keys without
@@ -194,61 +217,47 @@ static size_t lp_field_source(const struct lp_metric *m, size_t i)
 	return src;
 }
 
-/* Append "value" of f; 0 when the field is dropped (NaN, Inf), -1 when
- * out of memory, else 1. */
-static int lp_put_value(struct buf *out, const struct lp_field *f,
-			unsigned flags)
+/* Write the value of f at w; NULL when the field is dropped (NaN, Inf). */
+static char *lp_put_value(char *w, const struct lp_field *f, unsigned flags)
 {
-	char *w;
 	switch (f->type) {
 	case LP_FLOAT: {
-		w = buf_reserve(out, LP_FLOAT_MAX);
-		if (!w)
-			return -1;
 		size_t n = lp_format_float(f->v.f, w);
-		out->len += n;
-		return n ? 1 : 0;
+		return n ? w + n : NULL;
 	}
 	case LP_INT:
-		if (!(w = buf_reserve(out, 22)))
-			return -1;
 		w += lp_format_int(f->v.i, w);
 		*w++ = 'i';
-		break;
+		return w;
 	case LP_UINT:
-		if (!(w = buf_reserve(out, 22)))
-			return -1;
 		if (flags & LP_WRITE_UINT) {
 			w += lp_format_uint(f->v.u, w);
 			*w++ = 'u';
 		} else {
-			uint64_t u = f->v.u > INT64_MAX ? INT64_MAX : f->v.u;
-			w += lp_format_uint(u, w);
+			w += lp_format_uint(
+			    f->v.u > INT64_MAX ? INT64_MAX : f->v.u, w);
 			*w++ = 'i';
 		}
-		break;
+		return w;
 	case LP_BOOL:
-		if (!(w = buf_reserve(out, 5)))
-			return -1;
-		memcpy(w, f->v.b ? "true" : "false", f->v.b ? 4 : 5);
-		w += f->v.b ? 4 : 5;
-		break;
+		if (f->v.b) {
+			memcpy(w, "true", 4);
+			return w + 4;
+		}
+		memcpy(w, "false", 5);
+		return w + 5;
 	case LP_STRING:
-		if (buf_putc(out, '"') < 0 ||
-		    lp_put_escaped(out, &f->v.s, LP_CTX_STRING) == (size_t)-1 ||
-		    buf_putc(out, '"') < 0)
-			return -1;
-		return 1;
-	default:
-		return 0;
+		*w++ = '"';
+		w = lp_esc_to(w, &f->v.s, LP_CTX_STRING);
+		*w++ = '"';
+		return w;
 	}
-	out->len = (size_t)(w - out->data);
-	return 1;
+	return NULL;
 }
 
-/* Write the fields; returns how many were written, or -1. */
-static long lp_put_fields(struct buf *out, const struct lp_metric *m,
-			  unsigned flags)
+/* Write the fields; *count says how many were written. */
+static char *lp_put_fields(char *w, const struct lp_metric *m, unsigned flags,
+			   size_t *count)
 {
 	uint64_t seen = 0;
 	bool repeats = false;
@@ -257,26 +266,49 @@ static long lp_put_fields(struct buf *out, const struct lp_metric *m,
 		repeats = seen & bit;
 		seen |= bit;
 	}
-	long written = 0;
+	size_t written = 0;
 	for (size_t i = 0; i < m->nfields; i++) {
 		size_t src = repeats ? lp_field_source(m, i) : i;
 		if (src == (size_t)-1)
 			continue;
-		size_t mark = out->len;
-		if (written && buf_putc(out, ',') < 0)
-			return -1;
-		size_t kn = lp_put_escaped(out, &m->fields[i].key, LP_CTX_KEY);
-		if (kn == (size_t)-1 || buf_putc(out, '=') < 0)
-			return -1;
-		int rc = kn ? lp_put_value(out, &m->fields[src], flags) : 0;
-		if (rc < 0)
-			return -1;
-		if (rc == 0)
-			out->len = mark;
-		else
+		char *mark = w;
+		if (written)
+			*w++ = ',';
+		char *key = w;
+		w = lp_esc_to(w, &m->fields[i].key, LP_CTX_KEY);
+		char *v = NULL;
+		if (w != key) {
+			*w++ = '=';
+			v = lp_put_value(w, &m->fields[src], flags);
+		}
+		if (v) {
+			w = v;
 			written++;
+		} else {
+			w = mark;
+		}
 	}
-	return written;
+	*count = written;
+	return w;
+}
+
+/* Room the text of m can take at most. */
+static size_t lp_write_bound(const struct lp_metric *m)
+{
+	size_t n = 2 * m->name.len + 2 + 21 + 1;
+	for (size_t i = 0; i < m->ntags; i++)
+		n += 2 * (m->tags[i].key.len + m->tags[i].value.len) + 2;
+	for (size_t i = 0; i < m->nfields; i++) {
+		const struct lp_field *f = &m->fields[i];
+		n += 2 * f->key.len + 2;
+		if (f->type == LP_STRING)
+			n += 2 * f->v.s.len + 2;
+		else if (f->type == LP_FLOAT)
+			n += LP_FLOAT_MAX;
+		else
+			n += 22;
+	}
+	return n;
 }
 
 static void lp_write_error(struct lp_error *err, const struct lp_metric *m,
@@ -298,37 +330,35 @@ static void lp_write_error(struct lp_error *err, const struct lp_metric *m,
 int lp_write_metric(struct buf *out, const struct lp_metric *m, unsigned flags,
 		    struct lp_error *err)
 {
-	size_t mark = out->len;
-	const char *why = "out of memory";
-	size_t nn = lp_put_escaped(out, &m->name, LP_CTX_NAME);
-	if (nn == (size_t)-1)
-		goto fail;
-	if (nn == 0) {
-		why = "empty measurement name";
-		goto fail;
+	char *start = buf_reserve(out, lp_write_bound(m));
+	if (!start) {
+		lp_write_error(err, m, "out of memory");
+		return -1;
 	}
-	if (lp_put_tags(out, m) < 0 || buf_putc(out, ' ') < 0)
-		goto fail;
-	long nf = lp_put_fields(out, m, flags);
-	if (nf < 0)
-		goto fail;
+	char *w = lp_esc_to(start, &m->name, LP_CTX_NAME);
+	if (w == start) {
+		lp_write_error(err, m, "empty measurement name");
+		return -1;
+	}
+	w = lp_put_tags(w, m);
+	if (!w) {
+		lp_write_error(err, m, "out of memory");
+		return -1;
+	}
+	*w++ = ' ';
+	size_t nf;
+	w = lp_put_fields(w, m, flags, &nf);
 	if (nf == 0) {
-		why = "no field left to write (NaN, Inf and empty keys are "
-		      "dropped)";
-		goto fail;
+		lp_write_error(err, m,
+			       "no field left to write (NaN, Inf and empty "
+			       "keys are dropped)");
+		return -1;
 	}
-	char *w = buf_reserve(out, 22);
-	if (!w)
-		goto fail;
 	if (m->has_time) {
 		*w++ = ' ';
 		w += lp_format_int(m->time, w);
 	}
 	*w++ = '\n';
-	out->len = (size_t)(w - out->data);
+	out->len += (size_t)(w - start);
 	return 0;
-fail:
-	out->len = mark;
-	lp_write_error(err, m, why);
-	return -1;
 }

@@ -145,7 +145,8 @@ const char *lp_error_format(const struct lp_error *e, char *out, size_t n);
  * so a metric may arrive in any number of pieces. */
 
 struct lp_splitter {
-	size_t line;	 /* physical line number of the next metric's start */
+	size_t line;	 /* physical line number of the next metric's start:
+			  * read it before the call that returns the metric */
 	size_t scanned;	 /* bytes of the current metric already scanned */
 	int state;	 /* private */
 	size_t lines_in; /* private: newlines inside the current metric */
@@ -171,7 +172,10 @@ bool lp_line_is_blank(const char *p, size_t len);
 /* ------------------------------------------------------------------ */
 /* Parser. `p[0..len)` is one metric without its terminator (it may hold
  * raw newlines inside string values). first_line is the physical line
- * number of p[0], used in error positions. */
+ * number of p[0], used in error positions. A blank or comment line holds no
+ * metric: both functions return -1 for it (check lp_line_is_blank first).
+ * Grammar, escapes, numbers (Go's strconv syntax and ranges) and error
+ * messages are those of influxdata/line-protocol; err may be NULL. */
 
 /* Syntax check only: accepts exactly what lp_parse_line accepts (number
  * ranges included) without filling a metric. 0 ok, -1 error. */

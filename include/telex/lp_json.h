@@ -4,7 +4,12 @@
  * One metric is {"fields":{...},"name":"...","tags":{...},"timestamp":N}
  * (keys in that order, as Telegraf's serializer writes them); a batch is
  * {"metrics":[...]}. The timestamp is the metric time divided by the unit
- * (Telegraf's json_timestamp_units; default 1 s).
+ * (Telegraf's json_timestamp_units; default 1 s; like Telegraf, the unit is
+ * first rounded down to a power of ten). Everything else follows Go's
+ * encoding/json as Telegraf uses it: field and tag keys sorted (a repeated
+ * key keeps its last value), floats without exponent between 1e-6 and 1e21,
+ * HTML-safe string escapes, invalid UTF-8 as \ufffd (see lp_json.c). A
+ * metric without a time gets no "timestamp" key.
  */
 #ifndef TELEX_LP_JSON_H
 #define TELEX_LP_JSON_H
@@ -26,7 +31,10 @@ int lp_json_write(struct buf *out, const struct lp_metric *m, int64_t unit_ns,
 typedef int (*lp_json_metric_cb)(void *arg, struct lp_metric *m);
 
 /*
- * Read a JSON document holding one metric object or {"metrics":[...]}.
+ * Read a JSON document holding one metric object, {"metrics":[...]} or a
+ * bare array of metrics. JSON integers become LP_INT (LP_UINT above
+ * INT64_MAX), other numbers LP_FLOAT; tag values must be strings; a missing
+ * "timestamp" leaves has_time false.
  * Every metric that is well formed is passed to cb, in order. A metric
  * that is not (missing name, no fields, a field of an unsupported type,
  * bad timestamp) is reported through err and skipped; the return value is

@@ -129,8 +129,10 @@ struct kout_record {
 	size_t topic_len;
 	const char *key; /* NULL: no key */
 	size_t key_len;
-	const char *value; /* line + '\n', or the re-serialised metric */
-	size_t value_len;
+	const char *value;	/* line + '\n', or the re-serialised metric */
+	size_t value_len;	/* with the '\n' */
+	bool newline_missing;	/* value[value_len - 1] is not there: the line
+				   is given as is and '\n' must follow it */
 	const char *hdr_values; /* header values, split by hdr_ends */
 	size_t hdr_ends[64];
 	size_t hdr_bytes;     /* names + values, for the size limit */
@@ -145,13 +147,18 @@ enum kout_route_mode {
 	KOUT_PARSE, /* fields too, or a changed line: lp_parse_line */
 };
 
-/* The series key of a line without escapes: the measurement and the tag
- * section, up to the first space. */
+/* The series key of a line without escapes: the measurement and its
+ * tags, up to the first space. */
+#define KOUT_SERIES_TAGS 32
+
 struct kout_series {
 	const char *name;
 	size_t name_len;
-	const char *tags; /* "k=v,k=v", without the leading ',' */
-	size_t tags_len;
+	unsigned ntags;
+	struct {
+		const char *key;
+		uint16_t key_len, value_len; /* value at key + key_len + 1 */
+	} tags[KOUT_SERIES_TAGS];
 };
 
 struct kout_router {
@@ -257,6 +264,7 @@ struct kout {
 	struct kout_fail_reason fails[KOUT_FAIL_REASONS];
 	unsigned nfails;
 	bool fatal;
+	struct buf scratch; /* a line and its '\n', for librdkafka to copy */
 };
 
 /* Produce one record; rec's pointers are copied by librdkafka. nlines is

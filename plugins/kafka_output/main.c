@@ -193,6 +193,7 @@ static void kout_close(struct telex *t, void *state)
 	kout_topics_free(&k->topics);
 	kafka_client_close(&k->kc);
 	kout_router_free(&k->router);
+	buf_free(&k->scratch);
 	kout_headers_free(&k->headers);
 	free(k);
 }

@@ -50,10 +50,11 @@ void kout_fail(struct kout *k, const char *reason, uint64_t metrics,
 int kout_produce(struct kout *k, const struct kout_record *rec, size_t nlines)
 {
 	size_t size = rec->value_len + rec->key_len + rec->hdr_bytes;
+	size_t given = rec->value_len - rec->newline_missing;
 	if ((int64_t)size > k->cfg->max_message_bytes) {
-		struct lp_slice name =
-		    rec->name.len ? rec->name
-				  : kout_line_name(rec->value, rec->value_len);
+		struct lp_slice name = rec->name.len
+					   ? rec->name
+					   : kout_line_name(rec->value, given);
 		kout_fail(k, "message too large", nlines, &name,
 			  "a record of %zu bytes is larger than "
 			  "max_message_bytes (%lld): dropped",
@@ -77,8 +78,23 @@ int kout_produce(struct kout *k, const struct kout_record *rec, size_t nlines)
 	vu[n++].u.rkt = rkt;
 	vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
 	vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
+	const char *value = rec->value;
+	if (rec->newline_missing) {
+		buf_clear(&k->scratch);
+		char *dst = buf_reserve(&k->scratch, rec->value_len);
+		if (!dst) {
+			kout_fail(
+			    k, "out of memory", nlines, NULL,
+			    "no memory for a record of %zu bytes: dropped",
+			    size);
+			return 0;
+		}
+		memcpy(dst, rec->value, given);
+		dst[given] = '\n';
+		value = dst;
+	}
 	vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
-	vu[n].u.mem.ptr = (void *)rec->value;
+	vu[n].u.mem.ptr = (void *)value;
 	vu[n++].u.mem.size = rec->value_len;
 	vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
 	vu[n++].u.ptr = (void *)(uintptr_t)nlines;
@@ -127,9 +143,8 @@ int kout_produce(struct kout *k, const struct kout_record *rec, size_t nlines)
 	}
 	/* QUEUE_FULL with an empty queue: the record alone exceeds
 	 * queue.buffering.max.kbytes and would wait forever. */
-	struct lp_slice name = rec->name.len
-				   ? rec->name
-				   : kout_line_name(rec->value, rec->value_len);
+	struct lp_slice name =
+	    rec->name.len ? rec->name : kout_line_name(rec->value, given);
 	kout_fail(k, rd_kafka_err2name(e), nlines, &name,
 		  "producing a record of %zu bytes to topic \"%.*s\": %s: "
 		  "dropped",

@@ -242,7 +242,9 @@ int kout_pack_line(struct kout *k, const struct kout_record *rec)
 			return -1;
 	}
 	struct kout_pack *p = &pk->packs[i];
-	if (buf_append(&p->value, rec->value, rec->value_len))
+	if (buf_append(&p->value, rec->value,
+		       rec->value_len - rec->newline_missing) ||
+	    (rec->newline_missing && buf_putc(&p->value, '\n')))
 		return -1;
 	p->nlines++;
 	if ((int64_t)p->nlines >= k->cfg->metrics_per_record) {

@@ -73,24 +73,39 @@ struct lp_slice kout_line_name(const char *p, size_t len)
 	return (struct lp_slice){.ptr = p + start, .len = i - start};
 }
 
-/* The series key of a valid line; false when it holds a backslash (the
- * escape rules are the parser's business). Measurement names and tag
- * values have no quoting, so without escapes the first space ends it. */
+/* The series key of a valid line, in one pass; false when it holds a
+ * backslash (the escape rules are the parser's business) or more tags
+ * than kept. Measurement names and tag values have no quoting, so
+ * without escapes the first space ends it. */
 static bool kout_scan_series(const char *p, size_t len, struct kout_series *s)
 {
-	while (len && *p == ' ') {
+	const char *end = p + len;
+	while (p < end && *p == ' ')
 		p++;
-		len--;
-	}
-	const char *sp = memchr(p, ' ', len);
-	if (!sp || memchr(p, '\\', (size_t)(sp - p)))
+	const char *q = p;
+	while (q < end && *q != ',' && *q != ' ' && *q != '\\')
+		q++;
+	if (q == end || *q == '\\')
 		return false;
-	const char *comma = memchr(p, ',', (size_t)(sp - p));
 	s->name = p;
-	s->name_len = (size_t)((comma ? comma : sp) - p);
-	s->tags = comma ? comma + 1 : sp;
-	s->tags_len = comma ? (size_t)(sp - comma - 1) : 0;
-	return true;
+	s->name_len = (size_t)(q - p);
+	s->ntags = 0;
+	while (*q == ',') {
+		const char *k = ++q, *eq = NULL;
+		while (q < end && *q != ',' && *q != ' ' && *q != '\\') {
+			if (*q == '=' && !eq)
+				eq = q;
+			q++;
+		}
+		if (q == end || *q == '\\' || !eq ||
+		    s->ntags == KOUT_SERIES_TAGS || q - k > 65535)
+			return false;
+		s->tags[s->ntags].key = k;
+		s->tags[s->ntags].key_len = (uint16_t)(eq - k);
+		s->tags[s->ntags].value_len = (uint16_t)(q - eq - 1);
+		s->ntags++;
+	}
+	return *q == ' ';
 }
 
 /* A tag of the scanned series key (the last one of that key wins, as in
@@ -98,21 +113,15 @@ static bool kout_scan_series(const char *p, size_t len, struct kout_series *s)
 static bool kout_series_tag(const struct kout_series *s, const char *key,
 			    size_t klen, struct lp_slice *value)
 {
-	const char *p = s->tags, *end = s->tags + s->tags_len;
-	bool found = false;
-	while (p < end) {
-		const char *comma = memchr(p, ',', (size_t)(end - p));
-		const char *pair_end = comma ? comma : end;
-		const char *eq = memchr(p, '=', (size_t)(pair_end - p));
-		if (eq && (size_t)(eq - p) == klen &&
-		    memcmp(p, key, klen) == 0) {
-			*value = (struct lp_slice){
-			    .ptr = eq + 1, .len = (size_t)(pair_end - eq - 1)};
-			found = true;
-		}
-		p = pair_end + 1;
+	for (unsigned i = s->ntags; i-- > 0;) {
+		if (s->tags[i].key_len != klen ||
+		    memcmp(s->tags[i].key, key, klen) != 0)
+			continue;
+		*value = (struct lp_slice){.ptr = s->tags[i].key + klen + 1,
+					   .len = s->tags[i].value_len};
+		return true;
 	}
-	return found;
+	return false;
 }
 
 /* A tag of this line, scanned or parsed. */
@@ -327,7 +336,10 @@ int kout_route(struct kout_router *r, const char *p, size_t len, size_t line_no,
 	rec->hdr_values = NULL;
 	rec->hdr_bytes = 0;
 	rec->timestamp_ms = 0;
-	rec->name = (struct lp_slice){0};
+	rec->newline_missing = false;
+	rec->name.ptr = NULL;
+	rec->name.len = 0;
+	rec->name.escaped = 0;
 	int64_t ns = 0;
 	bool has_time = false;
 	r->parsed = false;
@@ -344,8 +356,12 @@ int kout_route(struct kout_router *r, const char *p, size_t len, size_t line_no,
 	} else if (r->timestamp_from_metric) {
 		has_time = kout_scan_time(p, len, &ns);
 	}
-	if (r->mode != KOUT_BYTES)
-		rec->name = kout_name(r);
+	if (r->parsed) {
+		rec->name = r->m.name;
+	} else if (r->mode != KOUT_BYTES) {
+		rec->name.ptr = r->series.name;
+		rec->name.len = r->series.name_len;
+	}
 	if (kout_route_topic(r, rec) || kout_route_key(r, rec) ||
 	    (r->headers->n && kout_route_headers(r, rec)))
 		goto oom;
@@ -354,16 +370,11 @@ int kout_route(struct kout_router *r, const char *p, size_t len, size_t line_no,
 		rec->timestamp_ms = ns / 1000000;
 	if (r->parsed && (r->json || r->m.modified))
 		return kout_route_value(r, rec, err, errlen);
-	/* The original bytes and the '\n' that ends a record. */
-	buf_clear(&r->value);
-	char *dst = buf_reserve(&r->value, len + 1);
-	if (!dst)
-		goto oom;
-	memcpy(dst, p, len);
-	dst[len] = '\n';
-	r->value.len = len + 1;
-	rec->value = r->value.data;
+	/* The original bytes; the '\n' that ends a record is added where
+	 * they are copied (librdkafka's copy, or a pack). */
+	rec->value = p;
 	rec->value_len = len + 1;
+	rec->newline_missing = true;
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory");

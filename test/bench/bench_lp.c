@@ -6,10 +6,13 @@
  *                   forwarder does before passing the bytes on)
  *   parse           lp_reader_next: split and parse into a reused metric
  *   write           lp_write_metric of already parsed metrics
+ *   write json      lp_json_write of the same metrics (Telegraf's JSON)
  *
  * Each row is the best of several passes over the same data, which is
- * larger than the caches. bench_lp [MB] [PASSES] (defaults 64, 7).
+ * larger than the caches. bench_lp [MB] [PASSES] [ROW] (defaults 64, 7, all
+ * rows; ROW is split, parse, write or json, for profiling one).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,7 @@
 
 #include "lpgen.h"
 #include "telex/lp.h"
+#include "telex/lp_json.h"
 
 static double bench_now(void)
 {
@@ -105,7 +109,7 @@ static void bench_parse(const struct buf *in, int passes,
 	lp_metric_free(&m);
 }
 
-static void bench_write(const struct buf *in, int passes,
+static void bench_write(const struct buf *in, int passes, bool json,
 			struct bench_result *r)
 {
 	/* Parse every metric once, keep them all. */
@@ -129,10 +133,14 @@ static void bench_write(const struct buf *in, int passes,
 		buf_clear(&out);
 		double t0 = bench_now();
 		for (size_t i = 0; i < n; i++) {
-			if (lp_write_metric(&out, &ms[i], 0, NULL) < 0) {
+			int rc = json ? lp_json_write(&out, &ms[i], 1, NULL)
+				      : lp_write_metric(&out, &ms[i], 0, NULL);
+			if (rc < 0) {
 				fprintf(stderr, "bench_lp: write failed\n");
 				exit(1);
 			}
+			if (json)
+				buf_putc(&out, '\n');
 		}
 		double t = bench_now() - t0;
 		if (t < r->best)
@@ -141,7 +149,8 @@ static void bench_write(const struct buf *in, int passes,
 		r->lines = n;
 	}
 	/* Telegraf's form is the generator's form: the output is the input. */
-	if (out.len != in->len || memcmp(out.data, in->data, in->len) != 0)
+	if (!json &&
+	    (out.len != in->len || memcmp(out.data, in->data, in->len) != 0))
 		fprintf(stderr, "bench_lp: note: written text differs from "
 				"the input\n");
 	for (size_t i = 0; i < n; i++)
@@ -170,13 +179,24 @@ int main(int argc, char **argv)
 	       (size_t)g.count, in.len / g.count, LPGEN_DEFAULT_SEED, passes);
 	printf("%-16s %10s %14s %10s %12s\n", "operation", "MB/s", "lines/s",
 	       "bytes", "lines");
+	const char *only = argc > 3 ? argv[3] : "";
 	struct bench_result r;
-	bench_split_validate(&in, passes, &r);
-	bench_row("split+validate", &r);
-	bench_parse(&in, passes, &r);
-	bench_row("parse", &r);
-	bench_write(&in, passes, &r);
-	bench_row("write", &r);
+	if (!*only || !strcmp(only, "split")) {
+		bench_split_validate(&in, passes, &r);
+		bench_row("split+validate", &r);
+	}
+	if (!*only || !strcmp(only, "parse")) {
+		bench_parse(&in, passes, &r);
+		bench_row("parse", &r);
+	}
+	if (!*only || !strcmp(only, "write")) {
+		bench_write(&in, passes, false, &r);
+		bench_row("write", &r);
+	}
+	if (!*only || !strcmp(only, "json")) {
+		bench_write(&in, passes, true, &r);
+		bench_row("write json", &r);
+	}
 	buf_free(&in);
 	return 0;
 }

@@ -10,6 +10,6 @@ $(BENCH_BUILD)/lpgen: $(OBJ)/test/bench/lpgen_main.o $(LPGEN_OBJ) $(LIBTELEX)
 
 $(BENCH_BUILD)/bench_lp: $(OBJ)/test/bench/bench_lp.o $(LPGEN_OBJ) $(LIBTELEX)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSONC_LIBS) -lm
 
 BENCHES += $(BENCH_BUILD)/bench_lp

@@ -169,6 +169,18 @@ static void assert_slice(const char *p, size_t n, const char *want)
 	assert_memory_equal(p, want, n);
 }
 
+/* The record's value: the line's own bytes with the '\n' still to add,
+ * or a complete re-serialised value. */
+static void assert_value(const struct kout_record *rec, const char *want)
+{
+	size_t n = strlen(want);
+	assert_int_equal(rec->value_len, n);
+	assert_int_equal(want[n - 1], '\n');
+	if (rec->newline_missing)
+		n--;
+	assert_memory_equal(rec->value, want, n);
+}
+
 static void test_route_fast_path(void **state)
 {
 	(void)state;
@@ -179,8 +191,7 @@ static void test_route_fast_path(void **state)
 	assert_int_equal(x.r.mode, KOUT_BYTES);
 	assert_slice(x.rec.topic, x.rec.topic_len, "telegraf");
 	assert_null(x.rec.key);
-	assert_slice(x.rec.value, x.rec.value_len,
-		     "cpu,host=a usage=1 1700000000123456789\n");
+	assert_value(&x.rec, "cpu,host=a usage=1 1700000000123456789\n");
 	assert_int_equal(x.rec.timestamp_ms, 1700000000123);
 	kout_router_free(&x.r);
 
@@ -222,8 +233,7 @@ static void test_route_topics_keys(void **state)
 	assert_true(x.r.parsed);
 	assert_slice(x.rec.topic, x.rec.topic_len, "a b");
 	assert_slice(x.rec.key, x.rec.key_len, "h=1");
-	assert_slice(x.rec.value, x.rec.value_len,
-		     "cpu,dest=a\\ b,host=h\\=1 usage=1 2000000\n");
+	assert_value(&x.rec, "cpu,dest=a\\ b,host=h\\=1 usage=1 2000000\n");
 	assert_int_equal(x.rec.timestamp_ms, 2);
 	assert_slice(x.rec.name.ptr, x.rec.name.len, "cpu");
 	kout_router_free(&x.r);
@@ -251,8 +261,8 @@ static void test_route_topics_keys(void **state)
 	route(&x, "cpu,host=h,dest=d usage=1.50,n=2i 3000000");
 	assert_slice(x.rec.topic, x.rec.topic_len, "d");
 	assert_slice(x.rec.key, x.rec.key_len, "fallback");
-	assert_slice(x.rec.value, x.rec.value_len,
-		     "cpu,host=h usage=1.5,n=2i 3000000\n");
+	assert_false(x.rec.newline_missing);
+	assert_value(&x.rec, "cpu,host=h usage=1.5,n=2i 3000000\n");
 	kout_router_free(&x.r);
 
 	/* Suffixes. */
@@ -299,7 +309,7 @@ static void test_route_json(void **state)
 	config_defaults(&x.cfg);
 	x.cfg.data_format = "json";
 	route(&x, "cpu,host=a usage=1.5,n=3i 1700000000999999999");
-	assert_slice(x.rec.value, x.rec.value_len,
+	assert_value(&x.rec,
 		     "{\"fields\":{\"n\":3,\"usage\":1.5},\"name\":\"cpu\","
 		     "\"tags\":{\"host\":\"a\"},\"timestamp\":1700000000}\n");
 	assert_int_equal(x.rec.timestamp_ms, 1700000000999);

@@ -172,6 +172,76 @@ static void test_parse_values(void **state)
 	lp_metric_free(&m);
 }
 
+/* The one-pass reading of common numbers gives what the general path
+ * gives, at and past its limits (18 digits, 2^53, signs, no digits). */
+static void test_parse_fast_numbers_agree(void **state)
+{
+	(void)state;
+	static const char *const floats[] = {
+	    "0",
+	    "-0",
+	    "1.",
+	    ".5",
+	    "-.5",
+	    "0.1",
+	    "123456789012345678",
+	    "1234567890123456789",
+	    "9007199254740991",
+	    "9007199254740993",
+	    "0.000000000000000001",
+	    "0.1234567890123456789",
+	    "12345.678901234567",
+	    "-99.999",
+	    "1e5",
+	    "1.5e-3",
+	    "00012.50",
+	};
+	static const char *const ints[] = {
+	    "0",
+	    "-0",
+	    "123456789012345678",
+	    "-123456789012345678",
+	    "1234567890123456789",
+	    "9223372036854775807",
+	    "-9223372036854775808",
+	    "000000000000000000042",
+	};
+	struct lp_metric m;
+	lp_metric_init(&m);
+	struct lp_error e;
+	char line[128];
+	for (size_t i = 0; i < sizeof(floats) / sizeof(floats[0]); i++) {
+		snprintf(line, sizeof(line), "m f=%s,g=1", floats[i]);
+		assert_int_equal(parse(line, &m, &e), 0);
+		double want;
+		assert_int_equal(
+		    lp_parse_float(floats[i], strlen(floats[i]), &want),
+		    LP_NUM_OK);
+		assert_int_equal(m.fields[0].type, LP_FLOAT);
+		if (m.fields[0].v.f != want ||
+		    signbit(m.fields[0].v.f) != signbit(want))
+			fail_msg("%s: %.17g want %.17g", floats[i],
+				 m.fields[0].v.f, want);
+	}
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		snprintf(line, sizeof(line), "m f=%si 5", ints[i]);
+		assert_int_equal(parse(line, &m, &e), 0);
+		int64_t want;
+		assert_int_equal(lp_parse_int(ints[i], strlen(ints[i]), &want),
+				 LP_NUM_OK);
+		assert_int_equal(m.fields[0].type, LP_INT);
+		assert_true(m.fields[0].v.i == want);
+		snprintf(line, sizeof(line), "m f=%su", ints[i]);
+		uint64_t uwant;
+		int urc = lp_parse_uint(ints[i], strlen(ints[i]), &uwant);
+		assert_int_equal(parse(line, &m, &e),
+				 urc == LP_NUM_OK ? 0 : -1);
+		if (urc == LP_NUM_OK)
+			assert_true(m.fields[0].v.u == uwant);
+	}
+	lp_metric_free(&m);
+}
+
 static void test_parse_errors(void **state)
 {
 	(void)state;
@@ -418,6 +488,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_full_line),
 	    cmocka_unit_test(test_parse_escapes),
 	    cmocka_unit_test(test_parse_values),
+	    cmocka_unit_test(test_parse_fast_numbers_agree),
 	    cmocka_unit_test(test_parse_errors),
 	    cmocka_unit_test(test_parse_reuses_arrays),
 	    cmocka_unit_test(test_reader),
