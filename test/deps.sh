@@ -5,7 +5,7 @@ set -eu
 pkgs=(
 	make gcc pkg-config bc procps psmisc iproute2
 	librdkafka-dev libvirt-dev libjson-c-dev libcmocka-dev
-	clang libclang-rt-14-dev valgrind kcat jq curl
+	clang libclang-rt-14-dev valgrind kcat jq curl time
 	libvirt-clients libvirt-daemon-system libvirt-daemon-driver-qemu
 	qemu-system-x86 qemu-utils dnsmasq-base
 	influxdb influxdb-client

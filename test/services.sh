@@ -10,6 +10,18 @@ uri=qemu:///system
 
 libvirt_up() { virsh -c "$uri" version >/dev/null 2>&1; }
 
+# Start a daemon with no descriptor of ours: a test that restarts libvirtd
+# while holding a pipe (the stdin of the program under test, the output of
+# `make check | tail`) must not have the daemon keep that pipe open.
+daemon() {
+	(
+		for fd in $(ls /proc/$BASHPID/fd); do
+			[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+		done
+		exec "$@" </dev/null >/dev/null 2>&1
+	)
+}
+
 start_libvirt() {
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "services: not root, cannot start the system libvirtd" >&2
@@ -18,8 +30,8 @@ start_libvirt() {
 	if [ -e /dev/kvm ] && getent group kvm >/dev/null; then
 		chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
 	fi
-	pgrep -x virtlogd >/dev/null || virtlogd -d
-	pgrep -x libvirtd >/dev/null || libvirtd -d
+	pgrep -x virtlogd >/dev/null || daemon virtlogd -d
+	pgrep -x libvirtd >/dev/null || daemon libvirtd -d
 	for _ in $(seq 100); do
 		libvirt_up && break
 		sleep 0.1

@@ -197,7 +197,7 @@ void kout_uuid4(struct kout_router *r, char out[36]);
 /* pack.c: metrics_per_record > 1. Lines whose records would have the same
  * topic, key and headers are appended to one open pack; a pack is
  * produced when it has metrics_per_record lines or the next line would
- * take it over max_message_bytes, and at the end of each batch. */
+ * take it over max_message_bytes, and linger.ms after a batch. */
 
 enum kout_pack_state { KOUT_PACK_FREE, KOUT_PACK_OPEN, KOUT_PACK_WAITING };
 

@@ -359,7 +359,7 @@ int kout_flush(struct telex *t, void *state, int64_t deadline_ns)
 			  "%llu metrics in %llu records got no delivery report",
 			  (unsigned long long)lost,
 			  (unsigned long long)k->inflight_records);
-	log_limited_flush(telex_log_limiter(k->t), LOG_ERROR);
+	log_limited_flush(telex_log_limiter(k->t), LOG_WARN);
 	kout_summary(k, lost);
 	return k->failed_metrics || lost || k->fatal ? -1 : 0;
 }

@@ -9,12 +9,13 @@
  * Lines whose records would get the same topic, key and headers join one
  * open pack (found through a hash table of open packs). A pack is
  * produced when it holds metrics_per_record lines or the next line would
- * take it past max_message_bytes, and at the end of every batch the shim
- * hands over, oldest first, so nothing waits in telex for more input. A
- * pack librdkafka's queue has no room for waits (WAITING) and is produced
- * first when there is room again: its lines were already taken from the
- * shim, so this is the one place where telex holds records itself,
- * bounded by one batch.
+ * take it past max_message_bytes; the others linger.ms after a batch (a
+ * timer in output.c, as librdkafka's own batches linger), oldest first,
+ * and at end of input. A pack librdkafka's queue has no room for waits
+ * (WAITING) and is produced first when there is room again. Lines in
+ * packs were already taken from the shim: this is the one place where
+ * telex holds records itself, bounded by the open packs (at most
+ * KOUT_PACKS_OPEN_MAX) and by linger.ms.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -149,6 +149,9 @@ static struct lp_slice kout_name(const struct kout_router *r)
  * quote, so a bare integer after the last space can only be the time. */
 static bool kout_scan_time(const char *p, size_t len, int64_t *ns)
 {
+	/* A '\r' may end a line (what is left of a "\r\n"), after spaces. */
+	if (len && p[len - 1] == '\r')
+		len--;
 	while (len && p[len - 1] == ' ')
 		len--;
 	size_t i = len;

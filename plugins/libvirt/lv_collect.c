@@ -238,11 +238,6 @@ static bool lv_nowait_refused(struct lv_collector *col, struct lv_gather *g)
 	return true;
 }
 
-static int lv_domain_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The domains to report, selected by name. -1 when the listing failed. */
 static int lv_list(struct lv_collector *col, struct lv_gather *g,
 		   virDomainPtr **doms)
@@ -255,9 +250,7 @@ static int lv_list(struct lv_collector *col, struct lv_gather *g,
 	int kept = 0;
 	for (int i = 0; i < n; i++) {
 		const char *name = virDomainGetName((*doms)[i]);
-		if (name && bsearch(&name, col->set->domains,
-				    col->set->ndomains, sizeof(char *),
-				    lv_domain_cmp))
+		if (name && lv_settings_selects(col->set, name))
 			(*doms)[kept++] = (*doms)[i];
 		else
 			virDomainFree((*doms)[i]);
@@ -385,9 +378,10 @@ static void lv_finish(struct lv_collector *col, struct lv_gather *g,
 		lv_emit_gather_stats(&col->map, &col->last);
 }
 
-int lv_collect_on(struct lv_collector *col, virConnectPtr c)
+/* A gather on c; t0: when it began (waiting for the connection counts). */
+static int lv_collect_from(struct lv_collector *col, virConnectPtr c,
+			   int64_t t0)
 {
-	int64_t t0 = telex_monotonic_ns();
 	struct lv_gather g = {.c = c};
 	const struct lv_settings *set = col->set;
 	col->map.time = telex_realtime_ns();
@@ -407,12 +401,17 @@ int lv_collect_on(struct lv_collector *col, virConnectPtr c)
 	return rc;
 }
 
+int lv_collect_on(struct lv_collector *col, virConnectPtr c)
+{
+	return lv_collect_from(col, c, telex_monotonic_ns());
+}
+
 int lv_collect(struct lv_collector *col)
 {
+	int64_t t0 = telex_monotonic_ns();
 	virConnectPtr c =
 		lv_conn_get(col->conn, lv_conn_dead_after_ns(col->conn));
 	if (!c) {
-		int64_t t0 = telex_monotonic_ns();
 		struct lv_gather g = {.errors = 1};
 		col->map.time = telex_realtime_ns();
 		lv_finish(col, &g, t0);
@@ -426,7 +425,7 @@ int lv_collect(struct lv_collector *col)
 		lv_fallback_reset(&col->fb);
 		lv_vcpumap_reset(&col->vcpus);
 	}
-	int rc = lv_collect_on(col, c);
+	int rc = lv_collect_from(col, c, t0);
 	if (rc < 0 && !lv_conn_check(col->conn))
 		log_limited(col->limiter, LOG_WARN, "gather failed",
 			    "cannot list the domains of %s: %s", col->set->uri,

@@ -42,6 +42,10 @@ struct lv_settings {
 	unsigned ka_count;
 };
 
+/* True when the `domains` option selects the domain named name
+ * (lv_options.c). */
+bool lv_settings_selects(const struct lv_settings *set, const char *name);
+
 struct lv_collector {
 	const struct lv_settings *set;
 	struct lv_conn *conn;

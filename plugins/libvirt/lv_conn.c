@@ -15,6 +15,7 @@
 
 #define LV_BACKOFF_FIRST_NS 250000000LL /* 0.25 s, doubling */
 #define LV_BACKOFF_MAX_NS 30000000000LL /* 30 s */
+#define LV_OPEN_WAIT_NO_KEEPALIVE_NS 10000000000LL /* 10 s */
 
 static const char *lv_close_reason(int reason)
 {
@@ -179,8 +180,8 @@ void lv_conn_free(struct lv_conn *cn)
 
 int64_t lv_conn_dead_after_ns(const struct lv_conn *cn)
 {
-	if (cn->ka_interval <= 0)
-		return 0;
+	if (cn->ka_interval <= 0) /* no keepalive: a bound all the same */
+		return LV_OPEN_WAIT_NO_KEEPALIVE_NS;
 	return (int64_t)cn->ka_interval * (cn->ka_count + 1) * 1000000000LL;
 }
 

@@ -74,7 +74,8 @@ virConnectPtr lv_conn_get(struct lv_conn *cn, int64_t wait_ns);
  * report the loss (once). Returns true when it was dead. */
 bool lv_conn_check(struct lv_conn *cn);
 
-/* How long a blocked call can take before keepalive fails it, ns. */
+/* How long a blocked call can take before keepalive fails it, ns (10 s
+ * without keepalive): also the longest a gather waits for an open. */
 int64_t lv_conn_dead_after_ns(const struct lv_conn *cn);
 
 #endif

@@ -50,7 +50,8 @@ static void lv_on_events(struct loop *l, int fd, unsigned events, void *arg)
 	struct lv_event *e = lv_events_take(&st->events);
 	while (e) {
 		struct lv_event *next = e->next;
-		lv_emit_event(&st->col.map, e, st->set.domain_uuid_tag);
+		if (lv_settings_selects(&st->set, e->name))
+			lv_emit_event(&st->col.map, e, st->set.domain_uuid_tag);
 		free(e);
 		e = next;
 	}

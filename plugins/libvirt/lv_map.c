@@ -25,6 +25,16 @@ struct lv_series {
 	const virTypedParameter *val[LV_MAX_KEYS];
 };
 
+struct lv_parsed {
+	char field[VIR_TYPED_PARAM_FIELD_LENGTH]; /* the key, NUL ended */
+	uint8_t len; /* FIELD_LENGTH: an empty slot */
+	bool state_key;
+	unsigned group;
+	int8_t meas; /* -1: dropped */
+	int8_t key;  /* -1: a kvm statistic (extra) */
+	uint8_t i1off, i1len, i2off, i2len, xoff, xlen;
+};
+
 struct lv_extra {
 	uint32_t name_off; /* in mp->names */
 	uint32_t name_len;
@@ -76,6 +86,39 @@ unsigned lv_group_bit(const char *name)
 	return 0;
 }
 
+/* Per measurement, its possible tags sorted by key: the writer's order, so
+ * the text can be written as the tags are added. */
+static void lv_mapper_order_tags(struct lv_mapper *mp)
+{
+	for (int m = 0; m < LV_M_COUNT; m++) {
+		const struct lv_meas_def *d = &lv_schema[m];
+		const char *keys[5];
+		uint8_t ids[5];
+		unsigned n = 0;
+		keys[n] = "domain_name", ids[n++] = LV_TAG_DOMAIN;
+		if (mp->opt.domain_uuid_tag)
+			keys[n] = "domain_uuid", ids[n++] = LV_TAG_UUID;
+		if (d->tag1)
+			keys[n] = d->tag1, ids[n++] = LV_TAG_INDEX1;
+		if (d->tag2)
+			keys[n] = d->tag2, ids[n++] = LV_TAG_INDEX2;
+		if (d->name_tag && mp->opt.device_name_tags)
+			keys[n] = d->name_tag, ids[n++] = LV_TAG_DEVICE;
+		for (unsigned i = 1; i < n; i++) { /* insertion sort */
+			for (unsigned j = i; j > 0 &&
+					     strcmp(keys[j - 1], keys[j]) > 0;
+			     j--) {
+				const char *k = keys[j];
+				keys[j] = keys[j - 1], keys[j - 1] = k;
+				uint8_t id = ids[j];
+				ids[j] = ids[j - 1], ids[j - 1] = id;
+			}
+		}
+		memcpy(mp->tag_order[m], ids, n);
+		mp->ntag_order[m] = (uint8_t)n;
+	}
+}
+
 void lv_mapper_init(struct lv_mapper *mp, const struct lv_map_options *opt,
 		    lv_emit_fn emit, void *emit_arg)
 {
@@ -84,11 +127,14 @@ void lv_mapper_init(struct lv_mapper *mp, const struct lv_map_options *opt,
 	mp->emit = emit;
 	mp->emit_arg = emit_arg;
 	lp_metric_init(&mp->metric);
+	lv_mapper_order_tags(mp);
 }
 
 void lv_mapper_free(struct lv_mapper *mp)
 {
 	lp_metric_free(&mp->metric);
+	buf_free(&mp->line.text);
+	free(mp->parsed);
 	free(mp->series);
 	free(mp->extras);
 	buf_free(&mp->names);
@@ -341,31 +387,40 @@ static int lv_add_extra(struct lv_mapper *mp, struct lv_series *s,
 	return 0;
 }
 
-/* One value as a field: integers of every width become int64 (unsigned
- * clipped, as Telegraf writes them), booleans 0/1. */
-static int lv_add_value(struct lp_metric *m, const char *k, size_t kl,
+/* One value as a field of the metric and of its text: integers of every
+ * width become int64 (unsigned clipped, as Telegraf writes them), booleans
+ * 0/1. */
+static int lv_add_int(struct lv_mapper *mp, const char *k, size_t kl,
+		      int64_t v)
+{
+	lv_line_int(&mp->line, k, kl, v);
+	return lp_metric_add_int(&mp->metric, k, kl, v);
+}
+
+static int lv_add_value(struct lv_mapper *mp, const char *k, size_t kl,
 			const virTypedParameter *p)
 {
 	switch (p->type) {
-	case VIR_TYPED_PARAM_INT: return lp_metric_add_int(m, k, kl, p->value.i);
-	case VIR_TYPED_PARAM_UINT:
-		return lp_metric_add_int(m, k, kl, p->value.ui);
-	case VIR_TYPED_PARAM_LLONG:
-		return lp_metric_add_int(m, k, kl, p->value.l);
+	case VIR_TYPED_PARAM_INT: return lv_add_int(mp, k, kl, p->value.i);
+	case VIR_TYPED_PARAM_UINT: return lv_add_int(mp, k, kl, p->value.ui);
+	case VIR_TYPED_PARAM_LLONG: return lv_add_int(mp, k, kl, p->value.l);
 	case VIR_TYPED_PARAM_ULLONG:
-		return lp_metric_add_int(m, k, kl,
-					 p->value.ul > INT64_MAX
-						 ? INT64_MAX
-						 : (int64_t)p->value.ul);
+		return lv_add_int(mp, k, kl,
+				  p->value.ul > INT64_MAX
+					  ? INT64_MAX
+					  : (int64_t)p->value.ul);
 	case VIR_TYPED_PARAM_DOUBLE:
-		return lp_metric_add_float(m, k, kl, p->value.d);
+		lv_line_float(&mp->line, k, kl, p->value.d);
+		return lp_metric_add_float(&mp->metric, k, kl, p->value.d);
 	case VIR_TYPED_PARAM_BOOLEAN:
-		return lp_metric_add_int(m, k, kl, p->value.b ? 1 : 0);
-	case VIR_TYPED_PARAM_STRING:
+		return lv_add_int(mp, k, kl, p->value.b ? 1 : 0);
+	case VIR_TYPED_PARAM_STRING: {
 		if (!p->value.s)
 			return 0;
-		return lp_metric_add_string(m, k, kl, p->value.s,
-					    strlen(p->value.s));
+		size_t n = strlen(p->value.s);
+		lv_line_string(&mp->line, k, kl, p->value.s, n);
+		return lp_metric_add_string(&mp->metric, k, kl, p->value.s, n);
+	}
 	default: return 0;
 	}
 }
@@ -391,58 +446,127 @@ static int64_t lv_pcpu_of(const struct lv_domain_info *d, const char *idx,
 	return d->vcpu_pcpu[v];
 }
 
-static void lv_emit_series(struct lv_mapper *mp, const struct lv_domain_info *d,
-			   const struct lv_series *s)
+/* The tags of a series, in key order (the writer's order: the text is
+ * written as they are added). */
+static int lv_series_tags(struct lv_mapper *mp, const struct lv_domain_info *d,
+			  const struct lv_series *s, const char *dev_name)
 {
 	const struct lv_meas_def *def = &lv_schema[s->meas];
-	struct lp_metric *m = &mp->metric;
 	int rc = 0;
+	for (unsigned k = 0; k < mp->ntag_order[s->meas]; k++) {
+		const char *key = NULL, *v = NULL;
+		size_t kl = 0, vl = 0;
+		unsigned id = mp->tag_order[s->meas][k];
+		switch (id) {
+		case LV_TAG_DOMAIN:
+			key = "domain_name", kl = 11;
+			v = d->name, vl = d->name_len;
+			break;
+		case LV_TAG_UUID:
+			if (!d->uuid)
+				continue;
+			key = "domain_uuid", kl = 11;
+			v = d->uuid, vl = 36;
+			break;
+		case LV_TAG_INDEX1:
+			key = def->tag1, kl = def->t1len;
+			v = s->i1, vl = s->i1len;
+			break;
+		case LV_TAG_INDEX2:
+			key = def->tag2, kl = def->t2len;
+			v = s->i2, vl = s->i2len;
+			break;
+		case LV_TAG_DEVICE:
+			if (!dev_name)
+				continue;
+			key = def->name_tag, kl = def->ntlen;
+			v = dev_name, vl = strlen(dev_name);
+			break;
+		}
+		/* The domain's name and UUID were checked once per domain. */
+		if ((id == LV_TAG_DOMAIN || id == LV_TAG_UUID) &&
+		    mp->dom_plain)
+			lv_line_plain_tag_add(&mp->line, key, kl, v, vl);
+		else if (id == LV_TAG_DOMAIN || id == LV_TAG_UUID)
+			mp->line.ok = false;
+		else
+			lv_line_tag(&mp->line, key, kl, v, vl);
+		rc |= lp_metric_add_tag(&mp->metric, key, kl, v, vl);
+	}
+	return rc;
+}
 
-	lp_metric_reset(m);
-	rc |= lp_metric_set_name(m, def->name, def->nlen);
-	rc |= lp_metric_add_tag(m, "domain_name", 11, d->name, d->name_len);
-	if (def->tag1)
-		rc |= lp_metric_add_tag(m, def->tag1, def->t1len, s->i1,
-					s->i1len);
-	if (def->tag2)
-		rc |= lp_metric_add_tag(m, def->tag2, def->t2len, s->i2,
-					s->i2len);
-	if (mp->opt.domain_uuid_tag && d->uuid)
-		rc |= lp_metric_add_tag(m, "domain_uuid", 11, d->uuid, 36);
-	for (uint32_t bits = s->present; bits; bits &= bits - 1) {
-		unsigned k = (unsigned)__builtin_ctz(bits);
-		const struct lv_key *key = &def->keys[k];
-		const virTypedParameter *p = s->val[k];
-		rc |= lv_add_value(m, key->field, key->flen, p);
-		if (key->flags & LV_KEY_HALTED)
-			rc |= lp_metric_add_int(m, "halted_i", 8,
-						lv_halted(p) ? 1 : 0);
-		if ((key->flags & LV_KEY_NAME) && mp->opt.device_name_tags &&
-		    p->type == VIR_TYPED_PARAM_STRING && p->value.s)
-			rc |= lp_metric_add_tag(m, def->name_tag, def->ntlen,
-						p->value.s, strlen(p->value.s));
-	}
-	for (int32_t e = s->extra_head; e >= 0; e = mp->extras[e].next) {
-		const struct lv_extra *x = &mp->extras[e];
-		rc |= lv_add_value(m, mp->names.data + x->name_off,
-				   x->name_len, x->p);
-	}
-	if (s->meas == LV_M_VCPU && mp->opt.vcpu_cpu_id) {
-		int64_t pcpu = lv_pcpu_of(d, s->i1, s->i1len);
-		if (pcpu >= 0)
-			rc |= lp_metric_add_int(m, "cpu_id", 6, pcpu);
-	}
+/* Hand the metric on, with its text when it could be written here. */
+static void lv_emit_metric(struct lv_mapper *mp, int64_t time, int rc)
+{
+	struct lp_metric *m = &mp->metric;
 	if (rc) {
 		mp->no_memory++;
 		return;
 	}
 	if (m->nfields == 0)
 		return;
-	lp_metric_set_time(m, mp->time);
+	lp_metric_set_time(m, time);
+	if (lv_line_end(&mp->line, time)) {
+		m->line.ptr = mp->line.text.data;
+		m->line.len = mp->line.text.len;
+		m->line.escaped = false;
+		m->modified = false;
+	}
 	if (mp->emit(mp->emit_arg, m) < 0)
 		mp->dropped++;
 	else
 		mp->metrics++;
+}
+
+static void lv_mapper_start(struct lv_mapper *mp, const char *name, size_t n)
+{
+	lp_metric_reset(&mp->metric);
+	lv_line_begin(&mp->line, name, n);
+	lp_metric_set_name(&mp->metric, name, n);
+}
+
+static void lv_emit_series(struct lv_mapper *mp, const struct lv_domain_info *d,
+			   const struct lv_series *s)
+{
+	const struct lv_meas_def *def = &lv_schema[s->meas];
+	int rc = 0;
+
+	lv_mapper_start(mp, def->name, def->nlen);
+	const char *dev_name = NULL;
+	if (mp->opt.device_name_tags && def->name_tag &&
+	    (def->keys[0].flags & LV_KEY_NAME) && (s->present & 1)) {
+		/* The device name is the first key of a device (LV_KEY_NAME). */
+		const virTypedParameter *p = s->val[0];
+		if (p->type == VIR_TYPED_PARAM_STRING && p->value.s &&
+		    p->value.s[0])
+			dev_name = p->value.s;
+	}
+	rc |= lv_series_tags(mp, d, s, dev_name);
+	for (uint32_t bits = s->present; bits; bits &= bits - 1) {
+		unsigned k = (unsigned)__builtin_ctz(bits);
+		const struct lv_key *key = &def->keys[k];
+		const virTypedParameter *p = s->val[k];
+		rc |= lv_add_value(mp, key->field, key->flen, p);
+		if (key->flags & LV_KEY_HALTED)
+			rc |= lv_add_int(mp, "halted_i", 8,
+					 lv_halted(p) ? 1 : 0);
+	}
+	for (int32_t e = s->extra_head; e >= 0; e = mp->extras[e].next) {
+		const struct lv_extra *x = &mp->extras[e];
+		rc |= lv_add_value(mp, mp->names.data + x->name_off,
+				   x->name_len, x->p);
+	}
+	/* Two kvm statistics may map to the same field name: leave the text
+	 * to the writer, which keeps Telegraf's rule for repeated keys. */
+	if (s->extra_head >= 0)
+		mp->line.ok = false;
+	if (s->meas == LV_M_VCPU && mp->opt.vcpu_cpu_id) {
+		int64_t pcpu = lv_pcpu_of(d, s->i1, s->i1len);
+		if (pcpu >= 0)
+			rc |= lv_add_int(mp, "cpu_id", 6, pcpu);
+	}
+	lv_emit_metric(mp, mp->time, rc);
 }
 
 unsigned lv_params_groups(const virTypedParameter *params, int nparams,
@@ -469,11 +593,80 @@ static bool lv_is_cpu_meas(int meas)
 	       meas == LV_M_CPU_CACHE || meas == LV_M_CPU_CACHE_BANK;
 }
 
+/* a[0..n) == b[0..n), eight bytes at a time: keys are short, and a call
+ * to memcmp per key costs more than the comparison. n <= the field size,
+ * so no read goes past either buffer. */
+static inline bool lv_key_eq(const char *a, const char *b, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	for (; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/* Parse key p into the cache slot at position i. */
+static struct lv_parsed *lv_parse_at(struct lv_mapper *mp, size_t i,
+				     const virTypedParameter *p)
+{
+	if (i >= mp->parsed_cap) {
+		size_t cap = mp->parsed_cap ? mp->parsed_cap * 2 : 128;
+		while (cap <= i)
+			cap *= 2;
+		void *q = realloc(mp->parsed, cap * sizeof(*mp->parsed));
+		if (!q)
+			return NULL;
+		mp->parsed = q;
+		mp->parsed_cap = cap;
+	}
+	while (mp->nparsed <= i) /* a longer record than any before */
+		mp->parsed[mp->nparsed++].len = VIR_TYPED_PARAM_FIELD_LENGTH;
+	struct lv_parsed *c = &mp->parsed[i];
+	size_t n = strnlen(p->field, VIR_TYPED_PARAM_FIELD_LENGTH - 1);
+	memcpy(c->field, p->field, n);
+	c->field[n] = '\0';
+	c->len = (uint8_t)n;
+	c->meas = -1;
+	c->key = -1;
+	size_t plen = 0;
+	c->group = lv_key_group(p->field, n, &plen);
+	c->state_key = c->group == LV_GROUP_STATE &&
+		       lv_is(p->field + plen, n - plen, "state", 5);
+	if (!c->group || !(mp->opt.groups & c->group))
+		return c;
+	struct lv_ref r;
+	lv_ref_parse(&r, c->group, p->field + plen, n - plen);
+	if (r.meas < 0)
+		return c;
+	if (r.key < 0)
+		r.key = lv_schema_find(&lv_schema[r.meas], r.extra, r.extra_len,
+				       &mp->guess[r.meas]);
+	if (r.key < 0 &&
+	    !(r.meas == LV_M_VCPU && mp->opt.kvm_vcpu_stats &&
+	      lv_is_kvm_stat(r.extra, r.extra_len)))
+		return c;
+	c->meas = (int8_t)r.meas;
+	c->key = (int8_t)r.key;
+	c->i1off = (uint8_t)(r.i1 ? r.i1 - p->field : 0);
+	c->i1len = (uint8_t)r.i1len;
+	c->i2off = (uint8_t)(r.i2 ? r.i2 - p->field : 0);
+	c->i2len = (uint8_t)r.i2len;
+	c->xoff = (uint8_t)(r.extra ? r.extra - p->field : 0);
+	c->xlen = (uint8_t)r.extra_len;
+	return c;
+}
+
 void lv_map_domain(struct lv_mapper *mp, const struct lv_domain_info *dom,
 		   const virTypedParameter *params, int nparams,
 		   struct lv_domain_result *res)
 {
-	uint8_t guess[LV_M_COUNT] = {0};
 	int16_t last_of[LV_M_COUNT];
 	struct lv_ref r;
 
@@ -486,29 +679,26 @@ void lv_map_domain(struct lv_mapper *mp, const struct lv_domain_info *dom,
 
 	for (int i = 0; i < nparams; i++) {
 		const virTypedParameter *p = &params[i];
-		size_t n = strnlen(p->field, VIR_TYPED_PARAM_FIELD_LENGTH);
-		size_t plen = 0;
-		unsigned group = lv_key_group(p->field, n, &plen);
-		if (!group)
-			continue;
-		res->groups_seen |= group;
-		if (group == LV_GROUP_STATE && lv_is(p->field + plen, n - plen,
-						     "state", 5) &&
-		    p->type == VIR_TYPED_PARAM_INT)
+		struct lv_parsed *c = (size_t)i < mp->nparsed
+					      ? &mp->parsed[i]
+					      : NULL;
+		if (!c || c->len >= VIR_TYPED_PARAM_FIELD_LENGTH ||
+		    !lv_key_eq(p->field, c->field, (size_t)c->len + 1)) {
+			c = lv_parse_at(mp, (size_t)i, p);
+			if (!c) {
+				mp->no_memory++;
+				continue;
+			}
+		}
+		res->groups_seen |= c->group;
+		if (c->state_key && p->type == VIR_TYPED_PARAM_INT)
 			res->state = p->value.i;
-		if (!(mp->opt.groups & group))
+		if (c->meas < 0)
 			continue;
-		lv_ref_parse(&r, group, p->field + plen, n - plen);
-		if (r.meas < 0)
-			continue;
-		const struct lv_meas_def *def = &lv_schema[r.meas];
-		if (r.key < 0)
-			r.key = lv_schema_find(def, r.extra, r.extra_len,
-					       &guess[r.meas]);
-		if (r.key < 0 &&
-		    !(r.meas == LV_M_VCPU && mp->opt.kvm_vcpu_stats &&
-		      lv_is_kvm_stat(r.extra, r.extra_len)))
-			continue;
+		r.meas = c->meas;
+		r.key = c->key;
+		r.i1 = p->field + c->i1off, r.i1len = c->i1len;
+		r.i2 = p->field + c->i2off, r.i2len = c->i2len;
 		struct lv_series *s = lv_series_get(mp, &r, last_of);
 		if (!s) {
 			mp->no_memory++;
@@ -517,11 +707,14 @@ void lv_map_domain(struct lv_mapper *mp, const struct lv_domain_info *dom,
 		if (r.key >= 0) {
 			s->val[r.key] = p;
 			s->present |= 1u << r.key;
-		} else if (lv_add_extra(mp, s, r.extra, r.extra_len, p) < 0) {
+		} else if (lv_add_extra(mp, s, p->field + c->xoff, c->xlen,
+					p) < 0) {
 			mp->no_memory++;
 		}
 	}
 
+	mp->dom_plain = lv_line_plain_tag(dom->name, dom->name_len) &&
+			(!dom->uuid || lv_line_plain_tag(dom->uuid, 36));
 	bool shutoff = res->state == VIR_DOMAIN_SHUTOFF;
 	for (size_t i = 0; i < mp->nseries; i++) {
 		if (shutoff && lv_is_cpu_meas(mp->series[i].meas))

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lv_line.h"
+#include "lv_schema.h"
 #include "telex/buf.h"
 #include "telex/lp.h"
 
@@ -56,6 +58,11 @@ struct lv_domain_info {
 
 struct lv_series;
 struct lv_extra;
+struct lv_parsed;
+
+/* Tags a series can carry, ordered per measurement by key. */
+enum { LV_TAG_DOMAIN, LV_TAG_UUID, LV_TAG_INDEX1, LV_TAG_INDEX2,
+       LV_TAG_DEVICE };
 
 struct lv_mapper {
 	struct lv_map_options opt;
@@ -63,6 +70,16 @@ struct lv_mapper {
 	void *emit_arg;
 	int64_t time; /* the gather's timestamp, ns */
 	struct lp_metric metric;
+	struct lv_line line; /* the metric's text, see lv_line.h */
+	uint8_t tag_order[LV_M_COUNT][5];
+	uint8_t ntag_order[LV_M_COUNT];
+	/* Parsed keys of the previous domain, by position: domains of one
+	 * host report the same keys in the same order, so a key is parsed
+	 * once and then recognised with one memcmp. */
+	struct lv_parsed *parsed;
+	size_t nparsed, parsed_cap;
+	uint8_t guess[LV_M_COUNT]; /* next key to try, per measurement */
+	bool dom_plain; /* the domain's name and UUID need no escape */
 	struct lv_series *series; /* of the domain being mapped */
 	size_t nseries, series_cap;
 	struct lv_extra *extras; /* kvm_vcpu_stats fields, chained per series */

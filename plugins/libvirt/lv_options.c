@@ -225,3 +225,10 @@ void lv_settings_free(struct lv_settings *set)
 	free(set->domains);
 	memset(set, 0, sizeof(*set));
 }
+
+bool lv_settings_selects(const struct lv_settings *set, const char *name)
+{
+	return set->ndomains == 0 ||
+	       bsearch(&name, set->domains, set->ndomains, sizeof(char *),
+		       lv_str_cmp) != NULL;
+}

@@ -20,3 +20,13 @@ endif
 $(BIN)/telex-libvirt: $(OBJ)/plugins/libvirt/lv_main.o $(LV_LIB) $(LIBTELEX)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LV_LIBS)
+
+# The page's text is plugins/libvirt/telex-libvirt.1.in; its OPTIONS
+# section is whatever the program's option table says.
+$(BUILD)/man/telex-libvirt.1: plugins/libvirt/telex-libvirt.1.in \
+		$(BIN)/telex-libvirt
+	@mkdir -p $(@D)
+	$(BIN)/telex-libvirt --man-options > $@.options
+	sed -e '/^@OPTIONS@$$/{r $@.options' -e 'd}' \
+		-e 's/@VERSION@/$(VERSION)/g' $< > $@
+	rm -f $@.options

@@ -12,3 +12,10 @@ $(KAFKA_OUTPUT_TEST): $(OBJ)/test/kafka_output/test_kafka_output.o \
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(RDKAFKA_LIBS) \
 		$(JSONC_LIBS) -lm
+
+# The fuzzer of line scanning and header templates links the two files it
+# tests (no librdkafka call in them) with the shim's fuzz archive.
+$(FUZZ_BUILD)/fuzz_kafka_route: $(FUZZ_BUILD)/obj/test/fuzz/fuzz_kafka_route.o \
+		$(FUZZ_BUILD)/obj/plugins/kafka_output/route.o \
+		$(FUZZ_BUILD)/obj/plugins/kafka_output/headers.o $(FUZZ_LIB)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $^ $(JSONC_LIBS) -lm

@@ -215,6 +215,24 @@ exec {feed}>&-
 wait "$KO_PID" || mk_fail "stats: exit $?"
 ko_logged stats '^I! kafka output: 40 metrics delivered in 40 records, 0 failed, 0 records queued, 0 retries, [1-9][0-9]* bytes sent, 3 brokers \([1-3] up\), rtt avg [0-9.]+ ms p99 [0-9.]+ ms$'
 
+# SASL and TLS reach librdkafka: the mock speaks neither, so the attempt
+# is what shows (and nothing is delivered: exit 1). The password comes
+# from the environment and appears in no log line.
+export KO_SECRET=s3cr3t-passw0rd
+ko_conf sasl <<'EOF'
+  topic = "sasl"
+  sasl_username = "telex"
+  sasl_password = "${KO_SECRET}"
+EOF
+head -n 1 "$MK_TMP/in.lp" | ko_run sasl -flush_timeout 1s
+mk_eq "sasl: exit status" 1 $?
+ko_logged sasl '^W! librdkafka: .*SASL.*mechanism PLAIN'
+grep -q "$KO_SECRET" "$MK_TMP/sasl.log" && mk_fail "sasl: the password was logged"
+ko_conf tls <<<$'  topic = "tls"\n  enable_tls = true'
+head -n 1 "$MK_TMP/in.lp" | ko_run tls -flush_timeout 1s
+mk_eq "tls: exit status" 1 $?
+ko_logged tls '^W! librdkafka: .*ssl://.*(SSL|handshake)'
+
 # Config errors: exit 2 with the reason.
 ko_conf idem <<<$'  topic = "x"\n  idempotent_writes = true\n  required_acks = 1'
 ko_run idem </dev/null

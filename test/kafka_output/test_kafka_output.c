@@ -204,6 +204,11 @@ static void test_route_fast_path(void **state)
 		kout_router_free(&x.r);
 	}
 
+	/* What is left of a "\r\n" after the time (found by fuzzing). */
+	route(&x, "cpu usage=1 7000000 \r");
+	assert_int_equal(x.rec.timestamp_ms, 7);
+	kout_router_free(&x.r);
+
 	/* producer_timestamp = "now": 0 asks librdkafka for the time. */
 	x.cfg.producer_timestamp = "now";
 	route(&x, "cpu usage=1 1700000000123456789");

@@ -8,6 +8,12 @@ LV_TEST_COMMON := $(OBJ)/test/libvirt/lv_testlib.o
 UNIT_TESTS += $(LV_TESTS)
 ifneq ($(LV_SHIM_READY),)
 SCRIPT_TESTS += $(sort $(wildcard test/libvirt/test-*.sh))
+# lv-check: the script tests' schema checker of the program's output.
+LV_CHECK := $(TESTBIN)/libvirt/lv-check
+all: $(LV_CHECK)
+$(LV_CHECK): $(OBJ)/test/libvirt/lv_check.o $(LV_TEST_COMMON) $(LIBTELEX)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
 endif
 
 $(TESTBIN)/libvirt/test_lv_%: $(OBJ)/test/libvirt/test_lv_%.o \
@@ -18,8 +24,12 @@ $(TESTBIN)/libvirt/test_lv_%: $(OBJ)/test/libvirt/test_lv_%.o \
 # The tests include the plugin's private headers.
 $(OBJ)/test/libvirt/%.o: ALL_CFLAGS += -Iplugins/libvirt -Itest/libvirt
 
-# make bench: bench_lv prints the per-gather table.
+# make bench: bench_lv prints the per-gather table; the script the
+# program's resident memory next to any libvirt client's.
 BENCHES += $(BENCH_BUILD)/bench_lv
+ifneq ($(LV_SHIM_READY),)
+BENCHES += test/libvirt/bench-libvirt-rss.sh
+endif
 $(BENCH_BUILD)/bench_lv: $(OBJ)/test/libvirt/bench_lv.o $(LV_TEST_COMMON) \
 		$(LV_LIB) $(LIBTELEX)
 	@mkdir -p $(@D)

@@ -210,9 +210,26 @@ int lvt_capture_emit(void *arg, struct lp_metric *m)
 		}
 	}
 	struct lp_error err;
+	size_t mark = c->text.len;
 	if (lp_write_metric(&c->text, m, 0, &err) < 0) {
 		c->unwritable++;
 		return -1;
+	}
+	/* A metric handed on with its text must be byte for byte what the
+	 * writer makes of it: the shim forwards that text as is. */
+	if (m->line.ptr && !m->modified) {
+		c->with_line++;
+		size_t n = c->text.len - mark - 1; /* without '\n' */
+		if (n != m->line.len ||
+		    memcmp(c->text.data + mark, m->line.ptr, n) != 0) {
+			if (c->violations++ == 0)
+				snprintf(c->first_violation,
+					 sizeof(c->first_violation),
+					 "text differs from the writer's:\n"
+					 "  %.*s\n  %.*s",
+					 (int)m->line.len, m->line.ptr, (int)n,
+					 c->text.data + mark);
+		}
 	}
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 1024;
@@ -267,6 +284,7 @@ void lvt_capture_clear(struct lvt_capture *c)
 	c->violations = 0;
 	c->first_violation[0] = '\0';
 	c->unwritable = 0;
+	c->with_line = 0;
 	buf_clear(&c->text);
 }
 

@@ -71,6 +71,7 @@ struct lvt_capture {
 	char first_violation[512];
 	struct buf text; /* every metric as written by lp_write_metric */
 	size_t unwritable;
+	size_t with_line;  /* metrics handed on with their text (fast path) */
 };
 
 /* An lv_emit_fn: copies m into the capture (arg). */

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <malloc.h>
 
+#include "lv_line.h"
 #include "lv_map.h"
 #include "lv_testlib.h"
 
@@ -172,6 +173,8 @@ static void test_qemu_running_native(void **state)
 			fail_msg("%s: %zu metrics", once[i],
 				 lvt_count(&f->cap, once[i]));
 	assert_int_equal(f->cap.n, sizeof(once) / sizeof(once[0]));
+	/* Plain values: every metric carries its text. */
+	assert_int_equal(f->cap.with_line, f->cap.n);
 
 	const struct lvt_metric *cpu = lvt_find(&f->cap, "libvirt_cpu",
 						"tlx-run", NULL, NULL);
@@ -359,6 +362,91 @@ static void test_monitors_and_types(void **state)
 	assert_int_equal(lvt_count(&f->cap, "libvirt_block"), 0);
 }
 
+/* Values that need an escape: the text is left to the writer (and what
+ * the capture gets from the writer is checked against the schema). */
+static void test_values_needing_escapes(void **state)
+{
+	struct fixture *f = *state;
+	clear_params(f);
+	add_param(f, "state.state", "1");
+	add_param(f, "block.count", "1");
+	add_param(f, "block.0.name", "vda");
+	add_param(f, "block.0.path", "/img/a \"quoted\" name");
+	add_param(f, "net.count", "1");
+	add_param(f, "net.0.name", "vnet0");
+	add_param(f, "dirtyrate.calc_status", "1");
+	struct lv_domain_info d = {.name = "vm with, odd=name",
+				   .name_len = 17};
+	struct lv_domain_result res;
+	lv_map_domain(&f->mp, &d, f->params, f->n, &res);
+	if (f->cap.violations)
+		fail_msg("%s", f->cap.first_violation);
+	assert_int_equal(f->cap.n, 6);
+	assert_int_equal(f->cap.with_line, 0);
+	const char *text = f->cap.text.data;
+	assert_non_null(strstr(text, "domain_name=vm\\ with\\,\\ odd\\=name"));
+	assert_non_null(strstr(text, "path=\"/img/a \\\"quoted\\\" name\""));
+
+	/* The same record under a plain name: only the block metric (the
+	 * quoted path) loses its text. */
+	lvt_capture_clear(&f->cap);
+	lv_map_domain(&f->mp, &dom_a, f->params, f->n, &res);
+	assert_int_equal(f->cap.n, 6);
+	assert_int_equal(f->cap.with_line, 5);
+}
+
+/* The text writer on its own, against the writer for the same metric. */
+static void test_line_writer(void **state)
+{
+	(void)state;
+	struct lv_line l = {0};
+	struct lp_metric m;
+	struct buf want = BUF_INIT;
+	struct lp_error err;
+	const int64_t ints[] = {0, 7, -7, 10, 99, 100, 12345678901LL,
+				INT64_MAX, INT64_MIN};
+	lp_metric_init(&m);
+	lp_metric_set_name(&m, "x", 1);
+	lp_metric_add_tag(&m, "a", 1, "v", 1);
+	lv_line_begin(&l, "x", 1);
+	lv_line_tag(&l, "a", 1, "v", 1);
+	char key[9][4];
+	for (size_t i = 0; i < 9; i++) {
+		snprintf(key[i], sizeof(key[i]), "k%zu", i);
+		lp_metric_add_int(&m, key[i], 2, ints[i]);
+		lv_line_int(&l, key[i], 2, ints[i]);
+	}
+	lp_metric_add_float(&m, "f", 1, 0.1);
+	lv_line_float(&l, "f", 1, 0.1);
+	lp_metric_set_time(&m, -5);
+	assert_true(lv_line_end(&l, -5));
+	assert_int_equal(lp_write_metric(&want, &m, 0, &err), 0);
+	assert_int_equal(l.text.len + 1, want.len);
+	assert_memory_equal(l.text.data, want.data, l.text.len);
+
+	char out[24];
+	assert_int_equal(lv_line_format_int(INT64_MIN, out), 20);
+	assert_memory_equal(out, "-9223372036854775808", 20);
+
+	/* What the writer must handle itself. */
+	lv_line_begin(&l, "x", 1);
+	lv_line_float(&l, "f", 1, 0.0 / 0.0);
+	assert_false(lv_line_end(&l, 1));
+	lv_line_begin(&l, "x", 1);
+	lv_line_tag(&l, "t", 1, "", 0);
+	lv_line_int(&l, "i", 1, 1);
+	assert_false(lv_line_end(&l, 1));
+	lv_line_begin(&l, "x", 1);
+	lv_line_tag(&l, "t", 1, "a\\", 2);
+	lv_line_int(&l, "i", 1, 1);
+	assert_false(lv_line_end(&l, 1));
+	lv_line_begin(&l, "x", 1);
+	assert_false(lv_line_end(&l, 1)); /* no field */
+	lp_metric_free(&m);
+	buf_free(&want);
+	buf_free(&l.text);
+}
+
 static void test_vcpu_cpu_id(void **state)
 {
 	struct fixture *f = *state;
@@ -437,6 +525,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_monitors_and_types, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_values_needing_escapes,
+						setup, teardown),
+		cmocka_unit_test(test_line_writer),
 		cmocka_unit_test_setup_teardown(test_vcpu_cpu_id, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_no_allocation_per_metric,

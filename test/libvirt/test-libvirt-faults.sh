@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# telex-libvirt when the system libvirtd fails under it (real QEMU domains;
+# 77 without root or libvirtd):
+#  1. libvirtd killed and restarted during a run: no crash, metrics resume
+#     within two gathers of the daemon answering again, exactly one warning
+#     (lost) and one info line (back), nothing per gather in between;
+#  2. libvirtd stopped (SIGSTOP): the gather fails within the keepalive
+#     time instead of hanging, the next ones do not wait again, the
+#     connection comes back after SIGCONT, and EOF still ends the program
+#     promptly while the daemon is stopped.
+# Gathers are driven through stdin (signal = "STDIN"), one at a time, each
+# ending with its telex_libvirt line (gather_stats), so the checks count
+# gathers, not seconds, except where the keepalive time is the point.
+. "$TELEX_SRC/test/libvirt/lib.sh"
+qemu_up 3
+SERVICES=$TELEX_SRC/test/services.sh
+
+libvirtd_pid() { pgrep -x libvirtd | head -n 1; }
+stopped_pid=
+# Never leave the shared daemon stopped or dead.
+fault_cleanup() {
+	[ -n "$stopped_pid" ] && kill -CONT "$stopped_pid" 2>/dev/null
+	"$SERVICES" start 3>&- >/dev/null 2>&1
+	lv_cleanup
+}
+trap fault_cleanup EXIT
+
+config "$TMP/fault.conf" <<TOML
+[[inputs.libvirt]]
+  libvirt_uri = "qemu:///system"
+  domains = ["$LV_PREFIX-run", "$LV_PREFIX-pause", "$LV_PREFIX-off"]
+  gather_stats = true
+  keepalive_interval = "1s"
+  keepalive_count = 2
+TOML
+
+OUT=$TMP/fault.out
+start_program() {
+	: >"$OUT"
+	mkfifo "$TMP/in.$1"
+	"$LV" -config "$TMP/fault.conf" <"$TMP/in.$1" >"$OUT" \
+		2>"$CHILD_ERR" &
+	pid=$!
+	exec 3>"$TMP/in.$1"
+	gathers=0
+}
+
+# gather: ask for one and wait for its telex_libvirt line (30 s at most);
+# sets $domains to what it reported and $took to its duration in ms.
+gather() {
+	echo >&3
+	gathers=$((gathers + 1))
+	for _ in $(seq 600); do
+		[ "$(grep -c '^telex_libvirt ' "$OUT")" -ge $gathers ] && break
+		kill -0 $pid 2>/dev/null || fail "the program died (gather $gathers)"
+		sleep 0.05
+	done
+	local line
+	line=$(grep '^telex_libvirt ' "$OUT" | sed -n "${gathers}p")
+	[ -n "$line" ] || fail "gather $gathers did not finish"
+	domains=$(echo "$line" | sed 's/.*domains=\([0-9]*\)i.*/\1/')
+	took=$(($(echo "$line" | sed 's/.*duration_ns=\([0-9]*\)i.*/\1/') / 1000000))
+}
+
+# stop_program: EOF; it must exit 0 within $1 seconds.
+stop_program() {
+	exec 3>&-
+	local t0=$SECONDS
+	for _ in $(seq $(($1 * 20))); do
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 $pid 2>/dev/null && fail "still running $1 s after EOF"
+	local rc=0
+	wait $pid || rc=$?
+	expect_eq "exit after EOF" $rc 0
+	echo "exited $((SECONDS - t0)) s after EOF"
+}
+
+# 1. Killed and restarted.
+start_program kill
+gather
+expect_eq "before: domains" "$domains" 3
+kill -KILL "$(libvirtd_pid)"
+while pgrep -x libvirtd >/dev/null; do sleep 0.05; done
+gather
+expect_eq "daemon dead: domains" "$domains" 0
+gather
+expect_eq "daemon dead: domains" "$domains" 0
+# fd 3 closed: the daemon would inherit our end of the program's stdin.
+"$SERVICES" start 3>&- >/dev/null || fail "cannot restart libvirtd"
+gather
+if [ "$domains" -ne 3 ]; then
+	gather
+	expect_eq "second gather after the restart: domains" "$domains" 3
+fi
+gather
+expect_eq "after: domains" "$domains" 3
+stop_program 5
+check "$OUT"
+expect_eq "W! lines" "$(grep -c '^W! ' "$CHILD_ERR")" 1
+grep -q '^W! connection to qemu:///system lost (.*); reconnecting$' \
+	"$CHILD_ERR" || fail "no 'lost' warning"
+expect_eq "I! back lines" "$(grep -c '^I! connection to qemu:///system is back after' "$CHILD_ERR")" 1
+expect_eq "E! lines" "$(grep -c '^E! ' "$CHILD_ERR")" 0
+# Besides those two, only the exit summary.
+expect_eq "log lines" "$(grep -c . "$CHILD_ERR")" 3
+
+# 2. Stopped: keepalive (1 s, 2 probes) fails a hung call in ~3 s.
+start_program stop
+gather
+expect_eq "before: domains" "$domains" 3
+stopped_pid=$(libvirtd_pid)
+kill -STOP "$stopped_pid"
+gather
+expect_eq "daemon stopped: domains" "$domains" 0
+echo "gather against the stopped daemon took $took ms"
+[ "$took" -le 6000 ] || fail "the gather took $took ms (keepalive: ~3 s)"
+gather # starts a reopen, which hangs: waits the keepalive time once
+gather # the reopen still hangs: this one does not wait for it
+expect_eq "daemon stopped: domains" "$domains" 0
+[ "$took" -le 1000 ] || fail "a gather waited $took ms for a pending open"
+kill -CONT "$stopped_pid"
+stopped_pid=
+gather
+if [ "$domains" -ne 3 ]; then
+	gather
+	expect_eq "second gather after SIGCONT: domains" "$domains" 3
+fi
+stop_program 5
+expect_eq "W! lines" "$(grep -c '^W! ' "$CHILD_ERR")" 1
+expect_eq "I! back lines" "$(grep -c '^I! connection to qemu:///system is back after' "$CHILD_ERR")" 1
+
+# EOF while the daemon is stopped: the program still ends, within the
+# keepalive time.
+start_program eof
+gather
+stopped_pid=$(libvirtd_pid)
+kill -STOP "$stopped_pid"
+echo >&3 # a gather that blocks on the stopped daemon
+sleep 0.2
+stop_program 8
+kill -CONT "$stopped_pid"
+stopped_pid=
+"$SERVICES" status >/dev/null || fail "libvirtd did not come back"
+
+echo ok
