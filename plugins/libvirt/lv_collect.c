@@ -4,27 +4,31 @@
 #include "lv_collect.h"
 
 #include <libvirt/virterror.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lv_bulk.h"
 #include "lv_util.h"
 
-#define LV_LIST_FLAGS                                                      \
+#define LV_LIST_FLAGS                                                          \
 	(VIR_CONNECT_LIST_DOMAINS_RUNNING | VIR_CONNECT_LIST_DOMAINS_PAUSED |  \
 	 VIR_CONNECT_LIST_DOMAINS_SHUTOFF | VIR_CONNECT_LIST_DOMAINS_OTHER)
-#define LV_STATS_FILTER                                                    \
-	(VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING |                       \
-	 VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED |                        \
-	 VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF |                       \
+#define LV_STATS_FILTER                                                        \
+	(VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING |                           \
+	 VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED |                            \
+	 VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF |                           \
 	 VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER)
 
 /* What one gather carries from step to step. */
 struct lv_gather {
 	virConnectPtr c;
-	unsigned req;     /* groups asked of the bulk call (state added) */
+	unsigned req;	  /* groups asked of the bulk call (state added) */
 	unsigned missing; /* groups the per-domain fallback fills */
 	uint64_t domains, errors, skipped;
+	unsigned timeouts; /* bulk calls that missed their deadline */
 	bool conn_dead;
+	char err[256]; /* why the last bulk call failed */
 };
 
 void lv_collector_init(struct lv_collector *col, const struct lv_settings *set,
@@ -36,20 +40,21 @@ void lv_collector_init(struct lv_collector *col, const struct lv_settings *set,
 	col->conn = conn;
 	col->limiter = limiter;
 	struct lv_map_options opt = {
-		.groups = set->groups,
-		.device_name_tags = set->device_name_tags,
-		.domain_uuid_tag = set->domain_uuid_tag,
-		.kvm_vcpu_stats = set->kvm_vcpu_stats,
-		.vcpu_cpu_id = set->vcpu_mapping &&
-			       (set->groups & LV_GROUP_VCPU),
+	    .groups = set->groups,
+	    .device_name_tags = set->device_name_tags,
+	    .domain_uuid_tag = set->domain_uuid_tag,
+	    .kvm_vcpu_stats = set->kvm_vcpu_stats,
+	    .vcpu_cpu_id = set->vcpu_mapping && (set->groups & LV_GROUP_VCPU),
 	};
 	lv_mapper_init(&col->map, &opt, emit, emit_arg);
+	col->bulk = lv_bulk_shared_new();
 	lv_fallback_init(&col->fb);
 	lv_vcpumap_init(&col->vcpus);
 }
 
 void lv_collector_free(struct lv_collector *col)
 {
+	lv_bulk_shared_unref(col->bulk);
 	lv_mapper_free(&col->map);
 	lv_fallback_free(&col->fb);
 	lv_vcpumap_free(&col->vcpus);
@@ -189,7 +194,8 @@ static void lv_process(struct lv_collector *col, struct lv_gather *g,
 		const struct lv_vcpumap *vm = &col->vcpus;
 		for (int i = 0; i < vm->nvcpus; i++)
 			lv_emit_affinity(&col->map, &d, i,
-					 vm->maps + (size_t)i * (size_t)vm->maplen,
+					 vm->maps +
+					     (size_t)i * (size_t)vm->maplen,
 					 vm->maplen, vm->host_cpus);
 	}
 }
@@ -202,8 +208,8 @@ static void lv_learn_groups(struct lv_collector *col,
 	unsigned want = col->set->groups & LV_FALLBACK_GROUPS;
 	for (int i = 0; i < n && (col->driver_groups & want) != want; i++) {
 		int state;
-		unsigned g = lv_params_groups(recs[i]->params,
-					      recs[i]->nparams, &state);
+		unsigned g =
+		    lv_params_groups(recs[i]->params, recs[i]->nparams, &state);
 		if (lv_state_active(state))
 			col->driver_groups |= g;
 	}
@@ -213,8 +219,8 @@ static void lv_process_records(struct lv_collector *col, struct lv_gather *g,
 			       virDomainStatsRecordPtr *recs, int n)
 {
 	lv_learn_groups(col, recs, n);
-	g->missing = col->set->groups & LV_FALLBACK_GROUPS &
-		     ~col->driver_groups;
+	g->missing =
+	    col->set->groups & LV_FALLBACK_GROUPS & ~col->driver_groups;
 	for (int i = 0; i < n && !g->conn_dead; i++)
 		lv_process(col, g, recs[i]->dom, recs[i]->params,
 			   recs[i]->nparams);
@@ -225,17 +231,70 @@ static unsigned lv_stats_flags(const struct lv_collector *col)
 	return col->no_nowait ? 0 : VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT;
 }
 
-/* The flag was refused (a driver older than 4.5 or without it): drop it
- * for this connection. True when the call should be repeated. */
-static bool lv_nowait_refused(struct lv_collector *col, struct lv_gather *g)
+/*
+ * The bulk call for doms (NULL-terminated; NULL: every domain the state
+ * filter lets through), with its deadline. A driver that refuses NOWAIT is
+ * asked again without it (and remembered); a call that misses its deadline
+ * is left behind and asked again once: with NOWAIT, the domain whose job
+ * the stuck call holds is skipped and the others complete. Returns the
+ * number of records, or -1 (g->err says why, g->conn_dead is set when the
+ * connection died).
+ */
+static int lv_fetch(struct lv_collector *col, struct lv_gather *g,
+		    virDomainPtr *doms, virDomainStatsRecordPtr **recs)
 {
-	if (col->no_nowait || !lv_error_is_unsupported() ||
-	    virConnectIsAlive(g->c) != 1)
-		return false;
-	log_debug("%s refuses NOWAIT (%s); asking without it",
-		  col->set->uri, lv_last_error());
-	col->no_nowait = true;
-	return true;
+	const struct lv_settings *set = col->set;
+	unsigned filter = doms ? 0 : LV_STATS_FILTER;
+	bool retried_timeout = false;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		struct lv_bulk_result r;
+		int rc = lv_bulk_stats(col->bulk, g->c, doms, g->req,
+				       filter | lv_stats_flags(col),
+				       set->timeout_ns, &r);
+		if (rc == LV_BULK_TOO_MANY) {
+			snprintf(g->err, sizeof(g->err),
+				 "%d statistics calls still hang; not starting "
+				 "another",
+				 LV_BULK_MAX_STUCK);
+			return -1;
+		}
+		if (rc == LV_BULK_TIMEOUT) {
+			g->timeouts++;
+			g->errors++;
+			log_limited(
+			    col->limiter, LOG_WARN, "statistics call timed out",
+			    "the statistics call to %s did not return "
+			    "within %.1f s (a domain whose QEMU does not "
+			    "answer?); asking again without waiting for "
+			    "busy domains",
+			    set->uri, (double)set->timeout_ns / 1e9);
+			snprintf(g->err, sizeof(g->err),
+				 "the statistics call did not return within "
+				 "%.1f s",
+				 (double)set->timeout_ns / 1e9);
+			if (retried_timeout || col->no_nowait)
+				return -1; /* without NOWAIT it would hang too
+					    */
+			retried_timeout = true;
+			continue;
+		}
+		if (r.n >= 0) {
+			*recs = r.recs;
+			return r.n;
+		}
+		snprintf(g->err, sizeof(g->err), "%s", r.msg);
+		if (virConnectIsAlive(g->c) != 1) {
+			g->conn_dead = true;
+			return -1;
+		}
+		if (col->no_nowait || !lv_code_is_unsupported(r.code))
+			return -1;
+		/* A driver older than 4.5, or one without the flag. */
+		log_debug("%s refuses NOWAIT (%s); asking without it", set->uri,
+			  r.msg);
+		col->no_nowait = true;
+	}
+	return -1;
 }
 
 /* The domains to report, selected by name. -1 when the listing failed. */
@@ -265,13 +324,15 @@ static void lv_collect_each(struct lv_collector *col, struct lv_gather *g,
 	for (int i = 0; i < n && !g->conn_dead; i++) {
 		virDomainPtr one[2] = {doms[i], NULL};
 		virDomainStatsRecordPtr *recs = NULL;
-		int k = virDomainListGetStats(one, g->req, &recs,
-					      lv_stats_flags(col));
-		if (k < 0 && lv_nowait_refused(col, g))
-			k = virDomainListGetStats(one, g->req, &recs,
-						  lv_stats_flags(col));
+		int k = lv_fetch(col, g, one, &recs);
 		if (k < 0) {
-			lv_domain_failed(col, g, doms[i], "statistics");
+			if (!g->conn_dead) {
+				g->errors++;
+				log_limited(col->limiter, LOG_WARN,
+					    "domain statistics failed",
+					    "domain %s: %s",
+					    virDomainGetName(doms[i]), g->err);
+			}
 			continue;
 		}
 		lv_process_records(col, g, recs, k);
@@ -286,35 +347,38 @@ static void lv_free_domains(virDomainPtr *doms, int n)
 	free(doms);
 }
 
+/* The bulk call failed on a live connection: say so (rate-limited), and
+ * ask each of doms alone. */
+static void lv_bulk_failed(struct lv_collector *col, struct lv_gather *g,
+			   virDomainPtr *doms, int n)
+{
+	g->errors++;
+	log_limited(col->limiter, LOG_WARN, "bulk statistics failed",
+		    "bulk statistics of %s failed (%s); asking each domain "
+		    "alone",
+		    col->set->uri, g->err);
+	lv_collect_each(col, g, doms, n);
+}
+
 /* No `domains` filter: one call lists and collects. */
 static int lv_collect_all(struct lv_collector *col, struct lv_gather *g)
 {
 	virDomainStatsRecordPtr *recs = NULL;
-	unsigned filter = LV_STATS_FILTER;
-	int n = virConnectGetAllDomainStats(g->c, g->req, &recs,
-					    filter | lv_stats_flags(col));
-	if (n < 0 && lv_nowait_refused(col, g))
-		n = virConnectGetAllDomainStats(g->c, g->req, &recs,
-						filter | lv_stats_flags(col));
+	int n = lv_fetch(col, g, NULL, &recs);
 	if (n >= 0) {
 		lv_process_records(col, g, recs, n);
 		virDomainStatsRecordListFree(recs);
 		return 0;
 	}
-	if (virConnectIsAlive(g->c) != 1) {
-		g->conn_dead = true;
+	if (g->conn_dead)
 		return -1;
-	}
-	log_limited(col->limiter, LOG_WARN, "bulk statistics failed",
-		    "virConnectGetAllDomainStats failed (%s); asking each "
-		    "domain alone",
-		    lv_last_error());
-	g->errors++;
+	if (g->timeouts) /* asking each would hang on the same domain */
+		return -1;
 	virDomainPtr *doms = NULL;
 	int nd = lv_list(col, g, &doms);
 	if (nd < 0)
 		return -1;
-	lv_collect_each(col, g, doms, nd);
+	lv_bulk_failed(col, g, doms, nd);
 	lv_free_domains(doms, nd);
 	return 0;
 }
@@ -327,45 +391,43 @@ static int lv_collect_listed(struct lv_collector *col, struct lv_gather *g)
 	if (nd < 0) {
 		if (virConnectIsAlive(g->c) != 1)
 			g->conn_dead = true;
+		snprintf(g->err, sizeof(g->err), "%s", lv_last_error());
 		return -1;
 	}
 	if (col->after_list)
 		col->after_list(col->after_list_arg, doms, nd);
+	int rc = 0;
 	if (!g->req) {
 		for (int i = 0; i < nd && !g->conn_dead; i++)
 			lv_process(col, g, doms[i], NULL, 0);
 	} else if (nd > 0) {
 		/* virDomainListGetStats wants a NULL-terminated list. */
-		virDomainPtr *list = realloc(doms, ((size_t)nd + 1) *
-							   sizeof(*doms));
-		if (list) {
+		virDomainPtr *list =
+		    realloc(doms, ((size_t)nd + 1) * sizeof(*doms));
+		if (!list) {
+			g->errors++;
+			snprintf(g->err, sizeof(g->err), "out of memory");
+			rc = -1;
+		} else {
 			doms = list;
 			doms[nd] = NULL;
 			virDomainStatsRecordPtr *recs = NULL;
-			int n = virDomainListGetStats(doms, g->req, &recs,
-						      lv_stats_flags(col));
-			if (n < 0 && lv_nowait_refused(col, g))
-				n = virDomainListGetStats(doms, g->req, &recs,
-							  lv_stats_flags(col));
+			int n = lv_fetch(col, g, doms, &recs);
 			if (n >= 0) {
 				lv_process_records(col, g, recs, n);
 				virDomainStatsRecordListFree(recs);
-			} else if (virConnectIsAlive(g->c) != 1) {
-				g->conn_dead = true;
+			} else if (g->conn_dead || g->timeouts) {
+				rc = -1;
 			} else {
-				g->errors++;
-				lv_collect_each(col, g, doms, nd);
+				lv_bulk_failed(col, g, doms, nd);
 			}
-		} else {
-			g->errors++;
 		}
 	}
 	lv_free_domains(doms, nd);
-	return g->conn_dead ? -1 : 0;
+	return g->conn_dead ? -1 : rc;
 }
 
-static void lv_finish(struct lv_collector *col, struct lv_gather *g,
-		      int64_t t0)
+static void lv_finish(struct lv_collector *col, struct lv_gather *g, int64_t t0)
 {
 	uint64_t dropped = col->map.dropped + col->map.no_memory;
 	col->last.domains = g->domains;
@@ -395,8 +457,15 @@ static int lv_collect_from(struct lv_collector *col, virConnectPtr c,
 		rc = lv_collect_listed(col, &g);
 	if (g.conn_dead)
 		rc = -1;
-	if (rc < 0)
+	if (rc < 0) {
 		g.errors++;
+		/* A dead connection is reported by the connection (once);
+		 * anything else here, rate-limited. */
+		if (!(col->conn ? lv_conn_check(col->conn) : g.conn_dead))
+			log_limited(col->limiter, LOG_WARN, "gather failed",
+				    "gather from %s failed: %s", set->uri,
+				    g.err[0] ? g.err : "unknown error");
+	}
 	lv_finish(col, &g, t0);
 	return rc;
 }
@@ -410,7 +479,7 @@ int lv_collect(struct lv_collector *col)
 {
 	int64_t t0 = telex_monotonic_ns();
 	virConnectPtr c =
-		lv_conn_get(col->conn, lv_conn_dead_after_ns(col->conn));
+	    lv_conn_get(col->conn, lv_conn_dead_after_ns(col->conn));
 	if (!c) {
 		struct lv_gather g = {.errors = 1};
 		col->map.time = telex_realtime_ns();
@@ -425,10 +494,5 @@ int lv_collect(struct lv_collector *col)
 		lv_fallback_reset(&col->fb);
 		lv_vcpumap_reset(&col->vcpus);
 	}
-	int rc = lv_collect_from(col, c, t0);
-	if (rc < 0 && !lv_conn_check(col->conn))
-		log_limited(col->limiter, LOG_WARN, "gather failed",
-			    "cannot list the domains of %s: %s", col->set->uri,
-			    lv_last_error());
-	return rc;
+	return lv_collect_from(col, c, t0);
 }

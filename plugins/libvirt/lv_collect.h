@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lv_bulk.h"
 #include "lv_conn.h"
 #include "lv_extras.h"
 #include "lv_fallback.h"
@@ -40,6 +41,7 @@ struct lv_settings {
 	bool disk_errors, job_stats, lifecycle_events, gather_stats;
 	int ka_interval; /* seconds, 0: off */
 	unsigned ka_count;
+	int64_t timeout_ns; /* deadline of a bulk call, 0: none */
 };
 
 /* True when the `domains` option selects the domain named name
@@ -52,13 +54,14 @@ struct lv_collector {
 	struct lv_mapper map;
 	struct lv_fallback fb;
 	struct lv_vcpumap vcpus;
+	struct lv_bulk_shared *bulk; /* calls left behind (lv_bulk.h) */
 	struct log_limiter *limiter;
 
 	/* Learned per connection. */
 	uint64_t conn_gen;
 	unsigned driver_groups; /* groups the bulk call returned for an
 				   active domain */
-	bool no_nowait;         /* the driver rejects the NOWAIT flag */
+	bool no_nowait;		/* the driver rejects the NOWAIT flag */
 
 	struct lv_gather_stats last; /* of the last gather */
 	uint64_t gathers;

@@ -13,17 +13,21 @@
 #include "lv_util.h"
 #include "telex/log.h"
 
-#define LV_BACKOFF_FIRST_NS 250000000LL /* 0.25 s, doubling */
-#define LV_BACKOFF_MAX_NS 30000000000LL /* 30 s */
+#define LV_BACKOFF_FIRST_NS 250000000LL		   /* 0.25 s, doubling */
+#define LV_BACKOFF_MAX_NS 30000000000LL		   /* 30 s */
 #define LV_OPEN_WAIT_NO_KEEPALIVE_NS 10000000000LL /* 10 s */
 
 static const char *lv_close_reason(int reason)
 {
 	switch (reason) {
-	case VIR_CONNECT_CLOSE_REASON_ERROR: return "I/O error";
-	case VIR_CONNECT_CLOSE_REASON_EOF: return "closed by the daemon";
-	case VIR_CONNECT_CLOSE_REASON_KEEPALIVE: return "keepalive timeout";
-	default: return "closed";
+	case VIR_CONNECT_CLOSE_REASON_ERROR:
+		return "I/O error";
+	case VIR_CONNECT_CLOSE_REASON_EOF:
+		return "closed by the daemon";
+	case VIR_CONNECT_CLOSE_REASON_KEEPALIVE:
+		return "keepalive timeout";
+	default:
+		return "closed";
 	}
 }
 
@@ -63,8 +67,8 @@ static void *lv_conn_opener(void *arg)
 		 * socket needs no group membership. No auth callbacks: a
 		 * child of Telegraf has no terminal to prompt on. */
 		char err[sizeof(cn->open_err)] = "";
-		virConnectPtr c = virConnectOpenAuth(cn->uri, NULL,
-						     VIR_CONNECT_RO);
+		virConnectPtr c =
+		    virConnectOpenAuth(cn->uri, NULL, VIR_CONNECT_RO);
 		if (!c) {
 			snprintf(err, sizeof(err), "%s", lv_last_error());
 		} else {
@@ -88,7 +92,7 @@ static void *lv_conn_opener(void *arg)
 			pthread_mutex_unlock(&cn->lock);
 			if (c) {
 				virConnectUnregisterCloseCallback(
-					c, lv_conn_closed);
+				    c, lv_conn_closed);
 				virConnectClose(c);
 			}
 			if (orphaned)
@@ -109,9 +113,9 @@ static void *lv_conn_opener(void *arg)
 	return NULL;
 }
 
-struct lv_conn *lv_conn_new(const char *uri, int ka_interval,
-			    unsigned ka_count, lv_conn_hook on_open,
-			    void *hook_arg, char *err, size_t errlen)
+struct lv_conn *lv_conn_new(const char *uri, int ka_interval, unsigned ka_count,
+			    lv_conn_hook on_open, void *hook_arg, char *err,
+			    size_t errlen)
 {
 	struct lv_conn *cn = calloc(1, sizeof(*cn));
 	if (cn)
@@ -258,8 +262,8 @@ virConnectPtr lv_conn_get(struct lv_conn *cn, int64_t wait_ns)
 	/* Wait for an open begun now (or the very first one), never for one
 	 * a previous gather already waited for: a daemon that does not
 	 * answer costs one slow gather, not one per interval. */
-	if (!c && !failed && (started || !cn->ever_connected) &&
-	    wait_ns > 0 && (cn->opening || cn->want_open)) {
+	if (!c && !failed && (started || !cn->ever_connected) && wait_ns > 0 &&
+	    (cn->opening || cn->want_open)) {
 		struct timespec until;
 		lv_timespec_after(&until, wait_ns);
 		while ((cn->opening || cn->want_open) && !cn->quit) {

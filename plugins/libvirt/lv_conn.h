@@ -26,13 +26,13 @@ typedef void (*lv_conn_hook)(void *arg, virConnectPtr c);
 
 struct lv_conn {
 	char *uri;
-	int ka_interval;   /* seconds, 0: no keepalive */
+	int ka_interval; /* seconds, 0: no keepalive */
 	unsigned ka_count;
 	lv_conn_hook on_open;
 	void *hook_arg;
 
-	virConnectPtr c;     /* the live connection, gather thread only */
-	atomic_int closed;   /* set by the close callback: reason + 1 */
+	virConnectPtr c;   /* the live connection, gather thread only */
+	atomic_int closed; /* set by the close callback: reason + 1 */
 
 	/* The opener thread and what it shares with the gather thread. */
 	pthread_t thread;
@@ -46,18 +46,18 @@ struct lv_conn {
 
 	/* Connection state as the logs tell it. */
 	bool ever_connected;
-	bool down;          /* lost or never opened, already reported */
-	int64_t down_since; /* monotonic ns */
-	unsigned fails;     /* failed opens since the last success */
-	int64_t next_try;   /* monotonic ns */
+	bool down;	     /* lost or never opened, already reported */
+	int64_t down_since;  /* monotonic ns */
+	unsigned fails;	     /* failed opens since the last success */
+	int64_t next_try;    /* monotonic ns */
 	uint64_t generation; /* bumped per new connection */
 };
 
 /* Start the opener thread and a first open. uri is copied. NULL with err
  * set on failure. */
-struct lv_conn *lv_conn_new(const char *uri, int ka_interval,
-			    unsigned ka_count, lv_conn_hook on_open,
-			    void *hook_arg, char *err, size_t errlen);
+struct lv_conn *lv_conn_new(const char *uri, int ka_interval, unsigned ka_count,
+			    lv_conn_hook on_open, void *hook_arg, char *err,
+			    size_t errlen);
 /* Close the connection and stop the opener. An opener still blocked in
  * virConnectOpen is detached and frees the struct itself when the open
  * returns. */

@@ -43,8 +43,10 @@ static long lv_xml_attr(const char *tag, const char *end, const char *attr,
 				static const struct {
 					const char *ent;
 					char c;
-				} ents[] = {{"&apos;", '\''}, {"&quot;", '"'},
-					    {"&amp;", '&'},   {"&lt;", '<'},
+				} ents[] = {{"&apos;", '\''},
+					    {"&quot;", '"'},
+					    {"&amp;", '&'},
+					    {"&lt;", '<'},
 					    {"&gt;", '>'}};
 				for (size_t i = 0; i < 5; i++) {
 					size_t el = strlen(ents[i].ent);
@@ -67,8 +69,7 @@ static long lv_xml_attr(const char *tag, const char *end, const char *attr,
 }
 
 /* Start tag "<name" (followed by space, '/' or '>') in [p, end). */
-static const char *lv_xml_find(const char *p, const char *end,
-			       const char *name)
+static const char *lv_xml_find(const char *p, const char *end, const char *name)
 {
 	size_t n = strlen(name);
 	while (p < end) {
@@ -114,11 +115,10 @@ static int lv_scan(const char *xml, const char *elem, bool want_path,
 		}
 		if (r.name < 0) /* no target (an inactive NIC): no stats */
 			continue;
-		const char *s = want_path ? lv_xml_find(tag_end, body_end,
-							"source")
-					  : NULL;
+		const char *s =
+		    want_path ? lv_xml_find(tag_end, body_end, "source") : NULL;
 		const char *se =
-			s ? memchr(s, '>', (size_t)(body_end - s)) : NULL;
+		    s ? memchr(s, '>', (size_t)(body_end - s)) : NULL;
 		for (size_t i = 0; se && i < 5 && r.path < 0; i++)
 			r.path = lv_xml_attr(s, se, source_attrs[i], strings);
 		void *q = realloc(*refs, (*n + 1) * sizeof(**refs));
@@ -164,8 +164,8 @@ int lv_devices_parse(const char *xml, struct lv_devset *set)
 	/* Offsets become pointers only now: the buffer has stopped moving. */
 	for (size_t i = 0; i < nd; i++) {
 		dv[i].name = strings.data + disks[i].name;
-		dv[i].path = disks[i].path >= 0 ? strings.data + disks[i].path
-						: NULL;
+		dv[i].path =
+		    disks[i].path >= 0 ? strings.data + disks[i].path : NULL;
 	}
 	for (size_t i = 0; i < nn; i++)
 		nv[i].name = strings.data + nics[i].name;

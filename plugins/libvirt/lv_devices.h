@@ -24,13 +24,13 @@ struct lv_device {
 
 struct lv_devset {
 	unsigned char uuid[VIR_UUID_BUFLEN];
-	int id;             /* domain id when read (-1: inactive) */
-	uint32_t seen;      /* generation of the last gather that used it */
-	uint32_t read_at;   /* generation when the XML was read */
-	int stale;          /* read again at the next use */
+	int id;		  /* domain id when read (-1: inactive) */
+	uint32_t seen;	  /* generation of the last gather that used it */
+	uint32_t read_at; /* generation when the XML was read */
+	int stale;	  /* read again at the next use */
 	struct lv_device *disks, *nics;
 	size_t ndisks, nnics;
-	char *strings;      /* one allocation holding every name and path */
+	char *strings; /* one allocation holding every name and path */
 };
 
 struct lv_devcache {

@@ -15,24 +15,23 @@
 #include "telex/log.h"
 
 static const char *const lv_event_names[] = {
-	"defined", "undefined", "started",     "suspended", "resumed",
-	"stopped", "shutdown",  "pmsuspended", "crashed",
+    "defined", "undefined", "started",	   "suspended", "resumed",
+    "stopped", "shutdown",  "pmsuspended", "crashed",
 };
 
 static const char *const lv_detail_defined[] = {"added", "updated", "renamed",
 						"from_snapshot"};
 static const char *const lv_detail_undefined[] = {"removed", "renamed"};
 static const char *const lv_detail_started[] = {
-	"booted", "migrated", "restored", "from_snapshot", "wakeup"};
+    "booted", "migrated", "restored", "from_snapshot", "wakeup"};
 static const char *const lv_detail_suspended[] = {
-	"paused",        "migrated",  "ioerror",  "watchdog",
-	"restored",      "from_snapshot", "api_error", "postcopy",
-	"postcopy_failed"};
+    "paused",	     "migrated",  "ioerror",  "watchdog",	"restored",
+    "from_snapshot", "api_error", "postcopy", "postcopy_failed"};
 static const char *const lv_detail_resumed[] = {
-	"unpaused", "migrated", "from_snapshot", "postcopy", "postcopy_failed"};
+    "unpaused", "migrated", "from_snapshot", "postcopy", "postcopy_failed"};
 static const char *const lv_detail_stopped[] = {
-	"shutdown", "destroyed", "crashed",      "migrated",
-	"saved",    "failed",    "from_snapshot"};
+    "shutdown", "destroyed", "crashed",	     "migrated",
+    "saved",	"failed",    "from_snapshot"};
 static const char *const lv_detail_shutdown[] = {"finished", "guest", "host"};
 static const char *const lv_detail_pmsuspended[] = {"memory", "disk"};
 static const char *const lv_detail_crashed[] = {"panicked", "crashloaded"};
@@ -43,15 +42,15 @@ static const struct {
 	const char *const *names;
 	size_t n;
 } lv_details[] = {
-	{lv_detail_defined, LV_N(lv_detail_defined)},
-	{lv_detail_undefined, LV_N(lv_detail_undefined)},
-	{lv_detail_started, LV_N(lv_detail_started)},
-	{lv_detail_suspended, LV_N(lv_detail_suspended)},
-	{lv_detail_resumed, LV_N(lv_detail_resumed)},
-	{lv_detail_stopped, LV_N(lv_detail_stopped)},
-	{lv_detail_shutdown, LV_N(lv_detail_shutdown)},
-	{lv_detail_pmsuspended, LV_N(lv_detail_pmsuspended)},
-	{lv_detail_crashed, LV_N(lv_detail_crashed)},
+    {lv_detail_defined, LV_N(lv_detail_defined)},
+    {lv_detail_undefined, LV_N(lv_detail_undefined)},
+    {lv_detail_started, LV_N(lv_detail_started)},
+    {lv_detail_suspended, LV_N(lv_detail_suspended)},
+    {lv_detail_resumed, LV_N(lv_detail_resumed)},
+    {lv_detail_stopped, LV_N(lv_detail_stopped)},
+    {lv_detail_shutdown, LV_N(lv_detail_shutdown)},
+    {lv_detail_pmsuspended, LV_N(lv_detail_pmsuspended)},
+    {lv_detail_crashed, LV_N(lv_detail_crashed)},
 };
 
 const char *lv_event_name(int event)
@@ -132,7 +131,7 @@ void lv_events_stop(struct lv_events *ev)
 		ev->running = false;
 	}
 	if (ev->pipe[0] >= 0) {
-		struct lv_event *e = lv_events_take(ev);
+		struct lv_event *e = lv_events_take(ev, NULL);
 		while (e) {
 			struct lv_event *next = e->next;
 			free(e);
@@ -194,11 +193,11 @@ static int lv_events_lifecycle(virConnectPtr c, virDomainPtr dom, int event,
 int lv_events_watch(struct lv_events *ev, virConnectPtr c)
 {
 	return virConnectDomainEventRegisterAny(
-		c, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-		VIR_DOMAIN_EVENT_CALLBACK(lv_events_lifecycle), ev, NULL);
+	    c, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+	    VIR_DOMAIN_EVENT_CALLBACK(lv_events_lifecycle), ev, NULL);
 }
 
-struct lv_event *lv_events_take(struct lv_events *ev)
+struct lv_event *lv_events_take(struct lv_events *ev, uint64_t *dropped)
 {
 	char drain[64];
 	if (ev->pipe[0] < 0)
@@ -209,6 +208,8 @@ struct lv_event *lv_events_take(struct lv_events *ev)
 	struct lv_event *e = ev->head;
 	ev->head = ev->tail = NULL;
 	ev->queued = 0;
+	if (dropped)
+		*dropped = ev->dropped;
 	pthread_mutex_unlock(&ev->lock);
 	return e;
 }

@@ -21,11 +21,11 @@
 
 struct lv_event {
 	struct lv_event *next;
-	int64_t time;  /* wall clock when libvirt reported it, ns */
-	int event;     /* virDomainEventType */
-	int detail;    /* its detail enum */
+	int64_t time; /* wall clock when libvirt reported it, ns */
+	int event;    /* virDomainEventType */
+	int detail;   /* its detail enum */
 	char uuid[VIR_UUID_STRING_BUFLEN];
-	char name[];   /* domain name */
+	char name[]; /* domain name */
 };
 
 /* More than this many events waiting: drop the newest, count them. */
@@ -54,8 +54,9 @@ void lv_events_stop(struct lv_events *ev);
 int lv_events_watch(struct lv_events *ev, virConnectPtr c);
 
 /* Take every queued event, oldest first (the caller frees each with
- * free()); drains the wake-up pipe. */
-struct lv_event *lv_events_take(struct lv_events *ev);
+ * free()); drains the wake-up pipe. *dropped: events lost so far (queue
+ * full or out of memory). */
+struct lv_event *lv_events_take(struct lv_events *ev, uint64_t *dropped);
 
 /* Names of an event and its detail, as printed in libvirt_event:
  * "started" / "booted", "stopped" / "crashed", ... */

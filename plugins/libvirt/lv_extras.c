@@ -66,10 +66,14 @@ void lv_emit_affinity(struct lv_mapper *mp, const struct lv_domain_info *d,
 static const char *lv_disk_error_name(int code)
 {
 	switch (code) {
-	case VIR_DOMAIN_DISK_ERROR_NONE: return "none";
-	case VIR_DOMAIN_DISK_ERROR_UNSPEC: return "unspecified";
-	case VIR_DOMAIN_DISK_ERROR_NO_SPACE: return "no_space";
-	default: return "unknown";
+	case VIR_DOMAIN_DISK_ERROR_NONE:
+		return "none";
+	case VIR_DOMAIN_DISK_ERROR_UNSPEC:
+		return "unspecified";
+	case VIR_DOMAIN_DISK_ERROR_NO_SPACE:
+		return "no_space";
+	default:
+		return "unknown";
 	}
 }
 
@@ -94,18 +98,25 @@ void lv_emit_disk_errors(struct lv_mapper *mp, const struct lv_domain_info *d,
 static const char *lv_job_type_name(int type)
 {
 	switch (type) {
-	case VIR_DOMAIN_JOB_NONE: return "none";
-	case VIR_DOMAIN_JOB_BOUNDED: return "bounded";
-	case VIR_DOMAIN_JOB_UNBOUNDED: return "unbounded";
-	case VIR_DOMAIN_JOB_COMPLETED: return "completed";
-	case VIR_DOMAIN_JOB_FAILED: return "failed";
-	case VIR_DOMAIN_JOB_CANCELLED: return "cancelled";
-	default: return "unknown";
+	case VIR_DOMAIN_JOB_NONE:
+		return "none";
+	case VIR_DOMAIN_JOB_BOUNDED:
+		return "bounded";
+	case VIR_DOMAIN_JOB_UNBOUNDED:
+		return "unbounded";
+	case VIR_DOMAIN_JOB_COMPLETED:
+		return "completed";
+	case VIR_DOMAIN_JOB_FAILED:
+		return "failed";
+	case VIR_DOMAIN_JOB_CANCELLED:
+		return "cancelled";
+	default:
+		return "unknown";
 	}
 }
 
-void lv_emit_job(struct lv_mapper *mp, const struct lv_domain_info *d,
-		 int type, const virTypedParameter *params, int n)
+void lv_emit_job(struct lv_mapper *mp, const struct lv_domain_info *d, int type,
+		 const virTypedParameter *params, int n)
 {
 	int rc = 0;
 	struct lp_metric *m = &mp->metric;
@@ -140,8 +151,8 @@ void lv_emit_job(struct lv_mapper *mp, const struct lv_domain_info *d,
 		case VIR_TYPED_PARAM_ULLONG:
 			rc |= lp_metric_add_int(m, key, kl,
 						p->value.ul > INT64_MAX
-							? INT64_MAX
-							: (int64_t)p->value.ul);
+						    ? INT64_MAX
+						    : (int64_t)p->value.ul);
 			break;
 		case VIR_TYPED_PARAM_DOUBLE:
 			rc |= lp_metric_add_float(m, key, kl, p->value.d);
@@ -151,11 +162,11 @@ void lv_emit_job(struct lv_mapper *mp, const struct lv_domain_info *d,
 			break;
 		case VIR_TYPED_PARAM_STRING:
 			if (p->value.s)
-				rc |= lp_metric_add_string(m, key, kl,
-							   p->value.s,
-							   strlen(p->value.s));
+				rc |= lp_metric_add_string(
+				    m, key, kl, p->value.s, strlen(p->value.s));
 			break;
-		default: break;
+		default:
+			break;
 		}
 	}
 	lv_extra_emit(mp, mp->time, rc);
@@ -170,8 +181,7 @@ void lv_emit_event(struct lv_mapper *mp, const struct lv_event *e,
 	const char *detail = lv_event_detail_name(e->event, e->detail);
 	lp_metric_reset(m);
 	rc |= lp_metric_set_name(m, "libvirt_event", 13);
-	rc |= lp_metric_add_tag(m, "domain_name", 11, e->name,
-				strlen(e->name));
+	rc |= lp_metric_add_tag(m, "domain_name", 11, e->name, strlen(e->name));
 	if (uuid_tag && e->uuid[0])
 		rc |= lp_metric_add_tag(m, "domain_uuid", 11, e->uuid,
 					strlen(e->uuid));
@@ -180,8 +190,7 @@ void lv_emit_event(struct lv_mapper *mp, const struct lv_event *e,
 	lv_extra_emit(mp, e->time, rc);
 }
 
-void lv_emit_gather_stats(struct lv_mapper *mp,
-			  const struct lv_gather_stats *s)
+void lv_emit_gather_stats(struct lv_mapper *mp, const struct lv_gather_stats *s)
 {
 	int rc = 0;
 	struct lp_metric *m = &mp->metric;

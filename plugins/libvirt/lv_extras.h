@@ -25,17 +25,17 @@ void lv_emit_disk_errors(struct lv_mapper *mp, const struct lv_domain_info *d,
 
 /* libvirt_job: the job of a domain (migration, backup, ...), its type and
  * every statistic libvirt gives for it. */
-void lv_emit_job(struct lv_mapper *mp, const struct lv_domain_info *d,
-		 int type, const virTypedParameter *params, int n);
+void lv_emit_job(struct lv_mapper *mp, const struct lv_domain_info *d, int type,
+		 const virTypedParameter *params, int n);
 
 /* libvirt_event, stamped with the time libvirt reported it. */
 void lv_emit_event(struct lv_mapper *mp, const struct lv_event *e,
 		   bool uuid_tag);
 
 struct lv_gather_stats {
-	uint64_t domains;        /* domains reported */
-	int64_t duration_ns;     /* whole gather */
-	uint64_t errors;         /* failed calls and unwritable metrics */
+	uint64_t domains;	 /* domains reported */
+	int64_t duration_ns;	 /* whole gather */
+	uint64_t errors;	 /* failed calls and unwritable metrics */
 	uint64_t skipped_locked; /* domains reported partially (NOWAIT) */
 };
 

@@ -85,8 +85,8 @@ static virTypedParameter *lv_param(struct lv_fallback *f, const char *group,
 static void lv_ull(struct lv_fallback *f, const char *group, long index,
 		   const char *suffix, unsigned long long v)
 {
-	virTypedParameter *p = lv_param(f, group, index, suffix,
-					VIR_TYPED_PARAM_ULLONG);
+	virTypedParameter *p =
+	    lv_param(f, group, index, suffix, VIR_TYPED_PARAM_ULLONG);
 	if (p)
 		p->value.ul = v;
 }
@@ -103,7 +103,7 @@ static void lv_int(struct lv_fallback *f, const char *group, long index,
 		   const char *suffix, int v)
 {
 	virTypedParameter *p =
-		lv_param(f, group, index, suffix, VIR_TYPED_PARAM_INT);
+	    lv_param(f, group, index, suffix, VIR_TYPED_PARAM_INT);
 	if (p)
 		p->value.i = v;
 }
@@ -112,7 +112,7 @@ static void lv_str(struct lv_fallback *f, const char *group, long index,
 		   const char *suffix, const char *v)
 {
 	virTypedParameter *p =
-		lv_param(f, group, index, suffix, VIR_TYPED_PARAM_STRING);
+	    lv_param(f, group, index, suffix, VIR_TYPED_PARAM_STRING);
 	if (p)
 		p->value.s = (char *)v; /* not freed: owned by the cache */
 }
@@ -148,14 +148,14 @@ static int lv_fb_cpu(struct lv_fallback *f, virDomainPtr dom,
 		int n = virDomainGetCPUStats(dom, p, 8, -1, 1, 0);
 		if (n >= 0) {
 			static const char *const names[][2] = {
-				{"cpu_time", "time"},
-				{"user_time", "user"},
-				{"system_time", "system"},
+			    {"cpu_time", "time"},
+			    {"user_time", "user"},
+			    {"system_time", "system"},
 			};
 			for (int i = 0; i < n; i++) {
 				for (size_t k = 0; k < 3; k++) {
 					if (strcmp(p[i].field, names[k][0]) ==
-						    0 &&
+						0 &&
 					    p[i].type == VIR_TYPED_PARAM_ULLONG)
 						lv_ull(f, "cpu.", -1,
 						       names[k][1],
@@ -174,19 +174,19 @@ static int lv_fb_cpu(struct lv_fallback *f, virDomainPtr dom,
 }
 
 static const char *const lv_memory_stat_names[VIR_DOMAIN_MEMORY_STAT_NR] = {
-	[VIR_DOMAIN_MEMORY_STAT_SWAP_IN] = "swap_in",
-	[VIR_DOMAIN_MEMORY_STAT_SWAP_OUT] = "swap_out",
-	[VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT] = "major_fault",
-	[VIR_DOMAIN_MEMORY_STAT_MINOR_FAULT] = "minor_fault",
-	[VIR_DOMAIN_MEMORY_STAT_UNUSED] = "unused",
-	[VIR_DOMAIN_MEMORY_STAT_AVAILABLE] = "available",
-	[VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON] = "current",
-	[VIR_DOMAIN_MEMORY_STAT_RSS] = "rss",
-	[VIR_DOMAIN_MEMORY_STAT_USABLE] = "usable",
-	[VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE] = "last-update",
-	[VIR_DOMAIN_MEMORY_STAT_DISK_CACHES] = "disk_caches",
-	[VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC] = "hugetlb_pgalloc",
-	[VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGFAIL] = "hugetlb_pgfail",
+    [VIR_DOMAIN_MEMORY_STAT_SWAP_IN] = "swap_in",
+    [VIR_DOMAIN_MEMORY_STAT_SWAP_OUT] = "swap_out",
+    [VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT] = "major_fault",
+    [VIR_DOMAIN_MEMORY_STAT_MINOR_FAULT] = "minor_fault",
+    [VIR_DOMAIN_MEMORY_STAT_UNUSED] = "unused",
+    [VIR_DOMAIN_MEMORY_STAT_AVAILABLE] = "available",
+    [VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON] = "current",
+    [VIR_DOMAIN_MEMORY_STAT_RSS] = "rss",
+    [VIR_DOMAIN_MEMORY_STAT_USABLE] = "usable",
+    [VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE] = "last-update",
+    [VIR_DOMAIN_MEMORY_STAT_DISK_CACHES] = "disk_caches",
+    [VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC] = "hugetlb_pgalloc",
+    [VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGFAIL] = "hugetlb_pgfail",
 };
 
 static int lv_fb_balloon(struct lv_fallback *f, virDomainPtr dom,
@@ -198,13 +198,15 @@ static int lv_fb_balloon(struct lv_fallback *f, virDomainPtr dom,
 		n = virDomainMemoryStats(dom, st, VIR_DOMAIN_MEMORY_STAT_NR, 0);
 		if (n < 0) {
 			if (!lv_error_is_unsupported())
-				return lv_failed(f, dom, "virDomainMemoryStats");
+				return lv_failed(f, dom,
+						 "virDomainMemoryStats");
 			f->no_memory_stats = true;
 		}
 	}
 	bool have_current = false;
 	for (int i = 0; i < n; i++)
-		have_current |= st[i].tag == VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON;
+		have_current |=
+		    st[i].tag == VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON;
 	if (!have_current)
 		lv_ull(f, "balloon.", -1, "current", info->memory);
 	lv_ull(f, "balloon.", -1, "maximum", info->maxMem);
@@ -281,15 +283,15 @@ static int lv_fb_block_flags(struct lv_fallback *f, virDomainPtr dom,
 			     const char *disk, long idx)
 {
 	static const char *const names[][2] = {
-		{VIR_DOMAIN_BLOCK_STATS_READ_REQ, "rd.reqs"},
-		{VIR_DOMAIN_BLOCK_STATS_READ_BYTES, "rd.bytes"},
-		{VIR_DOMAIN_BLOCK_STATS_READ_TOTAL_TIMES, "rd.times"},
-		{VIR_DOMAIN_BLOCK_STATS_WRITE_REQ, "wr.reqs"},
-		{VIR_DOMAIN_BLOCK_STATS_WRITE_BYTES, "wr.bytes"},
-		{VIR_DOMAIN_BLOCK_STATS_WRITE_TOTAL_TIMES, "wr.times"},
-		{VIR_DOMAIN_BLOCK_STATS_FLUSH_REQ, "fl.reqs"},
-		{VIR_DOMAIN_BLOCK_STATS_FLUSH_TOTAL_TIMES, "fl.times"},
-		{VIR_DOMAIN_BLOCK_STATS_ERRS, "errors"},
+	    {VIR_DOMAIN_BLOCK_STATS_READ_REQ, "rd.reqs"},
+	    {VIR_DOMAIN_BLOCK_STATS_READ_BYTES, "rd.bytes"},
+	    {VIR_DOMAIN_BLOCK_STATS_READ_TOTAL_TIMES, "rd.times"},
+	    {VIR_DOMAIN_BLOCK_STATS_WRITE_REQ, "wr.reqs"},
+	    {VIR_DOMAIN_BLOCK_STATS_WRITE_BYTES, "wr.bytes"},
+	    {VIR_DOMAIN_BLOCK_STATS_WRITE_TOTAL_TIMES, "wr.times"},
+	    {VIR_DOMAIN_BLOCK_STATS_FLUSH_REQ, "fl.reqs"},
+	    {VIR_DOMAIN_BLOCK_STATS_FLUSH_TOTAL_TIMES, "fl.times"},
+	    {VIR_DOMAIN_BLOCK_STATS_ERRS, "errors"},
 	};
 	if (f->no_block_stats_flags)
 		return 0;
@@ -366,9 +368,9 @@ int lv_fallback_collect(struct lv_fallback *f, virDomainPtr dom,
 {
 	f->nparams = 0;
 	virDomainInfo info;
-	bool need_info = groups & (VIR_DOMAIN_STATS_CPU_TOTAL |
-				   VIR_DOMAIN_STATS_BALLOON |
-				   VIR_DOMAIN_STATS_VCPU);
+	bool need_info =
+	    groups & (VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_BALLOON |
+		      VIR_DOMAIN_STATS_VCPU);
 	if (need_info && virDomainGetInfo(dom, &info) < 0)
 		return lv_failed(f, dom, "virDomainGetInfo") ? -1 : 0;
 
@@ -389,8 +391,7 @@ int lv_fallback_collect(struct lv_fallback *f, virDomainPtr dom,
 		return -1;
 	if ((groups & VIR_DOMAIN_STATS_CPU_TOTAL) && lv_fb_cpu(f, dom, &info))
 		return -1;
-	if ((groups & VIR_DOMAIN_STATS_BALLOON) &&
-	    lv_fb_balloon(f, dom, &info))
+	if ((groups & VIR_DOMAIN_STATS_BALLOON) && lv_fb_balloon(f, dom, &info))
 		return -1;
 	if ((groups & VIR_DOMAIN_STATS_VCPU) && lv_fb_vcpu(f, dom, &info))
 		return -1;

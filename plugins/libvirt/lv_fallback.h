@@ -16,9 +16,9 @@
 #include "lv_devices.h"
 
 /* Groups the fallback can produce. */
-#define LV_FALLBACK_GROUPS                                                 \
-	(VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |             \
-	 VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_VCPU |                \
+#define LV_FALLBACK_GROUPS                                                     \
+	(VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |                 \
+	 VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_VCPU |                    \
 	 VIR_DOMAIN_STATS_INTERFACE | VIR_DOMAIN_STATS_BLOCK)
 
 struct lv_fallback {
@@ -29,7 +29,7 @@ struct lv_fallback {
 	bool no_cpu_stats;
 	bool no_memory_stats;
 	uint64_t errors; /* calls that failed for another reason */
-	char err[256];   /* the last of those errors */
+	char err[256];	 /* the last of those errors */
 };
 
 void lv_fallback_init(struct lv_fallback *f);

@@ -13,8 +13,8 @@
 
 /* 1: needs an escape in a tag value; 2: in a string value; 3: both. */
 static const unsigned char lv_special[256] = {
-	['\t'] = 3, ['\n'] = 3, ['\f'] = 3, ['\r'] = 3, [' '] = 1,
-	[','] = 1,  ['='] = 1,  ['"'] = 2,  ['\\'] = 2,
+    ['\t'] = 3, ['\n'] = 3, ['\f'] = 3, ['\r'] = 3, [' '] = 1,
+    [','] = 1,	['='] = 1,  ['"'] = 2,	['\\'] = 2,
 };
 
 static char *lv_room(struct lv_line *l, size_t n)

@@ -21,8 +21,8 @@
 
 struct lv_line {
 	struct buf text;
-	bool ok;       /* false: abandoned, or out of memory */
-	bool fields;   /* a field was written */
+	bool ok;     /* false: abandoned, or out of memory */
+	bool fields; /* a field was written */
 };
 
 void lv_line_begin(struct lv_line *l, const char *name, size_t n);

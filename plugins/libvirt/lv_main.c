@@ -24,6 +24,7 @@ struct lv_state {
 	struct lv_conn *conn;
 	struct lv_collector col;
 	bool col_ready;
+	uint64_t events_dropped; /* already reported */
 };
 
 static int lv_emit(void *arg, struct lp_metric *m)
@@ -47,7 +48,17 @@ static void lv_on_events(struct loop *l, int fd, unsigned events, void *arg)
 	(void)fd;
 	(void)events;
 	struct lv_state *st = arg;
-	struct lv_event *e = lv_events_take(&st->events);
+	uint64_t dropped = 0;
+	struct lv_event *e = lv_events_take(&st->events, &dropped);
+	if (dropped > st->events_dropped) {
+		log_limited(telex_log_limiter(st->t), LOG_WARN,
+			    "lifecycle events dropped",
+			    "%llu lifecycle events dropped (more than %d "
+			    "waiting, or out of memory)",
+			    (unsigned long long)(dropped - st->events_dropped),
+			    LV_EVENTS_MAX_QUEUED);
+		st->events_dropped = dropped;
+	}
 	while (e) {
 		struct lv_event *next = e->next;
 		if (lv_settings_selects(&st->set, e->name))
@@ -114,9 +125,9 @@ static int lv_init(struct telex *t, void *config, void **state)
 		}
 		st->watching_pipe = true;
 	}
-	st->conn = lv_conn_new(st->set.uri, st->set.ka_interval,
-			       st->set.ka_count, lv_on_open, st, err,
-			       sizeof(err));
+	st->conn =
+	    lv_conn_new(st->set.uri, st->set.ka_interval, st->set.ka_count,
+			lv_on_open, st, err, sizeof(err));
 	if (!st->conn) {
 		log_error("%s", err);
 		goto fail;
@@ -137,17 +148,15 @@ static int lv_gather(struct telex *t, void *state)
 }
 
 static const struct telex_plugin lv_plugin = {
-	.program = "telex-libvirt",
-	.summary = "VM metrics from libvirt as line protocol, a drop-in for "
-		   "Telegraf's inputs.libvirt",
-	.kind = TELEX_INPUT,
-	.config = {.section = "inputs",
-		   .name = "libvirt",
-		   .options = lv_options},
-	.config_size = sizeof(struct lv_config),
-	.init = lv_init,
-	.gather = lv_gather,
-	.close = lv_close,
+    .program = "telex-libvirt",
+    .summary = "VM metrics from libvirt as line protocol, a drop-in for "
+	       "Telegraf's inputs.libvirt",
+    .kind = TELEX_INPUT,
+    .config = {.section = "inputs", .name = "libvirt", .options = lv_options},
+    .config_size = sizeof(struct lv_config),
+    .init = lv_init,
+    .gather = lv_gather,
+    .close = lv_close,
 };
 
 int main(int argc, char **argv)

@@ -1,8 +1,9 @@
 /*
  * lv_map.c: one domain's typed statistics to native metrics (lv_map.h).
  *
- * Keys are parsed in place ("block.1.rd.reqs": group, index, suffix) and
- * looked up in the schema tables. Each value is filed under its series (a
+ * Keys are parsed by lv_keys.c once per position (the domains of a host
+ * report the same keys in the same order, so later domains only compare
+ * them). Each value is filed under its series (a
  * measurement plus its index tags) and emitted when the domain is done, so a
  * measurement whose keys libvirt interleaves with others (cpu.time, then
  * cpu.cache.monitor.count, then cpu.haltpoll.*) still becomes one metric.
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lv_keys.h"
 #include "lv_schema.h"
 
 struct lv_series {
@@ -28,11 +30,15 @@ struct lv_series {
 struct lv_parsed {
 	char field[VIR_TYPED_PARAM_FIELD_LENGTH]; /* the key, NUL ended */
 	uint8_t len; /* FIELD_LENGTH: an empty slot */
-	bool state_key;
-	unsigned group;
-	int8_t meas; /* -1: dropped */
-	int8_t key;  /* -1: a kvm statistic (extra) */
-	uint8_t i1off, i1len, i2off, i2len, xoff, xlen;
+	struct lv_key_info k;
+};
+
+/* A key's series and field. */
+struct lv_ref {
+	int meas;
+	int key; /* -1: extra */
+	const char *i1, *i2;
+	size_t i1len, i2len;
 };
 
 struct lv_extra {
@@ -41,50 +47,6 @@ struct lv_extra {
 	const virTypedParameter *p;
 	int32_t next;
 };
-
-/* A parsed key: which series and which field of it. */
-struct lv_ref {
-	int meas;     /* enum lv_meas, -1: dropped */
-	int key;      /* index in the measurement's keys, -1: extra */
-	const char *i1, *i2;
-	size_t i1len, i2len;
-	const char *extra; /* kvm stat key after the index ("exits.sum") */
-	size_t extra_len;
-};
-
-/* Ordered so that the groups sharing a first letter are neighbours. */
-static const struct {
-	const char *prefix;
-	size_t len;
-	unsigned group;
-} lv_groups[] = {
-	{"state.", 6, LV_GROUP_STATE},         {"cpu.", 4, LV_GROUP_CPU},
-	{"balloon.", 8, LV_GROUP_BALLOON},     {"block.", 6, LV_GROUP_BLOCK},
-	{"vcpu.", 5, LV_GROUP_VCPU},           {"net.", 4, LV_GROUP_INTERFACE},
-	{"perf.", 5, LV_GROUP_PERF},           {"iothread.", 9, LV_GROUP_IOTHREAD},
-	{"memory.", 7, LV_GROUP_MEMORY},       {"dirtyrate.", 10, LV_GROUP_DIRTYRATE},
-};
-
-static const char *const lv_group_names[] = {
-	"state", "cpu_total", "balloon", "vcpu", "interface",
-	"block", "perf",      "iothread", "memory", "dirtyrate",
-};
-
-const char *lv_group_name(unsigned bit)
-{
-	for (unsigned i = 0; i < 10; i++)
-		if (bit == 1u << i)
-			return lv_group_names[i];
-	return "?";
-}
-
-unsigned lv_group_bit(const char *name)
-{
-	for (unsigned i = 0; i < 10; i++)
-		if (strcmp(name, lv_group_names[i]) == 0)
-			return 1u << i;
-	return 0;
-}
 
 /* Per measurement, its possible tags sorted by key: the writer's order, so
  * the text can be written as the tags are added. */
@@ -105,9 +67,8 @@ static void lv_mapper_order_tags(struct lv_mapper *mp)
 		if (d->name_tag && mp->opt.device_name_tags)
 			keys[n] = d->name_tag, ids[n++] = LV_TAG_DEVICE;
 		for (unsigned i = 1; i < n; i++) { /* insertion sort */
-			for (unsigned j = i; j > 0 &&
-					     strcmp(keys[j - 1], keys[j]) > 0;
-			     j--) {
+			for (unsigned j = i;
+			     j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
 				const char *k = keys[j];
 				keys[j] = keys[j - 1], keys[j - 1] = k;
 				uint8_t id = ids[j];
@@ -141,174 +102,6 @@ void lv_mapper_free(struct lv_mapper *mp)
 	memset(mp, 0, sizeof(*mp));
 }
 
-/* The group a key belongs to (its first component), 0 for others. */
-static unsigned lv_key_group(const char *k, size_t n, size_t *prefix_len)
-{
-	unsigned lo, hi; /* candidates in lv_groups[] by first letter */
-	switch (k[0]) {
-	case 's': lo = 0, hi = 1; break;
-	case 'c': lo = 1, hi = 2; break;
-	case 'b': lo = 2, hi = 4; break;
-	case 'v': lo = 4, hi = 5; break;
-	case 'n': lo = 5, hi = 6; break;
-	case 'p': lo = 6, hi = 7; break;
-	case 'i': lo = 7, hi = 8; break;
-	case 'm': lo = 8, hi = 9; break;
-	case 'd': lo = 9, hi = 10; break;
-	default: return 0;
-	}
-	for (unsigned i = lo; i < hi; i++) {
-		if (n > lv_groups[i].len &&
-		    memcmp(k, lv_groups[i].prefix, lv_groups[i].len) == 0) {
-			*prefix_len = lv_groups[i].len;
-			return lv_groups[i].group;
-		}
-	}
-	return 0;
-}
-
-/* Length of the index at s (up to the next '.'), 0 when there is no
- * non-empty index followed by a '.' and a non-empty rest. */
-static size_t lv_index(const char *s, size_t n)
-{
-	const char *dot = memchr(s, '.', n);
-	if (!dot || dot == s || (size_t)(dot - s) + 1 >= n)
-		return 0;
-	return (size_t)(dot - s);
-}
-
-static bool lv_is(const char *s, size_t n, const char *lit, size_t litlen)
-{
-	return n == litlen && memcmp(s, lit, litlen) == 0;
-}
-
-static bool lv_starts(const char *s, size_t n, const char *lit, size_t litlen)
-{
-	return n > litlen && memcmp(s, lit, litlen) == 0;
-}
-
-/* "<index>.<suffix>" of a device group, or "count". */
-static void lv_ref_device(struct lv_ref *r, const char *s, size_t n,
-			  int total, int dev)
-{
-	if (lv_is(s, n, "count", 5)) {
-		r->meas = total;
-		r->key = 0;
-		return;
-	}
-	size_t il = lv_index(s, n);
-	if (!il)
-		return;
-	r->meas = dev;
-	r->i1 = s, r->i1len = il;
-	r->extra = s + il + 1, r->extra_len = n - il - 1;
-}
-
-/* "<prefix><id>.<fields>" with an optional "<sub>.<index>.<fields>" level
- * (cpu.cache.monitor.N.bank.M.*, memory.bandwidth.monitor.N.node.M.*). */
-static void lv_ref_monitor(struct lv_ref *r, const char *s, size_t n, int total,
-			   int mon, int sub, const char *sublit, size_t sublen,
-			   const char *countlit, size_t countlen)
-{
-	if (lv_is(s, n, "count", 5)) {
-		r->meas = total;
-		r->key = 0;
-		return;
-	}
-	size_t il = lv_index(s, n);
-	if (!il)
-		return;
-	const char *rest = s + il + 1;
-	size_t rn = n - il - 1;
-	r->i1 = s, r->i1len = il;
-	if (lv_starts(rest, rn, sublit, sublen) &&
-	    !lv_is(rest, rn, countlit, countlen)) {
-		const char *q = rest + sublen;
-		size_t qn = rn - sublen;
-		size_t jl = lv_index(q, qn);
-		if (!jl)
-			return;
-		r->meas = sub;
-		r->i2 = q, r->i2len = jl;
-		r->extra = q + jl + 1, r->extra_len = qn - jl - 1;
-		return;
-	}
-	r->meas = mon;
-	r->extra = rest, r->extra_len = rn;
-}
-
-/* Split key k (length n, after its group prefix) into r; r->extra holds
- * the suffix still to look up. */
-static void lv_ref_parse(struct lv_ref *r, unsigned group, const char *s,
-			 size_t n)
-{
-	r->meas = -1;
-	r->key = -1;
-	r->i1 = r->i2 = r->extra = NULL;
-	r->i1len = r->i2len = r->extra_len = 0;
-	switch (group) {
-	case LV_GROUP_STATE: r->meas = LV_M_STATE; break;
-	case LV_GROUP_BALLOON: r->meas = LV_M_BALLOON; break;
-	case LV_GROUP_PERF: r->meas = LV_M_PERF; break;
-	case LV_GROUP_CPU:
-		if (lv_starts(s, n, "cache.monitor.", 14)) {
-			lv_ref_monitor(r, s + 14, n - 14, LV_M_CPU_CACHE_TOTAL,
-				       LV_M_CPU_CACHE, LV_M_CPU_CACHE_BANK,
-				       "bank.", 5, "bank.count", 10);
-			return;
-		}
-		r->meas = LV_M_CPU;
-		break;
-	case LV_GROUP_VCPU:
-		if (s[0] < '0' || s[0] > '9') {
-			r->meas = LV_M_VCPU_TOTAL;
-			break;
-		}
-		lv_ref_device(r, s, n, LV_M_VCPU_TOTAL, LV_M_VCPU);
-		return;
-	case LV_GROUP_INTERFACE:
-		lv_ref_device(r, s, n, LV_M_NET_TOTAL, LV_M_NET);
-		return;
-	case LV_GROUP_BLOCK:
-		lv_ref_device(r, s, n, LV_M_BLOCK_TOTAL, LV_M_BLOCK);
-		return;
-	case LV_GROUP_IOTHREAD:
-		lv_ref_device(r, s, n, LV_M_IOTHREAD_TOTAL, LV_M_IOTHREAD);
-		return;
-	case LV_GROUP_MEMORY:
-		if (lv_starts(s, n, "bandwidth.monitor.", 18))
-			lv_ref_monitor(r, s + 18, n - 18, LV_M_MBM_TOTAL,
-				       LV_M_MBM, LV_M_MBM_NODE, "node.", 5,
-				       "node.count", 10);
-		return;
-	case LV_GROUP_DIRTYRATE:
-		if (lv_starts(s, n, "vcpu.", 5)) {
-			size_t il = lv_index(s + 5, n - 5);
-			if (!il)
-				return;
-			r->meas = LV_M_DIRTYRATE_VCPU;
-			r->i1 = s + 5, r->i1len = il;
-			r->extra = s + 5 + il + 1, r->extra_len = n - 6 - il;
-			return;
-		}
-		r->meas = LV_M_DIRTYRATE;
-		break;
-	default: return;
-	}
-	r->extra = s, r->extra_len = n;
-}
-
-/* kvm_vcpu_stats: "<name>.sum|cur|max", exactly one dot. */
-static bool lv_is_kvm_stat(const char *s, size_t n)
-{
-	const char *dot = memchr(s, '.', n);
-	if (!dot || dot == s || memchr(dot + 1, '.', n - (size_t)(dot - s) - 1))
-		return false;
-	size_t tl = n - (size_t)(dot - s) - 1;
-	return lv_is(dot + 1, tl, "sum", 3) || lv_is(dot + 1, tl, "cur", 3) ||
-	       lv_is(dot + 1, tl, "max", 3);
-}
-
 static bool lv_series_is(const struct lv_series *s, const struct lv_ref *r)
 {
 	return s->i1len == r->i1len && s->i2len == r->i2len &&
@@ -321,8 +114,7 @@ static bool lv_series_is(const struct lv_series *s, const struct lv_ref *r)
  * keys come in runs, so the measurement's last series is tried before the
  * others. */
 static struct lv_series *lv_series_get(struct lv_mapper *mp,
-				       const struct lv_ref *r,
-				       int16_t *last_of)
+				       const struct lv_ref *r, int16_t *last_of)
 {
 	int16_t i = last_of[r->meas];
 	if (i >= 0 && lv_series_is(&mp->series[i], r))
@@ -390,8 +182,7 @@ static int lv_add_extra(struct lv_mapper *mp, struct lv_series *s,
 /* One value as a field of the metric and of its text: integers of every
  * width become int64 (unsigned clipped, as Telegraf writes them), booleans
  * 0/1. */
-static int lv_add_int(struct lv_mapper *mp, const char *k, size_t kl,
-		      int64_t v)
+static int lv_add_int(struct lv_mapper *mp, const char *k, size_t kl, int64_t v)
 {
 	lv_line_int(&mp->line, k, kl, v);
 	return lp_metric_add_int(&mp->metric, k, kl, v);
@@ -401,14 +192,16 @@ static int lv_add_value(struct lv_mapper *mp, const char *k, size_t kl,
 			const virTypedParameter *p)
 {
 	switch (p->type) {
-	case VIR_TYPED_PARAM_INT: return lv_add_int(mp, k, kl, p->value.i);
-	case VIR_TYPED_PARAM_UINT: return lv_add_int(mp, k, kl, p->value.ui);
-	case VIR_TYPED_PARAM_LLONG: return lv_add_int(mp, k, kl, p->value.l);
+	case VIR_TYPED_PARAM_INT:
+		return lv_add_int(mp, k, kl, p->value.i);
+	case VIR_TYPED_PARAM_UINT:
+		return lv_add_int(mp, k, kl, p->value.ui);
+	case VIR_TYPED_PARAM_LLONG:
+		return lv_add_int(mp, k, kl, p->value.l);
 	case VIR_TYPED_PARAM_ULLONG:
-		return lv_add_int(mp, k, kl,
-				  p->value.ul > INT64_MAX
-					  ? INT64_MAX
-					  : (int64_t)p->value.ul);
+		return lv_add_int(
+		    mp, k, kl,
+		    p->value.ul > INT64_MAX ? INT64_MAX : (int64_t)p->value.ul);
 	case VIR_TYPED_PARAM_DOUBLE:
 		lv_line_float(&mp->line, k, kl, p->value.d);
 		return lp_metric_add_float(&mp->metric, k, kl, p->value.d);
@@ -421,7 +214,8 @@ static int lv_add_value(struct lv_mapper *mp, const char *k, size_t kl,
 		lv_line_string(&mp->line, k, kl, p->value.s, n);
 		return lp_metric_add_string(&mp->metric, k, kl, p->value.s, n);
 	}
-	default: return 0;
+	default:
+		return 0;
 	}
 }
 
@@ -484,8 +278,7 @@ static int lv_series_tags(struct lv_mapper *mp, const struct lv_domain_info *d,
 			break;
 		}
 		/* The domain's name and UUID were checked once per domain. */
-		if ((id == LV_TAG_DOMAIN || id == LV_TAG_UUID) &&
-		    mp->dom_plain)
+		if ((id == LV_TAG_DOMAIN || id == LV_TAG_UUID) && mp->dom_plain)
 			lv_line_plain_tag_add(&mp->line, key, kl, v, vl);
 		else if (id == LV_TAG_DOMAIN || id == LV_TAG_UUID)
 			mp->line.ok = false;
@@ -536,7 +329,8 @@ static void lv_emit_series(struct lv_mapper *mp, const struct lv_domain_info *d,
 	const char *dev_name = NULL;
 	if (mp->opt.device_name_tags && def->name_tag &&
 	    (def->keys[0].flags & LV_KEY_NAME) && (s->present & 1)) {
-		/* The device name is the first key of a device (LV_KEY_NAME). */
+		/* The device name is the first key of a device (LV_KEY_NAME).
+		 */
 		const virTypedParameter *p = s->val[0];
 		if (p->type == VIR_TYPED_PARAM_STRING && p->value.s &&
 		    p->value.s[0])
@@ -549,8 +343,8 @@ static void lv_emit_series(struct lv_mapper *mp, const struct lv_domain_info *d,
 		const virTypedParameter *p = s->val[k];
 		rc |= lv_add_value(mp, key->field, key->flen, p);
 		if (key->flags & LV_KEY_HALTED)
-			rc |= lv_add_int(mp, "halted_i", 8,
-					 lv_halted(p) ? 1 : 0);
+			rc |=
+			    lv_add_int(mp, "halted_i", 8, lv_halted(p) ? 1 : 0);
 	}
 	for (int32_t e = s->extra_head; e >= 0; e = mp->extras[e].next) {
 		const struct lv_extra *x = &mp->extras[e];
@@ -567,24 +361,6 @@ static void lv_emit_series(struct lv_mapper *mp, const struct lv_domain_info *d,
 			rc |= lv_add_int(mp, "cpu_id", 6, pcpu);
 	}
 	lv_emit_metric(mp, mp->time, rc);
-}
-
-unsigned lv_params_groups(const virTypedParameter *params, int nparams,
-			  int *state)
-{
-	unsigned groups = 0;
-	*state = -1;
-	for (int i = 0; i < nparams; i++) {
-		const virTypedParameter *p = &params[i];
-		size_t n = strnlen(p->field, VIR_TYPED_PARAM_FIELD_LENGTH);
-		size_t plen = 0;
-		unsigned g = lv_key_group(p->field, n, &plen);
-		groups |= g;
-		if (g == LV_GROUP_STATE && p->type == VIR_TYPED_PARAM_INT &&
-		    lv_is(p->field + plen, n - plen, "state", 5))
-			*state = p->value.i;
-	}
-	return groups;
 }
 
 static bool lv_is_cpu_meas(int meas)
@@ -633,33 +409,9 @@ static struct lv_parsed *lv_parse_at(struct lv_mapper *mp, size_t i,
 	memcpy(c->field, p->field, n);
 	c->field[n] = '\0';
 	c->len = (uint8_t)n;
-	c->meas = -1;
-	c->key = -1;
-	size_t plen = 0;
-	c->group = lv_key_group(p->field, n, &plen);
-	c->state_key = c->group == LV_GROUP_STATE &&
-		       lv_is(p->field + plen, n - plen, "state", 5);
-	if (!c->group || !(mp->opt.groups & c->group))
-		return c;
-	struct lv_ref r;
-	lv_ref_parse(&r, c->group, p->field + plen, n - plen);
-	if (r.meas < 0)
-		return c;
-	if (r.key < 0)
-		r.key = lv_schema_find(&lv_schema[r.meas], r.extra, r.extra_len,
-				       &mp->guess[r.meas]);
-	if (r.key < 0 &&
-	    !(r.meas == LV_M_VCPU && mp->opt.kvm_vcpu_stats &&
-	      lv_is_kvm_stat(r.extra, r.extra_len)))
-		return c;
-	c->meas = (int8_t)r.meas;
-	c->key = (int8_t)r.key;
-	c->i1off = (uint8_t)(r.i1 ? r.i1 - p->field : 0);
-	c->i1len = (uint8_t)r.i1len;
-	c->i2off = (uint8_t)(r.i2 ? r.i2 - p->field : 0);
-	c->i2len = (uint8_t)r.i2len;
-	c->xoff = (uint8_t)(r.extra ? r.extra - p->field : 0);
-	c->xlen = (uint8_t)r.extra_len;
+	struct lv_key_options o = {.groups = mp->opt.groups,
+				   .kvm_vcpu_stats = mp->opt.kvm_vcpu_stats};
+	lv_key_parse(p->field, n, &o, mp->guess, &c->k);
 	return c;
 }
 
@@ -679,9 +431,8 @@ void lv_map_domain(struct lv_mapper *mp, const struct lv_domain_info *dom,
 
 	for (int i = 0; i < nparams; i++) {
 		const virTypedParameter *p = &params[i];
-		struct lv_parsed *c = (size_t)i < mp->nparsed
-					      ? &mp->parsed[i]
-					      : NULL;
+		struct lv_parsed *c =
+		    (size_t)i < mp->nparsed ? &mp->parsed[i] : NULL;
 		if (!c || c->len >= VIR_TYPED_PARAM_FIELD_LENGTH ||
 		    !lv_key_eq(p->field, c->field, (size_t)c->len + 1)) {
 			c = lv_parse_at(mp, (size_t)i, p);
@@ -690,15 +441,16 @@ void lv_map_domain(struct lv_mapper *mp, const struct lv_domain_info *dom,
 				continue;
 			}
 		}
-		res->groups_seen |= c->group;
-		if (c->state_key && p->type == VIR_TYPED_PARAM_INT)
+		const struct lv_key_info *k = &c->k;
+		res->groups_seen |= k->group;
+		if (k->state_key && p->type == VIR_TYPED_PARAM_INT)
 			res->state = p->value.i;
-		if (c->meas < 0)
+		if (k->meas < 0)
 			continue;
-		r.meas = c->meas;
-		r.key = c->key;
-		r.i1 = p->field + c->i1off, r.i1len = c->i1len;
-		r.i2 = p->field + c->i2off, r.i2len = c->i2len;
+		r.meas = k->meas;
+		r.key = k->key;
+		r.i1 = p->field + k->i1off, r.i1len = k->i1len;
+		r.i2 = p->field + k->i2off, r.i2len = k->i2len;
 		struct lv_series *s = lv_series_get(mp, &r, last_of);
 		if (!s) {
 			mp->no_memory++;
@@ -707,8 +459,8 @@ void lv_map_domain(struct lv_mapper *mp, const struct lv_domain_info *dom,
 		if (r.key >= 0) {
 			s->val[r.key] = p;
 			s->present |= 1u << r.key;
-		} else if (lv_add_extra(mp, s, p->field + c->xoff, c->xlen,
-					p) < 0) {
+		} else if (lv_add_extra(mp, s, p->field + k->xoff, k->xlen, p) <
+			   0) {
 			mp->no_memory++;
 		}
 	}

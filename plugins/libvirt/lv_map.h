@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lv_keys.h"
 #include "lv_line.h"
 #include "lv_schema.h"
 #include "telex/buf.h"
@@ -51,9 +52,9 @@ struct lv_map_options {
 struct lv_domain_info {
 	const char *name;
 	size_t name_len;
-	const char *uuid;      /* 36 characters, or NULL */
-	const int *vcpu_pcpu;  /* physical CPU of vcpu i (vcpu_mapping), */
-	size_t nvcpu_pcpu;     /* -1 when unknown; NULL/0 for none */
+	const char *uuid;     /* 36 characters, or NULL */
+	const int *vcpu_pcpu; /* physical CPU of vcpu i (vcpu_mapping), */
+	size_t nvcpu_pcpu;    /* -1 when unknown; NULL/0 for none */
 };
 
 struct lv_series;
@@ -61,8 +62,13 @@ struct lv_extra;
 struct lv_parsed;
 
 /* Tags a series can carry, ordered per measurement by key. */
-enum { LV_TAG_DOMAIN, LV_TAG_UUID, LV_TAG_INDEX1, LV_TAG_INDEX2,
-       LV_TAG_DEVICE };
+enum {
+	LV_TAG_DOMAIN,
+	LV_TAG_UUID,
+	LV_TAG_INDEX1,
+	LV_TAG_INDEX2,
+	LV_TAG_DEVICE
+};
 
 struct lv_mapper {
 	struct lv_map_options opt;
@@ -85,15 +91,15 @@ struct lv_mapper {
 	struct lv_extra *extras; /* kvm_vcpu_stats fields, chained per series */
 	size_t nextras, extras_cap;
 	struct buf names; /* field names built from kvm stat keys */
-	uint64_t metrics;  /* emitted, for the gather statistics */
-	uint64_t dropped;  /* not writable (telex_emit returned -1) */
+	uint64_t metrics; /* emitted, for the gather statistics */
+	uint64_t dropped; /* not writable (telex_emit returned -1) */
 	uint64_t no_memory;
 };
 
 /* Result of mapping one domain. */
 struct lv_domain_result {
 	unsigned groups_seen; /* LV_GROUP_* bits present in the parameters */
-	int state;            /* virDomainState from state.state, -1 if none */
+	int state;	      /* virDomainState from state.state, -1 if none */
 };
 
 void lv_mapper_init(struct lv_mapper *mp, const struct lv_map_options *opt,
@@ -106,15 +112,5 @@ void lv_mapper_free(struct lv_mapper *mp);
 void lv_map_domain(struct lv_mapper *mp, const struct lv_domain_info *dom,
 		   const virTypedParameter *params, int nparams,
 		   struct lv_domain_result *res);
-
-/* The groups present in params and the domain state (state.state, -1 if
- * absent), without mapping anything. */
-unsigned lv_params_groups(const virTypedParameter *params, int nparams,
-			  int *state);
-
-/* Name of a group bit ("cpu_total"), for messages and the config. */
-const char *lv_group_name(unsigned bit);
-/* Bit of a group name, 0 if unknown. */
-unsigned lv_group_bit(const char *name);
 
 #endif

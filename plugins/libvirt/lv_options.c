@@ -12,8 +12,8 @@
 #include "lv_map.h"
 
 static const char *const lv_group_choices[] = {
-	"state",    "cpu_total", "balloon", "vcpu",   "interface",
-	"block",    "perf",      "iothread", "memory", "dirtyrate", NULL,
+    "state", "cpu_total", "balloon", "vcpu",	  "interface", "block",
+    "perf",  "iothread",  "memory",  "dirtyrate", NULL,
 };
 
 static const char *const lv_additional_choices[] = {"vcpu_mapping", NULL};
@@ -22,92 +22,102 @@ static const char *const lv_additional_choices[] = {"vcpu_mapping", NULL};
 #define LV_SECOND 1000000000LL
 
 const struct cfg_option lv_options[] = {
-	{.name = "libvirt_uri",
-	 .type = CFG_STRING,
-	 .offset = LV_OPT(libvirt_uri),
-	 .default_value = "\"qemu:///system\"",
-	 .help = "libvirt connection URI: qemu:///system, "
-		 "qemu+ssh://user@host/system, qemu+tls://host/system, "
-		 "test:///default (opened read-only)"},
-	{.name = "domains",
-	 .type = CFG_STRING_LIST,
-	 .offset = LV_OPT(domains),
-	 .default_value = "[]",
-	 .help = "names of the domains to collect; empty: every domain"},
-	{.name = "statistics_groups",
-	 .type = CFG_STRING_LIST,
-	 .offset = LV_OPT(statistics_groups),
-	 .default_value = "[\"state\", \"cpu_total\", \"balloon\", \"vcpu\", "
-			  "\"interface\", \"block\", \"perf\", \"iothread\", "
-			  "\"memory\", \"dirtyrate\"]",
-	 .help = "statistics groups to collect; an empty list collects none",
-	 .choices = lv_group_choices},
-	{.name = "additional_statistics",
-	 .type = CFG_STRING_LIST,
-	 .offset = LV_OPT(additional_statistics),
-	 .default_value = "[]",
-	 .help = "vcpu_mapping: libvirt_cpu_affinity and the cpu_id field of "
-		 "libvirt_vcpu",
-	 .choices = lv_additional_choices},
-	{.name = "keepalive_interval",
-	 .type = CFG_DURATION,
-	 .offset = LV_OPT(keepalive_interval),
-	 .default_value = "\"2s\"",
-	 .help = "(telex) keepalive probe interval; a daemon that does not "
-		 "answer fails the gather after interval * (count + 1); 0 "
-		 "disables",
-	 .min = 0,
-	 .max = 3600 * LV_SECOND},
-	{.name = "keepalive_count",
-	 .type = CFG_INT,
-	 .offset = LV_OPT(keepalive_count),
-	 .default_value = "2",
-	 .help = "(telex) keepalive probes without answer before the "
-		 "connection is declared dead",
-	 .min = 1,
-	 .max = 100},
-	{.name = "device_name_tags",
-	 .type = CFG_BOOL,
-	 .offset = LV_OPT(device_name_tags),
-	 .default_value = "false",
-	 .help = "(telex) add interface_name and block_name tags, so that "
-		 "hot-plug does not mix the series of two devices"},
-	{.name = "domain_uuid_tag",
-	 .type = CFG_BOOL,
-	 .offset = LV_OPT(domain_uuid_tag),
-	 .default_value = "false",
-	 .help = "(telex) add a domain_uuid tag to every metric"},
-	{.name = "kvm_vcpu_stats",
-	 .type = CFG_BOOL,
-	 .offset = LV_OPT(kvm_vcpu_stats),
-	 .default_value = "false",
-	 .help = "(telex) keep KVM's vcpu.N.<name>.sum|cur|max statistics as "
-		 "<name>_sum|_cur|_max fields of libvirt_vcpu"},
-	{.name = "disk_errors",
-	 .type = CFG_BOOL,
-	 .offset = LV_OPT(disk_errors),
-	 .default_value = "false",
-	 .help = "(telex) libvirt_disk_error for every disk in error "
-		 "(virDomainGetDiskErrors)"},
-	{.name = "job_stats",
-	 .type = CFG_BOOL,
-	 .offset = LV_OPT(job_stats),
-	 .default_value = "false",
-	 .help = "(telex) libvirt_job: progress of migrations, backups and "
-		 "other jobs (virDomainGetJobStats)"},
-	{.name = "lifecycle_events",
-	 .type = CFG_BOOL,
-	 .offset = LV_OPT(lifecycle_events),
-	 .default_value = "false",
-	 .help = "(telex) libvirt_event the moment a domain is started, "
-		 "stopped, paused, resumed, crashed, migrated, ..."},
-	{.name = "gather_stats",
-	 .type = CFG_BOOL,
-	 .offset = LV_OPT(gather_stats),
-	 .default_value = "false",
-	 .help = "(telex) telex_libvirt: domains, duration_ns, errors and "
-		 "skipped_locked of every gather"},
-	{.name = NULL},
+    {.name = "libvirt_uri",
+     .type = CFG_STRING,
+     .offset = LV_OPT(libvirt_uri),
+     .default_value = "\"qemu:///system\"",
+     .help = "libvirt connection URI: qemu:///system, "
+	     "qemu+ssh://user@host/system, qemu+tls://host/system, "
+	     "test:///default (opened read-only)"},
+    {.name = "domains",
+     .type = CFG_STRING_LIST,
+     .offset = LV_OPT(domains),
+     .default_value = "[]",
+     .help = "names of the domains to collect; empty: every domain"},
+    {.name = "statistics_groups",
+     .type = CFG_STRING_LIST,
+     .offset = LV_OPT(statistics_groups),
+     .default_value = "[\"state\", \"cpu_total\", \"balloon\", \"vcpu\", "
+		      "\"interface\", \"block\", \"perf\", \"iothread\", "
+		      "\"memory\", \"dirtyrate\"]",
+     .help = "statistics groups to collect; an empty list collects none",
+     .choices = lv_group_choices},
+    {.name = "additional_statistics",
+     .type = CFG_STRING_LIST,
+     .offset = LV_OPT(additional_statistics),
+     .default_value = "[]",
+     .help = "vcpu_mapping: libvirt_cpu_affinity and the cpu_id field of "
+	     "libvirt_vcpu",
+     .choices = lv_additional_choices},
+    {.name = "keepalive_interval",
+     .type = CFG_DURATION,
+     .offset = LV_OPT(keepalive_interval),
+     .default_value = "\"2s\"",
+     .help = "(telex) keepalive probe interval; a daemon that does not "
+	     "answer fails the gather after interval * (count + 1); 0 "
+	     "disables",
+     .min = 0,
+     .max = 3600 * LV_SECOND},
+    {.name = "keepalive_count",
+     .type = CFG_INT,
+     .offset = LV_OPT(keepalive_count),
+     .default_value = "2",
+     .help = "(telex) keepalive probes without answer before the "
+	     "connection is declared dead",
+     .min = 1,
+     .max = 100},
+    {.name = "timeout",
+     .type = CFG_DURATION,
+     .offset = LV_OPT(timeout),
+     .default_value = "\"5s\"",
+     .help = "(telex) longest wait for libvirt's statistics call; one "
+	     "that does not return (a QEMU that stopped answering) is left "
+	     "behind and asked again without waiting for busy domains; 0 "
+	     "waits forever",
+     .min = 0,
+     .max = 3600 * LV_SECOND},
+    {.name = "device_name_tags",
+     .type = CFG_BOOL,
+     .offset = LV_OPT(device_name_tags),
+     .default_value = "false",
+     .help = "(telex) add interface_name and block_name tags, so that "
+	     "hot-plug does not mix the series of two devices"},
+    {.name = "domain_uuid_tag",
+     .type = CFG_BOOL,
+     .offset = LV_OPT(domain_uuid_tag),
+     .default_value = "false",
+     .help = "(telex) add a domain_uuid tag to every metric"},
+    {.name = "kvm_vcpu_stats",
+     .type = CFG_BOOL,
+     .offset = LV_OPT(kvm_vcpu_stats),
+     .default_value = "false",
+     .help = "(telex) keep KVM's vcpu.N.<name>.sum|cur|max statistics as "
+	     "<name>_sum|_cur|_max fields of libvirt_vcpu"},
+    {.name = "disk_errors",
+     .type = CFG_BOOL,
+     .offset = LV_OPT(disk_errors),
+     .default_value = "false",
+     .help = "(telex) libvirt_disk_error for every disk in error "
+	     "(virDomainGetDiskErrors)"},
+    {.name = "job_stats",
+     .type = CFG_BOOL,
+     .offset = LV_OPT(job_stats),
+     .default_value = "false",
+     .help = "(telex) libvirt_job: progress of migrations, backups and "
+	     "other jobs (virDomainGetJobStats)"},
+    {.name = "lifecycle_events",
+     .type = CFG_BOOL,
+     .offset = LV_OPT(lifecycle_events),
+     .default_value = "false",
+     .help = "(telex) libvirt_event the moment a domain is started, "
+	     "stopped, paused, resumed, crashed, migrated, ..."},
+    {.name = "gather_stats",
+     .type = CFG_BOOL,
+     .offset = LV_OPT(gather_stats),
+     .default_value = "false",
+     .help = "(telex) telex_libvirt: domains, duration_ns, errors and "
+	     "skipped_locked of every gather"},
+    {.name = NULL},
 };
 
 /* driver[+transport]:... : what libvirt accepts as a URI scheme. */
@@ -150,8 +160,8 @@ int lv_settings_compile(const struct lv_config *cfg, struct lv_settings *set,
 		const char *name = cfg->statistics_groups.v[i];
 		unsigned bit = lv_group_bit(name);
 		if (!bit) {
-			snprintf(err, errlen, "unrecognized metrics name \"%s\"",
-				 name);
+			snprintf(err, errlen,
+				 "unrecognized metrics name \"%s\"", name);
 			return -1;
 		}
 		if (set->groups & bit) {
@@ -196,8 +206,7 @@ int lv_settings_compile(const struct lv_config *cfg, struct lv_settings *set,
 		}
 		memcpy(set->domains, cfg->domains.v,
 		       cfg->domains.n * sizeof(char *));
-		qsort(set->domains, cfg->domains.n, sizeof(char *),
-		      lv_str_cmp);
+		qsort(set->domains, cfg->domains.n, sizeof(char *), lv_str_cmp);
 		size_t n = 0;
 		for (size_t i = 0; i < cfg->domains.n; i++)
 			if (n == 0 ||
@@ -208,8 +217,10 @@ int lv_settings_compile(const struct lv_config *cfg, struct lv_settings *set,
 
 	/* libvirt counts keepalive in whole seconds. */
 	int64_t ka = cfg->keepalive_interval;
-	set->ka_interval = ka <= 0 ? 0 : (int)((ka + LV_SECOND - 1) / LV_SECOND);
+	set->ka_interval =
+	    ka <= 0 ? 0 : (int)((ka + LV_SECOND - 1) / LV_SECOND);
 	set->ka_count = (unsigned)cfg->keepalive_count;
+	set->timeout_ns = cfg->timeout;
 	set->device_name_tags = cfg->device_name_tags;
 	set->domain_uuid_tag = cfg->domain_uuid_tag;
 	set->kvm_vcpu_stats = cfg->kvm_vcpu_stats;

@@ -39,7 +39,7 @@ enum lv_meas {
 
 enum {
 	LV_KEY_HALTED = 1 << 0, /* also emit halted_i */
-	LV_KEY_NAME = 1 << 1,   /* the device name (device_name_tags) */
+	LV_KEY_NAME = 1 << 1,	/* the device name (device_name_tags) */
 };
 
 struct lv_key {
@@ -50,12 +50,12 @@ struct lv_key {
 };
 
 struct lv_meas_def {
-	const char *name; /* "libvirt_block" */
-	const char *tag1; /* index tag ("block_id"), or NULL */
-	const char *tag2; /* second index tag, or NULL */
+	const char *name;     /* "libvirt_block" */
+	const char *tag1;     /* index tag ("block_id"), or NULL */
+	const char *tag2;     /* second index tag, or NULL */
 	const char *name_tag; /* device_name_tags: tag for LV_KEY_NAME */
 	uint8_t nlen, t1len, t2len, ntlen;
-	unsigned group;  /* LV_GROUP_* bit it belongs to */
+	unsigned group; /* LV_GROUP_* bit it belongs to */
 	const struct lv_key *keys;
 	uint8_t nkeys;
 };

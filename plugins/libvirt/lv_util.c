@@ -21,11 +21,15 @@ bool lv_error_is_domain_gone(void)
 	return code == VIR_ERR_NO_DOMAIN || code == VIR_ERR_OPERATION_INVALID;
 }
 
-bool lv_error_is_unsupported(void)
+bool lv_code_is_unsupported(int code)
 {
-	int code = virGetLastErrorCode();
 	return code == VIR_ERR_NO_SUPPORT || code == VIR_ERR_INVALID_ARG ||
 	       code == VIR_ERR_ARGUMENT_UNSUPPORTED;
+}
+
+bool lv_error_is_unsupported(void)
+{
+	return lv_code_is_unsupported(virGetLastErrorCode());
 }
 
 static void lv_error_to_debug(void *arg, virErrorPtr e)

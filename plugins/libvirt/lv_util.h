@@ -17,6 +17,9 @@ bool lv_error_is_domain_gone(void);
 /* The driver does not implement the call or the flag. */
 bool lv_error_is_unsupported(void);
 
+/* The same for an error code saved from another thread. */
+bool lv_code_is_unsupported(int code);
+
 /* libvirt prints every error to stderr unless told otherwise; route them
  * to debug logging (the plugin logs what matters itself). */
 void lv_quiet_libvirt_errors(void);

@@ -52,13 +52,14 @@ int lv_vcpumap_fetch(struct lv_vcpumap *vm, virDomainPtr dom, bool active)
 {
 	vm->nvcpus = 0;
 	if (vm->host_cpus <= 0) {
-		int n = virNodeGetCPUMap(virDomainGetConnect(dom), NULL, NULL,
-					 0);
+		int n =
+		    virNodeGetCPUMap(virDomainGetConnect(dom), NULL, NULL, 0);
 		if (n <= 0) {
 			virNodeInfo ni;
 			if (virNodeGetInfo(virDomainGetConnect(dom), &ni) < 0)
 				return -1;
-			n = (int)(ni.nodes * ni.sockets * ni.cores * ni.threads);
+			n = (int)(ni.nodes * ni.sockets * ni.cores *
+				  ni.threads);
 		}
 		vm->host_cpus = n;
 	}

@@ -11,11 +11,11 @@
 #include <stddef.h>
 
 struct lv_vcpumap {
-	int host_cpus;        /* 0: not known yet (per connection) */
-	int nvcpus;           /* of the last fetch */
-	int maplen;           /* bytes per vcpu in maps */
-	int *pcpu;            /* pcpu[i] of vcpu i, -1 unknown */
-	unsigned char *maps;  /* nvcpus * maplen */
+	int host_cpus;	     /* 0: not known yet (per connection) */
+	int nvcpus;	     /* of the last fetch */
+	int maplen;	     /* bytes per vcpu in maps */
+	int *pcpu;	     /* pcpu[i] of vcpu i, -1 unknown */
+	unsigned char *maps; /* nvcpus * maplen */
 	virVcpuInfo *info;
 	size_t cap_vcpus, cap_maps;
 };

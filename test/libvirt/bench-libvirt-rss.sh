@@ -17,6 +17,8 @@ cleanup() {
 trap cleanup EXIT
 uri=test:///default
 if "$src/test/libvirt/qemu-domains.sh" check >/dev/null 2>&1; then
+	exec 9>>/tmp/telex-libvirtd.lock
+	flock 9
 	prefix=tlxr$$
 	"$src/test/libvirt/qemu-domains.sh" up $prefix 3 >/dev/null && uri=qemu:///system
 fi

@@ -25,11 +25,11 @@
 #include "lv_testlib.h"
 #include "lv_util.h"
 
-#define STATS_FLAGS                                                        \
-	(VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING |                       \
-	 VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED |                        \
-	 VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF |                       \
-	 VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER |                         \
+#define STATS_FLAGS                                                            \
+	(VIR_CONNECT_GET_ALL_DOMAINS_STATS_RUNNING |                           \
+	 VIR_CONNECT_GET_ALL_DOMAINS_STATS_PAUSED |                            \
+	 VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF |                           \
+	 VIR_CONNECT_GET_ALL_DOMAINS_STATS_OTHER |                             \
 	 VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT)
 
 struct sink {
@@ -235,8 +235,8 @@ static int rss_floor(const char *uri)
 	if (!c)
 		return 1;
 	virDomainStatsRecordPtr *recs = NULL;
-	int n = virConnectGetAllDomainStats(c, LV_GROUP_ALL, &recs,
-					    STATS_FLAGS);
+	int n =
+	    virConnectGetAllDomainStats(c, LV_GROUP_ALL, &recs, STATS_FLAGS);
 	if (n >= 0)
 		virDomainStatsRecordListFree(recs);
 	printf("VmRSS=%ld RssAnon=%ld RssFile=%ld\n", status_kb("VmRSS"),
@@ -260,9 +260,10 @@ int main(int argc, char **argv)
 	snprintf(uri, sizeof(uri), "test://%s", file);
 
 	printf("\ntelex-libvirt: per gather, in one process (median)\n\n");
-	printf("| %-46s | %-22s | %10s | %-28s |\n", "measure", "domains",
-	       "ms", "note");
-	printf("|%s|%s|%s|%s|\n", "------------------------------------------------",
+	printf("| %-46s | %-22s | %10s | %-28s |\n", "measure", "domains", "ms",
+	       "note");
+	printf("|%s|%s|%s|%s|\n",
+	       "------------------------------------------------",
 	       "------------------------", "------------",
 	       "------------------------------");
 
@@ -274,7 +275,8 @@ int main(int argc, char **argv)
 		row("raw virConnectGetAllDomainStats (all groups)",
 		    "1000 test driver", td.raw_ms, "driver answers state only");
 		snprintf(note, sizeof(note), "%llu lines, %.1f MB",
-			 (unsigned long long)td.metrics, (double)td.bytes / 1e6);
+			 (unsigned long long)td.metrics,
+			 (double)td.bytes / 1e6);
 		row("telex gather (call+fallback+map+write)",
 		    "1000 test driver", td.gather_ms, note);
 	}
@@ -284,7 +286,7 @@ int main(int argc, char **argv)
 	snprintf(prefix, sizeof(prefix), "tlxb%d", (int)getpid());
 	struct scenario q = {.label = "qemu", .rounds = 51};
 	bool have_qemu = false;
-	if (script("check >/dev/null") == 0) {
+	if (script("check >/dev/null") == 0 && lvt_lock_libvirtd() == 0) {
 		snprintf(args, sizeof(args), "up %s 3 >/dev/null", prefix);
 		if (script(args) == 0)
 			q.c = virConnectOpenReadOnly("qemu:///system");
@@ -293,8 +295,7 @@ int main(int argc, char **argv)
 		have_qemu = true;
 		run_scenario(&q, &sink);
 		char dom[32], note[64];
-		snprintf(dom, sizeof(dom), "%d QEMU (all on host)",
-			 q.ndomains);
+		snprintf(dom, sizeof(dom), "%d QEMU (all on host)", q.ndomains);
 		row("raw virConnectGetAllDomainStats (all groups)", dom,
 		    q.raw_ms, "");
 		snprintf(note, sizeof(note), "%.3fx the raw call",
@@ -325,14 +326,14 @@ int main(int argc, char **argv)
 		virDomainPtr dom = virDomainLookupByName(td.c, "bench-00000");
 		virDomainStatsRecordPtr *recs = NULL;
 		virDomainPtr one[2] = {dom, NULL};
-		if (dom && virDomainListGetStats(one, LV_GROUP_ALL, &recs, 0) >
-				   0) {
+		if (dom &&
+		    virDomainListGetStats(one, LV_GROUP_ALL, &recs, 0) > 0) {
 			copy_params(&ts, recs[0]->params, recs[0]->nparams);
 			virDomainStatsRecordListFree(recs);
 			struct lv_fallback fb;
 			lv_fallback_init(&fb);
-			int n = lv_fallback_collect(&fb, dom, LV_FALLBACK_GROUPS &
-							      ~LV_GROUP_STATE);
+			int n = lv_fallback_collect(
+			    &fb, dom, LV_FALLBACK_GROUPS & ~LV_GROUP_STATE);
 			if (n > 0)
 				copy_params(&ts, fb.params, n);
 			lv_fallback_free(&fb);

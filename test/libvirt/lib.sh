@@ -35,7 +35,8 @@ gen() {
 }
 
 # qemu_up [N]: real domains $LV_PREFIX-run/-pause/-off (77 when the host
-# cannot run them). The EXIT trap removes them.
+# cannot run them). The EXIT trap removes them. Holds the system libvirtd
+# lock (see qemu-domains.sh) until the test ends.
 qemu_up() {
 	local why rc=0
 	why=$("$LV_DOMAINS" check) || rc=$?
@@ -43,6 +44,8 @@ qemu_up() {
 		echo "$why"
 		exit $([ $rc -eq 77 ] && echo 77 || echo 1)
 	fi
+	exec 9>>/tmp/telex-libvirtd.lock
+	flock -w 900 9 || fail "another run held the libvirtd lock for 15 min"
 	LV_PREFIX=tlxs$$
 	"$LV_DOMAINS" up "$LV_PREFIX" "${1:-3}" >/dev/null ||
 		fail "cannot create the QEMU domains"

@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 			times = realloc(times, cap * sizeof(*times));
 		}
 		const struct lp_tag *d =
-			lp_metric_find_tag(&m, "domain_name", 11);
+		    lp_metric_find_tag(&m, "domain_name", 11);
 		char *dn = NULL;
 		if (d) {
 			dn = malloc(d->value.len + 1);

@@ -4,10 +4,12 @@
  */
 #include "lv_testlib.h"
 
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 static char *lvt_strndup(const char *p, size_t n)
@@ -113,11 +115,16 @@ const struct lvt_meas *lvt_schema_find(const struct lvt_schema *s,
 static char lvt_type_char(enum lp_type t)
 {
 	switch (t) {
-	case LP_INT: return 'i';
-	case LP_FLOAT: return 'f';
-	case LP_STRING: return 's';
-	case LP_UINT: return 'u';
-	case LP_BOOL: return 'b';
+	case LP_INT:
+		return 'i';
+	case LP_FLOAT:
+		return 'f';
+	case LP_STRING:
+		return 's';
+	case LP_UINT:
+		return 'u';
+	case LP_BOOL:
+		return 'b';
 	}
 	return '?';
 }
@@ -131,8 +138,8 @@ static bool lvt_in(char *const *v, size_t n, const char *s)
 }
 
 const char *lvt_schema_check(const struct lvt_schema *s,
-			     const struct lp_metric *m, bool options,
-			     char *msg, size_t n)
+			     const struct lp_metric *m, bool options, char *msg,
+			     size_t n)
 {
 	char name[256], key[256];
 	size_t nl = lp_unescape(&m->name, name);
@@ -254,11 +261,21 @@ int lvt_capture_emit(void *arg, struct lp_metric *m)
 		y->key = lvt_slice(&f->key);
 		y->type = f->type;
 		switch (f->type) {
-		case LP_INT: y->i = f->v.i; break;
-		case LP_UINT: y->i = (int64_t)f->v.u; break;
-		case LP_BOOL: y->i = f->v.b; break;
-		case LP_FLOAT: y->f = f->v.f; break;
-		case LP_STRING: y->s = lvt_slice(&f->v.s); break;
+		case LP_INT:
+			y->i = f->v.i;
+			break;
+		case LP_UINT:
+			y->i = (int64_t)f->v.u;
+			break;
+		case LP_BOOL:
+			y->i = f->v.b;
+			break;
+		case LP_FLOAT:
+			y->f = f->v.f;
+			break;
+		case LP_STRING:
+			y->s = lvt_slice(&f->v.s);
+			break;
 		}
 	}
 	x->time = m->time;
@@ -313,9 +330,9 @@ const char *lvt_tag(const struct lvt_metric *m, const char *key)
 	return NULL;
 }
 
-const struct lvt_metric *lvt_find(const struct lvt_capture *c,
-				  const char *name, const char *dom,
-				  const char *key, const char *value)
+const struct lvt_metric *lvt_find(const struct lvt_capture *c, const char *name,
+				  const char *dom, const char *key,
+				  const char *value)
 {
 	for (size_t i = 0; i < c->n; i++) {
 		const struct lvt_metric *m = &c->v[i];
@@ -385,4 +402,14 @@ char *lvt_gen_domains(int n, bool mixed, const char *prefix)
 		return NULL;
 	}
 	return strdup(path);
+}
+
+int lvt_lock_libvirtd(void)
+{
+	int fd = open("/tmp/telex-libvirtd.lock", O_WRONLY | O_CREAT | O_APPEND,
+		      0666);
+	if (fd < 0)
+		return -1;
+	/* Kept open on purpose: the lock lasts until the process ends. */
+	return flock(fd, LOCK_EX) < 0 ? -1 : 0;
 }

@@ -42,8 +42,8 @@ const struct lvt_meas *lvt_schema_find(const struct lvt_schema *s,
 /* NULL if m conforms (options: optional tags and "?" fields allowed),
  * else a message naming the first violation (in msg). */
 const char *lvt_schema_check(const struct lvt_schema *s,
-			     const struct lp_metric *m, bool options,
-			     char *msg, size_t n);
+			     const struct lp_metric *m, bool options, char *msg,
+			     size_t n);
 
 struct lvt_field {
 	char *key;
@@ -71,7 +71,7 @@ struct lvt_capture {
 	char first_violation[512];
 	struct buf text; /* every metric as written by lp_write_metric */
 	size_t unwritable;
-	size_t with_line;  /* metrics handed on with their text (fast path) */
+	size_t with_line; /* metrics handed on with their text (fast path) */
 };
 
 /* An lv_emit_fn: copies m into the capture (arg). */
@@ -82,13 +82,17 @@ void lvt_capture_free(struct lvt_capture *c);
 size_t lvt_count(const struct lvt_capture *c, const char *name);
 /* The metric of measurement `name` for domain `dom` (NULL: any) whose tag
  * `key` is `value` (key NULL: any). */
-const struct lvt_metric *lvt_find(const struct lvt_capture *c,
-				  const char *name, const char *dom,
-				  const char *key, const char *value);
+const struct lvt_metric *lvt_find(const struct lvt_capture *c, const char *name,
+				  const char *dom, const char *key,
+				  const char *value);
 const struct lvt_field *lvt_field(const struct lvt_metric *m, const char *key);
 const char *lvt_tag(const struct lvt_metric *m, const char *key);
 /* Distinct domain_name values among metrics of `name` (NULL: all). */
 size_t lvt_domains(const struct lvt_capture *c, const char *name);
+
+/* Take the system libvirtd lock (see qemu-domains.sh) for the rest of the
+ * process; waits for it. -1 if it cannot be had. */
+int lvt_lock_libvirtd(void);
 
 /* Write a test-driver node file with n domains (mixed run states with
  * `mixed`) to a new temporary file; returns its path (free it, unlink it)

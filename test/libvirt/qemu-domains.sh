@@ -12,10 +12,17 @@
 #                                   PREFIX-*, remove their disks
 #   qemu-domains.sh check           exit 0 if domains can run here, else
 #                                   say why and exit 77
+#   qemu-domains.sh reap            remove the domains of runs that died
+#                                   (prefix tlx<letter><pid>, pid gone)
 #
 # PREFIX keeps concurrent users of the shared libvirtd apart; it must be a
-# plain name ([A-Za-z0-9_-]). type='kvm' when /dev/kvm works, else 'qemu'
-# (TCG).
+# plain name ([A-Za-z0-9_-]); tests use tlx<letter><their pid>, so `up`
+# first reaps what killed runs left behind. type='kvm' when /dev/kvm works,
+# else 'qemu' (TCG).
+#
+# Tests that use the system libvirtd hold an flock on
+# /tmp/telex-libvirtd.lock while they run: one of them kills and stops the
+# daemon, and `make check` may run in several worktrees at once.
 set -u
 uri=qemu:///system
 images=/var/lib/libvirt/images
@@ -96,6 +103,7 @@ up() { # prefix n
 	[[ $prefix =~ ^[A-Za-z0-9_-]+$ ]] || die "bad prefix '$prefix'"
 	[ "$n" -ge 3 ] || die "need at least 3 domains"
 	type=$(virt_type)
+	reap 2>/dev/null
 	down "$prefix" 2>/dev/null
 	define "$prefix-run" "$type"
 	define "$prefix-pause" "$type"
@@ -108,6 +116,15 @@ up() { # prefix n
 		v start "$prefix-run$i" >/dev/null || die "cannot start $prefix-run$i"
 	done
 	v list --all --name | grep "^$prefix-"
+}
+
+reap() {
+	local p pid
+	for p in $(v list --all --name | sed -n 's/^\(tlx[a-z][0-9]\+\)-.*/\1/p' |
+		sort -u); do
+		pid=${p#tlx?}
+		kill -0 "$pid" 2>/dev/null || down "$p"
+	done
 }
 
 down() { # prefix
@@ -124,5 +141,6 @@ case ${1:-} in
 up) [ $# -ge 2 ] || die "usage: $0 up PREFIX [N]"; up "$2" "${3:-3}" ;;
 down) [ $# -ge 2 ] || die "usage: $0 down PREFIX"; down "$2" ;;
 check) check ;;
-*) echo "usage: $0 up PREFIX [N] | down PREFIX | check" >&2; exit 2 ;;
+reap) reap ;;
+*) echo "usage: $0 up PREFIX [N] | down PREFIX | check | reap" >&2; exit 2 ;;
 esac

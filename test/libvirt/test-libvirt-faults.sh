@@ -7,7 +7,11 @@
 #  2. libvirtd stopped (SIGSTOP): the gather fails within the keepalive
 #     time instead of hanging, the next ones do not wait again, the
 #     connection comes back after SIGCONT, and EOF still ends the program
-#     promptly while the daemon is stopped.
+#     promptly while the daemon is stopped;
+#  3. one domain's QEMU stopped (its monitor does not answer, the call that
+#     holds its job hangs in libvirtd): the gather ends after `timeout`
+#     with every domain, the stuck one partially (skipped_locked), the next
+#     gathers do not wait at all, and all is complete after SIGCONT.
 # Gathers are driven through stdin (signal = "STDIN"), one at a time, each
 # ending with its telex_libvirt line (gather_stats), so the checks count
 # gathers, not seconds, except where the keepalive time is the point.
@@ -17,9 +21,11 @@ SERVICES=$TELEX_SRC/test/services.sh
 
 libvirtd_pid() { pgrep -x libvirtd | head -n 1; }
 stopped_pid=
-# Never leave the shared daemon stopped or dead.
+stopped_qemu=
+# Never leave the shared daemon (or a QEMU) stopped or dead.
 fault_cleanup() {
 	[ -n "$stopped_pid" ] && kill -CONT "$stopped_pid" 2>/dev/null
+	[ -n "$stopped_qemu" ] && kill -CONT "$stopped_qemu" 2>/dev/null
 	"$SERVICES" start 3>&- >/dev/null 2>&1
 	lv_cleanup
 }
@@ -46,7 +52,8 @@ start_program() {
 }
 
 # gather: ask for one and wait for its telex_libvirt line (30 s at most);
-# sets $domains to what it reported and $took to its duration in ms.
+# sets $domains and $skipped to what it reported and $took to its duration
+# in ms.
 gather() {
 	echo >&3
 	gathers=$((gathers + 1))
@@ -59,6 +66,7 @@ gather() {
 	line=$(grep '^telex_libvirt ' "$OUT" | sed -n "${gathers}p")
 	[ -n "$line" ] || fail "gather $gathers did not finish"
 	domains=$(echo "$line" | sed 's/.*domains=\([0-9]*\)i.*/\1/')
+	skipped=$(echo "$line" | sed 's/.*skipped_locked=\([0-9]*\)i.*/\1/')
 	took=$(($(echo "$line" | sed 's/.*duration_ns=\([0-9]*\)i.*/\1/') / 1000000))
 }
 
@@ -143,5 +151,46 @@ stop_program 8
 kill -CONT "$stopped_pid"
 stopped_pid=
 "$SERVICES" status >/dev/null || fail "libvirtd did not come back"
+
+# 3. A QEMU that does not answer its monitor.
+sed -i 's/^  keepalive_count = 2$/&\n  timeout = "1s"/' "$TMP/fault.conf"
+grep -q 'timeout = "1s"' "$TMP/fault.conf" || fail "config edit"
+start_program qemu
+gather
+expect_eq "before: skipped" "$skipped" 0
+stopped_qemu=$(pgrep -f "guest=$LV_PREFIX-run," | head -n 1)
+[ -n "$stopped_qemu" ] || fail "no QEMU process for $LV_PREFIX-run"
+kill -STOP "$stopped_qemu"
+gather
+echo "gather with a stopped QEMU took $took ms"
+expect_eq "stopped QEMU: domains" "$domains" 3
+expect_eq "stopped QEMU: skipped_locked" "$skipped" 1
+[ "$took" -le 3000 ] || fail "the gather took $took ms (timeout 1 s)"
+gather
+expect_eq "stopped QEMU, again: domains" "$domains" 3
+[ "$took" -le 1000 ] || fail "the next gather took $took ms"
+# The others are complete; the stuck one has what needs no job.
+tail -n 60 "$OUT" | grep -q "^libvirt_block,.*domain_name=$LV_PREFIX-pause .*rd_reqs=" ||
+	fail "the paused domain is not complete"
+tail -n 60 "$OUT" | grep -q "^libvirt_state,domain_name=$LV_PREFIX-run state=1i" ||
+	fail "the stuck domain has no state"
+kill -CONT "$stopped_qemu"
+stopped_qemu=
+gather
+if [ "$skipped" -ne 0 ]; then
+	gather
+	expect_eq "after SIGCONT: skipped_locked" "$skipped" 0
+fi
+# EOF with a call still hanging: the program ends all the same.
+stopped_qemu=$(pgrep -f "guest=$LV_PREFIX-run," | head -n 1)
+kill -STOP "$stopped_qemu"
+gather
+stop_program 5
+kill -CONT "$stopped_qemu"
+stopped_qemu=
+# Timeouts are logged rate-limited (the exit summary counts the rest).
+grep -q '^W! the statistics call to qemu:///system did not return within 1.0 s' \
+	"$CHILD_ERR" || fail "no timeout warning"
+expect_eq "other W! lines" "$(grep '^W! ' "$CHILD_ERR" | grep -vc 'statistics call')" 0
 
 echo ok

@@ -21,6 +21,7 @@ file1000=$(gen 1000)
 run_valgrind() {
 	local name=$1 conf=$2 n=$3 want=$4 i line
 	mkfifo "$TMP/$name.in" "$TMP/$name.out"
+	: >"$TMP/$name.stats" # before grep opens it: the loop reads it at once
 	# The open parses the whole domain file: slow under valgrind, so the
 	# first gather may wait for it longer than the default keepalive.
 	valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
@@ -30,7 +31,7 @@ run_valgrind() {
 		2>"$TMP/$name.err" &
 	local vg=$!
 	grep --line-buffered '^telex_libvirt ' <"$TMP/$name.out" \
-		>"$TMP/$name.stats" &
+		>>"$TMP/$name.stats" &
 	exec 3>"$TMP/$name.in"
 	for ((i = 1; i <= n; i++)); do
 		echo >&3
@@ -70,6 +71,7 @@ config "$TMP/bulk.conf" <<TOML
   statistics_groups = ["state"]
   gather_stats = true
   keepalive_interval = "60s"
+  timeout = "120s"
 TOML
 declare -a rss
 run_valgrind bulk "$TMP/bulk.conf" 1000 1000
@@ -89,6 +91,7 @@ config "$TMP/all.conf" <<TOML
   job_stats = true
   gather_stats = true
   keepalive_interval = "60s"
+  timeout = "120s"
 TOML
 rss=()
 run_valgrind all "$TMP/all.conf" 100 100

@@ -14,42 +14,42 @@
 #include "lv_devices.h"
 
 static const char xml_qemu[] =
-	"<domain type='kvm' id='3'>\n"
-	"  <name>a&amp;b</name>\n"
-	"  <devices>\n"
-	"    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
-	"    <disk type='file' device='disk'>\n"
-	"      <driver name='qemu' type='qcow2'/>\n"
-	"      <source file='/img/o&apos;brien.qcow2' index='2'/>\n"
-	"      <backingStore type='file' index='3'>\n"
-	"        <format type='raw'/>\n"
-	"        <source file='/img/base.raw'/>\n"
-	"        <backingStore/>\n"
-	"      </backingStore>\n"
-	"      <target dev='vda' bus='virtio'/>\n"
-	"    </disk>\n"
-	"    <disk type='block' device='disk'>\n"
-	"      <source dev=\"/dev/sdb\"/>\n"
-	"      <target dev=\"vdb\" bus=\"virtio\"/>\n"
-	"    </disk>\n"
-	"    <disk type='file' device='cdrom'>\n"
-	"      <target dev='sda' bus='sata'/>\n"
-	"      <readonly/>\n"
-	"    </disk>\n"
-	"    <interface type='network'>\n"
-	"      <mac address='52:54:00:00:00:01'/>\n"
-	"      <source network='default'/>\n"
-	"      <target dev='vnet7'/>\n"
-	"    </interface>\n"
-	"    <interface type='network'>\n"
-	"      <source network='other'/>\n"
-	"    </interface>\n"
-	"    <interface type='bridge'>\n"
-	"      <source bridge='br0'/>\n"
-	"      <target dev='tap&lt;1&gt;'/>\n"
-	"    </interface>\n"
-	"  </devices>\n"
-	"</domain>\n";
+    "<domain type='kvm' id='3'>\n"
+    "  <name>a&amp;b</name>\n"
+    "  <devices>\n"
+    "    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
+    "    <disk type='file' device='disk'>\n"
+    "      <driver name='qemu' type='qcow2'/>\n"
+    "      <source file='/img/o&apos;brien.qcow2' index='2'/>\n"
+    "      <backingStore type='file' index='3'>\n"
+    "        <format type='raw'/>\n"
+    "        <source file='/img/base.raw'/>\n"
+    "        <backingStore/>\n"
+    "      </backingStore>\n"
+    "      <target dev='vda' bus='virtio'/>\n"
+    "    </disk>\n"
+    "    <disk type='block' device='disk'>\n"
+    "      <source dev=\"/dev/sdb\"/>\n"
+    "      <target dev=\"vdb\" bus=\"virtio\"/>\n"
+    "    </disk>\n"
+    "    <disk type='file' device='cdrom'>\n"
+    "      <target dev='sda' bus='sata'/>\n"
+    "      <readonly/>\n"
+    "    </disk>\n"
+    "    <interface type='network'>\n"
+    "      <mac address='52:54:00:00:00:01'/>\n"
+    "      <source network='default'/>\n"
+    "      <target dev='vnet7'/>\n"
+    "    </interface>\n"
+    "    <interface type='network'>\n"
+    "      <source network='other'/>\n"
+    "    </interface>\n"
+    "    <interface type='bridge'>\n"
+    "      <source bridge='br0'/>\n"
+    "      <target dev='tap&lt;1&gt;'/>\n"
+    "    </interface>\n"
+    "  </devices>\n"
+    "</domain>\n";
 
 static void test_parse_qemu_xml(void **state)
 {
@@ -76,17 +76,16 @@ static void test_parse_no_devices(void **state)
 {
 	(void)state;
 	struct lv_devset s = {0};
-	assert_int_equal(lv_devices_parse("<domain><name>x</name></domain>",
-					  &s),
-			 0);
+	assert_int_equal(
+	    lv_devices_parse("<domain><name>x</name></domain>", &s), 0);
 	assert_int_equal(s.ndisks, 0);
 	assert_int_equal(s.nnics, 0);
 	/* Truncated XML: no crash, what is complete is kept. */
 	assert_int_equal(
-		lv_devices_parse("<domain><devices><disk type='file'>"
-				 "<target dev='vda'/></disk><disk><target",
-				 &s),
-		0);
+	    lv_devices_parse("<domain><devices><disk type='file'>"
+			     "<target dev='vda'/></disk><disk><target",
+			     &s),
+	    0);
 	assert_int_equal(s.ndisks, 1);
 	assert_string_equal(s.disks[0].name, "vda");
 	lv_devset_clear(&s);
@@ -99,10 +98,10 @@ static void test_reparse(void **state)
 	struct lv_devset s = {0};
 	assert_int_equal(lv_devices_parse(xml_qemu, &s), 0);
 	assert_int_equal(
-		lv_devices_parse("<devices><interface type='network'>"
-				 "<target dev='vnet9'/></interface></devices>",
-				 &s),
-		0);
+	    lv_devices_parse("<devices><interface type='network'>"
+			     "<target dev='vnet9'/></interface></devices>",
+			     &s),
+	    0);
 	assert_int_equal(s.ndisks, 0);
 	assert_int_equal(s.nnics, 1);
 	assert_string_equal(s.nics[0].name, "vnet9");
@@ -112,9 +111,9 @@ static void test_reparse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_qemu_xml),
-		cmocka_unit_test(test_parse_no_devices),
-		cmocka_unit_test(test_reparse),
+	    cmocka_unit_test(test_parse_qemu_xml),
+	    cmocka_unit_test(test_parse_no_devices),
+	    cmocka_unit_test(test_reparse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,8 +70,8 @@ static void load_params(struct fixture *f, const char *file)
 {
 	char path[4096], line[512];
 	const char *src = getenv("TELEX_SRC");
-	snprintf(path, sizeof(path), "%s/test/libvirt/data/%s",
-		 src ? src : ".", file);
+	snprintf(path, sizeof(path), "%s/test/libvirt/data/%s", src ? src : ".",
+		 file);
 	FILE *in = fopen(path, "r");
 	assert_non_null(in);
 	clear_params(f);
@@ -118,9 +118,9 @@ static int teardown(void **state)
 }
 
 static const struct lv_domain_info dom_a = {
-	.name = "tlx-run",
-	.name_len = 7,
-	.uuid = "6c7a6578-0000-4000-8000-000000000001",
+    .name = "tlx-run",
+    .name_len = 7,
+    .uuid = "6c7a6578-0000-4000-8000-000000000001",
 };
 
 static struct lv_domain_result map(struct fixture *f)
@@ -149,9 +149,9 @@ static void test_qemu_running_native(void **state)
 	assert_int_equal(res.state, VIR_DOMAIN_RUNNING);
 	assert_int_equal(res.groups_seen,
 			 LV_GROUP_STATE | LV_GROUP_CPU | LV_GROUP_BALLOON |
-				 LV_GROUP_VCPU | LV_GROUP_INTERFACE |
-				 LV_GROUP_BLOCK | LV_GROUP_PERF |
-				 LV_GROUP_IOTHREAD | LV_GROUP_DIRTYRATE);
+			     LV_GROUP_VCPU | LV_GROUP_INTERFACE |
+			     LV_GROUP_BLOCK | LV_GROUP_PERF |
+			     LV_GROUP_IOTHREAD | LV_GROUP_DIRTYRATE);
 	if (f->cap.violations)
 		fail_msg("%s", f->cap.first_violation);
 
@@ -159,14 +159,20 @@ static void test_qemu_running_native(void **state)
 	 * two measurements (cpu.cache.monitor.count between cpu.system and
 	 * cpu.haltpoll.*). */
 	const char *once[] = {
-		"libvirt_state",    "libvirt_cpu",
-		"libvirt_cpu_cache_monitor_total",
-		"libvirt_balloon",  "libvirt_vcpu_total",
-		"libvirt_vcpu",     "libvirt_net_total",
-		"libvirt_net",      "libvirt_block_total",
-		"libvirt_block",    "libvirt_perf",
-		"libvirt_iothread_total", "libvirt_iothread",
-		"libvirt_dirtyrate",
+	    "libvirt_state",
+	    "libvirt_cpu",
+	    "libvirt_cpu_cache_monitor_total",
+	    "libvirt_balloon",
+	    "libvirt_vcpu_total",
+	    "libvirt_vcpu",
+	    "libvirt_net_total",
+	    "libvirt_net",
+	    "libvirt_block_total",
+	    "libvirt_block",
+	    "libvirt_perf",
+	    "libvirt_iothread_total",
+	    "libvirt_iothread",
+	    "libvirt_dirtyrate",
 	};
 	for (size_t i = 0; i < sizeof(once) / sizeof(once[0]); i++)
 		if (lvt_count(&f->cap, once[i]) != 1)
@@ -176,36 +182,36 @@ static void test_qemu_running_native(void **state)
 	/* Plain values: every metric carries its text. */
 	assert_int_equal(f->cap.with_line, f->cap.n);
 
-	const struct lvt_metric *cpu = lvt_find(&f->cap, "libvirt_cpu",
-						"tlx-run", NULL, NULL);
+	const struct lvt_metric *cpu =
+	    lvt_find(&f->cap, "libvirt_cpu", "tlx-run", NULL, NULL);
 	assert_int_equal(cpu->nfields, 5);
 	assert_true(int_field(cpu, "time") > 0);
 	assert_int_equal(int_field(cpu, "haltpoll_fail_time"), 0);
 
 	const struct lvt_metric *vcpu =
-		lvt_find(&f->cap, "libvirt_vcpu", NULL, "vcpu_id", "0");
+	    lvt_find(&f->cap, "libvirt_vcpu", NULL, "vcpu_id", "0");
 	/* The ~40 vcpu.0.<name>.sum|cur keys are dropped, as native. */
 	assert_int_equal(vcpu->nfields, 4);
 	assert_int_equal(int_field(vcpu, "state"), 1);
 
 	const struct lvt_metric *net =
-		lvt_find(&f->cap, "libvirt_net", NULL, "interface_id", "0");
+	    lvt_find(&f->cap, "libvirt_net", NULL, "interface_id", "0");
 	assert_string_equal(lvt_field(net, "name")->s, "vnet2");
 	assert_int_equal(int_field(net, "rx_bytes"), 90);
 	assert_null(lvt_tag(net, "interface_name"));
 
 	const struct lvt_metric *blk =
-		lvt_find(&f->cap, "libvirt_block", NULL, "block_id", "0");
+	    lvt_find(&f->cap, "libvirt_block", NULL, "block_id", "0");
 	assert_int_equal(int_field(blk, "backingIndex"), 1);
 	assert_int_equal(int_field(blk, "capacity"), 67108864);
 	assert_string_equal(lvt_field(blk, "path")->s,
 			    "/var/lib/libvirt/images/tlx-run.qcow2");
 
-	const struct lvt_metric *io = lvt_find(&f->cap, "libvirt_iothread",
-					       NULL, "iothread_id", "1");
+	const struct lvt_metric *io =
+	    lvt_find(&f->cap, "libvirt_iothread", NULL, "iothread_id", "1");
 	assert_int_equal(int_field(io, "poll_max_ns"), 32768);
 	const struct lvt_metric *dr =
-		lvt_find(&f->cap, "libvirt_dirtyrate", NULL, NULL, NULL);
+	    lvt_find(&f->cap, "libvirt_dirtyrate", NULL, NULL, NULL);
 	assert_string_equal(lvt_field(dr, "calc_mode")->s, "page-sampling");
 
 	/* One timestamp, no host tag, no domain_uuid by default. */
@@ -227,7 +233,7 @@ static void test_kvm_vcpu_stats(void **state)
 	if (f->cap.violations)
 		fail_msg("%s", f->cap.first_violation);
 	const struct lvt_metric *vcpu =
-		lvt_find(&f->cap, "libvirt_vcpu", NULL, "vcpu_id", "0");
+	    lvt_find(&f->cap, "libvirt_vcpu", NULL, "vcpu_id", "0");
 	assert_non_null(vcpu);
 	assert_true(int_field(vcpu, "exits_sum") > 0);
 	assert_int_equal(int_field(vcpu, "blocking_cur"), 0);
@@ -253,10 +259,10 @@ static void test_tags_options(void **state)
 	if (f->cap.violations)
 		fail_msg("%s", f->cap.first_violation);
 	const struct lvt_metric *net =
-		lvt_find(&f->cap, "libvirt_net", NULL, "interface_id", "0");
+	    lvt_find(&f->cap, "libvirt_net", NULL, "interface_id", "0");
 	assert_string_equal(lvt_tag(net, "interface_name"), "vnet2");
 	const struct lvt_metric *blk =
-		lvt_find(&f->cap, "libvirt_block", NULL, "block_id", "0");
+	    lvt_find(&f->cap, "libvirt_block", NULL, "block_id", "0");
 	assert_string_equal(lvt_tag(blk, "block_name"), "vda");
 	for (size_t i = 0; i < f->cap.n; i++)
 		assert_string_equal(lvt_tag(&f->cap.v[i], "domain_uuid"),
@@ -327,35 +333,33 @@ static void test_monitors_and_types(void **state)
 	if (f->cap.violations)
 		fail_msg("%s", f->cap.first_violation);
 	const struct lvt_metric *cpu =
-		lvt_find(&f->cap, "libvirt_cpu", NULL, NULL, NULL);
+	    lvt_find(&f->cap, "libvirt_cpu", NULL, NULL, NULL);
 	assert_int_equal(int_field(cpu, "time"), INT64_MAX);
 	assert_int_equal(cpu->nfields, 1);
-	const struct lvt_metric *mon = lvt_find(
-		&f->cap, "libvirt_cpu_cache_monitor", NULL, NULL, NULL);
+	const struct lvt_metric *mon =
+	    lvt_find(&f->cap, "libvirt_cpu_cache_monitor", NULL, NULL, NULL);
 	assert_string_equal(lvt_tag(mon, "cache_monitor_id"), "0");
 	assert_string_equal(lvt_field(mon, "vcpus")->s, "0-1");
 	assert_int_equal(int_field(mon, "bank_count"), 2);
 	const struct lvt_metric *bank = lvt_find(
-		&f->cap, "libvirt_cpu_cache_monitor_bank", NULL, "bank_index",
-		"1");
+	    &f->cap, "libvirt_cpu_cache_monitor_bank", NULL, "bank_index", "1");
 	assert_string_equal(lvt_tag(bank, "cache_monitor_id"), "0");
 	assert_int_equal(int_field(bank, "bytes"), 8192);
-	const struct lvt_metric *node = lvt_find(
-		&f->cap, "libvirt_memory_bandwidth_monitor_node", NULL,
-		"controller_index", "0");
+	const struct lvt_metric *node =
+	    lvt_find(&f->cap, "libvirt_memory_bandwidth_monitor_node", NULL,
+		     "controller_index", "0");
 	assert_int_equal(int_field(node, "bytes_total"), 22);
 	assert_int_equal(lvt_count(&f->cap, "libvirt_memory_bandwidth_monitor"),
 			 1);
 	assert_int_equal(
-		lvt_count(&f->cap, "libvirt_memory_bandwidth_monitor_total"),
-		1);
-	const struct lvt_metric *dv = lvt_find(
-		&f->cap, "libvirt_dirtyrate_vcpu", NULL, "vcpu_id", "0");
+	    lvt_count(&f->cap, "libvirt_memory_bandwidth_monitor_total"), 1);
+	const struct lvt_metric *dv =
+	    lvt_find(&f->cap, "libvirt_dirtyrate_vcpu", NULL, "vcpu_id", "0");
 	assert_int_equal(int_field(dv, "megabytes_per_second"), 5);
 	const struct lvt_metric *v0 =
-		lvt_find(&f->cap, "libvirt_vcpu", NULL, "vcpu_id", "0");
+	    lvt_find(&f->cap, "libvirt_vcpu", NULL, "vcpu_id", "0");
 	const struct lvt_metric *v1 =
-		lvt_find(&f->cap, "libvirt_vcpu", NULL, "vcpu_id", "1");
+	    lvt_find(&f->cap, "libvirt_vcpu", NULL, "vcpu_id", "1");
 	assert_int_equal(int_field(v0, "halted_i"), 1);
 	assert_int_equal(int_field(v1, "halted_i"), 0);
 	assert_int_equal(int_field(v1, "halted"), 0);
@@ -375,8 +379,7 @@ static void test_values_needing_escapes(void **state)
 	add_param(f, "net.count", "1");
 	add_param(f, "net.0.name", "vnet0");
 	add_param(f, "dirtyrate.calc_status", "1");
-	struct lv_domain_info d = {.name = "vm with, odd=name",
-				   .name_len = 17};
+	struct lv_domain_info d = {.name = "vm with, odd=name", .name_len = 17};
 	struct lv_domain_result res;
 	lv_map_domain(&f->mp, &d, f->params, f->n, &res);
 	if (f->cap.violations)
@@ -403,8 +406,8 @@ static void test_line_writer(void **state)
 	struct lp_metric m;
 	struct buf want = BUF_INIT;
 	struct lp_error err;
-	const int64_t ints[] = {0, 7, -7, 10, 99, 100, 12345678901LL,
-				INT64_MAX, INT64_MIN};
+	const int64_t ints[] = {
+	    0, 7, -7, 10, 99, 100, 12345678901LL, INT64_MAX, INT64_MIN};
 	lp_metric_init(&m);
 	lp_metric_set_name(&m, "x", 1);
 	lp_metric_add_tag(&m, "a", 1, "v", 1);
@@ -460,7 +463,7 @@ static void test_vcpu_cpu_id(void **state)
 	struct lv_domain_result res;
 	lv_map_domain(&f->mp, &d, f->params, f->n, &res);
 	const struct lvt_metric *vcpu =
-		lvt_find(&f->cap, "libvirt_vcpu", NULL, "vcpu_id", "0");
+	    lvt_find(&f->cap, "libvirt_vcpu", NULL, "vcpu_id", "0");
 	assert_int_equal(int_field(vcpu, "cpu_id"), 1);
 }
 
@@ -513,25 +516,23 @@ static void test_no_allocation_per_metric(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_qemu_running_native, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_kvm_vcpu_stats, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_tags_options, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_shutoff_drops_cpu, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_group_selection, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_monitors_and_types, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_values_needing_escapes,
-						setup, teardown),
-		cmocka_unit_test(test_line_writer),
-		cmocka_unit_test_setup_teardown(test_vcpu_cpu_id, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_no_allocation_per_metric,
-						setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_qemu_running_native, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_kvm_vcpu_stats, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_tags_options, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_shutoff_drops_cpu, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_group_selection, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_monitors_and_types, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_values_needing_escapes, setup,
+					    teardown),
+	    cmocka_unit_test(test_line_writer),
+	    cmocka_unit_test_setup_teardown(test_vcpu_cpu_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_allocation_per_metric,
+					    setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -112,7 +112,10 @@ static int64_t int_field(const struct lvt_metric *m, const char *key)
 	return fl->i;
 }
 
-static const char *run_name(void) { return names[2]; }
+static const char *run_name(void)
+{
+	return names[2];
+}
 
 static void test_groups_of_a_real_host(void **state)
 {
@@ -125,12 +128,20 @@ static void test_groups_of_a_real_host(void **state)
 	/* Every group this host provides, under its native name (memory
 	 * needs resctrl, absent here). */
 	const char *run_has[] = {
-		"libvirt_state",     "libvirt_cpu",       "libvirt_balloon",
-		"libvirt_vcpu_total", "libvirt_vcpu",     "libvirt_net_total",
-		"libvirt_net",       "libvirt_block_total", "libvirt_block",
-		"libvirt_perf",      "libvirt_iothread_total",
-		"libvirt_iothread",  "libvirt_dirtyrate",
-		"libvirt_cpu_cache_monitor_total",
+	    "libvirt_state",
+	    "libvirt_cpu",
+	    "libvirt_balloon",
+	    "libvirt_vcpu_total",
+	    "libvirt_vcpu",
+	    "libvirt_net_total",
+	    "libvirt_net",
+	    "libvirt_block_total",
+	    "libvirt_block",
+	    "libvirt_perf",
+	    "libvirt_iothread_total",
+	    "libvirt_iothread",
+	    "libvirt_dirtyrate",
+	    "libvirt_cpu_cache_monitor_total",
 	};
 	for (size_t i = 0; i < sizeof(run_has) / sizeof(run_has[0]); i++) {
 		if (!lvt_find(&f->cap, run_has[i], run_name(), NULL, NULL))
@@ -139,7 +150,7 @@ static void test_groups_of_a_real_host(void **state)
 			fail_msg("%s: no %s", names[1], run_has[i]);
 	}
 	const struct lvt_metric *st =
-		lvt_find(&f->cap, "libvirt_state", run_name(), NULL, NULL);
+	    lvt_find(&f->cap, "libvirt_state", run_name(), NULL, NULL);
 	assert_int_equal(int_field(st, "state"), VIR_DOMAIN_RUNNING);
 	st = lvt_find(&f->cap, "libvirt_state", names[1], NULL, NULL);
 	assert_int_equal(int_field(st, "state"), VIR_DOMAIN_PAUSED);
@@ -149,27 +160,28 @@ static void test_groups_of_a_real_host(void **state)
 	/* The shut-off domain: no cpu (meaningless), nothing that needs a
 	 * running QEMU; only what libvirt knows of its configuration. */
 	const char *runtime[] = {
-		"libvirt_cpu",       "libvirt_vcpu",     "libvirt_net",
-		"libvirt_net_total", "libvirt_perf",     "libvirt_iothread",
-		"libvirt_dirtyrate", "libvirt_cpu_cache_monitor_total",
+	    "libvirt_cpu",	 "libvirt_vcpu",
+	    "libvirt_net",	 "libvirt_net_total",
+	    "libvirt_perf",	 "libvirt_iothread",
+	    "libvirt_dirtyrate", "libvirt_cpu_cache_monitor_total",
 	};
 	for (size_t i = 0; i < sizeof(runtime) / sizeof(runtime[0]); i++)
 		if (lvt_find(&f->cap, runtime[i], names[0], NULL, NULL))
 			fail_msg("shut-off %s has %s", names[0], runtime[i]);
 	const struct lvt_metric *b =
-		lvt_find(&f->cap, "libvirt_block", names[0], NULL, NULL);
+	    lvt_find(&f->cap, "libvirt_block", names[0], NULL, NULL);
 	if (b)
 		assert_null(lvt_field(b, "rd_reqs"));
 
 	const struct lvt_metric *n =
-		lvt_find(&f->cap, "libvirt_net", run_name(), NULL, NULL);
+	    lvt_find(&f->cap, "libvirt_net", run_name(), NULL, NULL);
 	assert_int_equal(lvt_field(n, "name")->type, LP_STRING);
 	const struct lvt_metric *blk =
-		lvt_find(&f->cap, "libvirt_block", run_name(), NULL, NULL);
+	    lvt_find(&f->cap, "libvirt_block", run_name(), NULL, NULL);
 	assert_string_equal(lvt_field(blk, "name")->s, "vda");
 	assert_int_equal(int_field(blk, "capacity"), 64 << 20);
 	const struct lvt_metric *perf =
-		lvt_find(&f->cap, "libvirt_perf", run_name(), NULL, NULL);
+	    lvt_find(&f->cap, "libvirt_perf", run_name(), NULL, NULL);
 	assert_true(int_field(perf, "task_clock") > 0);
 }
 
@@ -181,34 +193,31 @@ static void test_values_move(void **state)
 	start(f);
 	gather(f);
 	int64_t cpu0 = int_field(
-		lvt_find(&f->cap, "libvirt_cpu", run_name(), NULL, NULL),
-		"time");
-	int64_t task0 = int_field(
-		lvt_find(&f->cap, "libvirt_perf", run_name(), NULL, NULL),
-		"task_clock");
+	    lvt_find(&f->cap, "libvirt_cpu", run_name(), NULL, NULL), "time");
+	int64_t task0 =
+	    int_field(lvt_find(&f->cap, "libvirt_perf", run_name(), NULL, NULL),
+		      "task_clock");
 	int64_t vcpu_paused0 = int_field(
-		lvt_find(&f->cap, "libvirt_vcpu", names[1], NULL, NULL),
-		"time");
+	    lvt_find(&f->cap, "libvirt_vcpu", names[1], NULL, NULL), "time");
 	int64_t cpu = cpu0, task = task0;
 	/* Wait for progress, not for a time: at most 100 gathers. */
 	for (int i = 0; i < 100 && (cpu == cpu0 || task == task0); i++) {
 		struct timespec ts = {0, 100000000};
 		nanosleep(&ts, NULL);
 		gather(f);
-		cpu = int_field(lvt_find(&f->cap, "libvirt_cpu", run_name(),
-					 NULL, NULL),
-				"time");
-		task = int_field(lvt_find(&f->cap, "libvirt_perf", run_name(),
-					  NULL, NULL),
-				 "task_clock");
+		cpu = int_field(
+		    lvt_find(&f->cap, "libvirt_cpu", run_name(), NULL, NULL),
+		    "time");
+		task = int_field(
+		    lvt_find(&f->cap, "libvirt_perf", run_name(), NULL, NULL),
+		    "task_clock");
 	}
 	assert_true(cpu > cpu0);
 	assert_true(task > task0);
 	assert_int_equal(
-		int_field(lvt_find(&f->cap, "libvirt_vcpu", names[1], NULL,
-				   NULL),
-			  "time"),
-		vcpu_paused0);
+	    int_field(lvt_find(&f->cap, "libvirt_vcpu", names[1], NULL, NULL),
+		      "time"),
+	    vcpu_paused0);
 }
 
 static void test_kvm_vcpu_stats(void **state)
@@ -218,14 +227,14 @@ static void test_kvm_vcpu_stats(void **state)
 	f->set.device_name_tags = true;
 	start(f);
 	gather(f);
-	const struct lvt_metric *v = lvt_find(&f->cap, "libvirt_vcpu",
-					      run_name(), "vcpu_id", "0");
+	const struct lvt_metric *v =
+	    lvt_find(&f->cap, "libvirt_vcpu", run_name(), "vcpu_id", "0");
 	assert_non_null(v);
 	/* KVM reports ~40 statistics per vcpu; TCG none. */
 	if (access("/dev/kvm", R_OK | W_OK) == 0)
 		assert_true(v->nfields > 20);
-	const struct lvt_metric *blk = lvt_find(&f->cap, "libvirt_block",
-						run_name(), "block_id", "0");
+	const struct lvt_metric *blk =
+	    lvt_find(&f->cap, "libvirt_block", run_name(), "block_id", "0");
 	assert_string_equal(lvt_tag(blk, "block_name"), "vda");
 }
 
@@ -256,7 +265,7 @@ static void test_domain_destroyed_between_list_and_stats(void **state)
 	assert_null(lvt_find(&f->cap, "libvirt_state", names[3], NULL, NULL));
 	assert_int_equal(lvt_domains(&f->cap, NULL), 3);
 	assert_non_null(
-		lvt_find(&f->cap, "libvirt_block", run_name(), NULL, NULL));
+	    lvt_find(&f->cap, "libvirt_block", run_name(), NULL, NULL));
 	assert_int_equal(f->col.last.errors, 0);
 }
 
@@ -265,6 +274,10 @@ int main(void)
 	int rc = domains_script("check");
 	if (rc != 0)
 		return rc == 77 ? 77 : 1;
+	if (lvt_lock_libvirtd() < 0) {
+		fprintf(stderr, "cannot take the libvirtd lock\n");
+		return 1;
+	}
 	lv_quiet_libvirt_errors();
 	snprintf(prefix, sizeof(prefix), "tlxq%d", (int)getpid());
 	snprintf(names[0], sizeof(names[0]), "%s-off", prefix);
@@ -279,15 +292,13 @@ int main(void)
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_groups_of_a_real_host,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_values_move, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_kvm_vcpu_stats, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(
-			test_domain_destroyed_between_list_and_stats, setup,
-			teardown),
+	    cmocka_unit_test_setup_teardown(test_groups_of_a_real_host, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_values_move, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_kvm_vcpu_stats, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_domain_destroyed_between_list_and_stats, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

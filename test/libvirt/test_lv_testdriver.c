@@ -138,7 +138,7 @@ static void test_all_groups_through_fallback(void **state)
 	/* Shut off (i % 10 == 7): state 5 and nothing else. */
 	const char *off = "tlxt-00007";
 	const struct lvt_metric *st =
-		lvt_find(&f->cap, "libvirt_state", off, NULL, NULL);
+	    lvt_find(&f->cap, "libvirt_state", off, NULL, NULL);
 	assert_int_equal(int_field(st, "state"), VIR_DOMAIN_SHUTOFF);
 	size_t n_off = 0;
 	for (size_t i = 0; i < f->cap.n; i++)
@@ -152,26 +152,26 @@ static void test_all_groups_through_fallback(void **state)
 	/* A running domain, device by device. */
 	const char *d = "tlxt-00042";
 	const struct lvt_metric *n1 =
-		lvt_find(&f->cap, "libvirt_net", d, "interface_id", "1");
+	    lvt_find(&f->cap, "libvirt_net", d, "interface_id", "1");
 	assert_string_equal(lvt_field(n1, "name")->s, "tlxt-00042-n1");
 	assert_true(int_field(n1, "rx_bytes") > 0);
 	assert_true(int_field(n1, "tx_drop") >= 0);
 	const struct lvt_metric *b1 =
-		lvt_find(&f->cap, "libvirt_block", d, "block_id", "1");
+	    lvt_find(&f->cap, "libvirt_block", d, "block_id", "1");
 	assert_string_equal(lvt_field(b1, "name")->s, "vdb");
 	assert_string_equal(lvt_field(b1, "path")->s,
 			    "/var/lib/tlx/tlxt-00042-b.qcow2");
 	assert_true(int_field(b1, "rd_reqs") > 0);
 	assert_true(int_field(b1, "capacity") > 0);
 	const struct lvt_metric *bal =
-		lvt_find(&f->cap, "libvirt_balloon", d, NULL, NULL);
+	    lvt_find(&f->cap, "libvirt_balloon", d, NULL, NULL);
 	assert_int_equal(int_field(bal, "maximum"), 1048576);
 	assert_true(int_field(bal, "current") > 0);
 	const struct lvt_metric *vt =
-		lvt_find(&f->cap, "libvirt_vcpu_total", d, NULL, NULL);
+	    lvt_find(&f->cap, "libvirt_vcpu_total", d, NULL, NULL);
 	assert_int_equal(int_field(vt, "current"), 2);
 	const struct lvt_metric *v1 =
-		lvt_find(&f->cap, "libvirt_vcpu", d, "vcpu_id", "1");
+	    lvt_find(&f->cap, "libvirt_vcpu", d, "vcpu_id", "1");
 	assert_int_equal(int_field(v1, "state"), VIR_VCPU_RUNNING);
 	assert_non_null(lvt_find(&f->cap, "libvirt_cpu", d, NULL, NULL));
 	int64_t vtime = int_field(v1, "time");
@@ -214,8 +214,8 @@ static void test_domains_filter(void **state)
 	gather(f);
 	assert_int_equal(f->col.last.domains, 2);
 	assert_int_equal(lvt_domains(&f->cap, NULL), 2);
-	assert_non_null(lvt_find(&f->cap, "libvirt_net", "tlxt-00001", NULL,
-				 NULL));
+	assert_non_null(
+	    lvt_find(&f->cap, "libvirt_net", "tlxt-00001", NULL, NULL));
 	assert_null(lvt_find(&f->cap, "libvirt_state", "nope", NULL, NULL));
 }
 
@@ -242,8 +242,8 @@ static void test_vcpu_mapping_only(void **state)
 	assert_int_equal(lvt_count(&f->cap, "libvirt_cpu_affinity"),
 			 2 * NDOMAINS);
 	assert_int_equal(f->cap.n, 2 * NDOMAINS);
-	const struct lvt_metric *a = lvt_find(
-		&f->cap, "libvirt_cpu_affinity", "tlxt-00000", "vcpu_id", "1");
+	const struct lvt_metric *a = lvt_find(&f->cap, "libvirt_cpu_affinity",
+					      "tlxt-00000", "vcpu_id", "1");
 	assert_non_null(a);
 	assert_int_equal(lvt_field(a, "cpu_id")->type, LP_STRING);
 	assert_true(strlen(lvt_field(a, "cpu_id")->s) > 0);
@@ -256,8 +256,8 @@ static void test_vcpu_mapping_cpu_id(void **state)
 	f->set.vcpu_mapping = true;
 	start(f);
 	gather(f);
-	const struct lvt_metric *v = lvt_find(&f->cap, "libvirt_vcpu",
-					      "tlxt-00000", "vcpu_id", "0");
+	const struct lvt_metric *v =
+	    lvt_find(&f->cap, "libvirt_vcpu", "tlxt-00000", "vcpu_id", "0");
 	assert_true(int_field(v, "cpu_id") >= 0);
 }
 
@@ -273,7 +273,7 @@ static void test_extras(void **state)
 	gather(f);
 	assert_int_equal(lvt_count(&f->cap, "telex_libvirt"), 1);
 	const struct lvt_metric *g =
-		lvt_find(&f->cap, "telex_libvirt", NULL, NULL, NULL);
+	    lvt_find(&f->cap, "telex_libvirt", NULL, NULL, NULL);
 	assert_int_equal(int_field(g, "domains"), NDOMAINS);
 	assert_int_equal(int_field(g, "errors"), 0);
 	assert_true(int_field(g, "duration_ns") > 0);
@@ -283,11 +283,11 @@ static void test_extras(void **state)
 					       "tlxt-00042", "disk", "vda");
 	assert_non_null(de);
 	const struct lvt_metric *st =
-		lvt_find(&f->cap, "libvirt_state", "tlxt-00042", NULL, NULL);
+	    lvt_find(&f->cap, "libvirt_state", "tlxt-00042", NULL, NULL);
 	assert_string_equal(lvt_tag(st, "domain_uuid"),
 			    "6c7a6578-0000-4000-8000-00000000002a");
-	const struct lvt_metric *b = lvt_find(&f->cap, "libvirt_block",
-					      "tlxt-00042", "block_id", "1");
+	const struct lvt_metric *b =
+	    lvt_find(&f->cap, "libvirt_block", "tlxt-00042", "block_id", "1");
 	assert_string_equal(lvt_tag(b, "block_name"), "vdb");
 }
 
@@ -314,32 +314,32 @@ static void test_domain_vanishes(void **state)
 	f->col.after_list = destroy_one;
 	gather(f);
 	assert_int_equal(lvt_domains(&f->cap, NULL), 2);
-	assert_non_null(lvt_find(&f->cap, "libvirt_block", "tlxt-00001", NULL,
-				 NULL));
-	assert_non_null(lvt_find(&f->cap, "libvirt_block", "tlxt-00004", NULL,
-				 NULL));
-	assert_null(lvt_find(&f->cap, "libvirt_state", "tlxt-00002", NULL,
-			     NULL));
+	assert_non_null(
+	    lvt_find(&f->cap, "libvirt_block", "tlxt-00001", NULL, NULL));
+	assert_non_null(
+	    lvt_find(&f->cap, "libvirt_block", "tlxt-00004", NULL, NULL));
+	assert_null(
+	    lvt_find(&f->cap, "libvirt_state", "tlxt-00002", NULL, NULL));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-			test_all_groups_through_fallback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_one_timestamp_per_gather,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_domains_filter, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_statistics_groups, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_vcpu_mapping_only, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_vcpu_mapping_cpu_id,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_extras, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_domain_vanishes, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(test_all_groups_through_fallback,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_one_timestamp_per_gather,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_domains_filter, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_statistics_groups, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_vcpu_mapping_only, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_vcpu_mapping_cpu_id, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_extras, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_domain_vanishes, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
