@@ -36,18 +36,18 @@ static void kc_on_fatal(void *owner, const char *why)
 	telex_fail(c->t);
 }
 
-static bool kc_lag_assigned(void *arg, const char *topic, int32_t partition)
-{
-	struct kc *c = arg;
-	int64_t idx = kc_offsets_find(&c->off, topic, partition);
-	return idx >= 0 && c->off.parts[idx].assigned;
-}
-
 struct kc_lag_ctx {
 	struct kc *c;
 	struct lp_metric m;
 	int64_t now_ns;
 };
+
+static bool kc_lag_assigned(void *arg, const char *topic, int32_t partition)
+{
+	const struct kc *c = ((struct kc_lag_ctx *)arg)->c;
+	int64_t idx = kc_offsets_find(&c->off, topic, partition);
+	return idx >= 0 && c->off.parts[idx].assigned;
+}
 
 static void kc_lag_row(void *arg, const struct kc_lag_row *row)
 {
