@@ -42,10 +42,9 @@ struct kc_lag_ctx {
 	int64_t now_ns;
 };
 
-/* kc_lag_parse hands both callbacks the same argument: the lag context. */
 static bool kc_lag_assigned(void *arg, const char *topic, int32_t partition)
 {
-	struct kc *c = ((struct kc_lag_ctx *)arg)->c;
+	const struct kc *c = ((struct kc_lag_ctx *)arg)->c;
 	int64_t idx = kc_offsets_find(&c->off, topic, partition);
 	return idx >= 0 && c->off.parts[idx].assigned;
 }

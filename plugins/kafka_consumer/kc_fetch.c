@@ -182,8 +182,8 @@ static void kc_fetch_record(struct kc *c, rd_kafka_message_t *m)
 		msg.timestamp_ms = rd_kafka_message_timestamp(m, &type);
 	}
 	if (kc_record_wants_headers(&c->rec)) {
-		msg.headers = c->hdrs;
 		msg.nheaders = kc_fetch_headers(c, m);
+		msg.headers = c->hdrs; /* after: it may have moved */
 	}
 	/* stdout gone: the record is not done, so it is not committed. */
 	if (kc_record_process(&c->rec, &msg) < 0)

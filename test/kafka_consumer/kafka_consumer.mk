@@ -28,3 +28,27 @@ $(KC_UNIT_RECORD): $(OBJ)/test/kafka_consumer/test_kc_record.o \
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(JSONC_LIBS) -lm
 endif
+
+# kc-committed: a group's committed offsets (the scripts check that
+# nothing is committed past what reached stdout).
+KC_COMMITTED := $(KC_TESTBIN)/kc-committed
+
+$(KC_COMMITTED): $(OBJ)/test/kafka_consumer/kc_committed.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(RDKAFKA_LIBS)
+
+all: $(KC_COMMITTED)
+
+SCRIPT_TESTS += $(sort $(wildcard test/kafka_consumer/test-*.sh))
+
+# The consumer benchmark (make bench): telex-kafka-consumer against kcat -G.
+KC_BENCH_SINK := $(KC_TESTBIN)/kc-bench-sink
+
+$(KC_BENCH_SINK): $(OBJ)/test/kafka_consumer/kc_bench_sink.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+all: $(KC_BENCH_SINK)
+BENCHES += test/kafka_consumer/bench-kafka-consumer.sh
+test/kafka_consumer/bench-kafka-consumer.sh: $(KC_BENCH_SINK) \
+	$(BENCH_BUILD)/lpgen

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The [[inputs.kafka_consumer]] table: sample.conf is what --sample-config
+# prints, the man page's OPTIONS come from the same table, a native table
+# with every option of Telegraf's plugin loads unchanged (Sarama-only ones
+# ignored with a warning), and bad values are config errors (exit 2) that
+# name the option.
+set -u
+. "$TELEX_SRC/test/mock_kafka/lib.sh"
+. "$TELEX_SRC/test/kafka_consumer/lib.sh"
+mk_need kcat
+kc_need
+
+mk_eq "sample.conf is --sample-config (make kafka-consumer-sample)" \
+	"$("$KC" --sample-config)" \
+	"$(cat "$TELEX_SRC/plugins/kafka_consumer/sample.conf")"
+man=$TELEX_BUILD/man/telex-kafka-consumer.1
+[ -f "$man" ] || mk_fail "$man not built"
+grep -q '@OPTIONS@' "$man" && mk_fail "the man page has no OPTIONS"
+for opt in max_undelivered_messages topic_regexps lag_interval \
+	msg_header_as_metric_name; do
+	grep -q "$opt" "$man" || mk_fail "$opt missing from the man page"
+done
+"$KC" --man-options | grep -q consumer_fetch_max_wait ||
+	mk_fail "--man-options lacks consumer_fetch_max_wait"
+if command -v groff >/dev/null; then
+	warn=$(groff -man -Tutf8 -ww -z "$man" 2>&1)
+	mk_eq "groff warnings" "" "$warn"
+fi
+
+mk_start --brokers 1 --topic telegraf:1
+# Telegraf's own sample, every option set (TLS and SASL left empty).
+cat >"$MK_TMP/native.conf" <<CONF
+[[inputs.kafka_consumer]]
+  brokers = ["$MK_BOOTSTRAP"]
+  kafka_version = "2.6.0"
+  topics = ["telegraf"]
+  topic_regexps = [ ]
+  topic_tag = ""
+  msg_headers_as_tags = []
+  msg_header_as_metric_name = ""
+  timestamp_source = "metric"
+  client_id = "Telegraf"
+  enable_tls = false
+  insecure_skip_verify = false
+  keep_alive_period = "15s"
+  sasl_username = ""
+  sasl_password = ""
+  sasl_mechanism = ""
+  sasl_gssapi_service_name = ""
+  sasl_gssapi_auth_type = "KRB5_USER_AUTH"
+  sasl_gssapi_kerberos_config_path = "/"
+  sasl_gssapi_realm = "realm"
+  sasl_gssapi_key_tab_path = ""
+  sasl_gssapi_disable_pafxfast = false
+  sasl_access_token = ""
+  sasl_version = 1
+  metadata_full = false
+  consumer_group = "telegraf_metrics_consumers"
+  compression_codec = 0
+  offset = "oldest"
+  balance_strategy = "range"
+  metadata_retry_max = 0
+  metadata_retry_type = "constant"
+  metadata_retry_backoff = 0
+  metadata_retry_max_duration = 0
+  resolve_canonical_bootstrap_servers_only = false
+  connection_strategy = "startup"
+  max_message_len = 1000000
+  max_undelivered_messages = 1000
+  max_processing_time = "100ms"
+  consumer_fetch_default = "1MB"
+  data_format = "influx"
+  name_override = "renamed"
+  [inputs.kafka_consumer.tags]
+    source = "kafka"
+CONF
+echo 'cpu,host=a usage=1 1' | mk_produce telegraf
+kc_start native "$MK_TMP/native.conf"
+kc_wait_lines native 1
+kc_eof native
+mk_eq "a native table's metric" "renamed,host=a,source=kafka usage=1 1" \
+	"$(cat "$(kc_out native)")"
+grep -q '^E! ' "$(kc_err native)" && mk_fail "errors: $(cat "$(kc_err native)")"
+grep -q '^W! .*max_processing_time' "$(kc_err native)" ||
+	mk_fail "ignored options are not named: $(cat "$(kc_err native)")"
+
+bad() { # WHAT EXPECTED-MESSAGE TOML-LINE...
+	local what=$1 want=$2
+	shift 2
+	kc_conf "$MK_TMP/bad.conf" "$@"
+	"$KC" -config "$MK_TMP/bad.conf" </dev/null >/dev/null 2>"$MK_TMP/bad.err"
+	mk_eq "$what: exit status" 2 $?
+	grep -q -- "$want" "$MK_TMP/bad.err" ||
+		mk_fail "$what: no \"$want\" in: $(cat "$MK_TMP/bad.err")"
+}
+bad "no topic" "no topic to consume" 'consumer_group = "g"'
+bad "unknown option" 'brokerz' 'topics = ["t"]' 'brokerz = ["x"]'
+bad "offset" 'offset' 'topics = ["t"]' 'offset = "latest"'
+bad "balance_strategy" 'balance_strategy' 'topics = ["t"]' \
+	'balance_strategy = "cooperative"'
+bad "timestamp_source" 'timestamp_source' 'topics = ["t"]' \
+	'timestamp_source = "now"'
+bad "data_format" 'data_format' 'topics = ["t"]' 'data_format = "xml"'
+bad "librdkafka property" 'no.such.property' 'topics = ["t"]' \
+	-- '"no.such.property" = 1'
+echo PASS

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Where a group starts: offset = "newest" skips what was there before it
+# joined, "oldest" (the default) reads everything; a group that exited
+# cleanly resumes exactly at its committed offsets (no record twice).
+set -u
+. "$TELEX_SRC/test/mock_kafka/lib.sh"
+. "$TELEX_SRC/test/kafka_consumer/lib.sh"
+mk_need kcat
+kc_need
+
+mk_start --brokers 1 --topic off:2
+kc_produce_ids off old 1 5
+
+# Wait until NAME has printed every id in FIRST..LAST.
+wait_ids() {
+	local name=$1 first=$2 last=$3 i
+	for i in $(seq $((MK_TIMEOUT * 10))); do
+		[ "$(kc_ids "$(kc_out "$name")" | awk -v a="$first" -v b="$last" \
+			'$1 >= a && $1 <= b' | sort -un | wc -l)" -eq \
+			$((last - first + 1)) ] && return 0
+		sleep 0.1
+	done
+	mk_fail "$name: ids $first..$last not all read"
+}
+
+# newest: produce markers until one arrives (the consumer has its start
+# offsets), then the records it must read.
+kc_conf "$MK_TMP/newest.conf" 'topics = ["off"]' \
+	'consumer_group = "g-newest"' 'offset = "newest"'
+kc_start new "$MK_TMP/newest.conf"
+kc_wait_log new 'assigned 2 partition'
+marker=1000
+until grep -q 'src=marker' "$(kc_out new)"; do
+	kc_produce_ids off marker $marker $marker
+	marker=$((marker + 1))
+	[ $marker -lt 1100 ] || mk_fail "no marker arrived"
+	sleep 0.3
+done
+kc_produce_ids off new 6 8
+wait_ids new 6 8
+kc_eof new
+mk_eq "records before the start, with newest" "" \
+	"$(kc_ids "$(kc_out new)" | awk '$1 <= 5')"
+
+# Committed offsets after a clean exit: the end of each partition.
+ends=$(mk_consume off '%p %o\n' | awk '{if ($2 + 1 > e[$1]) e[$1] = $2 + 1}
+	END {for (p in e) print "off", p, e[p]}' | sort)
+mk_eq "committed offsets after EOF" "$ends" "$(kc_committed g-newest off | sort)"
+
+# The same group again resumes there: exactly the records produced since.
+kc_produce_ids off later 9 10
+kc_start again "$MK_TMP/newest.conf"
+wait_ids again 9 10
+kc_eof again
+mk_eq "records read after resuming" "$(seq 9 10)" "$(kc_ids "$(kc_out again)")"
+
+# oldest (the default): a new group reads everything once.
+kc_conf "$MK_TMP/oldest.conf" 'topics = ["off"]' 'consumer_group = "g-oldest"'
+kc_start old "$MK_TMP/oldest.conf"
+total=$(mk_count off)
+kc_wait_lines old "$total"
+kc_eof old
+mk_eq "records read with oldest" "$(mk_consume off '%s\n' | sed -n \
+	's/.* id=\([0-9]*\)i.*/\1/p' | sort -n)" "$(kc_ids "$(kc_out old)")"
+echo PASS
