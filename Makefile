@@ -71,7 +71,7 @@ $(OBJ)/%.o: %.c
 
 # shim first: the others link its objects.
 include shim/shim.mk
-include $(sort $(wildcard plugins/*/*.mk test/*.mk test/*/*.mk))
+include $(sort $(wildcard plugins/*/*.mk test/*.mk test/*/*.mk packaging/*.mk))
 
 all: $(LIBTELEX) $(PROGRAMS) $(MANPAGES)
 

@@ -9,7 +9,7 @@ pkgs=(
 	libvirt-clients libvirt-daemon-system libvirt-daemon-driver-qemu
 	qemu-system-x86 qemu-utils dnsmasq-base
 	influxdb influxdb-client
-	dpkg-dev rpm
+	dpkg-dev rpm haproxy python3 python3-yaml
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -363,12 +363,6 @@ static void lv_emit_series(struct lv_mapper *mp, const struct lv_domain_info *d,
 	lv_emit_metric(mp, mp->time, rc);
 }
 
-static bool lv_is_cpu_meas(int meas)
-{
-	return meas == LV_M_CPU || meas == LV_M_CPU_CACHE_TOTAL ||
-	       meas == LV_M_CPU_CACHE || meas == LV_M_CPU_CACHE_BANK;
-}
-
 /* a[0..n) == b[0..n), eight bytes at a time: keys are short, and a call
  * to memcmp per key costs more than the comparison. n <= the field size,
  * so no read goes past either buffer. */
@@ -467,9 +461,12 @@ void lv_map_domain(struct lv_mapper *mp, const struct lv_domain_info *dom,
 
 	mp->dom_plain = lv_line_plain_tag(dom->name, dom->name_len) &&
 			(!dom->uuid || lv_line_plain_tag(dom->uuid, 36));
+	/* A shut-off domain has no measurements, only its state: libvirt
+	 * reports its configured sizes (balloon, vcpus, disks) as if they were
+	 * readings, and a cpu.time that keeps growing. */
 	bool shutoff = res->state == VIR_DOMAIN_SHUTOFF;
 	for (size_t i = 0; i < mp->nseries; i++) {
-		if (shutoff && lv_is_cpu_meas(mp->series[i].meas))
+		if (shutoff && mp->series[i].meas != LV_M_STATE)
 			continue;
 		lv_emit_series(mp, dom, &mp->series[i]);
 	}
