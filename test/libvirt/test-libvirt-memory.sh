@@ -3,13 +3,21 @@
 # one process, under valgrind: no leak, no invalid access, and no growth
 # (the resident size after gather 1,000 is the one after gather 100).
 # A second, shorter run covers the per-domain fallback and every extra.
-# valgrind cannot run under ASan: skipped with SAN=1.
+# valgrind cannot run an ASan build: with SAN=1 the same runs go without
+# valgrind, and AddressSanitizer and LeakSanitizer (at exit) are the
+# checkers; the growth check is left out there, since ASan's quarantine
+# holds freed memory on purpose.
 . "$TELEX_SRC/test/libvirt/lib.sh"
 if [ "${SAN:-}" = 1 ]; then
-	echo "valgrind cannot run an ASan build (SAN=1)"
-	exit 77
+	checker=(env ASAN_OPTIONS=detect_leaks=1:exitcode=97)
+	logopt=() # ASan reports on the program's stderr
+else
+	command -v valgrind >/dev/null || { echo "valgrind is not installed"; exit 77; }
+	checker=(valgrind -q --leak-check=full
+		--show-leak-kinds=definite,indirect
+		--errors-for-leak-kinds=definite,indirect --error-exitcode=97)
+	logopt=(--log-file) # valgrind reports in a file of its own
 fi
-command -v valgrind >/dev/null || { echo "valgrind is not installed"; exit 77; }
 
 file1000=$(gen 1000)
 # 100 domains in a file of their own, for the second run.
@@ -24,9 +32,8 @@ run_valgrind() {
 	: >"$TMP/$name.stats" # before grep opens it: the loop reads it at once
 	# The open parses the whole domain file: slow under valgrind, so the
 	# first gather may wait for it longer than the default keepalive.
-	valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
-		--errors-for-leak-kinds=definite,indirect --error-exitcode=97 \
-		--log-file="$TMP/$name.vg" \
+	: >"$TMP/$name.vg"
+	"${checker[@]}" ${logopt:+"${logopt[0]}=$TMP/$name.vg"} \
 		"$LV" -config "$conf" <"$TMP/$name.in" >"$TMP/$name.out" \
 		2>"$TMP/$name.err" &
 	local vg=$!
@@ -54,8 +61,8 @@ run_valgrind() {
 	wait $vg || rc=$?
 	wait
 	if [ $rc -ne 0 ]; then
-		cat "$TMP/$name.vg"
-		fail "$name: valgrind exit $rc (97: errors or leaks)"
+		cat "$TMP/$name.vg" "$TMP/$name.err"
+		fail "$name: ${checker[0]} exit $rc (97: errors or leaks)"
 	fi
 	[ -s "$TMP/$name.vg" ] && { cat "$TMP/$name.vg"; fail "$name: valgrind reported"; }
 	grep -q '^[EW]! ' "$TMP/$name.err" && fail "$name: $(cat "$TMP/$name.err")"
@@ -77,7 +84,9 @@ declare -a rss
 run_valgrind bulk "$TMP/bulk.conf" 1000 1000
 growth=$((rss[1000] - rss[100]))
 echo "growth from gather 100 to 1,000: $growth kB"
-[ $growth -le 256 ] || fail "resident memory grew by $growth kB"
+if [ "${SAN:-}" != 1 ]; then
+	[ $growth -le 256 ] || fail "resident memory grew by $growth kB"
+fi
 
 # 2. Every group through the fallback, every extra, 100 domains.
 config "$TMP/all.conf" <<TOML
