@@ -11,7 +11,7 @@
 # Each component adds its own rules in a fragment beside its sources
 # (shim/shim.mk, plugins/*/plugin.mk, test/*.mk); this file holds what they
 # share. Fragments append to PROGRAMS, UNIT_TESTS, SCRIPT_TESTS, BENCHES,
-# FUZZERS, MANPAGES.
+# BENCH_TOOLS, FUZZERS, MANPAGES.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -58,6 +58,7 @@ PROGRAMS :=
 UNIT_TESTS :=
 SCRIPT_TESTS :=
 BENCHES :=
+BENCH_TOOLS :=
 FUZZERS :=
 MANPAGES :=
 
@@ -85,9 +86,12 @@ check: deps
 deps:
 	@test/deps.sh
 
-bench: all $(BENCHES)
-	@set -e; for b in $(BENCHES); do TELEX_BUILD=$(abspath $(BUILD)) \
-		TELEX_SRC=$(CURDIR) $$b; done
+# Everything is built before the first benchmark starts; a benchmark that
+# fails does not hide the tables of the others.
+bench: all $(BENCH_TOOLS) $(BENCHES)
+	@failed=; for b in $(BENCHES); do TELEX_BUILD=$(abspath $(BUILD)) \
+		TELEX_SRC=$(CURDIR) $$b || failed="$$failed $$b"; done; \
+	test -z "$$failed" || { echo "benchmarks failed:$$failed"; exit 1; }
 
 fuzz: $(FUZZERS)
 	@set -e; for f in $(FUZZERS); do TELEX_SRC=$(CURDIR) \

@@ -190,31 +190,67 @@ static char *lp_put_tags(char *w, const struct lp_metric *m)
 	return w;
 }
 
-/* A cheap fingerprint of a key, to notice repeated field keys without
- * comparing every pair. */
-static uint64_t lp_key_bit(const struct lp_slice *k)
+/* FNV-1a of a key's unescaped bytes: equal keys hash equally however
+ * they are escaped. */
+static uint32_t lp_key_hash(const struct lp_slice *k)
 {
-	unsigned h = (unsigned)k->len * 31;
-	if (k->len)
-		h += (unsigned char)k->ptr[0] * 7 +
-		     (unsigned char)k->ptr[k->len - 1];
-	return UINT64_C(1) << (h & 63);
+	uint32_t h = 2166136261u;
+	const char *p = k->ptr, *end = p + k->len;
+	while (p < end) {
+		char c = *p++;
+		if (c == '\\' && k->escaped && p < end) {
+			char u = lp_unescape_char(k->escaped, *p);
+			if (u) {
+				c = u;
+				p++;
+			}
+		}
+		h = (h ^ (unsigned char)c) * 16777619u;
+	}
+	return h;
 }
 
-/* Index of the field whose value is written in place of field i: the last
- * field of the same key. Returns (size_t)-1 when an earlier field has the
- * key (field i was written there). */
-static size_t lp_field_source(const struct lp_metric *m, size_t i)
+#define LP_FIELD_SKIP UINT32_MAX
+/* Fields up to this many find their repeats without allocating. */
+#define LP_FIELDS_ON_STACK 64
+
+/* One slot of the table of field keys seen so far. */
+struct lp_key_slot {
+	uint32_t hash;
+	uint32_t first; /* index + 1 of the first field of the key; 0: free */
+};
+
+/*
+ * Repeated field keys, through a hash table of the keys (linear in the
+ * number of fields; metrics with dozens of fields are common). src[i]
+ * becomes the field whose value is written at field i's place, the last
+ * one of its key, or LP_FIELD_SKIP when an earlier field has the key.
+ * slots holds nslots (a power of two, more than the fields) free slots.
+ */
+static void lp_field_sources(const struct lp_metric *m, uint32_t *src,
+			     struct lp_key_slot *slots, size_t nslots)
 {
-	const struct lp_slice *k = &m->fields[i].key;
-	for (size_t j = 0; j < i; j++)
-		if (lp_slice_cmp(&m->fields[j].key, k) == 0)
-			return (size_t)-1;
-	size_t src = i;
-	for (size_t j = i + 1; j < m->nfields; j++)
-		if (lp_slice_cmp(&m->fields[j].key, k) == 0)
-			src = j;
-	return src;
+	size_t mask = nslots - 1;
+	for (size_t i = 0; i < m->nfields; i++) {
+		const struct lp_slice *k = &m->fields[i].key;
+		uint32_t h = lp_key_hash(k);
+		src[i] = (uint32_t)i;
+		for (size_t s = h & mask;; s = (s + 1) & mask) {
+			struct lp_key_slot *slot = &slots[s];
+			if (!slot->first) {
+				*slot =
+				    (struct lp_key_slot){h, (uint32_t)i + 1};
+				break;
+			}
+			size_t f = slot->first - 1;
+			if (slot->hash == h &&
+			    lp_slice_cmp(&m->fields[f].key, k) == 0) {
+				src[f] = (uint32_t)i;
+				src[i] = LP_FIELD_SKIP;
+				break;
+			}
+		}
+	}
 }
 
 /* Write the value of f at w; NULL when the field is dropped (NaN, Inf). */
@@ -255,21 +291,32 @@ static char *lp_put_value(char *w, const struct lp_field *f, unsigned flags)
 	return NULL;
 }
 
-/* Write the fields; *count says how many were written. */
+/* Write the fields; *count says how many were written. NULL when out of
+ * memory. */
 static char *lp_put_fields(char *w, const struct lp_metric *m, unsigned flags,
 			   size_t *count)
 {
-	uint64_t seen = 0;
-	bool repeats = false;
-	for (size_t i = 0; i < m->nfields && !repeats; i++) {
-		uint64_t bit = lp_key_bit(&m->fields[i].key);
-		repeats = seen & bit;
-		seen |= bit;
+	size_t n = m->nfields;
+	uint32_t src_stack[LP_FIELDS_ON_STACK];
+	struct lp_key_slot slots_stack[2 * LP_FIELDS_ON_STACK];
+	uint32_t *src = src_stack;
+	struct lp_key_slot *slots = slots_stack;
+	size_t nslots = 4;
+	while (nslots < 2 * n)
+		nslots *= 2;
+	void *heap = NULL;
+	if (n > LP_FIELDS_ON_STACK) {
+		heap = malloc(n * sizeof(*src) + nslots * sizeof(*slots));
+		if (!heap)
+			return NULL;
+		slots = heap;
+		src = (uint32_t *)(slots + nslots);
 	}
+	memset(slots, 0, nslots * sizeof(*slots));
+	lp_field_sources(m, src, slots, nslots);
 	size_t written = 0;
-	for (size_t i = 0; i < m->nfields; i++) {
-		size_t src = repeats ? lp_field_source(m, i) : i;
-		if (src == (size_t)-1)
+	for (size_t i = 0; i < n; i++) {
+		if (src[i] == LP_FIELD_SKIP)
 			continue;
 		char *mark = w;
 		if (written)
@@ -279,7 +326,7 @@ static char *lp_put_fields(char *w, const struct lp_metric *m, unsigned flags,
 		char *v = NULL;
 		if (w != key) {
 			*w++ = '=';
-			v = lp_put_value(w, &m->fields[src], flags);
+			v = lp_put_value(w, &m->fields[src[i]], flags);
 		}
 		if (v) {
 			w = v;
@@ -288,6 +335,7 @@ static char *lp_put_fields(char *w, const struct lp_metric *m, unsigned flags,
 			w = mark;
 		}
 	}
+	free(heap);
 	*count = written;
 	return w;
 }
@@ -348,6 +396,10 @@ int lp_write_metric(struct buf *out, const struct lp_metric *m, unsigned flags,
 	*w++ = ' ';
 	size_t nf;
 	w = lp_put_fields(w, m, flags, &nf);
+	if (!w) {
+		lp_write_error(err, m, "out of memory");
+		return -1;
+	}
 	if (nf == 0) {
 		lp_write_error(err, m,
 			       "no field left to write (NaN, Inf and empty "

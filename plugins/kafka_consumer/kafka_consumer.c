@@ -52,8 +52,7 @@ static bool kc_lag_assigned(void *arg, const char *topic, int32_t partition)
 static void kc_lag_row(void *arg, const struct kc_lag_row *row)
 {
 	struct kc_lag_ctx *x = arg;
-	if (kc_lag_metric(&x->m, row, x->c->cfg->consumer_group, x->now_ns) <
-	    0)
+	if (kc_lag_metric(&x->m, row, x->c->cfg->consumer_group, x->now_ns) < 0)
 		return;
 	telex_emit(x->c->t, &x->m);
 }
@@ -91,9 +90,10 @@ static void kc_record_setup(struct kc *c)
 			c->header_tags[r->nheader_tags++] = h;
 	}
 	r->header_tags = c->header_tags;
-	r->ts_source = strcmp(cfg->timestamp_source, "inner") == 0   ? KC_TS_INNER
-		       : strcmp(cfg->timestamp_source, "outer") == 0 ? KC_TS_OUTER
-								     : KC_TS_METRIC;
+	r->ts_source = strcmp(cfg->timestamp_source, "inner") == 0 ? KC_TS_INNER
+		       : strcmp(cfg->timestamp_source, "outer") == 0
+			   ? KC_TS_OUTER
+			   : KC_TS_METRIC;
 	r->format = strcmp(cfg->data_format, "json") == 0 ? KC_FORMAT_JSON
 							  : KC_FORMAT_INFLUX;
 	r->max_len = (size_t)cfg->max_message_len;

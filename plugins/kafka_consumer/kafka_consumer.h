@@ -32,13 +32,13 @@ struct kc_config {
 	struct cfg_strv topic_regexps;
 	char *topic_tag;
 	char *consumer_group;
-	char *offset;		/* "oldest" or "newest" */
-	char *balance_strategy; /* "range", "roundrobin", "sticky" */
+	char *offset;		 /* "oldest" or "newest" */
+	char *balance_strategy;	 /* "range", "roundrobin", "sticky" */
 	int64_t max_message_len; /* bytes, 0: unlimited */
 	int64_t max_undelivered_messages;
 	struct cfg_strv msg_headers_as_tags;
 	char *msg_header_as_metric_name;
-	char *timestamp_source; /* "metric", "inner", "outer" */
+	char *timestamp_source;		 /* "metric", "inner", "outer" */
 	int64_t consumer_fetch_default;	 /* bytes */
 	int64_t consumer_fetch_min;	 /* bytes */
 	int64_t consumer_fetch_max_wait; /* ns */
@@ -58,14 +58,14 @@ int kc_config_check(const struct kc_config *c, char *err, size_t errlen);
 
 /* All consumer properties: the shared options, the native ones, telex's
  * flow-control choices, then [inputs.kafka_consumer.librdkafka]. */
-int kc_config_conf(const struct kc_config *c, rd_kafka_conf_t *conf,
-		   char *err, size_t errlen);
+int kc_config_conf(const struct kc_config *c, rd_kafka_conf_t *conf, char *err,
+		   size_t errlen);
 
 /* The subscription: literal topics, then each regexp as librdkafka's
  * "^..." pattern with Telegraf's unanchored meaning. NULL when out of
  * memory. */
-rd_kafka_topic_partition_list_t *kc_config_subscription(
-    const struct kc_config *c);
+rd_kafka_topic_partition_list_t *
+kc_config_subscription(const struct kc_config *c);
 
 /* ------------------------------------------------------------------ */
 /* kc_offsets.c: for every partition ever assigned, the offset up to which
@@ -172,13 +172,13 @@ struct kc_sink {
 };
 
 struct kc_record_stats {
-	uint64_t records;	/* records handled */
-	uint64_t metrics;	/* metrics emitted */
-	uint64_t filtered;	/* metrics dropped by the common filters */
-	uint64_t invalid;	/* lines or JSON metrics skipped */
-	uint64_t oversize;	/* records over max_message_len, skipped */
-	uint64_t empty;		/* records without a value */
-	uint64_t unwritable;	/* metrics the writer refused */
+	uint64_t records;    /* records handled */
+	uint64_t metrics;    /* metrics emitted */
+	uint64_t filtered;   /* metrics dropped by the common filters */
+	uint64_t invalid;    /* lines or JSON metrics skipped */
+	uint64_t oversize;   /* records over max_message_len, skipped */
+	uint64_t empty;	     /* records without a value */
+	uint64_t unwritable; /* metrics the writer refused */
 };
 
 struct kc_record {
@@ -190,7 +190,7 @@ struct kc_record {
 	const char *name_header; /* NULL: none */
 	enum kc_ts_source ts_source;
 	enum kc_format format;
-	size_t max_len;	 /* 0: unlimited */
+	size_t max_len; /* 0: unlimited */
 	int64_t json_unit_ns;
 	struct kc_sink sink;
 	struct log_limiter *limiter;
@@ -217,8 +217,8 @@ bool kc_record_wants_headers(const struct kc_record *r);
 struct kc_lag_row {
 	const char *topic; /* points into the parsed document */
 	int32_t partition;
-	int64_t lag;	      /* -1: unknown */
-	int64_t committed;    /* -1: none */
+	int64_t lag;		/* -1: unknown */
+	int64_t committed;	/* -1: none */
 	int64_t high_watermark; /* -1: unknown */
 };
 
@@ -228,8 +228,8 @@ struct kc_lag_row {
 int kc_lag_parse(const char *json, size_t len,
 		 bool (*assigned)(void *arg, const char *topic,
 				  int32_t partition),
-		 void (*cb)(void *arg, const struct kc_lag_row *row),
-		 void *arg, char *err, size_t errlen);
+		 void (*cb)(void *arg, const struct kc_lag_row *row), void *arg,
+		 char *err, size_t errlen);
 
 /* Build the kafka_consumer_lag metric of a row into m (reset first):
  * tags topic, partition, consumer_group; fields lag, committed_offset,

@@ -46,7 +46,8 @@ static bool kc_fetch_full(const struct kc *c)
 
 static bool kc_fetch_low(const struct kc *c)
 {
-	return c->pre.bytes <= KC_PREFETCH_HIGH_BYTES / KC_PREFETCH_LOW_DIVISOR &&
+	return c->pre.bytes <=
+		   KC_PREFETCH_HIGH_BYTES / KC_PREFETCH_LOW_DIVISOR &&
 	       c->pre.len <= KC_PREFETCH_HIGH_RECORDS / KC_PREFETCH_LOW_DIVISOR;
 }
 
@@ -71,7 +72,8 @@ static void kc_fetch_schedule(struct kc *c)
 {
 	if (c->more || c->stopping)
 		return;
-	int64_t id = loop_add_timer(telex_loop(c->t), 0, 0, kc_fetch_on_more, c);
+	int64_t id =
+	    loop_add_timer(telex_loop(c->t), 0, 0, kc_fetch_on_more, c);
 	if (id > 0) {
 		c->more = true;
 		c->more_timer = id;
@@ -98,8 +100,8 @@ static void kc_fetch_seek_positions(struct kc *c,
 			rd_kafka_topic_partition_list_add(s, a->elems[i].topic,
 							  a->elems[i].partition)
 			    ->offset = a->elems[i].offset;
-	rd_kafka_error_t *e = s->cnt ? rd_kafka_seek_partitions(c->rk, s, 0)
-				     : NULL;
+	rd_kafka_error_t *e =
+	    s->cnt ? rd_kafka_seek_partitions(c->rk, s, 0) : NULL;
 	if (e) {
 		log_limited(telex_log_limiter(c->t), LOG_WARN, "seek",
 			    "seeking after a resume: %s",
@@ -136,8 +138,7 @@ static void kc_fetch_flow(struct kc *c)
 	if (!c->paused && kc_fetch_full(c)) {
 		c->pauses++;
 		kc_fetch_set_paused(c, true);
-	} else if (c->paused && kc_fetch_low(c) &&
-		   !telex_out_congested(c->t)) {
+	} else if (c->paused && kc_fetch_low(c) && !telex_out_congested(c->t)) {
 		kc_fetch_set_paused(c, false);
 	}
 }
@@ -296,7 +297,8 @@ void kc_fetch_pass(struct kc *c)
 		kc_fetch_schedule(c);
 }
 
-void kc_fetch_revoked(struct kc *c, const rd_kafka_topic_partition_list_t *parts)
+void kc_fetch_revoked(struct kc *c,
+		      const rd_kafka_topic_partition_list_t *parts)
 {
 	kc_prefetch_drop(&c->pre, parts);
 	c->last_rkt = NULL;

@@ -41,8 +41,7 @@ void kc_group_store(struct kc *c)
 		/* _STATE: every partition was revoked meanwhile. */
 		if (err && err != RD_KAFKA_RESP_ERR__STATE)
 			log_limited(telex_log_limiter(c->t), LOG_WARN,
-				    "offset store",
-				    "storing offsets: %s",
+				    "offset store", "storing offsets: %s",
 				    rd_kafka_err2str(err));
 		else
 			c->stored += (uint64_t)l->cnt;
@@ -67,7 +66,8 @@ static int kc_group_commit_result(struct kc *c, rd_kafka_event_t *ev)
 	int failed = 0;
 	for (int i = 0; res && i < res->cnt; i++) {
 		const rd_kafka_topic_partition_t *tp = &res->elems[i];
-		int64_t idx = kc_offsets_find(&c->off, tp->topic, tp->partition);
+		int64_t idx =
+		    kc_offsets_find(&c->off, tp->topic, tp->partition);
 		if (tp->err) {
 			failed++;
 			log_warn("committing %s[%d] at %lld: %s", tp->topic,
@@ -104,7 +104,8 @@ int kc_group_commit(struct kc *c, const uint32_t *parts, size_t n,
 	/* An asynchronous commit answered on our own queue, so that a dead
 	 * coordinator costs at most the deadline. */
 	rd_kafka_queue_t *q = rd_kafka_queue_new(c->rk);
-	rd_kafka_resp_err_t err = rd_kafka_commit_queue(c->rk, l, q, NULL, NULL);
+	rd_kafka_resp_err_t err =
+	    rd_kafka_commit_queue(c->rk, l, q, NULL, NULL);
 	int cnt = l->cnt, rc = -1;
 	rd_kafka_topic_partition_list_destroy(l);
 	if (err) {
@@ -112,8 +113,8 @@ int kc_group_commit(struct kc *c, const uint32_t *parts, size_t n,
 			 rd_kafka_err2str(err));
 	} else {
 		for (;;) {
-			rd_kafka_event_t *ev =
-			    rd_kafka_queue_poll(q, kc_group_ms_left(deadline_ns));
+			rd_kafka_event_t *ev = rd_kafka_queue_poll(
+			    q, kc_group_ms_left(deadline_ns));
 			if (!ev) {
 				log_warn("commit of %d partition(s) not "
 					 "confirmed in time; their records "
@@ -234,8 +235,7 @@ static void kc_group_revoke(struct kc *c, rd_kafka_t *rk,
 }
 
 void kc_group_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-			   rd_kafka_topic_partition_list_t *parts,
-			   void *opaque)
+			   rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
 	struct kafka_client *client = opaque;
 	struct kc *c = client->owner;
@@ -289,8 +289,8 @@ void kc_group_close(struct kc *c, int64_t deadline_ns)
 				break;
 			rd_kafka_event_t *ev =
 			    rd_kafka_queue_poll(q, ms < 100 ? ms : 100);
-			if (ev && rd_kafka_event_type(ev) ==
-				      RD_KAFKA_EVENT_REBALANCE)
+			if (ev &&
+			    rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
 				kc_group_rebalance_cb(
 				    c->rk, rd_kafka_event_error(ev),
 				    rd_kafka_event_topic_partition_list(ev),

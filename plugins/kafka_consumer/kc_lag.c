@@ -62,8 +62,8 @@ static int kc_lag_topic(const char *topic, struct json_object *t,
 int kc_lag_parse(const char *json, size_t len,
 		 bool (*assigned)(void *arg, const char *topic,
 				  int32_t partition),
-		 void (*cb)(void *arg, const struct kc_lag_row *row),
-		 void *arg, char *err, size_t errlen)
+		 void (*cb)(void *arg, const struct kc_lag_row *row), void *arg,
+		 char *err, size_t errlen)
 {
 	if (len > INT32_MAX) {
 		snprintf(err, errlen, "statistics document too large");
@@ -108,8 +108,7 @@ int kc_lag_metric(struct lp_metric *m, const struct kc_lag_row *row,
 	if (row->lag < 0 && row->committed < 0 && row->high_watermark < 0)
 		return -1;
 	char *partition = arena_printf(&m->arena, "%d", (int)row->partition);
-	if (!partition ||
-	    lp_metric_set_name(m, "kafka_consumer_lag", 18) ||
+	if (!partition || lp_metric_set_name(m, "kafka_consumer_lag", 18) ||
 	    lp_metric_add_tag(m, "consumer_group", 14, group, strlen(group)) ||
 	    lp_metric_add_tag(m, "partition", 9, partition,
 			      strlen(partition)) ||

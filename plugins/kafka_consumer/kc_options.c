@@ -189,8 +189,8 @@ static int kc_conf_int(rd_kafka_conf_t *conf, const char *name, int64_t v,
  * (librdkafka: every 5 minutes by default). */
 #define KC_REGEXP_REFRESH_MS 30000
 
-int kc_config_conf(const struct kc_config *c, rd_kafka_conf_t *conf,
-		   char *err, size_t errlen)
+int kc_config_conf(const struct kc_config *c, rd_kafka_conf_t *conf, char *err,
+		   size_t errlen)
 {
 	const char *strategy = strcmp(c->balance_strategy, "sticky") == 0
 				   ? "cooperative-sticky"
@@ -236,8 +236,8 @@ int kc_config_conf(const struct kc_config *c, rd_kafka_conf_t *conf,
 	return kafka_conf_passthrough(&c->kafka, conf, KC_TABLE, err, errlen);
 }
 
-rd_kafka_topic_partition_list_t *kc_config_subscription(
-    const struct kc_config *c)
+rd_kafka_topic_partition_list_t *
+kc_config_subscription(const struct kc_config *c)
 {
 	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(
 	    (int)(c->topics.n + c->topic_regexps.n));

@@ -34,8 +34,7 @@ bool kc_record_wants_headers(const struct kc_record *r)
 	return r->nheader_tags || r->name_header;
 }
 
-static bool kc_record_is_tag_header(const struct kc_record *r,
-				    const char *name)
+static bool kc_record_is_tag_header(const struct kc_record *r, const char *name)
 {
 	for (size_t i = 0; i < r->nheader_tags; i++)
 		if (strcmp(r->header_tags[i], name) == 0)

@@ -7,10 +7,13 @@
  *   parse           lp_reader_next: split and parse into a reused metric
  *   write           lp_write_metric of already parsed metrics
  *   write json      lp_json_write of the same metrics (Telegraf's JSON)
+ *   write 20 fields lp_write_metric of built metrics of 20 fields each (a
+ *                   libvirt domain's block device: the writer's check for
+ *                   repeated field keys must stay linear)
  *
  * Each row is the best of several passes over the same data, which is
  * larger than the caches. bench_lp [MB] [PASSES] [ROW] (defaults 64, 7, all
- * rows; ROW is split, parse, write or json, for profiling one).
+ * rows; ROW is split, parse, write, json or wide, for profiling one).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -159,6 +162,57 @@ static void bench_write(const struct buf *in, int passes, bool json,
 	buf_free(&out);
 }
 
+/* Field keys of a libvirt block device with its allocation figures. */
+static const char *const bench_wide_keys[20] = {
+    "rd_reqs",	 "rd_bytes",	   "rd_times",	     "wr_reqs",
+    "wr_bytes",	 "wr_times",	   "fl_reqs",	     "fl_times",
+    "errors",	 "allocation",	   "capacity",	     "physical",
+    "threshold", "rd_total_times", "wr_total_times", "fl_total_times",
+    "rd_merged", "wr_merged",	   "discard_reqs",   "discard_bytes"};
+
+static void bench_write_wide(size_t count, int passes, struct bench_result *r)
+{
+	struct lp_metric *ms = malloc(count * sizeof(*ms));
+	if (!ms) {
+		fprintf(stderr, "bench_lp: out of memory\n");
+		exit(1);
+	}
+	char dom[32];
+	for (size_t i = 0; i < count; i++) {
+		struct lp_metric *m = &ms[i];
+		lp_metric_init(m);
+		int n = snprintf(dom, sizeof(dom), "vm-%05zu", i % 10000);
+		lp_metric_set_name(m, "libvirt_block", 13);
+		lp_metric_add_tag(m, "domain_name", 11, dom, (size_t)n);
+		lp_metric_add_tag(m, "host", 4, "kvm-017", 7);
+		for (int k = 0; k < 20; k++)
+			lp_metric_add_int(m, bench_wide_keys[k],
+					  strlen(bench_wide_keys[k]),
+					  (int64_t)(i * 7919 + (size_t)k));
+		lp_metric_set_time(m, 1700000000000000000 + (int64_t)i);
+	}
+	struct buf out = BUF_INIT;
+	r->best = 1e9;
+	for (int k = 0; k < passes; k++) {
+		buf_clear(&out);
+		double t0 = bench_now();
+		for (size_t i = 0; i < count; i++)
+			if (lp_write_metric(&out, &ms[i], 0, NULL) < 0) {
+				fprintf(stderr, "bench_lp: write failed\n");
+				exit(1);
+			}
+		double t = bench_now() - t0;
+		if (t < r->best)
+			r->best = t;
+		r->bytes = out.len;
+		r->lines = count;
+	}
+	for (size_t i = 0; i < count; i++)
+		lp_metric_free(&ms[i]);
+	free(ms);
+	buf_free(&out);
+}
+
 int main(int argc, char **argv)
 {
 	size_t mb = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
@@ -196,6 +250,11 @@ int main(int argc, char **argv)
 	if (!*only || !strcmp(only, "json")) {
 		bench_write(&in, passes, true, &r);
 		bench_row("write json", &r);
+	}
+	if (!*only || !strcmp(only, "wide")) {
+		/* As many metrics as the realistic lines. */
+		bench_write_wide((size_t)g.count, passes, &r);
+		bench_row("write 20 fields", &r);
 	}
 	buf_free(&in);
 	return 0;

@@ -13,3 +13,4 @@ $(BENCH_BUILD)/bench_lp: $(OBJ)/test/bench/bench_lp.o $(LPGEN_OBJ) $(LIBTELEX)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSONC_LIBS) -lm
 
 BENCHES += $(BENCH_BUILD)/bench_lp
+BENCH_TOOLS += $(BENCH_BUILD)/lpgen

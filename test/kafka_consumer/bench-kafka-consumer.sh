@@ -24,7 +24,7 @@ for f in "$LPGEN" "$SINK" "$KC"; do
 done
 [ -x /usr/bin/time ] || mk_fail "/usr/bin/time is missing (Debian: time)"
 
-mk_start --brokers 3 --topic bench:64
+mk_start --brokers 3 --topic bench:64 --topic idle:64
 "$LPGEN" "$N" 42 | timeout 300 kcat -P -b "$MK_BOOTSTRAP" -t bench \
 	-X sticky.partitioning.linger.ms=0 -X linger.ms=50 \
 	-X queue.buffering.max.messages=1000000 ||
@@ -96,6 +96,33 @@ if [ "${KC_BENCH_ONLY:-}" != telex ]; then
 fi
 run_telex "telex (topic_tag, validating)" telex 'topic_tag = "topic"'
 run_telex "telex (validating, bytes as is)" plain
+# What telex holds without any record: the process and librdkafka with 64
+# partitions assigned; the rest of the peak is the prefetch and fetch
+# buffers.
+idle_rss() {
+	local fd pid i rss=0
+	{
+		echo '[[inputs.kafka_consumer]]'
+		echo "  brokers = [\"${MK_BOOTSTRAP//,/\", \"}\"]"
+		echo '  topics = ["idle"]'
+		echo "  consumer_group = \"idle-$$\""
+	} >"$MK_TMP/idle.conf"
+	mkfifo "$MK_TMP/idle.in"
+	"$KC" -config "$MK_TMP/idle.conf" <"$MK_TMP/idle.in" >/dev/null \
+		2>"$MK_TMP/idle.err" &
+	pid=$!
+	exec {fd}>"$MK_TMP/idle.in"
+	for i in $(seq 300); do
+		grep -q 'assigned 64' "$MK_TMP/idle.err" && break
+		sleep 0.1
+	done
+	sleep 1
+	rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
+	exec {fd}>&-
+	wait $pid
+	echo $((rss / 1024))
+}
+echo "telex idle, 64 partitions assigned: $(idle_rss) MB RSS"
 [ "${KC_BENCH_ONLY:-}" != telex ] && awk 'BEGIN {
 	getline k < ARGV[1]; getline kt < ARGV[2]; getline t < ARGV[3]
 	printf "telex/kcat: %.2fx (kcat defaults), %.2fx (same fetch settings)\n",

@@ -18,16 +18,20 @@ $(KC_UNIT_LAG): $(OBJ)/test/kafka_consumer/test_kc_lag.o \
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(JSONC_LIBS) -lm
 
-# kc_record needs the JSON metric reader.
-ifneq ($(wildcard shim/lp_json.c),)
 KC_UNIT_RECORD := $(KC_TESTBIN)/test_kc_record
-UNIT_TESTS += $(KC_UNIT_RECORD)
+KC_UNIT_OPTIONS := $(KC_TESTBIN)/test_kc_options
+UNIT_TESTS += $(KC_UNIT_RECORD) $(KC_UNIT_OPTIONS)
 
 $(KC_UNIT_RECORD): $(OBJ)/test/kafka_consumer/test_kc_record.o \
 		$(KC_PLUGIN_OBJ)/kc_record.o $(LIBTELEX)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(JSONC_LIBS) -lm
-endif
+
+$(KC_UNIT_OPTIONS): $(OBJ)/test/kafka_consumer/test_kc_options.o \
+		$(KC_PLUGIN_OBJ)/kc_options.o $(KAFKA_COMMON_OBJ) $(LIBTELEX)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(RDKAFKA_LIBS) \
+		$(JSONC_LIBS) -lm
 
 # kc-committed: a group's committed offsets (the scripts check that
 # nothing is committed past what reached stdout).

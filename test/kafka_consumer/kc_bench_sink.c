@@ -39,8 +39,8 @@ int main(int argc, char **argv)
 			break;
 		if (first < 0)
 			first = kc_now() - start;
-		for (char *p = buf; (p = memchr(p, '\n', (size_t)(buf + n - p)));
-		     p++)
+		for (char *p = buf;
+		     (p = memchr(p, '\n', (size_t)(buf + n - p))); p++)
 			lines++;
 		last = kc_now() - start;
 	}

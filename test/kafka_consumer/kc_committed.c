@@ -46,7 +46,8 @@ int main(int argc, char **argv)
 {
 	char err[512];
 	if (argc < 4) {
-		fprintf(stderr, "usage: kc-committed BOOTSTRAP GROUP TOPIC...\n");
+		fprintf(stderr,
+			"usage: kc-committed BOOTSTRAP GROUP TOPIC...\n");
 		return 2;
 	}
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -63,14 +64,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kc-committed: %s\n", err);
 		return 1;
 	}
-	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+	rd_kafka_topic_partition_list_t *l =
+	    rd_kafka_topic_partition_list_new(8);
 	int rc = 0;
 	for (int i = 3; i < argc && rc == 0; i++)
 		rc = kc_add_partitions(rk, argv[i], l);
 	if (rc == 0) {
-		rd_kafka_resp_err_t e = rd_kafka_committed(rk, l, KC_TIMEOUT_MS);
+		rd_kafka_resp_err_t e =
+		    rd_kafka_committed(rk, l, KC_TIMEOUT_MS);
 		if (e) {
-			fprintf(stderr, "kc-committed: %s\n", rd_kafka_err2str(e));
+			fprintf(stderr, "kc-committed: %s\n",
+				rd_kafka_err2str(e));
 			rc = -1;
 		}
 	}

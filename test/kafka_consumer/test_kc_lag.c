@@ -75,8 +75,8 @@ static void test_rows(void **state)
 	(void)state;
 	struct rows rs = {.n = 0};
 	char err[128];
-	int n = kc_lag_parse(stats_doc, strlen(stats_doc), is_assigned,
-			     collect, &rs, err, sizeof(err));
+	int n = kc_lag_parse(stats_doc, strlen(stats_doc), is_assigned, collect,
+			     &rs, err, sizeof(err));
 	assert_int_equal(n, 3);
 	assert_int_equal(rs.n, 3);
 	const struct kc_lag_row *r = find(&rs, "t", 0);
@@ -102,7 +102,11 @@ static void test_not_statistics(void **state)
 	struct rows rs = {.n = 0};
 	char err[128];
 	static const char *const bad[] = {
-	    "", "{", "[1,2]", "{\"name\":\"x\"}", "{\"topics\":[]}",
+	    "",
+	    "{",
+	    "[1,2]",
+	    "{\"name\":\"x\"}",
+	    "{\"topics\":[]}",
 	    "{\"topics\":{\"t\":{\"partitions\":{\"0\":{\"partition\":0}}}}}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

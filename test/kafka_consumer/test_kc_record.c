@@ -134,7 +134,7 @@ static void test_headers(void **state)
 	f->r.topic_tag = "dc"; /* applied after the headers: wins */
 	f->r.topic_tag_len = 2;
 	const struct kc_header h[] = {
-	    {"rack", "r1", 2}, {"name", "first", 5},  {"other", "x", 1},
+	    {"rack", "r1", 2}, {"name", "first", 5},   {"other", "x", 1},
 	    {"rack", "r2", 2}, {"name", "renamed", 7}, {"dc", "eu", 2},
 	};
 	const char *payload = "cpu,host=a usage=1 1\n";

@@ -269,6 +269,81 @@ static void test_write_duplicate_fields(void **state)
 	lp_metric_free(&m);
 }
 
+/* Build the expected text of n fields "kNN=VALUEi" (first place, last
+ * value) while adding them, with the repeats given as (index, value). */
+static void test_write_duplicates_wide_case(size_t n, const size_t *rep_at,
+					    const int64_t *rep_val, size_t nrep)
+{
+	struct lp_metric m;
+	lp_metric_init(&m);
+	lp_metric_set_name(&m, S("m"));
+	int64_t *val = calloc(n, sizeof(*val));
+	/* The metric points at its keys; a repeat has its own copy. */
+	char(*key)[8] = calloc(n + nrep, sizeof(*key));
+	assert_non_null(val);
+	assert_non_null(key);
+	/* Keys of one length, first and last bytes shared: the cheap
+	 * fingerprints that collide on them must not matter. */
+	for (size_t i = 0; i < n; i++) {
+		snprintf(key[i], sizeof(key[i]), "k%03zuk", i);
+		val[i] = (int64_t)i;
+		assert_int_equal(lp_metric_add_int(&m, key[i], 5, val[i]), 0);
+	}
+	for (size_t r = 0; r < nrep; r++) {
+		char *k = key[n + r];
+		snprintf(k, sizeof(key[0]), "k%03zuk", rep_at[r]);
+		val[rep_at[r]] = rep_val[r];
+		assert_int_equal(lp_metric_add_int(&m, k, 5, rep_val[r]), 0);
+	}
+	struct buf want = BUF_INIT;
+	buf_append(&want, "m ", 2);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&want, "%sk%03zuk=%lldi", i ? "," : "", i,
+			   (long long)val[i]);
+	buf_putc(&want, '\n');
+	buf_putc(&want, '\0');
+	check_write(&m, 0, want.data);
+	buf_free(&want);
+	free(val);
+	free(key);
+	lp_metric_free(&m);
+}
+
+static void test_write_duplicate_fields_wide(void **state)
+{
+	(void)state;
+	/* No repeat among 30 fields: each written once, in order. */
+	test_write_duplicates_wide_case(30, NULL, NULL, 0);
+	/* 12 fields, three repeated (one of them twice, one right after
+	 * itself): first place, last value. */
+	size_t at[] = {3, 7, 0, 7, 11};
+	int64_t v[] = {-3, 70, -100, 71, 1100};
+	test_write_duplicates_wide_case(12, at, v, 5);
+	/* More fields than the writer keeps on its stack. */
+	size_t at2[] = {0, 64, 99};
+	int64_t v2[] = {-1, -64, -99};
+	test_write_duplicates_wide_case(100, at2, v2, 3);
+
+	/* A parsed key with escapes equals the plain key it stands for. */
+	const char line[] = "m a\\ b=1i,c=2i,d=3i,e=4i,f=5i,g=6i,h=7i,i=8i,"
+			    "j=9i,k=10i";
+	struct lp_metric m;
+	lp_metric_init(&m);
+	struct lp_error err;
+	assert_int_equal(lp_parse_line(line, sizeof(line) - 1, 1, &m, &err), 0);
+	lp_metric_add_int(&m, S("a b"), 42);
+	lp_metric_add_float(&m, S("e"), 4.5);
+	check_write(&m, 0,
+		    "m a\\ b=42i,c=2i,d=3i,e=4.5,f=5i,g=6i,h=7i,i=8i,j=9i,"
+		    "k=10i\n");
+	/* A last value that cannot be written drops the field. */
+	lp_metric_add_float(&m, S("c"), NAN);
+	check_write(&m, 0,
+		    "m a\\ b=42i,d=3i,e=4.5,f=5i,g=6i,h=7i,i=8i,j=9i,"
+		    "k=10i\n");
+	lp_metric_free(&m);
+}
+
 static void test_write_parsed_slices(void **state)
 {
 	(void)state;
@@ -454,6 +529,7 @@ int main(void)
 	    cmocka_unit_test(test_write_errors),
 	    cmocka_unit_test(test_write_escapes),
 	    cmocka_unit_test(test_write_duplicate_fields),
+	    cmocka_unit_test(test_write_duplicate_fields_wide),
 	    cmocka_unit_test(test_write_parsed_slices),
 	    cmocka_unit_test(test_format_float_known),
 	    cmocka_unit_test(test_format_float_properties),

@@ -1,0 +1,176 @@
+/*
+ * test_kc_options: the [[inputs.kafka_consumer]] table as telex reads it,
+ * the librdkafka properties it becomes, the subscription (regexps with
+ * Telegraf's unanchored meaning) and the checks a table must pass.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../plugins/kafka_consumer/kafka_consumer.h"
+
+static const struct cfg_spec spec = {"inputs", "kafka_consumer", kc_options};
+
+struct loaded {
+	struct kc_config c;
+	struct telex_common common;
+	rd_kafka_conf_t *conf;
+};
+
+static struct loaded *load(const char *toml)
+{
+	struct loaded *l = calloc(1, sizeof(*l));
+	char err[512];
+	if (cfg_load_text(&spec, toml, strlen(toml), "test.conf", &l->c,
+			  &l->common, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	return l;
+}
+
+static void unload(struct loaded *l)
+{
+	if (l->conf)
+		rd_kafka_conf_destroy(l->conf);
+	cfg_free(&spec, &l->c, &l->common);
+	free(l);
+}
+
+static void prop_is(rd_kafka_conf_t *conf, const char *name, const char *want)
+{
+	char v[256];
+	size_t n = sizeof(v);
+	assert_int_equal(rd_kafka_conf_get(conf, name, v, &n),
+			 RD_KAFKA_CONF_OK);
+	if (strcmp(v, want))
+		fail_msg("%s: got \"%s\", want \"%s\"", name, v, want);
+}
+
+static int conf(struct loaded *l, char *err, size_t errlen)
+{
+	l->conf = rd_kafka_conf_new();
+	return kc_config_conf(&l->c, l->conf, err, errlen);
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	struct loaded *l =
+	    load("[[inputs.kafka_consumer]]\nbrokers = [\"k:9092\"]\n"
+		 "topics = [\"telegraf\"]\n");
+	char err[256];
+	assert_int_equal(kc_config_check(&l->c, err, sizeof(err)), 0);
+	assert_int_equal(conf(l, err, sizeof(err)), 0);
+	prop_is(l->conf, "bootstrap.servers", "k:9092");
+	prop_is(l->conf, "client.id", "Telegraf");
+	prop_is(l->conf, "group.id", "telegraf_metrics_consumers");
+	/* oldest, not librdkafka's latest */
+	prop_is(l->conf, "auto.offset.reset", "smallest"); /* = earliest */
+	prop_is(l->conf, "partition.assignment.strategy", "range");
+	prop_is(l->conf, "enable.auto.offset.store", "false");
+	prop_is(l->conf, "enable.auto.commit", "true");
+	prop_is(l->conf, "fetch.message.max.bytes", "1048576");
+	prop_is(l->conf, "fetch.min.bytes", "1");
+	prop_is(l->conf, "fetch.wait.max.ms", "500");
+	prop_is(l->conf, "statistics.interval.ms", "0");
+	assert_int_equal(l->c.max_undelivered_messages, 1000);
+	assert_int_equal(l->c.max_message_len, 0);
+	assert_string_equal(l->c.timestamp_source, "metric");
+	assert_string_equal(l->c.data_format, "influx");
+	unload(l);
+}
+
+static void test_native_options(void **state)
+{
+	(void)state;
+	struct loaded *l = load("[[inputs.kafka_consumer]]\n"
+				"brokers = [\"a:1\", \"b:2\"]\n"
+				"topics = [\"t\"]\n"
+				"consumer_group = \"g\"\n"
+				"offset = \"newest\"\n"
+				"balance_strategy = \"sticky\"\n"
+				"consumer_fetch_default = \"2MiB\"\n"
+				"consumer_fetch_min = 100\n"
+				"consumer_fetch_max_wait = \"250ms\"\n"
+				"lag_interval = \"30s\"\n"
+				"topic_regexps = [\"metrics\"]\n"
+				"[inputs.kafka_consumer.librdkafka]\n"
+				"\"fetch.wait.max.ms\" = 100\n");
+	char err[256];
+	assert_int_equal(kc_config_check(&l->c, err, sizeof(err)), 0);
+	assert_int_equal(conf(l, err, sizeof(err)), 0);
+	prop_is(l->conf, "bootstrap.servers", "a:1,b:2");
+	prop_is(l->conf, "group.id", "g");
+	prop_is(l->conf, "auto.offset.reset", "largest"); /* = latest */
+	prop_is(l->conf, "partition.assignment.strategy", "cooperative-sticky");
+	prop_is(l->conf, "fetch.message.max.bytes", "2097152");
+	prop_is(l->conf, "fetch.min.bytes", "100");
+	/* The pass-through table wins over the option. */
+	prop_is(l->conf, "fetch.wait.max.ms", "100");
+	prop_is(l->conf, "statistics.interval.ms", "30000");
+	/* Regexps: new topics are looked for more often than every 5 min. */
+	prop_is(l->conf, "topic.metadata.refresh.interval.ms", "30000");
+	unload(l);
+}
+
+static void test_subscription(void **state)
+{
+	(void)state;
+	struct loaded *l =
+	    load("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		 "topics = [\"plain\"]\n"
+		 "topic_regexps = [\"metrics\", \"^hv-\", \"a|b\"]\n");
+	rd_kafka_topic_partition_list_t *s = kc_config_subscription(&l->c);
+	assert_non_null(s);
+	assert_int_equal(s->cnt, 4);
+	assert_string_equal(s->elems[0].topic, "plain");
+	/* Telegraf matches anywhere in the name; librdkafka anchors. */
+	assert_string_equal(s->elems[1].topic, "^.*(metrics)");
+	assert_string_equal(s->elems[2].topic, "^hv-");
+	assert_string_equal(s->elems[3].topic, "^.*(a|b)");
+	rd_kafka_topic_partition_list_destroy(s);
+	unload(l);
+}
+
+static void check_fails(const char *toml, const char *want)
+{
+	struct loaded *l = load(toml);
+	char err[512];
+	assert_int_equal(kc_config_check(&l->c, err, sizeof(err)), -1);
+	if (!strstr(err, want))
+		fail_msg("\"%s\" lacks \"%s\"", err, want);
+	unload(l);
+}
+
+static void test_checks(void **state)
+{
+	(void)state;
+	check_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n",
+		    "no topic to consume");
+	check_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		    "topics = [\"\"]\n",
+		    "empty name");
+	check_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		    "topic_regexps = [\"a(\"]\n",
+		    "not a POSIX extended regular expression");
+	check_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		    "topics = [\"t\"]\nconsumer_group = \"\"\n",
+		    "consumer_group");
+}
+
+int main(void)
+{
+	log_set_level(LOG_ERROR); /* ignored options warn */
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_native_options),
+	    cmocka_unit_test(test_subscription),
+	    cmocka_unit_test(test_checks),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
