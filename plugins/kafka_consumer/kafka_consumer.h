@@ -243,10 +243,26 @@ int kc_lag_metric(struct lp_metric *m, const struct kc_lag_row *row,
 struct kc_prefetch {
 	rd_kafka_message_t **v;
 	size_t cap, head, len; /* power-of-two ring */
-	size_t bytes;	       /* their values' bytes */
+	size_t bytes;	       /* their cost: see KC_PREFETCH_RECORD_COST */
+	size_t high_bytes, high_records; /* paused at either */
 };
 
+/* What a record held costs beyond its key and value: librdkafka's message
+ * object (an op of 304 bytes in librdkafka 2.0, malloc header included),
+ * rounded up. */
+#define KC_PREFETCH_RECORD_COST 320u
+/* Resumed when both are down to this fraction of the high-water marks. */
+#define KC_PREFETCH_LOW_DIVISOR 4u
+
 void kc_prefetch_init(struct kc_prefetch *p);
+/* The high-water marks: librdkafka's own queue limits, read from its
+ * configuration (queued.max.messages.kbytes, queued.min.messages), so one
+ * setting bounds both queues. 0, or -1 when conf lacks them. */
+int kc_prefetch_limits(struct kc_prefetch *p, const rd_kafka_conf_t *conf);
+/* At a high-water mark: time to pause. */
+bool kc_prefetch_full(const struct kc_prefetch *p);
+/* Down to the low-water marks: time to resume. */
+bool kc_prefetch_low(const struct kc_prefetch *p);
 /* Append m (owned from now on). 0, or -1 when out of memory. */
 int kc_prefetch_push(struct kc_prefetch *p, rd_kafka_message_t *m);
 /* The oldest record (the caller owns it), or NULL when empty. */

@@ -31,26 +31,6 @@
 
 #define KC_PASS_BUDGET 4096
 #define KC_TICK_NS 1000000000LL
-/* The prefetch FIFO: paused above 8 MiB or 32k records, resumed at a
- * quarter of that (enough to keep busy while the first fetch after the
- * resume comes back). */
-#define KC_PREFETCH_HIGH_BYTES (8u * 1024 * 1024)
-#define KC_PREFETCH_HIGH_RECORDS 32768u
-#define KC_PREFETCH_LOW_DIVISOR 4u
-
-static bool kc_fetch_full(const struct kc *c)
-{
-	return c->pre.bytes >= KC_PREFETCH_HIGH_BYTES ||
-	       c->pre.len >= KC_PREFETCH_HIGH_RECORDS;
-}
-
-static bool kc_fetch_low(const struct kc *c)
-{
-	return c->pre.bytes <=
-		   KC_PREFETCH_HIGH_BYTES / KC_PREFETCH_LOW_DIVISOR &&
-	       c->pre.len <= KC_PREFETCH_HIGH_RECORDS / KC_PREFETCH_LOW_DIVISOR;
-}
-
 /* stdout must catch up before more records are handled. */
 static bool kc_fetch_blocked(const struct kc *c)
 {
@@ -135,10 +115,11 @@ static void kc_fetch_flow(struct kc *c)
 {
 	if (c->stopping)
 		return;
-	if (!c->paused && kc_fetch_full(c)) {
+	if (!c->paused && kc_prefetch_full(&c->pre)) {
 		c->pauses++;
 		kc_fetch_set_paused(c, true);
-	} else if (c->paused && kc_fetch_low(c) && !telex_out_congested(c->t)) {
+	} else if (c->paused && kc_prefetch_low(&c->pre) &&
+		   !telex_out_congested(c->t)) {
 		kc_fetch_set_paused(c, false);
 	}
 }
@@ -266,7 +247,7 @@ static void kc_fetch_take(struct kc *c)
 			break;
 		}
 		/* Pausing now drops what librdkafka holds beyond this. */
-		if (!c->paused && kc_fetch_full(c)) {
+		if (!c->paused && kc_prefetch_full(&c->pre)) {
 			c->pauses++;
 			kc_fetch_set_paused(c, true);
 		}
@@ -329,6 +310,10 @@ int kc_fetch_start(struct kc *c, char *err, size_t errlen)
 	if (pipe2(c->qpipe, O_NONBLOCK | O_CLOEXEC) < 0) {
 		c->qpipe[0] = c->qpipe[1] = -1;
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (kc_prefetch_limits(&c->pre, rd_kafka_conf(c->rk)) < 0) {
+		snprintf(err, errlen, "reading librdkafka's queued.* limits");
 		return -1;
 	}
 	c->queue = rd_kafka_queue_get_consumer(c->rk);

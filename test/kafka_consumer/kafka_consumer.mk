@@ -33,6 +33,14 @@ $(KC_UNIT_OPTIONS): $(OBJ)/test/kafka_consumer/test_kc_options.o \
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(RDKAFKA_LIBS) \
 		$(JSONC_LIBS) -lm
 
+KC_UNIT_PREFETCH := $(KC_TESTBIN)/test_kc_prefetch
+UNIT_TESTS += $(KC_UNIT_PREFETCH)
+
+$(KC_UNIT_PREFETCH): $(OBJ)/test/kafka_consumer/test_kc_prefetch.o \
+		$(KC_PLUGIN_OBJ)/kc_prefetch.o $(LIBTELEX)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(RDKAFKA_LIBS) -lm
+
 # kc-committed: a group's committed offsets (the scripts check that
 # nothing is committed past what reached stdout).
 KC_COMMITTED := $(KC_TESTBIN)/kc-committed

@@ -41,7 +41,7 @@ echo "blocked: peak RSS $((hwm / 1024)) MB, $committed records committed" \
 [ "$committed" -le "$fits" ] ||
 	mk_fail "$committed records committed, only $fits fit in the pipe"
 if [ "${SAN:-}" != 1 ]; then # ASan's shadow memory and quarantine
-	[ "$hwm" -lt $((48 * 1024)) ] ||
+	[ "$hwm" -lt $((24 * 1024)) ] ||
 		mk_fail "peak RSS $((hwm / 1024)) MB while blocked (75 MB waiting)"
 fi
 

@@ -78,6 +78,11 @@ static void test_defaults(void **state)
 	prop_is(l->conf, "fetch.min.bytes", "1");
 	prop_is(l->conf, "fetch.wait.max.ms", "500");
 	prop_is(l->conf, "statistics.interval.ms", "0");
+	/* librdkafka's queue, and with it telex's FIFO, bounded at 4 MiB or
+	 * 8192 records; 1 MiB fetch responses (README "Memory and speed"). */
+	prop_is(l->conf, "queued.max.messages.kbytes", "4096");
+	prop_is(l->conf, "queued.min.messages", "8192");
+	prop_is(l->conf, "fetch.max.bytes", "1048576");
 	assert_int_equal(l->c.max_undelivered_messages, 1000);
 	assert_int_equal(l->c.max_message_len, 0);
 	assert_string_equal(l->c.timestamp_source, "metric");
@@ -100,7 +105,9 @@ static void test_native_options(void **state)
 				"lag_interval = \"30s\"\n"
 				"topic_regexps = [\"metrics\"]\n"
 				"[inputs.kafka_consumer.librdkafka]\n"
-				"\"fetch.wait.max.ms\" = 100\n");
+				"\"fetch.wait.max.ms\" = 100\n"
+				"\"queued.max.messages.kbytes\" = 16384\n"
+				"\"fetch.max.bytes\" = 8388608\n");
 	char err[256];
 	assert_int_equal(kc_config_check(&l->c, err, sizeof(err)), 0);
 	assert_int_equal(conf(l, err, sizeof(err)), 0);
@@ -112,6 +119,9 @@ static void test_native_options(void **state)
 	prop_is(l->conf, "fetch.min.bytes", "100");
 	/* The pass-through table wins over the option. */
 	prop_is(l->conf, "fetch.wait.max.ms", "100");
+	prop_is(l->conf, "queued.max.messages.kbytes", "16384");
+	prop_is(l->conf, "queued.min.messages", "8192");
+	prop_is(l->conf, "fetch.max.bytes", "8388608");
 	prop_is(l->conf, "statistics.interval.ms", "30000");
 	/* Regexps: new topics are looked for more often than every 5 min. */
 	prop_is(l->conf, "topic.metadata.refresh.interval.ms", "30000");
