@@ -253,11 +253,13 @@ struct kc_prefetch {
 #define KC_PREFETCH_RECORD_COST 320u
 /* Resumed when both are down to this fraction of the high-water marks. */
 #define KC_PREFETCH_LOW_DIVISOR 4u
+/* The high-water marks are this fraction of librdkafka's queue limits. */
+#define KC_PREFETCH_SHARE 2u
 
 void kc_prefetch_init(struct kc_prefetch *p);
-/* The high-water marks: librdkafka's own queue limits, read from its
- * configuration (queued.max.messages.kbytes, queued.min.messages), so one
- * setting bounds both queues. 0, or -1 when conf lacks them. */
+/* The high-water marks: half of librdkafka's own queue limits, read from
+ * its configuration (queued.max.messages.kbytes, queued.min.messages), so
+ * one setting bounds both queues. 0, or -1 when conf lacks them. */
 int kc_prefetch_limits(struct kc_prefetch *p, const rd_kafka_conf_t *conf);
 /* At a high-water mark: time to pause. */
 bool kc_prefetch_full(const struct kc_prefetch *p);

@@ -272,6 +272,11 @@ void kc_fetch_pass(struct kc *c)
 		kc_fetch_record(c, m);
 		rd_kafka_message_destroy(m);
 		handled++;
+		/* Resume as soon as the FIFO is down to its low-water mark,
+		 * not at the end of the pass: the budget is a good part of
+		 * the FIFO, which would run dry before the refill comes. */
+		if (c->paused && kc_prefetch_low(&c->pre))
+			kc_fetch_flow(c);
 	}
 	kc_fetch_flow(c);
 	if (handled == KC_PASS_BUDGET && c->pre.len)

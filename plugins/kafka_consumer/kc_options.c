@@ -178,14 +178,14 @@ static int kc_conf_int(rd_kafka_conf_t *conf, const char *name, int64_t v,
 /*
  * Properties telex chooses; see README.md, "Memory and speed". Records are
  * taken out of librdkafka's queue as soon as they arrive, into telex's
- * prefetch FIFO (kc_prefetch.c), which is bounded by the same two limits;
- * a fetch response is at most fetch.max.bytes per broker (and one record
- * batch more). 4 MiB in either queue is 6 ms of work at 700k lines/s,
- * enough to hide a fetch round trip; 8192 records bound librdkafka's
- * per-record overhead when records are small.
+ * prefetch FIFO (kc_prefetch.c), which is bounded by half of the same two
+ * limits: 4 MiB (records and librdkafka's objects for them) or 8192
+ * records, 6 ms of work at 700k lines/s, enough to hide a fetch round
+ * trip. A fetch response is at most fetch.max.bytes per broker (and one
+ * record batch more).
  */
-#define KC_QUEUED_MIN_MESSAGES 8192
-#define KC_QUEUED_MAX_KBYTES 4096
+#define KC_QUEUED_MIN_MESSAGES 16384
+#define KC_QUEUED_MAX_KBYTES 8192
 #define KC_FETCH_MAX_BYTES (1024 * 1024)
 /* New topics matching topic_regexps are found by a metadata refresh
  * (librdkafka: every 5 minutes by default). */

@@ -13,12 +13,14 @@
  * after the last record taken), and resuming fetches at once. Speed is
  * what the line handling can do.
  *
- * The FIFO is bounded by the same limits as librdkafka's queue, counting
- * what a record really holds (its key and value and librdkafka's message
- * object). A take that finds librdkafka's queue at its limit therefore
- * always fills the FIFO, and the pause and resume that wake librdkafka's
- * fetcher follow: librdkafka never sleeps on its limits, and the two
- * queues together hold at most about twice the limit.
+ * The FIFO is bounded by half of librdkafka's own limits, counting what a
+ * record really holds (its key and value and librdkafka's message object).
+ * librdkafka stops fetching only once its queue reaches its limits; a take
+ * of that queue then always fills the FIFO, and the pause and resume that
+ * wake librdkafka's fetcher follow. The margin of two absorbs the fetch
+ * responses that land between two takes, so that librdkafka rarely gets
+ * there at all (with equal limits it did, and slept). Both queues together
+ * hold at most about one and a half times the limit.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,8 +57,8 @@ int kc_prefetch_limits(struct kc_prefetch *p, const rd_kafka_conf_t *conf)
 				  &kbytes) ||
 	    kc_prefetch_conf_size(conf, "queued.min.messages", &records))
 		return -1;
-	p->high_bytes = kbytes * 1024;
-	p->high_records = records;
+	p->high_bytes = kbytes * 1024 / KC_PREFETCH_SHARE;
+	p->high_records = records / KC_PREFETCH_SHARE;
 	return 0;
 }
 

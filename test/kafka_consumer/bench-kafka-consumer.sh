@@ -2,7 +2,8 @@
 # Consumer benchmark: 1,000,000 libvirt-like lines (lpgen) in a 64-partition
 # topic of a 3-broker telex-mock-kafka; each run is a new consumer group
 # reading all of it into a sink that counts lines. Side by side:
-#  - kcat -G with librdkafka's defaults, and with telex's fetch settings;
+#  - kcat -G with librdkafka's defaults, and with telex's fetch and malloc
+#    settings;
 #  - telex-kafka-consumer validating every line with topic_tag on (every
 #    line re-serialised), and without options (original bytes).
 # Columns: time to the first line (mostly the group join, 3 s in the mock),
@@ -11,6 +12,8 @@
 #   KC_BENCH_RECORDS=N      records (default 1000000)
 #   KC_BENCH_RDKAFKA="p=v ..."  extra librdkafka properties for telex
 #   KC_BENCH_ONLY=telex     only the telex rows (when tuning)
+#   KC_BENCH_BASELINE=PATH  also the telex rows of another build (e.g. the
+#                           last release), marked "baseline", in the same run
 set -u
 TELEX_BIN=${TELEX_BIN:-$TELEX_BUILD/bin}
 . "$TELEX_SRC/test/mock_kafka/lib.sh"
@@ -31,9 +34,10 @@ mk_start --brokers 3 --topic bench:64 --topic idle:64
 	mk_fail "producing the benchmark records failed"
 bytes=$("$LPGEN" "$N" 42 | wc -c)
 
-# The fetch settings telex uses (kc_options.c), for the second kcat run.
-TELEX_FETCH=(-X queued.min.messages=100000 -X queued.max.messages.kbytes=16384
-	-X fetch.max.bytes=4194304)
+# The fetch and malloc settings telex uses (kc_options.c, main() in
+# kafka_consumer.c), for the second kcat run.
+TELEX_FETCH=(-X queued.min.messages=16384 -X queued.max.messages.kbytes=8192
+	-X fetch.max.bytes=1048576)
 
 row() { # NAME TIMEFILE SINKFILE
 	local name=$1 lines first last el user sys rss
@@ -52,7 +56,7 @@ row() { # NAME TIMEFILE SINKFILE
 run_kcat() { # NAME KEY [kcat -X options]
 	local name=$1 key=$2
 	shift 2
-	/usr/bin/time -o "$MK_TMP/time.$key" -f "%e %U %S %M" \
+	env ${KC_KCAT_ENV:-} /usr/bin/time -o "$MK_TMP/time.$key" -f "%e %U %S %M" \
 		kcat -b "$MK_BOOTSTRAP" -G "bench-$key-$$" -X auto.offset.reset=earliest \
 		"$@" -e -q -f '%s\n' bench 2>/dev/null |
 		"$SINK" "$N" >"$MK_TMP/sink.$key"
@@ -74,7 +78,7 @@ run_telex() { # NAME KEY [TOML line]
 	} >"$MK_TMP/$key.conf"
 	mkfifo "$MK_TMP/$key.in"
 	/usr/bin/time -o "$MK_TMP/time.$key" -f "%e %U %S %M" \
-		"$KC" -config "$MK_TMP/$key.conf" <"$MK_TMP/$key.in" \
+		"${KC_RUN:-$KC}" -config "$MK_TMP/$key.conf" <"$MK_TMP/$key.in" \
 		2>"$MK_TMP/$key.err" | "$SINK" "$N" >"$MK_TMP/sink.$key" &
 	local job=$!
 	exec {fd}>"$MK_TMP/$key.in"
@@ -92,10 +96,17 @@ printf '%-34s %8s %6s %6s %10s %6s %7s\n' consumer lines first stream \
 	'lines/s' 'cpu s' 'RSS MB'
 if [ "${KC_BENCH_ONLY:-}" != telex ]; then
 	run_kcat "kcat -G (librdkafka defaults)" kcat
-	run_kcat "kcat -G (telex fetch settings)" kcatt "${TELEX_FETCH[@]}"
+	KC_KCAT_ENV="MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=262144" \
+		run_kcat "kcat -G (telex settings)" kcatt "${TELEX_FETCH[@]}"
 fi
 run_telex "telex (topic_tag, validating)" telex 'topic_tag = "topic"'
 run_telex "telex (validating, bytes as is)" plain
+if [ -n "${KC_BENCH_BASELINE:-}" ]; then
+	[ -x "$KC_BENCH_BASELINE" ] || mk_fail "$KC_BENCH_BASELINE not executable"
+	KC_RUN=$KC_BENCH_BASELINE run_telex "baseline (topic_tag, validating)" \
+		btelex 'topic_tag = "topic"'
+	KC_RUN=$KC_BENCH_BASELINE run_telex "baseline (bytes as is)" bplain
+fi
 # What telex holds without any record: the process and librdkafka with 64
 # partitions assigned; the rest of the peak is the prefetch and fetch
 # buffers.

@@ -78,10 +78,11 @@ static void test_defaults(void **state)
 	prop_is(l->conf, "fetch.min.bytes", "1");
 	prop_is(l->conf, "fetch.wait.max.ms", "500");
 	prop_is(l->conf, "statistics.interval.ms", "0");
-	/* librdkafka's queue, and with it telex's FIFO, bounded at 4 MiB or
-	 * 8192 records; 1 MiB fetch responses (README "Memory and speed"). */
-	prop_is(l->conf, "queued.max.messages.kbytes", "4096");
-	prop_is(l->conf, "queued.min.messages", "8192");
+	/* librdkafka's queue bounded at 8 MiB or 16384 records, telex's
+	 * FIFO at half of that; 1 MiB fetch responses (README "Memory and
+	 * speed"). */
+	prop_is(l->conf, "queued.max.messages.kbytes", "8192");
+	prop_is(l->conf, "queued.min.messages", "16384");
 	prop_is(l->conf, "fetch.max.bytes", "1048576");
 	assert_int_equal(l->c.max_undelivered_messages, 1000);
 	assert_int_equal(l->c.max_message_len, 0);
@@ -120,7 +121,7 @@ static void test_native_options(void **state)
 	/* The pass-through table wins over the option. */
 	prop_is(l->conf, "fetch.wait.max.ms", "100");
 	prop_is(l->conf, "queued.max.messages.kbytes", "16384");
-	prop_is(l->conf, "queued.min.messages", "8192");
+	prop_is(l->conf, "queued.min.messages", "16384");
 	prop_is(l->conf, "fetch.max.bytes", "8388608");
 	prop_is(l->conf, "statistics.interval.ms", "30000");
 	/* Regexps: new topics are looked for more often than every 5 min. */

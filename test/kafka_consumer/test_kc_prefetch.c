@@ -1,6 +1,6 @@
 /*
  * test_kc_prefetch: the prefetch FIFO's order across growth and wrap-around,
- * its high-water marks read from librdkafka's queue limits, and what a
+ * its high-water marks derived from librdkafka's queue limits, and what a
  * record costs against them (key, value and librdkafka's message object).
  */
 #include <setjmp.h>
@@ -68,14 +68,15 @@ static void test_limits_from_conf(void **state)
 	assert_false(kc_prefetch_full(&p));
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	assert_int_equal(kc_prefetch_limits(&p, conf), 0);
-	/* librdkafka's own defaults: 64 MiB, 100000 records. */
-	assert_int_equal(p.high_bytes, 65536 * 1024);
-	assert_int_equal(p.high_records, 100000);
+	/* Half of librdkafka's own defaults: 64 MiB, 100000 records. */
+	assert_int_equal(KC_PREFETCH_SHARE, 2);
+	assert_int_equal(p.high_bytes, 32768 * 1024);
+	assert_int_equal(p.high_records, 50000);
 	set(conf, "queued.max.messages.kbytes", "2");
 	set(conf, "queued.min.messages", "7");
 	assert_int_equal(kc_prefetch_limits(&p, conf), 0);
-	assert_int_equal(p.high_bytes, 2048);
-	assert_int_equal(p.high_records, 7);
+	assert_int_equal(p.high_bytes, 1024);
+	assert_int_equal(p.high_records, 3);
 	rd_kafka_conf_destroy(conf);
 	kc_prefetch_free(&p);
 }
