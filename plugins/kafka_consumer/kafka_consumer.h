@@ -80,6 +80,8 @@ struct kc_part {
 	int64_t done;	   /* offset after the last record fully written,
 			      -1: none since assigned */
 	int64_t committed; /* last offset this process committed, -1 */
+	int64_t taken;	   /* offset after the last record taken from
+			      librdkafka, -1: none since assigned */
 	uint64_t records;  /* records taken since assigned */
 	uint32_t next;	   /* hash chain: index + 1, 0 ends */
 };

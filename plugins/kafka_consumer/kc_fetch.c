@@ -63,23 +63,29 @@ static void kc_fetch_schedule(struct kc *c)
 /*
  * Resuming alone is not enough with librdkafka 2.0: a paused partition's
  * broker thread sleeps up to a second before it notices the resume. A
- * seek to the position (the offset after the last record taken) wakes it
- * at once and changes nothing else: the partition continues exactly where
- * it would have. Partitions with no position yet (nothing taken) are left
- * to the resume.
+ * seek to the offset after the last record taken wakes it at once and
+ * changes nothing else: the partition continues exactly where it would
+ * have. That offset is telex's own (kc_part.taken): librdkafka's
+ * rd_kafka_position() often has none after a pause, and a partition merely
+ * resumed then may start over from where it was assigned (seen as
+ * thousands of duplicates in test-kc-flow). Partitions nothing was taken
+ * from yet are left to the resume.
  */
 static void kc_fetch_seek_positions(struct kc *c,
-				    rd_kafka_topic_partition_list_t *a)
+				    const rd_kafka_topic_partition_list_t *a)
 {
-	if (rd_kafka_position(c->rk, a))
-		return;
 	rd_kafka_topic_partition_list_t *s =
 	    rd_kafka_topic_partition_list_new(a->cnt);
-	for (int i = 0; i < a->cnt; i++)
-		if (a->elems[i].offset >= 0)
-			rd_kafka_topic_partition_list_add(s, a->elems[i].topic,
-							  a->elems[i].partition)
-			    ->offset = a->elems[i].offset;
+	for (int i = 0; i < a->cnt; i++) {
+		int64_t idx = kc_offsets_find(&c->off, a->elems[i].topic,
+					      a->elems[i].partition);
+		if (idx < 0 || !c->off.parts[idx].assigned ||
+		    c->off.parts[idx].taken < 0)
+			continue;
+		rd_kafka_topic_partition_list_add(s, a->elems[i].topic,
+						  a->elems[i].partition)
+		    ->offset = c->off.parts[idx].taken;
+	}
 	rd_kafka_error_t *e =
 	    s->cnt ? rd_kafka_seek_partitions(c->rk, s, 0) : NULL;
 	if (e) {
@@ -236,6 +242,7 @@ static void kc_fetch_take(struct kc *c)
 			rd_kafka_message_destroy(m);
 			continue;
 		}
+		int64_t part = kc_fetch_part(c, m);
 		if (kc_prefetch_push(&c->pre, m) < 0) {
 			/* Not taken: read again after a pause and resume. */
 			log_limited(telex_log_limiter(c->t), LOG_ERROR,
@@ -246,6 +253,9 @@ static void kc_fetch_take(struct kc *c)
 			kc_fetch_set_paused(c, true);
 			break;
 		}
+		/* Where a resume continues: after the last record taken. */
+		if (part >= 0 && c->off.parts[part].assigned)
+			c->off.parts[part].taken = m->offset + 1;
 		/* Pausing now drops what librdkafka holds beyond this. */
 		if (!c->paused && kc_prefetch_full(&c->pre)) {
 			c->pauses++;

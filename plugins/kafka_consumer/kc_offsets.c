@@ -224,6 +224,7 @@ void kc_offsets_assign(struct kc_offsets *o, uint32_t part)
 	p->assigned = true;
 	p->done = -1;
 	p->committed = -1;
+	p->taken = -1;
 	p->records = 0;
 }
 
