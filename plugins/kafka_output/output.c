@@ -249,6 +249,10 @@ int kout_write(struct telex *t, void *state, const struct telex_batch *b,
 				  "line %zu: %s: dropped", l->line_no, err);
 			continue;
 		}
+		/* The line's own '\n' follows it in the runner's buffer:
+		 * librdkafka copies line and terminator in one go. */
+		if (rec.newline_missing && l->newline && rec.value == l->ptr)
+			rec.newline_missing = false;
 		int rc = packing ? kout_pack_line(k, &rec)
 				 : kout_produce(k, &rec, 1);
 		if (rc < 0)
