@@ -31,12 +31,11 @@ static int telex_in_push(struct telex_in *in, size_t off, size_t len,
 		in->pend = p;
 		in->pend_cap = cap;
 	}
-	in->pend[in->npend++] = (struct telex_pending){
-	    .off = off,
-	    .len = len,
-	    .line_no = line_no,
-	    .side = side,
-	    .newline = newline};
+	in->pend[in->npend++] = (struct telex_pending){.off = off,
+						       .len = len,
+						       .line_no = line_no,
+						       .side = side,
+						       .newline = newline};
 	return 0;
 }
 
