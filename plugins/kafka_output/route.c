@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "kafka_output.h"
 #include "telex/lp_json.h"
@@ -73,39 +76,91 @@ struct lp_slice kout_line_name(const char *p, size_t len)
 	return (struct lp_slice){.ptr = p + start, .len = i - start};
 }
 
+/* Bit k set: p[k] is one of , = space \ (the bytes that shape a series
+ * key), for the 16 bytes at p; SSE2 compares, else a loop. */
+static inline uint32_t kout_series_marks(const char *p)
+{
+#ifdef __SSE2__
+	__m128i x = _mm_loadu_si128((const __m128i *)p);
+	__m128i m = _mm_cmpeq_epi8(x, _mm_set1_epi8(','));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('=')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(' ')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+	return (uint32_t)_mm_movemask_epi8(m);
+#else
+	uint32_t m = 0;
+	for (unsigned k = 0; k < 16; k++)
+		m |= (uint32_t)(p[k] == ',' || p[k] == '=' || p[k] == ' ' ||
+				p[k] == '\\')
+		     << k;
+	return m;
+#endif
+}
+
 /* The series key of a valid line, in one pass; false when it holds a
  * backslash (the escape rules are the parser's business) or more tags
  * than kept. Measurement names and tag values have no quoting, so
- * without escapes the first space ends it. */
+ * without escapes the first space ends it. The bytes that matter are
+ * found 16 at a time (never past the line's end: the last partial block
+ * is looked at byte by byte); most of a series key is none of them. */
 static bool kout_scan_series(const char *p, size_t len, struct kout_series *s)
 {
-	const char *end = p + len;
-	while (p < end && *p == ' ')
-		p++;
-	const char *q = p;
-	while (q < end && *q != ',' && *q != ' ' && *q != '\\')
-		q++;
-	if (q == end || *q == '\\')
-		return false;
-	s->name = p;
-	s->name_len = (size_t)(q - p);
+	size_t i = 0;
+	while (i < len && p[i] == ' ')
+		i++;
+	s->name = p + i;
 	s->ntags = 0;
-	while (*q == ',') {
-		const char *k = ++q, *eq = NULL;
-		while (q < end && *q != ',' && *q != ' ' && *q != '\\') {
-			if (*q == '=' && !eq)
-				eq = q;
-			q++;
+	const char *key = NULL; /* the tag being read, NULL: the name */
+	const char *eq = NULL;	/* its first '=' */
+	size_t block = i;
+	for (;;) {
+		uint32_t marks;
+		size_t at = block;
+		if (block + 16 <= len) {
+			marks = kout_series_marks(p + block);
+			block += 16;
+		} else {
+			marks = 0;
+			for (size_t k = 0; block + k < len; k++) {
+				char c = p[block + k];
+				marks |= (uint32_t)(c == ',' || c == '=' ||
+						    c == ' ' || c == '\\')
+					 << k;
+			}
+			if (!marks)
+				return false; /* no space: not a line */
+			block = len;
 		}
-		if (q == end || *q == '\\' || !eq ||
-		    s->ntags == KOUT_SERIES_TAGS || q - k > 65535)
-			return false;
-		s->tags[s->ntags].key = k;
-		s->tags[s->ntags].key_len = (uint16_t)(eq - k);
-		s->tags[s->ntags].value_len = (uint16_t)(q - eq - 1);
-		s->ntags++;
+		for (; marks; marks &= marks - 1) {
+			const char *q = p + at + (unsigned)__builtin_ctz(marks);
+			char c = *q;
+			if (c == '\\')
+				return false;
+			if (c == '=') {
+				if (key && !eq)
+					eq = q;
+				continue; /* part of a name or value */
+			}
+			/* ',' or ' ': the name or a tag ends here. */
+			if (!key) {
+				s->name_len = (size_t)(q - s->name);
+			} else {
+				if (!eq || s->ntags == KOUT_SERIES_TAGS ||
+				    q - key > 65535)
+					return false;
+				s->tags[s->ntags].key = key;
+				s->tags[s->ntags].key_len =
+				    (uint16_t)(eq - key);
+				s->tags[s->ntags].value_len =
+				    (uint16_t)(q - eq - 1);
+				s->ntags++;
+			}
+			if (c == ' ')
+				return true;
+			key = q + 1;
+			eq = NULL;
+		}
 	}
-	return *q == ' ';
 }
 
 /* A tag of the scanned series key (the last one of that key wins, as in
