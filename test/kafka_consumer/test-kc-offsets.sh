@@ -54,6 +54,33 @@ wait_ids again 9 10
 kc_eof again
 mk_eq "records read after resuming" "$(seq 9 10)" "$(kc_ids "$(kc_out again)")"
 
+# newest, a partition that gets nothing while the consumer runs: its end
+# at assignment is committed all the same, so what is produced there while
+# the group is down is read at the next start, not skipped. (Without that
+# commit the next start would be at the end again.)
+mk_produce off -p 0 <<<'m,src=idle-old id=20i 20'
+kc_conf "$MK_TMP/idle.conf" 'topics = ["off"]' \
+	'consumer_group = "g-idle"' 'offset = "newest"'
+kc_start idle1 "$MK_TMP/idle.conf"
+kc_wait_log idle1 'assigned 2 partition'
+marker=2000
+until grep -q 'src=idle-marker' "$(kc_out idle1)"; do
+	mk_produce off -p 1 <<<"m,src=idle-marker id=${marker}i $marker"
+	marker=$((marker + 1))
+	[ $marker -lt 2100 ] || mk_fail "no marker arrived"
+	sleep 0.3
+done
+kc_eof idle1
+mk_eq "idle partition committed at its end" "off 0 $(mk_consume off '%p %o\n' |
+	awk '$1 == 0 {e = $2 + 1} END {print e}')" \
+	"$(kc_committed g-idle off | grep '^off 0 ')"
+mk_produce off -p 0 <<<'m,src=idle-new id=21i 21'
+kc_start idle2 "$MK_TMP/idle.conf"
+wait_ids idle2 21 21
+kc_eof idle2
+mk_eq "read after the restart, from the idle partition" "21" \
+	"$(kc_ids "$(kc_out idle2)")"
+
 # oldest (the default): a new group reads everything once.
 kc_conf "$MK_TMP/oldest.conf" 'topics = ["off"]' 'consumer_group = "g-oldest"'
 kc_start old "$MK_TMP/oldest.conf"
