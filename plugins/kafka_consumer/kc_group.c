@@ -166,38 +166,47 @@ static void kc_group_log_parts(const char *what,
  * end they had at assignment (at most where librdkafka starts: it resolves
  * "newest" later) as their first offset to commit. Partitions the group
  * committed keep their offset; an error leaves them as before (the native
- * plugin's behaviour) with a warning.
+ * plugin's behaviour) with one warning. All the queries share one deadline:
+ * with the brokers down, the rebalance must not hold the loop (and stdin
+ * EOF) for a timeout per partition.
  */
-#define KC_START_QUERY_MS 5000
+#define KC_START_QUERY_NS (5LL * 1000000000LL)
 
 static void kc_group_newest_starts(struct kc *c, rd_kafka_t *rk,
 				   const rd_kafka_topic_partition_list_t *parts)
 {
+	int64_t deadline = telex_monotonic_ns() + KC_START_QUERY_NS;
 	rd_kafka_topic_partition_list_t *cm =
 	    rd_kafka_topic_partition_list_copy(parts);
-	rd_kafka_resp_err_t err = rd_kafka_committed(rk, cm, KC_START_QUERY_MS);
-	for (int i = 0; !err && i < cm->cnt; i++) {
+	rd_kafka_resp_err_t err =
+	    rd_kafka_committed(rk, cm, kc_group_ms_left(deadline));
+	rd_kafka_resp_err_t first = err;
+	int unknown = 0;
+	for (int i = 0; i < cm->cnt; i++) {
 		const rd_kafka_topic_partition_t *tp = &cm->elems[i];
-		if (tp->err || tp->offset >= 0)
+		if (!err && (tp->err || tp->offset >= 0))
 			continue;
+		int ms = kc_group_ms_left(deadline);
 		int64_t lo, hi;
-		rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
-		    rk, tp->topic, tp->partition, &lo, &hi, KC_START_QUERY_MS);
+		rd_kafka_resp_err_t e =
+		    err	 ? err
+		    : ms ? rd_kafka_query_watermark_offsets(
+			       rk, tp->topic, tp->partition, &lo, &hi, ms)
+			 : RD_KAFKA_RESP_ERR__TIMED_OUT;
 		int64_t idx =
 		    kc_offsets_find(&c->off, tp->topic, tp->partition);
-		if (e)
-			log_warn("%s[%d]: its end is unknown (%s): nothing is "
-				 "committed for it until a record comes",
-				 tp->topic, (int)tp->partition,
-				 rd_kafka_err2str(e));
-		else if (idx >= 0)
+		if (e) {
+			if (!unknown++)
+				first = e;
+		} else if (idx >= 0) {
 			kc_offsets_start(&c->off, (uint32_t)idx, hi);
+		}
 	}
-	if (err)
-		log_warn("reading the group's committed offsets: %s: "
-			 "partitions without one are committed only once a "
-			 "record comes",
-			 rd_kafka_err2str(err));
+	if (unknown)
+		log_warn("%d newly assigned partition(s) without a committed "
+			 "offset or a known end (%s): they are committed only "
+			 "once a record comes",
+			 unknown, rd_kafka_err2str(first));
 	rd_kafka_topic_partition_list_destroy(cm);
 }
 
