@@ -39,4 +39,31 @@ size_t lp_format_int(int64_t v, char *out);
  * number of digits (at most 17). */
 size_t lp_float_shortest_exact(double v, char digits[17], int *point);
 
+/* What "\c" stands for in a parsed slice of escape kind KIND (enum
+ * lp_escape of telex/lp.h), or 0 when it is no escape there: a backslash
+ * escapes only the characters of its section's set. */
+static inline char lp_unescape_char(unsigned char kind, char c)
+{
+	switch (kind) {
+	case LP_ESC_KEY:
+		return (c == ',' || c == '=' || c == ' ') ? c : 0;
+	case LP_ESC_NAME:
+		return (c == ',' || c == ' ') ? c : 0;
+	case LP_ESC_STRING:
+		switch (c) {
+		case '\\':
+		case '"':
+			return c;
+		case 'n':
+			return '\n';
+		case 'r':
+			return '\r';
+		case 't':
+			return '\t';
+		}
+		return 0;
+	}
+	return 0;
+}
+
 #endif

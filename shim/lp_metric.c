@@ -8,6 +8,8 @@
  */
 #include "telex/lp.h"
 
+#include "lp_internal.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -254,31 +256,6 @@ void lp_metric_remove_field(struct lp_metric *m, size_t index)
  * looked at afresh (so "\\," in a tag is a backslash then an escaped
  * comma), as influxdata/line-protocol reads it. */
 
-/* The character an escape stands for, or 0 when "\c" is no escape. */
-static char lp_escape_value(unsigned char kind, char c)
-{
-	switch (kind) {
-	case LP_ESC_KEY:
-		return (c == ',' || c == '=' || c == ' ') ? c : 0;
-	case LP_ESC_NAME:
-		return (c == ',' || c == ' ') ? c : 0;
-	case LP_ESC_STRING:
-		switch (c) {
-		case '\\':
-		case '"':
-			return c;
-		case 'n':
-			return '\n';
-		case 'r':
-			return '\r';
-		case 't':
-			return '\t';
-		}
-		return 0;
-	}
-	return 0;
-}
-
 /* Iterates over the unescaped bytes of a slice. */
 struct lp_unesc_iter {
 	const char *p, *end;
@@ -291,7 +268,7 @@ static inline bool lp_unesc_next(struct lp_unesc_iter *it, char *c)
 		return false;
 	char x = *it->p++;
 	if (x == '\\' && it->kind && it->p < it->end) {
-		char v = lp_escape_value(it->kind, *it->p);
+		char v = lp_unescape_char(it->kind, *it->p);
 		if (v) {
 			it->p++;
 			x = v;

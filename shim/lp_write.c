@@ -48,24 +48,6 @@ static const char *const lp_esc_tables[3] = {lp_esc_name, lp_esc_key,
 static const unsigned char lp_ctx_kind[3] = {LP_ESC_NAME, LP_ESC_KEY,
 					     LP_ESC_STRING};
 
-/* What "\c" stands for in a parsed slice of that kind, or 0. */
-static char lp_unescape_char(unsigned char kind, char c)
-{
-	switch (kind) {
-	case LP_ESC_KEY:
-		return (c == ',' || c == '=' || c == ' ') ? c : 0;
-	case LP_ESC_NAME:
-		return (c == ',' || c == ' ') ? c : 0;
-	case LP_ESC_STRING:
-		return c == '\\' || c == '"' ? c
-		       : c == 'n'	     ? '\n'
-		       : c == 'r'	     ? '\r'
-		       : c == 't'	     ? '\t'
-					     : 0;
-	}
-	return 0;
-}
-
 /* The escaped text of a plain slice from byte k on, where the first byte
  * needing an escape is. */
 static char *lp_esc_from(char *w, const char *p, size_t k, size_t n,

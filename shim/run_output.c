@@ -21,7 +21,7 @@
 #define TELEX_IN_KEEP (4u * 1024 * 1024)
 
 static int telex_in_push(struct telex_in *in, size_t off, size_t len,
-			 size_t line_no, bool side)
+			 size_t line_no, bool side, bool newline)
 {
 	if (in->npend == in->pend_cap) {
 		size_t cap = in->pend_cap ? in->pend_cap * 2 : 256;
@@ -31,8 +31,11 @@ static int telex_in_push(struct telex_in *in, size_t off, size_t len,
 		in->pend = p;
 		in->pend_cap = cap;
 	}
-	in->pend[in->npend++] = (struct telex_pending){
-	    .off = off, .len = len, .line_no = line_no, .side = side};
+	in->pend[in->npend++] = (struct telex_pending){.off = off,
+						       .len = len,
+						       .line_no = line_no,
+						       .side = side,
+						       .newline = newline};
 	return 0;
 }
 
@@ -48,7 +51,7 @@ static void telex_in_oom(struct telex *t, size_t line_no)
 /* One metric text p[0..len) at in->buf offset off: validate, filter,
  * queue for write(). */
 static void telex_in_take(struct telex *t, size_t off, size_t len,
-			  size_t line_no)
+			  size_t line_no, bool newline)
 {
 	struct telex_in *in = &t->in;
 	const char *p = in->buf.data + off;
@@ -60,7 +63,7 @@ static void telex_in_take(struct telex *t, size_t off, size_t len,
 		if (lp_validate_line(p, len, line_no, &err) < 0)
 			goto invalid;
 		in->metrics++;
-		if (telex_in_push(in, off, len, line_no, false) < 0)
+		if (telex_in_push(in, off, len, line_no, false, newline) < 0)
 			telex_in_oom(t, line_no);
 		return;
 	}
@@ -72,7 +75,7 @@ static void telex_in_take(struct telex *t, size_t off, size_t len,
 		return;
 	}
 	if (!in->metric.modified) {
-		if (telex_in_push(in, off, len, line_no, false) < 0)
+		if (telex_in_push(in, off, len, line_no, false, newline) < 0)
 			telex_in_oom(t, line_no);
 		return;
 	}
@@ -82,9 +85,9 @@ static void telex_in_take(struct telex *t, size_t off, size_t len,
 		in->filtered++;
 		return;
 	}
-	/* Without the '\n' the writer put at the end. */
+	/* Without the '\n' the writer put at the end (still there). */
 	if (telex_in_push(in, side_off, in->side.len - side_off - 1, line_no,
-			  true) < 0)
+			  true, true) < 0)
 		telex_in_oom(t, line_no);
 	return;
 invalid:
@@ -110,7 +113,9 @@ static void telex_in_split(struct telex *t)
 				return;
 			used = text_len = in->buf.len - in->split;
 		}
-		telex_in_take(t, in->split, text_len, line_no);
+		bool newline = used > text_len &&
+			       in->buf.data[in->split + text_len] == '\n';
+		telex_in_take(t, in->split, text_len, line_no, newline);
 		in->split += used;
 	}
 }
@@ -163,7 +168,8 @@ static void telex_in_offer(struct telex *t)
 			in->lines[i] =
 			    (struct telex_line){.ptr = base + pd->off,
 						.len = pd->len,
-						.line_no = pd->line_no};
+						.line_no = pd->line_no,
+						.newline = pd->newline};
 		}
 		struct telex_batch b = {.lines = in->lines, .n = n};
 		size_t accepted = 0;

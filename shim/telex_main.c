@@ -152,18 +152,34 @@ static void telex_on_signal(struct loop *l, int signo, void *arg)
 	}
 }
 
-/* Signals are blocked and routed to the loop before init, so threads a
- * plugin starts (librdkafka's, libvirt's event thread) inherit the mask
- * and never take them. A broken stdout must be an error, not a death. */
+static const int telex_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
+#define TELEX_NSIGNALS (sizeof(telex_signals) / sizeof(telex_signals[0]))
+
+/* The first thing the program does: a signal that comes while the config
+ * is read (Telegraf's first SIGUSR1 to a restarted program, a SIGTERM)
+ * stays pending for the loop instead of killing the process with its
+ * default action. */
+static void telex_block_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < TELEX_NSIGNALS; i++)
+		sigaddset(&set, telex_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+/* Signals are routed to the loop before init, so threads a plugin starts
+ * (librdkafka's, libvirt's event thread) inherit the mask and never take
+ * them. A broken stdout must be an error, not a death. */
 static int telex_setup_loop(struct telex *t)
 {
 	signal(SIGPIPE, SIG_IGN);
 	t->loop = loop_new();
 	if (!t->loop)
 		return -1;
-	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (loop_add_signal(t->loop, sigs[i], telex_on_signal, t) < 0)
+	for (size_t i = 0; i < TELEX_NSIGNALS; i++)
+		if (loop_add_signal(t->loop, telex_signals[i], telex_on_signal,
+				    t) < 0)
 			return -1;
 	return 0;
 }
@@ -255,6 +271,7 @@ static bool telex_plugin_valid(const struct telex_plugin *p)
 
 int telex_main(const struct telex_plugin *p, int argc, char **argv)
 {
+	telex_block_signals();
 	if (!telex_plugin_valid(p))
 		return TELEX_EXIT_FAILURE;
 	struct telex t;

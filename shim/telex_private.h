@@ -20,6 +20,7 @@
 struct telex_pending {
 	size_t off, len, line_no;
 	bool side;
+	bool newline; /* see telex_line.newline */
 };
 
 /* Output runner state. */

@@ -47,6 +47,11 @@ struct telex_line {
 	const char *ptr;
 	size_t len;
 	size_t line_no; /* physical line of stdin where it starts */
+	/* ptr[len] is the '\n' that ended the metric, readable: an output
+	 * may hand over the line with its terminator without copying it.
+	 * false: nothing past ptr[len - 1] may be read (a "\r\n", the last
+	 * metric of the input without one). */
+	bool newline;
 };
 
 struct telex_batch {

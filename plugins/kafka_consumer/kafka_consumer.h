@@ -139,6 +139,10 @@ const uint32_t *kc_offsets_take_dirty(struct kc_offsets *o, size_t *n);
  * will come again from the committed offset). */
 void kc_offsets_assign(struct kc_offsets *o, uint32_t part);
 void kc_offsets_revoke(struct kc_offsets *o, uint32_t part);
+/* An assigned partition with nothing handled yet starts at `offset`: it
+ * becomes its done offset (and is marked dirty), so that it is committed
+ * even if no record comes before the partition is given up. */
+void kc_offsets_start(struct kc_offsets *o, uint32_t part, int64_t offset);
 
 /* ------------------------------------------------------------------ */
 /* kc_record.c */

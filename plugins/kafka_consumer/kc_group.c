@@ -158,6 +158,58 @@ static void kc_group_log_parts(const char *what,
 	log_info("%s %d partition(s): %s", what, parts->cnt, text);
 }
 
+/*
+ * With offset = "newest", a partition the group never committed starts at
+ * its end. If nothing arrives there before this consumer stops, nothing is
+ * committed for it, and the next start is at the end again: whatever was
+ * produced there in between would be skipped. So such partitions get the
+ * end they had at assignment (at most where librdkafka starts: it resolves
+ * "newest" later) as their first offset to commit. Partitions the group
+ * committed keep their offset; an error leaves them as before (the native
+ * plugin's behaviour) with one warning. All the queries share one deadline:
+ * with the brokers down, the rebalance must not hold the loop (and stdin
+ * EOF) for a timeout per partition.
+ */
+#define KC_START_QUERY_NS (5LL * 1000000000LL)
+
+static void kc_group_newest_starts(struct kc *c, rd_kafka_t *rk,
+				   const rd_kafka_topic_partition_list_t *parts)
+{
+	int64_t deadline = telex_monotonic_ns() + KC_START_QUERY_NS;
+	rd_kafka_topic_partition_list_t *cm =
+	    rd_kafka_topic_partition_list_copy(parts);
+	rd_kafka_resp_err_t err =
+	    rd_kafka_committed(rk, cm, kc_group_ms_left(deadline));
+	rd_kafka_resp_err_t first = err;
+	int unknown = 0;
+	for (int i = 0; i < cm->cnt; i++) {
+		const rd_kafka_topic_partition_t *tp = &cm->elems[i];
+		if (!err && (tp->err || tp->offset >= 0))
+			continue;
+		int ms = kc_group_ms_left(deadline);
+		int64_t lo, hi;
+		rd_kafka_resp_err_t e =
+		    err	 ? err
+		    : ms ? rd_kafka_query_watermark_offsets(
+			       rk, tp->topic, tp->partition, &lo, &hi, ms)
+			 : RD_KAFKA_RESP_ERR__TIMED_OUT;
+		int64_t idx =
+		    kc_offsets_find(&c->off, tp->topic, tp->partition);
+		if (e) {
+			if (!unknown++)
+				first = e;
+		} else if (idx >= 0) {
+			kc_offsets_start(&c->off, (uint32_t)idx, hi);
+		}
+	}
+	if (unknown)
+		log_warn("%d newly assigned partition(s) without a committed "
+			 "offset or a known end (%s): they are committed only "
+			 "once a record comes",
+			 unknown, rd_kafka_err2str(first));
+	rd_kafka_topic_partition_list_destroy(cm);
+}
+
 static void kc_group_assign(struct kc *c, rd_kafka_t *rk,
 			    rd_kafka_topic_partition_list_t *parts,
 			    bool cooperative)
@@ -185,6 +237,8 @@ static void kc_group_assign(struct kc *c, rd_kafka_t *rk,
 	} else if (err) {
 		log_error("assigning partitions: %s", rd_kafka_err2str(err));
 	}
+	if (c->cfg->offset && strcmp(c->cfg->offset, "newest") == 0)
+		kc_group_newest_starts(c, rk, parts);
 	/* While stdout is blocked, new partitions wait too. */
 	if (c->paused)
 		rd_kafka_pause_partitions(rk, parts);

@@ -228,6 +228,15 @@ void kc_offsets_assign(struct kc_offsets *o, uint32_t part)
 	p->records = 0;
 }
 
+void kc_offsets_start(struct kc_offsets *o, uint32_t part, int64_t offset)
+{
+	struct kc_part *p = &o->parts[part];
+	if (!p->assigned || p->done >= 0 || offset < 0)
+		return;
+	p->done = offset;
+	kc_offsets_mark(o, part);
+}
+
 void kc_offsets_revoke(struct kc_offsets *o, uint32_t part)
 {
 	kc_offsets_forget(o, part);

@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "kafka_output.h"
 #include "telex/lp_json.h"
@@ -73,39 +76,91 @@ struct lp_slice kout_line_name(const char *p, size_t len)
 	return (struct lp_slice){.ptr = p + start, .len = i - start};
 }
 
+/* Bit k set: p[k] is one of , = space \ (the bytes that shape a series
+ * key), for the 16 bytes at p; SSE2 compares, else a loop. */
+static inline uint32_t kout_series_marks(const char *p)
+{
+#ifdef __SSE2__
+	__m128i x = _mm_loadu_si128((const __m128i *)p);
+	__m128i m = _mm_cmpeq_epi8(x, _mm_set1_epi8(','));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('=')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(' ')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+	return (uint32_t)_mm_movemask_epi8(m);
+#else
+	uint32_t m = 0;
+	for (unsigned k = 0; k < 16; k++)
+		m |= (uint32_t)(p[k] == ',' || p[k] == '=' || p[k] == ' ' ||
+				p[k] == '\\')
+		     << k;
+	return m;
+#endif
+}
+
 /* The series key of a valid line, in one pass; false when it holds a
  * backslash (the escape rules are the parser's business) or more tags
  * than kept. Measurement names and tag values have no quoting, so
- * without escapes the first space ends it. */
+ * without escapes the first space ends it. The bytes that matter are
+ * found 16 at a time (never past the line's end: the last partial block
+ * is looked at byte by byte); most of a series key is none of them. */
 static bool kout_scan_series(const char *p, size_t len, struct kout_series *s)
 {
-	const char *end = p + len;
-	while (p < end && *p == ' ')
-		p++;
-	const char *q = p;
-	while (q < end && *q != ',' && *q != ' ' && *q != '\\')
-		q++;
-	if (q == end || *q == '\\')
-		return false;
-	s->name = p;
-	s->name_len = (size_t)(q - p);
+	size_t i = 0;
+	while (i < len && p[i] == ' ')
+		i++;
+	s->name = p + i;
 	s->ntags = 0;
-	while (*q == ',') {
-		const char *k = ++q, *eq = NULL;
-		while (q < end && *q != ',' && *q != ' ' && *q != '\\') {
-			if (*q == '=' && !eq)
-				eq = q;
-			q++;
+	const char *key = NULL; /* the tag being read, NULL: the name */
+	const char *eq = NULL;	/* its first '=' */
+	size_t block = i;
+	for (;;) {
+		uint32_t marks;
+		size_t at = block;
+		if (block + 16 <= len) {
+			marks = kout_series_marks(p + block);
+			block += 16;
+		} else {
+			marks = 0;
+			for (size_t k = 0; block + k < len; k++) {
+				char c = p[block + k];
+				marks |= (uint32_t)(c == ',' || c == '=' ||
+						    c == ' ' || c == '\\')
+					 << k;
+			}
+			if (!marks)
+				return false; /* no space: not a line */
+			block = len;
 		}
-		if (q == end || *q == '\\' || !eq ||
-		    s->ntags == KOUT_SERIES_TAGS || q - k > 65535)
-			return false;
-		s->tags[s->ntags].key = k;
-		s->tags[s->ntags].key_len = (uint16_t)(eq - k);
-		s->tags[s->ntags].value_len = (uint16_t)(q - eq - 1);
-		s->ntags++;
+		for (; marks; marks &= marks - 1) {
+			const char *q = p + at + (unsigned)__builtin_ctz(marks);
+			char c = *q;
+			if (c == '\\')
+				return false;
+			if (c == '=') {
+				if (key && !eq)
+					eq = q;
+				continue; /* part of a name or value */
+			}
+			/* ',' or ' ': the name or a tag ends here. */
+			if (!key) {
+				s->name_len = (size_t)(q - s->name);
+			} else {
+				if (!eq || s->ntags == KOUT_SERIES_TAGS ||
+				    q - key > 65535)
+					return false;
+				s->tags[s->ntags].key = key;
+				s->tags[s->ntags].key_len =
+				    (uint16_t)(eq - key);
+				s->tags[s->ntags].value_len =
+				    (uint16_t)(q - eq - 1);
+				s->ntags++;
+			}
+			if (c == ' ')
+				return true;
+			key = q + 1;
+			eq = NULL;
+		}
 	}
-	return *q == ' ';
 }
 
 /* A tag of the scanned series key (the last one of that key wins, as in
@@ -147,6 +202,25 @@ static struct lp_slice kout_name(const struct kout_router *r)
 /* The timestamp of a valid line without parsing it: the last word, when
  * it is an integer. Fields are key=value pairs and strings end with a
  * quote, so a bare integer after the last space can only be the time. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The 8 bytes at s as a number when they are all digits, else -1: the
+ * digit test and the conversion 8 at a time (halves, then pairs). */
+static inline int64_t kout_digits8(const char *s)
+{
+	uint64_t x;
+	memcpy(&x, s, 8);
+	const uint64_t hi = 0xf0f0f0f0f0f0f0f0ull, zero = 0x3030303030303030ull;
+	if ((x & hi) != zero ||
+	    ((x + 0x0606060606060606ull) & hi) != zero) /* > '9' */
+		return -1;
+	x -= zero;
+	x = (x * 10 + (x >> 8)) & 0x00ff00ff00ff00ffull;
+	x = (x * 100 + (x >> 16)) & 0x0000ffff0000ffffull;
+	x = (x * 10000 + (x >> 32)) & 0xffffffffull;
+	return (int64_t)x;
+}
+#endif
+
 static bool kout_scan_time(const char *p, size_t len, int64_t *ns)
 {
 	/* A '\r' may end a line (what is left of a "\r\n"), after spaces. */
@@ -154,6 +228,26 @@ static bool kout_scan_time(const char *p, size_t len, int64_t *ns)
 		len--;
 	while (len && p[len - 1] == ' ')
 		len--;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* Nanoseconds since 2001 to 2286 have 19 digits: " " 3 + 8 + 8. */
+	if (len >= 20 && p[len - 20] == ' ' && p[len - 19] >= '0' &&
+	    p[len - 19] <= '9' && p[len - 18] >= '0' && p[len - 18] <= '9' &&
+	    p[len - 17] >= '0' && p[len - 17] <= '9') {
+		int64_t a = kout_digits8(p + len - 16),
+			b = kout_digits8(p + len - 8);
+		if (a >= 0 && b >= 0) {
+			int64_t top = (p[len - 19] - '0') * 100 +
+				      (p[len - 18] - '0') * 10 +
+				      (p[len - 17] - '0');
+			/* At most 999...9 (19 nines): fits in uint64, and
+			 * the validator let only int64 times through. */
+			*ns =
+			    (int64_t)((uint64_t)top * 10000000000000000ull +
+				      (uint64_t)a * 100000000ull + (uint64_t)b);
+			return true;
+		}
+	}
+#endif
 	size_t i = len;
 	while (i && p[i - 1] >= '0' && p[i - 1] <= '9')
 		i--;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,6 +162,16 @@ void harness_on_sigchld(struct loop *l, int signo, void *arg)
 bool harness_signal_ready(pid_t pid, int signo)
 {
 	char path[64], line[256];
+	/* Between fork and exec the child is a copy of the harness, with the
+	 * harness's mask: not ready yet. */
+	char exe[PATH_MAX], self[PATH_MAX];
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+	ssize_t m = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0 || m < 0)
+		return false;
+	if (n == m && !memcmp(exe, self, (size_t)n))
+		return false;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	FILE *f = fopen(path, "r");
 	if (!f)

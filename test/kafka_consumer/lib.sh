@@ -122,6 +122,23 @@ kc_wait_lines() {
 	mk_fail "$name: $n of $want lines after ${MK_TIMEOUT}s"
 }
 
+# Wait until NAME has printed every id in FIRST..LAST (ids of
+# kc_produce_ids lines; duplicates, which at-least-once allows after an
+# outage or a rebalance, do not count twice).
+kc_wait_ids() {
+	local name=$1 first=$2 last=$3 i n=0
+	for i in $(seq $((MK_TIMEOUT * 10))); do
+		n=$(kc_ids "$(kc_out "$name")" |
+			awk -v a="$first" -v b="$last" '$1 >= a && $1 <= b' |
+			sort -un | wc -l)
+		[ "$n" -eq $((last - first + 1)) ] && return 0
+		kc_alive "$name" || mk_fail "$name exited with $n ids of" \
+			"$first..$last: $(tail -5 "$MK_TMP/$name.err")"
+		sleep 0.1
+	done
+	mk_fail "$name: $n ids of $first..$last after ${MK_TIMEOUT}s"
+}
+
 # Close NAME's stdin (Telegraf's shutdown) and wait for it; the exit
 # status must be 0. (Telegraf would send SIGTERM after 5 s; the contract
 # test checks that EOF is enough.)

@@ -18,7 +18,7 @@ mk_cmd down all >/dev/null
 sleep 6
 mk_cmd up all >/dev/null
 kc_produce_ids bd after 1001 2000
-kc_wait_lines run 2000
+kc_wait_ids run 1 2000
 kc_eof run
 mk_eq "records read across the outage" "$(seq 1 2000)" \
 	"$(kc_ids "$(kc_out run)" | sort -un)"
@@ -34,7 +34,7 @@ kc_start late "$MK_TMP/late.conf"
 sleep 3
 kc_alive late || mk_fail "the consumer gave up while the brokers were down"
 mk_cmd up all >/dev/null
-kc_wait_lines late 2000
+kc_wait_ids late 1 2000
 kc_eof late
 mk_eq "records read after starting in an outage" "$(seq 1 2000)" \
 	"$(kc_ids "$(kc_out late)" | sort -un)"

@@ -3,7 +3,8 @@
 # telex-mock-kafka topic of 64 partitions: telex-kafka-output reading the
 # native table (routing_tag set, topic_tag routing on) side by side with
 # `kcat -P` (one record per line), same input, a fresh cluster per run.
-# Each row is the median of BENCH_RUNS runs (default 3) by records/s:
+# Each row is the median of BENCH_RUNS runs (default 3) by records/s,
+# the rows' runs interleaved:
 # records/s (wall clock, start to exit, everything delivered), the tool's
 # CPU seconds and peak RSS, the mock cluster's CPU seconds, and a check
 # that every record arrived.
@@ -34,6 +35,15 @@ LPGEN=$TELEX_BUILD/bench/lpgen
 [ -x "$LPGEN" ] || { echo "bench-kafka-output: $LPGEN not built"; exit 1; }
 "$LPGEN" "$N" "$SEED" >"$TMP/in.lp"
 bytes=$(stat -c %s "$TMP/in.lp")
+# The same lines for `kcat -K`: each one after its key, telex's key (the
+# value of the routing tag "host", the last one of the series key; the
+# generator writes no escapes) and a tab.
+awk '{
+	s = $0; sub(/ .*/, "", s); k = ""
+	n = split(s, a, ",")
+	for (i = n; i > 1; i--) if (substr(a[i], 1, 5) == "host=") { k = substr(a[i], 6); break }
+	print k "\t" $0
+}' "$TMP/in.lp" >"$TMP/keyed.lp"
 
 cluster_start() {
 	rm -f "$TMP/mk.in" "$TMP/mk.out"
@@ -75,7 +85,7 @@ once() {
 	WANT=$N
 	"$2"
 	/usr/bin/time -f '%e %U %S %M' -o "$TMP/time" "${CMD[@]}" \
-		<"$TMP/in.lp" >/dev/null 2>"$TMP/err"
+		<"$TMP/$INPUT" >/dev/null 2>"$TMP/err"
 	local rc=$? wall user sys rss got mock note=
 	read -r wall user sys rss <"$TMP/time"
 	mock=$(cluster_cpu)
@@ -91,16 +101,37 @@ once() {
 		"$(echo "$rss / 1024" | bc -l)" "$mock" "$note"
 }
 
-# run NAME SETUP: the median of RUNS runs, one table row.
-run() {
-	local i
-	for i in $(seq "$RUNS"); do once "$1" "$2"; done | sort -n >"$TMP/runs"
-	local mid
-	mid=$(sed -n "$(((RUNS + 1) / 2))p" "$TMP/runs")
-	# shellcheck disable=SC2086
-	set -- "$1" $mid
-	printf '%-44s %10s %7s %7s %8s %8s  %s\n' "$1" "$2" "$3" "$4" "$5" \
-		"$6" "${*:7}"
+# row ID NAME SETUP [INPUT [PACKED]]: a table row, run by rows(); INPUT
+# (default in.lp) is the file on stdin, PACKED set for packed records.
+ROWS=()
+declare -A ROW_NAME ROW_SETUP ROW_INPUT ROW_PACKED RATE
+row() {
+	ROWS+=("$1")
+	ROW_NAME[$1]=$2
+	ROW_SETUP[$1]=$3
+	ROW_INPUT[$1]=${4:-in.lp}
+	ROW_PACKED[$1]=${5:-}
+}
+
+# The rows' runs interleaved (run i of every row, then run i + 1), so
+# that load from elsewhere on the machine falls on all rows alike; each
+# row is the median of its RUNS runs by records/s, kept as RATE[ID].
+rows() {
+	local i id mid
+	for i in $(seq "$RUNS"); do
+		for id in "${ROWS[@]}"; do
+			INPUT=${ROW_INPUT[$id]} PACKED=${ROW_PACKED[$id]} \
+				once "$id" "${ROW_SETUP[$id]}" >>"$TMP/runs.$id"
+		done
+	done
+	for id in "${ROWS[@]}"; do
+		mid=$(sort -n "$TMP/runs.$id" | sed -n "$(((RUNS + 1) / 2))p")
+		RATE[$id]=${mid%% *}
+		# shellcheck disable=SC2086
+		set -- "${ROW_NAME[$id]}" $mid
+		printf '%-44s %10s %7s %7s %8s %8s  %s\n' "$1" "$2" "$3" \
+			"$4" "$5" "$6" "${*:7}"
+	done
 }
 
 # telex-kafka-output reading the native table: routing_tag set, topic_tag
@@ -121,17 +152,29 @@ EOF
 telex_packed_setup() { PACK=100 telex_setup; }
 # kcat's records have no key: librdkafka's sticky partitioner puts a
 # whole burst on one partition (few, large batches). telex's have keys
-# (routing_tag), spread over the 64 partitions; the second kcat row
-# spreads its records the same way.
+# (routing_tag), spread over the 64 partitions by fnv1a_random. The
+# second kcat row spreads keyless records one by one; the third sends
+# telex's own keys with telex's partitioner: like for like.
 kcat_setup() { CMD=(kcat -P -b "$BOOT" -t bench); }
 kcat_spread_setup() {
 	CMD=(kcat -P -b "$BOOT" -t bench -X sticky.partitioning.linger.ms=0)
+}
+kcat_keyed_setup() {
+	CMD=(kcat -P -b "$BOOT" -t bench -K '\t' -X partitioner=fnv1a_random)
 }
 
 printf 'kafka output: %d lines of %d bytes on average into 3 mock brokers, 64 partitions; median of %d runs\n' \
 	"$N" $((bytes / N)) "$RUNS"
 printf '%-44s %10s %7s %7s %8s %8s\n' "" records/s wall_s cpu_s rss_MiB mock_cpu
-run "kcat -P (one record per line)" kcat_setup
-run "kcat -P, sticky.partitioning.linger.ms=0" kcat_spread_setup
-run "telex-kafka-output" telex_setup
-PACKED=1 run "telex-kafka-output, metrics_per_record=100" telex_packed_setup
+row kcat "kcat -P (one record per line)" kcat_setup
+row kcat_spread "kcat -P, sticky.partitioning.linger.ms=0" kcat_spread_setup
+row kcat_keyed "kcat -P -K, telex's keys, fnv1a_random" kcat_keyed_setup \
+	keyed.lp
+row telex "telex-kafka-output" telex_setup
+row telex_packed "telex-kafka-output, metrics_per_record=100" \
+	telex_packed_setup in.lp 1
+rows
+ratio() { echo "scale=2; ${RATE[$1]:-0} / ${RATE[$2]:-1}" | bc -l; }
+printf 'records/s ratios of this run: telex / kcat -P %s, telex / kcat -P -K (same keys) %s, telex metrics_per_record=100 / kcat -P %s\n' \
+	"$(ratio telex kcat)" "$(ratio telex kcat_keyed)" \
+	"$(ratio telex_packed kcat)"

@@ -12,7 +12,7 @@ mk_start --brokers 3 --topic plain:4 --topic keyed:8 --topic fixed:8 \
 	--topic tagged:2 --topic tg.hv0:1 --topic tg.hv1:1 --topic tg.hv2:1 \
 	--topic sfx_vm_cpu:1 --topic sfx_vm_net:1 --topic hdr:1 --topic now:1 \
 	--topic json:1 --topic zip:1 --topic big:1 --topic packed:4 \
-	--topic sarama:1 --topic stats:1
+	--topic sarama:1 --topic stats:1 --topic ends:1
 ko_lines 300 >"$MK_TMP/in.lp"
 
 # Defaults: the line and its '\n' as the value, no key, metric time.
@@ -23,6 +23,15 @@ mk_eq "plain: key lengths" "-1" "$(mk_consume plain '%K\n' | sort -u)"
 mk_eq "plain: timestamps" "$(seq 1700000000001 1700000000300)" \
 	"$(mk_consume plain '%T\n' | sort -n)"
 ko_logged plain '^I! kafka output: 300 metrics taken, 300 delivered in 300 records, 0 failed'
+
+# Line ends: each value ends in exactly one '\n', whether the line ended
+# in "\n" (its own byte is forwarded), "\r\n", or nothing at all.
+ko_conf ends <<<'  topic = "ends"'
+printf 'e,t=a v=1i 1700000000001000000\r\ne,t=b v=2i 1700000000002000000\ne,t=c v=3i 1700000000003000000' |
+	ko_run ends || mk_fail "ends: exit $?: $(cat "$MK_TMP/ends.log")"
+mk_eq "ends: values" "$(printf '%s\n|' 'e,t=a v=1i 1700000000001000000' \
+	'e,t=b v=2i 1700000000002000000' 'e,t=c v=3i 1700000000003000000' | od -c)" \
+	"$(mk_consume ends '%s|' | od -c)"
 
 # routing_tag: the tag's value is the key, on Sarama's partition for it.
 ko_conf keyed <<'EOF'

@@ -64,7 +64,15 @@ config() { # FILE, then the TOML on stdin
 # sending it cannot kill the program by the default action.
 wait_signal_ready() {
 	local blk cgt i
+	local shell
+	shell=$(readlink /proc/$$/exe)
 	for i in $(seq 500); do
+		# Between fork and exec the pid is still a copy of this shell,
+		# with the shell's own signal mask and handlers.
+		if [ "$(readlink /proc/"$1"/exe 2>/dev/null)" = "$shell" ]; then
+			sleep 0.01
+			continue
+		fi
 		blk=$(sed -n 's/^SigBlk:\s*//p' /proc/"$1"/status 2>/dev/null)
 		cgt=$(sed -n 's/^SigCgt:\s*//p' /proc/"$1"/status 2>/dev/null)
 		if [ -n "$blk" ] &&

@@ -14,9 +14,10 @@
 
 #include <cmocka.h>
 
+#include "logcap.h"
+
 #include "config_test_spec.h"
 
-static int pipe_r = -1, pipe_w = -1;
 static struct tcfg cfg;
 static struct telex_common common;
 static char err[2048];
@@ -24,36 +25,16 @@ static char err[2048];
 static int setup(void **state)
 {
 	(void)state;
-	int p[2];
-	if (pipe(p) < 0)
+	if (logcap_open(LOG_DEBUG) < 0)
 		return -1;
-	pipe_r = p[0];
-	pipe_w = p[1];
-	fcntl(pipe_r, F_SETFL, O_NONBLOCK);
-	log_set_fd(pipe_w);
-	log_set_level(LOG_DEBUG);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	log_set_fd(2);
-	close(pipe_r);
-	close(pipe_w);
+	logcap_close();
 	return 0;
-}
-
-static const char *logged(void)
-{
-	static char text[1 << 16];
-	size_t len = 0;
-	ssize_t n;
-	while (len < sizeof(text) - 1 &&
-	       (n = read(pipe_r, text + len, sizeof(text) - 1 - len)) > 0)
-		len += (size_t)n;
-	text[len] = '\0';
-	return text;
 }
 
 static int each_setup(void **state)
@@ -62,7 +43,7 @@ static int each_setup(void **state)
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&common, 0, sizeof(common));
 	err[0] = '\0';
-	logged();
+	logcap_text();
 	return 0;
 }
 
@@ -154,7 +135,7 @@ static void test_every_type(void **state)
 	assert_string_equal(cfg.codec, "zstd");
 	assert_int_equal(cfg.modes.n, 2);
 	assert_string_equal(cfg.password, "s3cret");
-	assert_string_equal(logged(), "");
+	assert_string_equal(logcap_text(), "");
 }
 
 static void test_numbers(void **state)
@@ -429,7 +410,7 @@ static void test_table_rules(void **state)
 			      "[[inputs.test]]\n  str = \"second\"\n"),
 			 0);
 	assert_string_equal(cfg.str, "first");
-	const char *log = logged();
+	const char *log = logcap_text();
 	assert_non_null(strstr(log, "W! t.conf:1: [agent] is ignored"));
 	assert_non_null(strstr(log, "W! t.conf:3: [global_tags] is ignored"));
 	assert_non_null(strstr(log, "W! t.conf:5: [[inputs.cpu]] is ignored: "
@@ -461,7 +442,7 @@ static void test_ignored_and_deprecated(void **state)
 			      "old_opt = 4\n"),
 			 0);
 	assert_int_equal(cfg.old_opt, 4);
-	const char *log = logged();
+	const char *log = logcap_text();
 	assert_non_null(strstr(log, "W! t.conf:2: \"version\" in "
 				    "[[inputs.test]] is ignored: telex uses "
 				    "librdkafka, which negotiates this\n"));
@@ -477,7 +458,7 @@ static void test_agent_keys(void **state)
 			      "alias = \"a\"\ncollection_jitter = \"1s\"\n"
 			      "precision = \"1ms\"\n"),
 			 0);
-	const char *log = logged();
+	const char *log = logcap_text();
 	assert_non_null(strstr(log, "I! t.conf:2: [[inputs.test]]: interval, "
 				    "alias, collection_jitter, precision are "
 				    "Telegraf agent settings"));
@@ -535,7 +516,7 @@ static void test_common(void **state)
 	assert_string_equal(common.tagpass.values[0].v[1], "cpu1");
 	assert_int_equal(common.tagpass.values[1].n, 0);
 	assert_int_equal(common.tagdrop.n, 1);
-	const char *log = logged();
+	const char *log = logcap_text();
 	assert_non_null(strstr(log, "W! t.conf:7: \"fieldpass\" is deprecated "
 				    "since Telegraf 1.29: use "
 				    "\"fieldinclude\""));
@@ -578,9 +559,10 @@ static void test_output_tags_ignored(void **state)
 	assert_string_equal(cfg.required_s, "b:9092");
 	assert_string_equal(common.name_override, "x");
 	assert_int_equal(common.tags.n, 0);
-	assert_non_null(strstr(logged(), "W! o.conf:4: \"tags\" in "
-					 "[[outputs.req]] is ignored: Telegraf "
-					 "adds plugin tags to inputs only\n"));
+	assert_non_null(strstr(logcap_text(),
+			       "W! o.conf:4: \"tags\" in "
+			       "[[outputs.req]] is ignored: Telegraf "
+			       "adds plugin tags to inputs only\n"));
 	cfg_free(&treq_spec, &cfg, &common);
 }
 

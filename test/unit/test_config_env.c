@@ -13,9 +13,10 @@
 
 #include <cmocka.h>
 
+#include "logcap.h"
+
 #include "config_test_spec.h"
 
-static int pipe_r = -1, pipe_w = -1;
 static struct tcfg cfg;
 static struct telex_common common;
 static char err[1024];
@@ -23,14 +24,8 @@ static char err[1024];
 static int setup(void **state)
 {
 	(void)state;
-	int p[2];
-	if (pipe(p) < 0)
+	if (logcap_open(LOG_INFO) < 0)
 		return -1;
-	pipe_r = p[0];
-	pipe_w = p[1];
-	fcntl(pipe_r, F_SETFL, O_NONBLOCK);
-	log_set_fd(pipe_w);
-	log_set_level(LOG_INFO);
 	setenv("TX_STR", "from env", 1);
 	setenv("TX_NUM", "42", 1);
 	setenv("TX_LIST", "[\"p\", \"q\"]", 1);
@@ -45,22 +40,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	log_set_fd(2);
-	close(pipe_r);
-	close(pipe_w);
+	logcap_close();
 	return 0;
-}
-
-static const char *logged(void)
-{
-	static char text[1 << 16];
-	size_t len = 0;
-	ssize_t n;
-	while (len < sizeof(text) - 1 &&
-	       (n = read(pipe_r, text + len, sizeof(text) - 1 - len)) > 0)
-		len += (size_t)n;
-	text[len] = '\0';
-	return text;
 }
 
 static int each_setup(void **state)
@@ -68,7 +49,7 @@ static int each_setup(void **state)
 	(void)state;
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&common, 0, sizeof(common));
-	logged();
+	logcap_text();
 	return 0;
 }
 
@@ -97,7 +78,7 @@ static void test_plain_and_braced(void **state)
 	assert_int_equal(cfg.names.n, 2);
 	assert_string_equal(cfg.names.v[1], "q");
 	assert_string_equal(cfg.codec, "none");
-	assert_string_equal(logged(), "");
+	assert_string_equal(logcap_text(), "");
 }
 
 static void test_defaults_and_alternates(void **state)
@@ -142,7 +123,7 @@ static void test_unset_kept_with_warning(void **state)
 	assert_int_equal(
 	    load("[[inputs.test]]\n\nstr = \"$TX_UNSET/${TX_UNSET}\"\n"), 0);
 	assert_string_equal(cfg.str, "$TX_UNSET/${TX_UNSET}");
-	const char *log = logged();
+	const char *log = logcap_text();
 	assert_non_null(strstr(log,
 			       "W! e.conf:3: environment variable "
 			       "TX_UNSET is not set: \"$TX_UNSET\" is kept "
@@ -177,7 +158,7 @@ static void test_comments_not_expanded(void **state)
 		 "str = \"# not a comment $TX_STR\" # ${TX_UNSET?x}\n"),
 	    0);
 	assert_string_equal(cfg.str, "# not a comment from env");
-	assert_string_equal(logged(), "");
+	assert_string_equal(logcap_text(), "");
 }
 
 static void test_values_escaped_in_strings(void **state)

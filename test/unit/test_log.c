@@ -15,45 +15,23 @@
 
 #include <cmocka.h>
 
-#include "telex/log.h"
+#include "logcap.h"
 
-static int pipe_r = -1, pipe_w = -1;
+#include "telex/log.h"
 
 static int setup(void **state)
 {
 	(void)state;
-	int p[2];
-	if (pipe(p) < 0)
+	if (logcap_open(LOG_INFO) < 0)
 		return -1;
-	pipe_r = p[0];
-	pipe_w = p[1];
-	/* Reads below must not block when nothing was logged. */
-	fcntl(pipe_r, F_SETFL, O_NONBLOCK);
-	log_set_fd(pipe_w);
-	log_set_level(LOG_INFO);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	log_set_fd(2);
-	close(pipe_r);
-	close(pipe_w);
+	logcap_close();
 	return 0;
-}
-
-/* Everything logged since the last call, NUL-terminated (static). */
-static const char *logged(void)
-{
-	static char text[1 << 17];
-	size_t len = 0;
-	ssize_t n;
-	while (len < sizeof(text) - 1 &&
-	       (n = read(pipe_r, text + len, sizeof(text) - 1 - len)) > 0)
-		len += (size_t)n;
-	text[len] = '\0';
-	return text;
 }
 
 static size_t count_lines(const char *s)
@@ -73,25 +51,25 @@ static void test_prefixes_and_levels(void **state)
 	log_info("i");
 	log_debug("d");
 	log_msg(LOG_TRACE, "t");
-	assert_string_equal(logged(), "E! e 1\nW! w\nI! i\nD! d\nT! t\n");
+	assert_string_equal(logcap_text(), "E! e 1\nW! w\nI! i\nD! d\nT! t\n");
 
 	log_set_level(LOG_INFO);
 	assert_int_equal(log_get_level(), LOG_INFO);
 	log_debug("hidden");
 	log_msg(LOG_TRACE, "hidden");
 	log_info("shown");
-	assert_string_equal(logged(), "I! shown\n");
+	assert_string_equal(logcap_text(), "I! shown\n");
 
 	log_set_level(LOG_ERROR);
 	log_warn("hidden");
 	log_error("shown");
-	assert_string_equal(logged(), "E! shown\n");
+	assert_string_equal(logcap_text(), "E! shown\n");
 
 	/* Out-of-range levels neither crash nor print. */
 	log_set_level(LOG_TRACE);
 	log_msg((enum log_level)7, "bad");
 	log_msg((enum log_level) - 1, "bad");
-	assert_string_equal(logged(), "");
+	assert_string_equal(logcap_text(), "");
 	log_set_level((enum log_level)42);
 	assert_int_equal(log_get_level(), LOG_TRACE);
 	log_set_level(LOG_INFO);
@@ -101,9 +79,9 @@ static void test_one_event_one_line(void **state)
 {
 	(void)state;
 	log_error("first\nsecond\r\nthird");
-	assert_string_equal(logged(), "E! first second  third\n");
+	assert_string_equal(logcap_text(), "E! first second  third\n");
 	log_info("%s", "");
-	assert_string_equal(logged(), "I! \n");
+	assert_string_equal(logcap_text(), "I! \n");
 }
 
 static void test_truncation(void **state)
@@ -118,7 +96,7 @@ static void test_truncation(void **state)
 	}
 	msg[big] = '\0';
 	log_warn("x%s", msg);
-	const char *out = logged();
+	const char *out = logcap_text();
 	size_t len = strlen(out);
 	assert_true(len <= LOG_LINE_MAX);
 	assert_true(len > LOG_LINE_MAX - 16);
@@ -135,7 +113,7 @@ static void test_truncation(void **state)
 	memset(msg, 'a', fit);
 	msg[fit] = '\0';
 	log_info("%s", msg);
-	out = logged();
+	out = logcap_text();
 	assert_int_equal(strlen(out), fit + 4);
 	assert_memory_equal(out + fit + 1, "aa\n", 3);
 	free(msg);
@@ -161,10 +139,10 @@ static void test_limited(void **state)
 	struct log_limiter lim = {.interval_ns = 3600LL * 1000000000LL};
 	static const char bad[] = "invalid line";
 	log_limited(&lim, LOG_WARN, bad, "line %d: bad", 1);
-	assert_string_equal(logged(), "W! line 1: bad\n");
+	assert_string_equal(logcap_text(), "W! line 1: bad\n");
 	for (int i = 2; i <= 5; i++)
 		log_limited(&lim, LOG_WARN, bad, "line %d: bad", i);
-	assert_string_equal(logged(), "");
+	assert_string_equal(logcap_text(), "");
 	assert_int_equal(log_limited_total(&lim, bad), 5);
 	/* Compared by text too, not only by pointer. */
 	char copy[] = "invalid line";
@@ -173,13 +151,13 @@ static void test_limited(void **state)
 
 	/* Another reason has its own budget. */
 	log_limited(&lim, LOG_ERROR, "too large", "big one");
-	assert_string_equal(logged(), "E! big one\n");
+	assert_string_equal(logcap_text(), "E! big one\n");
 
 	/* Once the interval has passed, the next line carries the count of
 	 * what was suppressed. */
 	lim.reasons[0].last_ns -= lim.interval_ns + 1;
 	log_limited(&lim, LOG_WARN, bad, "line %d: bad", 6);
-	assert_string_equal(logged(),
+	assert_string_equal(logcap_text(),
 			    "W! line 6: bad (and 4 more invalid line since the "
 			    "last report)\n");
 	assert_int_equal(log_limited_total(&lim, bad), 6);
@@ -187,18 +165,18 @@ static void test_limited(void **state)
 	/* flush reports what is still unreported, once. */
 	log_limited(&lim, LOG_WARN, bad, "line 7");
 	log_limited(&lim, LOG_WARN, bad, "line 8");
-	assert_string_equal(logged(), "");
+	assert_string_equal(logcap_text(), "");
 	log_limited_flush(&lim, LOG_INFO);
 	assert_string_equal(
-	    logged(),
+	    logcap_text(),
 	    "I! 2 more invalid line since the last report (8 in all)\n");
 	log_limited_flush(&lim, LOG_INFO);
-	assert_string_equal(logged(), "");
+	assert_string_equal(logcap_text(), "");
 
 	/* A NULL reason is counted under a generic one. */
 	log_limited(&lim, LOG_WARN, NULL, "odd");
 	assert_int_equal(log_limited_total(&lim, NULL), 1);
-	logged();
+	logcap_text();
 }
 
 static void test_limited_many_reasons(void **state)
@@ -220,7 +198,7 @@ static void test_limited_many_reasons(void **state)
 	for (unsigned i = 0; i < lim.nreasons; i++)
 		sum += lim.reasons[i].total;
 	assert_int_equal(sum, LOG_LIMIT_REASONS + 8);
-	logged();
+	logcap_text();
 }
 
 /* A full non-blocking log descriptor (stderr sharing a stdout pipe the
@@ -232,27 +210,27 @@ static void *drain_later(void *arg)
 	usleep(50000);
 	char b[4096];
 	/* Take one page: room for the line. */
-	(void)!read(pipe_r, b, sizeof(b));
+	(void)!read(logcap_read_fd(), b, sizeof(b));
 	return NULL;
 }
 
 static void test_full_nonblocking_fd(void **state)
 {
 	(void)state;
-	int fl = fcntl(pipe_w, F_GETFL);
-	fcntl(pipe_w, F_SETFL, fl | O_NONBLOCK);
+	int fl = fcntl(logcap_write_fd(), F_GETFL);
+	fcntl(logcap_write_fd(), F_SETFL, fl | O_NONBLOCK);
 	char fill[4096];
 	memset(fill, 'f', sizeof(fill));
 	size_t filled = 0;
 	ssize_t w;
-	while ((w = write(pipe_w, fill, sizeof(fill))) > 0)
+	while ((w = write(logcap_write_fd(), fill, sizeof(fill))) > 0)
 		filled += (size_t)w;
 	pthread_t th;
 	assert_int_equal(pthread_create(&th, NULL, drain_later, NULL), 0);
 	log_error("after the wait");
 	pthread_join(th, NULL);
-	fcntl(pipe_w, F_SETFL, fl);
-	const char *out = logged();
+	fcntl(logcap_write_fd(), F_SETFL, fl);
+	const char *out = logcap_text();
 	size_t len = strlen(out);
 	assert_int_equal(len, filled - 4096 + strlen("E! after the wait\n"));
 	assert_string_equal(out + len - 18, "E! after the wait\n");

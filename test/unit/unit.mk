@@ -3,6 +3,8 @@
 UNIT_SRC := $(wildcard test/unit/test_*.c)
 UNIT_TESTS += $(UNIT_SRC:test/unit/%.c=$(TESTBIN)/%)
 
-$(TESTBIN)/test_%: $(OBJ)/test/unit/test_%.o $(LIBTELEX)
+# logcap.c: the log read back through a pipe, for any test that wants it.
+$(TESTBIN)/test_%: $(OBJ)/test/unit/test_%.o $(OBJ)/test/unit/logcap.o \
+		$(LIBTELEX)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(JSONC_LIBS) -lm
