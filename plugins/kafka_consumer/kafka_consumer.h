@@ -315,6 +315,7 @@ struct kc {
 
 	/* Counters for the summary. */
 	uint64_t pauses, commits, commit_failures, rebalances, fetch_errors;
+	uint64_t refetched; /* fetched again after a resume, skipped */
 	uint64_t stored;
 };
 

@@ -191,6 +191,13 @@ static void kc_fetch_error(struct kc *c, const rd_kafka_message_t *m)
 	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
 		return;
 	c->fetch_errors++;
+	if (m->rkt) {
+		/* An offset reset or a truncated log may legitimately go
+		 * back: from here on, whatever comes next is new. */
+		int64_t part = kc_fetch_part(c, m);
+		if (part >= 0)
+			c->off.parts[part].taken = -1;
+	}
 	if (m->rkt)
 		log_limited(telex_log_limiter(c->t), LOG_WARN, "consumer error",
 			    "%s[%d]: %s", rd_kafka_topic_name(m->rkt),
@@ -243,6 +250,16 @@ static void kc_fetch_take(struct kc *c)
 			continue;
 		}
 		int64_t part = kc_fetch_part(c, m);
+		struct kc_part *p = part >= 0 && c->off.parts[part].assigned
+					? &c->off.parts[part]
+					: NULL;
+		/* Already taken: librdkafka may fetch a few records again
+		 * after a pause and resume (its own position lags ours). */
+		if (p && p->taken >= 0 && m->offset < p->taken) {
+			c->refetched++;
+			rd_kafka_message_destroy(m);
+			continue;
+		}
 		if (kc_prefetch_push(&c->pre, m) < 0) {
 			/* Not taken: read again after a pause and resume. */
 			log_limited(telex_log_limiter(c->t), LOG_ERROR,
@@ -254,8 +271,8 @@ static void kc_fetch_take(struct kc *c)
 			break;
 		}
 		/* Where a resume continues: after the last record taken. */
-		if (part >= 0 && c->off.parts[part].assigned)
-			c->off.parts[part].taken = m->offset + 1;
+		if (p)
+			p->taken = m->offset + 1;
 		/* Pausing now drops what librdkafka holds beyond this. */
 		if (!c->paused && kc_prefetch_full(&c->pre)) {
 			c->pauses++;

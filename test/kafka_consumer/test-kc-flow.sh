@@ -21,7 +21,9 @@ mk_eq "records read twice" "" "$(kc_ids "$(kc_out flow)" | uniq -d | head -3)"
 mk_eq "records lost" "" "$(comm -23 <(seq 1 $N | sort) \
 	<(kc_ids "$(kc_out flow)" | sort -u))"
 pauses=$(grep -o '[0-9]* pauses' "$(kc_err flow)" | cut -d' ' -f1)
-echo "$N records, $pauses pauses"
+refetched=$(grep -o '[0-9]* records fetched again' "$(kc_err flow)" |
+	cut -d' ' -f1)
+echo "$N records, $pauses pauses, $refetched fetched again and skipped"
 [ "${pauses:-0}" -ge 3 ] || mk_fail "the FIFO never filled ($pauses pauses)"
 # Where each id is ("id partition offset"), then the output in that light.
 mk_consume flow '%p %o %s\n' |
