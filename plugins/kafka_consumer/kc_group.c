@@ -163,17 +163,18 @@ static void kc_group_log_parts(const char *what,
  * its end. If nothing arrives there before this consumer stops, nothing is
  * committed for it, and the next start is at the end again: whatever was
  * produced there in between would be skipped. So such partitions get the
- * end they had at assignment (at most where librdkafka starts: it resolves
- * "newest" later) as their first offset to commit. Partitions the group
- * committed keep their offset; an error leaves them as before (the native
- * plugin's behaviour) with one warning. All the queries share one deadline:
+ * end they have at assignment both as their start (the assignment's
+ * offset: librdkafka resolving "newest" itself, later, would skip what
+ * arrives in between) and as their first offset to commit. Partitions the
+ * group committed keep their offset; an error leaves them as before (the
+ * native plugin's behaviour) with one warning. All the queries share one deadline:
  * with the brokers down, the rebalance must not hold the loop (and stdin
  * EOF) for a timeout per partition.
  */
 #define KC_START_QUERY_NS (5LL * 1000000000LL)
 
 static void kc_group_newest_starts(struct kc *c, rd_kafka_t *rk,
-				   const rd_kafka_topic_partition_list_t *parts)
+				   rd_kafka_topic_partition_list_t *parts)
 {
 	int64_t deadline = telex_monotonic_ns() + KC_START_QUERY_NS;
 	rd_kafka_topic_partition_list_t *cm =
@@ -199,6 +200,11 @@ static void kc_group_newest_starts(struct kc *c, rd_kafka_t *rk,
 			if (!unknown++)
 				first = e;
 		} else if (idx >= 0) {
+			rd_kafka_topic_partition_t *a =
+			    rd_kafka_topic_partition_list_find(
+				parts, tp->topic, tp->partition);
+			if (a)
+				a->offset = hi;
 			kc_offsets_start(&c->off, (uint32_t)idx, hi);
 		}
 	}
@@ -225,6 +231,8 @@ static void kc_group_assign(struct kc *c, rd_kafka_t *rk,
 				  parts->elems[i].topic,
 				  (int)parts->elems[i].partition);
 	}
+	if (c->cfg->offset && strcmp(c->cfg->offset, "newest") == 0)
+		kc_group_newest_starts(c, rk, parts);
 	rd_kafka_error_t *e = NULL;
 	rd_kafka_resp_err_t err = 0;
 	if (cooperative)
@@ -237,8 +245,6 @@ static void kc_group_assign(struct kc *c, rd_kafka_t *rk,
 	} else if (err) {
 		log_error("assigning partitions: %s", rd_kafka_err2str(err));
 	}
-	if (c->cfg->offset && strcmp(c->cfg->offset, "newest") == 0)
-		kc_group_newest_starts(c, rk, parts);
 	/* While stdout is blocked, new partitions wait too. */
 	if (c->paused)
 		rd_kafka_pause_partitions(rk, parts);
