@@ -82,6 +82,8 @@ struct kc_part {
 	int64_t committed; /* last offset this process committed, -1 */
 	int64_t taken;	   /* offset after the last record taken from
 			      librdkafka, -1: none since assigned */
+	bool resumed;	   /* resumed, nothing at or past taken since:
+			      records below taken are fetched again */
 	uint64_t records;  /* records taken since assigned */
 	uint32_t next;	   /* hash chain: index + 1, 0 ends */
 };

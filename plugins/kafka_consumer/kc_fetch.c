@@ -82,6 +82,7 @@ static void kc_fetch_seek_positions(struct kc *c,
 		if (idx < 0 || !c->off.parts[idx].assigned ||
 		    c->off.parts[idx].taken < 0)
 			continue;
+		c->off.parts[idx].resumed = true;
 		rd_kafka_topic_partition_list_add(s, a->elems[i].topic,
 						  a->elems[i].partition)
 		    ->offset = c->off.parts[idx].taken;
@@ -196,7 +197,7 @@ static void kc_fetch_error(struct kc *c, const rd_kafka_message_t *m)
 		 * back: from here on, whatever comes next is new. */
 		int64_t part = kc_fetch_part(c, m);
 		if (part >= 0)
-			c->off.parts[part].taken = -1;
+			c->off.parts[part].resumed = false;
 	}
 	if (m->rkt)
 		log_limited(telex_log_limiter(c->t), LOG_WARN, "consumer error",
@@ -254,11 +255,16 @@ static void kc_fetch_take(struct kc *c)
 					? &c->off.parts[part]
 					: NULL;
 		/* Already taken: librdkafka may fetch a few records again
-		 * after a pause and resume (its own position lags ours). */
-		if (p && p->taken >= 0 && m->offset < p->taken) {
-			c->refetched++;
-			rd_kafka_message_destroy(m);
-			continue;
+		 * after a pause and resume (its own position lags ours).
+		 * Only then: an offset going back at any other time (the
+		 * log replaced, the offset reset) is new data. */
+		if (p && p->resumed) {
+			if (m->offset < p->taken) {
+				c->refetched++;
+				rd_kafka_message_destroy(m);
+				continue;
+			}
+			p->resumed = false;
 		}
 		if (kc_prefetch_push(&c->pre, m) < 0) {
 			/* Not taken: read again after a pause and resume. */

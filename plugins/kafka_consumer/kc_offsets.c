@@ -225,6 +225,7 @@ void kc_offsets_assign(struct kc_offsets *o, uint32_t part)
 	p->done = -1;
 	p->committed = -1;
 	p->taken = -1;
+	p->resumed = false;
 	p->records = 0;
 }
 
