@@ -69,7 +69,9 @@ static void kc_fetch_schedule(struct kc *c)
  * rd_kafka_position() often has none after a pause, and a partition merely
  * resumed then may start over from where it was assigned (seen as
  * thousands of duplicates in test-kc-flow). Partitions nothing was taken
- * from yet are left to the resume.
+ * from yet are left to the resume. The seeked ones are marked `resumed`:
+ * librdkafka may still deliver a few records below that offset, which
+ * kc_fetch_take() skips.
  */
 static void kc_fetch_seek_positions(struct kc *c,
 				    const rd_kafka_topic_partition_list_t *a)
@@ -198,14 +200,13 @@ static void kc_fetch_error(struct kc *c, const rd_kafka_message_t *m)
 		int64_t part = kc_fetch_part(c, m);
 		if (part >= 0)
 			c->off.parts[part].resumed = false;
-	}
-	if (m->rkt)
 		log_limited(telex_log_limiter(c->t), LOG_WARN, "consumer error",
 			    "%s[%d]: %s", rd_kafka_topic_name(m->rkt),
 			    (int)m->partition, rd_kafka_message_errstr(m));
-	else
+	} else {
 		log_limited(telex_log_limiter(c->t), LOG_WARN, "consumer error",
 			    "consumer: %s", rd_kafka_message_errstr(m));
+	}
 }
 
 static void kc_fetch_record(struct kc *c, rd_kafka_message_t *m)

@@ -167,9 +167,9 @@ static void kc_group_log_parts(const char *what,
  * offset: librdkafka resolving "newest" itself, later, would skip what
  * arrives in between) and as their first offset to commit. Partitions the
  * group committed keep their offset; an error leaves them as before (the
- * native plugin's behaviour) with one warning. All the queries share one deadline:
- * with the brokers down, the rebalance must not hold the loop (and stdin
- * EOF) for a timeout per partition.
+ * native plugin's behaviour) with one warning. All the queries share one
+ * deadline: with the brokers down, the rebalance must not hold the loop
+ * (and stdin EOF) for a timeout per partition.
  */
 #define KC_START_QUERY_NS (5LL * 1000000000LL)
 

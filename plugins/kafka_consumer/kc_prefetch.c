@@ -22,7 +22,6 @@
  * there at all (with equal limits it did, and slept). Both queues together
  * hold at most about one and a half times the limit.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
