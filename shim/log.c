@@ -84,11 +84,8 @@ static size_t log_utf8_cut(const char *p, size_t max)
 	return n;
 }
 
-void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+static void log_vwrite(enum log_level level, const char *fmt, va_list ap)
 {
-	if ((int)level < LOG_ERROR || level > LOG_TRACE ||
-	    level > log_level_current)
-		return;
 	char line[LOG_LINE_MAX];
 	memcpy(line, log_prefix[level], 3);
 	/* Room for the prefix, the text, "..." when cut, '\n' and NUL. */
@@ -111,6 +108,24 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 			line[i] = ' ';
 	line[len++] = '\n';
 	log_write_all(line, len);
+}
+
+void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+{
+	if ((int)level < LOG_ERROR || level > LOG_TRACE ||
+	    level > log_level_current)
+		return;
+	log_vwrite(level, fmt, ap);
+}
+
+void log_report(const char *fmt, ...)
+{
+	if (log_level_current < LOG_WARN)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	log_vwrite(LOG_INFO, fmt, ap);
+	va_end(ap);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

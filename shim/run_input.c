@@ -223,15 +223,18 @@ static int telex_drain(struct telex *t)
 static void telex_input_summary(struct telex *t)
 {
 	log_limited_flush(&t->limiter, LOG_WARN);
-	log_info("%s: %llu gathers (%llu failed, %llu skipped), %llu metrics "
-		 "written, %llu dropped by filters, %llu not writable, %llu "
-		 "bytes to stdout",
-		 t->p->program, (unsigned long long)t->gathers,
-		 (unsigned long long)t->gathers_failed,
-		 (unsigned long long)t->gathers_skipped,
-		 (unsigned long long)t->emitted, (unsigned long long)t->dropped,
-		 (unsigned long long)t->unwritable,
-		 (unsigned long long)t->out.written);
+	bool clean =
+	    !t->gathers_failed && !t->gathers_skipped && !t->unwritable;
+	log_msg(clean ? LOG_INFO : LOG_WARN,
+		"%s: %llu gathers (%llu failed, %llu skipped), %llu metrics "
+		"written, %llu dropped by filters, %llu not writable, %llu "
+		"bytes to stdout",
+		t->p->program, (unsigned long long)t->gathers,
+		(unsigned long long)t->gathers_failed,
+		(unsigned long long)t->gathers_skipped,
+		(unsigned long long)t->emitted, (unsigned long long)t->dropped,
+		(unsigned long long)t->unwritable,
+		(unsigned long long)t->out.written);
 }
 
 int telex_run_input(struct telex *t)

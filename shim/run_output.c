@@ -257,7 +257,9 @@ static void telex_output_summary(struct telex *t, size_t undelivered,
 {
 	struct telex_in *in = &t->in;
 	log_limited_flush(&t->limiter, LOG_WARN);
-	log_info(
+	bool clean = !in->invalid && !undelivered && flush_rc == 0;
+	log_msg(
+	    clean ? LOG_INFO : LOG_WARN,
 	    "%s: %llu metrics read, %llu handed to the plugin, %llu "
 	    "dropped by filters, %llu invalid lines skipped, stdin paused "
 	    "%llu times",

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "telex_private.h"
@@ -57,14 +58,31 @@ static int telex_duration_arg(const char *name, const char *text, int64_t *ns)
 	return 0;
 }
 
+/*
+ * Telegraf 1.25 logs every stderr line of an execd child as an error (it
+ * maps the "I! "/"W! " prefixes from 1.32 on), so informational lines make
+ * a clean run look broken there. When stderr is a pipe or a socket
+ * (Telegraf, a supervisor, the journal) the default level is warn; on a
+ * terminal or into a file it is info. log_level in the config and --debug
+ * override either. Summaries of runs that lost or skipped something are
+ * warnings, so they are never hidden.
+ */
+static enum log_level telex_default_log_level(void)
+{
+	struct stat st;
+	if (fstat(2, &st) == 0 &&
+	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return LOG_WARN;
+	return LOG_INFO;
+}
+
 /* Everything between argv and the plugin's init. TELEX_EXIT_OK to go on. */
 static int telex_configure(struct telex *t)
 {
 	const struct telex_plugin *p = t->p;
 	const struct telex_cli *c = &t->cli;
 	char err[1024];
-	if (c->debug)
-		log_set_level(LOG_DEBUG);
+	log_set_level(c->debug ? LOG_DEBUG : telex_default_log_level());
 	if (c->once && p->kind != TELEX_INPUT) {
 		log_error("--once applies to polled inputs only; %s is %s",
 			  p->program,

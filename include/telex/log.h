@@ -34,8 +34,13 @@ int log_level_parse(const char *name);
 void log_set_fd(int fd);
 
 void log_msg(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level level, const char *fmt, va_list ap);
+
+/* A report the user asked for (a periodic stats line): an "I! " line
+ * written at every level but error, so that a quiet default level (see
+ * telex_main.c) does not hide what an option turned on. */
+void log_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
@@ -54,7 +59,7 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap);
 
 struct log_limit_reason {
 	const char *reason;  /* compared by pointer, then by text */
-	uint64_t total;      /* every event of this reason */
+	uint64_t total;	     /* every event of this reason */
 	uint64_t suppressed; /* events since the last line written */
 	int64_t last_ns;     /* monotonic time of the last line written */
 };
@@ -68,7 +73,7 @@ struct log_limiter {
 /* Count one event of `reason` and log it unless rate-limited. */
 void log_limited(struct log_limiter *l, enum log_level level,
 		 const char *reason, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Events counted so far for reason (0 if never seen). */
 uint64_t log_limited_total(const struct log_limiter *l, const char *reason);
 /* Log one line per reason with suppressed events still unreported. */

@@ -205,21 +205,22 @@ static void kc_stop(struct telex *t, void *state)
 static void kc_summary(const struct kc *c)
 {
 	const struct kc_record_stats *s = &c->rec.st;
-	log_info("kafka_consumer: %llu records, %llu metrics written, %llu "
-		 "invalid metrics and %llu oversize records skipped, %llu "
-		 "dropped by filters, %llu consumer errors, %llu rebalances, "
-		 "%llu pauses (%llu records fetched again skipped), %llu "
-		 "commits (%llu failed)",
-		 (unsigned long long)s->records, (unsigned long long)s->metrics,
-		 (unsigned long long)s->invalid,
-		 (unsigned long long)s->oversize,
-		 (unsigned long long)s->filtered,
-		 (unsigned long long)c->fetch_errors,
-		 (unsigned long long)c->rebalances,
-		 (unsigned long long)c->pauses,
-		 (unsigned long long)c->refetched,
-		 (unsigned long long)c->commits,
-		 (unsigned long long)c->commit_failures);
+	bool clean = !s->invalid && !s->oversize && !s->unwritable &&
+		     !c->fetch_errors && !c->commit_failures;
+	log_msg(clean ? LOG_INFO : LOG_WARN,
+		"kafka_consumer: %llu records, %llu metrics written, %llu "
+		"invalid metrics and %llu oversize records skipped, %llu "
+		"dropped by filters, %llu consumer errors, %llu rebalances, "
+		"%llu pauses (%llu records fetched again skipped), %llu "
+		"commits (%llu failed)",
+		(unsigned long long)s->records, (unsigned long long)s->metrics,
+		(unsigned long long)s->invalid, (unsigned long long)s->oversize,
+		(unsigned long long)s->filtered,
+		(unsigned long long)c->fetch_errors,
+		(unsigned long long)c->rebalances,
+		(unsigned long long)c->pauses, (unsigned long long)c->refetched,
+		(unsigned long long)c->commits,
+		(unsigned long long)c->commit_failures);
 }
 
 static void kc_close(struct telex *t, void *state)

@@ -220,14 +220,15 @@ void kout_on_stats(void *owner, const struct kafka_stats *s)
 	struct kout *k = owner;
 	char brokers[160];
 	kafka_stats_brokers_text(s, brokers, sizeof(brokers));
-	log_info("kafka output: %llu metrics delivered in %llu records, %llu "
-		 "failed, %llu records queued, %lld retries, %lld bytes sent, "
-		 "%s",
-		 (unsigned long long)k->delivered_metrics,
-		 (unsigned long long)k->delivered_records,
-		 (unsigned long long)k->failed_metrics,
-		 (unsigned long long)k->inflight_records,
-		 (long long)s->txretries, (long long)s->tx_bytes, brokers);
+	log_report(
+	    "kafka output: %llu metrics delivered in %llu records, %llu "
+	    "failed, %llu records queued, %lld retries, %lld bytes sent, "
+	    "%s",
+	    (unsigned long long)k->delivered_metrics,
+	    (unsigned long long)k->delivered_records,
+	    (unsigned long long)k->failed_metrics,
+	    (unsigned long long)k->inflight_records, (long long)s->txretries,
+	    (long long)s->tx_bytes, brokers);
 }
 
 int kout_write(struct telex *t, void *state, const struct telex_batch *b,
