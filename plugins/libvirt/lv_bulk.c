@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "lv_util.h"
+
 struct lv_bulk_call {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -48,10 +50,8 @@ static void lv_bulk_run(virConnectPtr c, virDomainPtr *doms, unsigned stats,
 	res->code = VIR_ERR_OK;
 	res->msg[0] = '\0';
 	if (res->n < 0) {
-		const char *m = virGetLastErrorMessage();
 		res->code = virGetLastErrorCode();
-		snprintf(res->msg, sizeof(res->msg), "%s",
-			 m ? m : "unknown error");
+		snprintf(res->msg, sizeof(res->msg), "%s", lv_last_error());
 	}
 }
 
