@@ -135,8 +135,19 @@ int lv_bulk_stats(struct lv_bulk_shared *sh, virConnectPtr c,
 		lv_bulk_run(c, doms, stats, flags, res);
 		return LV_BULK_DONE;
 	}
-	if (atomic_load(&sh->stuck) >= LV_BULK_MAX_STUCK)
+	int stuck = atomic_load(&sh->stuck);
+	if (stuck >= LV_BULK_MAX_STUCK)
 		return LV_BULK_TOO_MANY;
+	if (stuck > 0) {
+		/* A call left behind holds the connection's I/O in libvirt's
+		 * client; right after it handled the previous reply it goes
+		 * back to waiting, and a call queued in that instant loses
+		 * its wake-up (libvirt 9: g_main_loop_quit before
+		 * g_main_loop_run) until a keepalive comes. Let it get there
+		 * first. */
+		struct timespec pause = {.tv_sec = 0, .tv_nsec = 2000000};
+		nanosleep(&pause, NULL);
+	}
 	struct lv_bulk_call *call = lv_bulk_call_new(sh, c, doms, stats, flags);
 	pthread_t th;
 	pthread_attr_t attr;

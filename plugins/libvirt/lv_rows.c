@@ -304,9 +304,12 @@ void lv_rows_complete(struct lv_rows *r, const struct lv_rows_call *call,
 		}
 		if (lv_uuid_has(&r->plain, uuid))
 			continue;
-		/* Still busy since the last gather: not asked again. */
+		/* Still busy since the last gather: not asked again. While a
+		 * call of ours hangs on it, not even asked whether it is idle
+		 * (each call then risks a lost wake-up, lv_bulk.c). */
 		if (lv_uuid_has(&r->stuck, uuid) &&
-		    !lv_domain_idle(recs[i]->dom)) {
+		    (atomic_load(&call->bulk->stuck) > 0 ||
+		     !lv_domain_idle(recs[i]->dom))) {
 			r->kind[i] = LV_ROW_PARTIAL;
 			continue;
 		}

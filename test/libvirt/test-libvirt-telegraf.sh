@@ -23,7 +23,9 @@ run=$LV_PREFIX-run pause=$LV_PREFIX-pause off=$LV_PREFIX-off
 table="libvirt_uri = \"qemu:///system\"
   domains = [\"$run\", \"$pause\", \"$off\"]
   additional_statistics = [\"vcpu_mapping\"]"
-config "$TMP/libvirt.conf" <<TOML
+# Written as is (not with config, which sets log_level = "info"): the
+# default level is the point, and Telegraf knows no log_level.
+cat >"$TMP/libvirt.conf" <<TOML
 [[inputs.libvirt]]
   $table
 TOML
@@ -53,7 +55,7 @@ PY
 grep -q '^  precision = "1s"$' "$TMP/execd.toml" ||
 	fail "the shipped execd entry has no precision = \"1s\": $(cat "$TMP/execd.toml")"
 
-config "$TMP/telegraf.conf" <<TOML
+cat >"$TMP/telegraf.conf" <<TOML
 [agent]
   interval = "1s"
   round_interval = true
