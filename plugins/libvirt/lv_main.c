@@ -251,6 +251,10 @@ static int lv_gather(struct telex *t, void *state)
 	st->last_request = telex_monotonic_ns();
 	int rc = lv_worker_run(&st->worker, lv_gather_job, st, lv_stop_pending,
 			       st, &st->give_up_at, LV_STOP_GRACE_NS);
+	if (rc == LV_WORKER_NO_TIME) {
+		log_debug("a gather asked for at the end: no time left for it");
+		return -1;
+	}
 	if (rc == LV_WORKER_ABANDONED) {
 		/* Said once; a request that came with the end meets the same
 		 * busy worker and fails quietly. */

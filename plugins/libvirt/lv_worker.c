@@ -73,6 +73,10 @@ int lv_worker_run(struct lv_worker *w, int (*job)(void *), void *arg,
 		pthread_mutex_unlock(&w->lock);
 		return LV_WORKER_ABANDONED;
 	}
+	if (*give_up_at != 0 && telex_monotonic_ns() >= *give_up_at) {
+		pthread_mutex_unlock(&w->lock);
+		return LV_WORKER_NO_TIME;
+	}
 	w->job = job;
 	w->arg = arg;
 	w->done = false;

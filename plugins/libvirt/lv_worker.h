@@ -34,8 +34,10 @@ struct lv_worker {
 	bool running; /* the thread was started */
 };
 
-/* The job was left behind (lv_worker_run's result). */
+/* lv_worker_run's results besides the job's: it was left behind; it was
+ * not started, its time was up already. */
 #define LV_WORKER_ABANDONED (-1000)
+#define LV_WORKER_NO_TIME (-1001)
 
 /* Start the thread (after the shim blocked its signals: it inherits the
  * mask). 0, or -1 with err set. */
@@ -46,7 +48,8 @@ int lv_worker_start(struct lv_worker *w, char *err, size_t errlen);
  * be NULL) is asked every 50 ms; from the first time it says yes,
  * *give_up_at (monotonic ns; 0: not set yet) is set to now + grace_ns
  * unless already set. Once *give_up_at is set and past, the job is left
- * behind: LV_WORKER_ABANDONED, as for every later call. Loop thread only.
+ * behind: LV_WORKER_ABANDONED, as for every later call; a job given when
+ * it is past already is not started: LV_WORKER_NO_TIME. Loop thread only.
  */
 int lv_worker_run(struct lv_worker *w, int (*job)(void *), void *arg,
 		  bool (*stop)(void *), void *stop_arg, int64_t *give_up_at,
