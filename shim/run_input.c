@@ -124,6 +124,18 @@ int telex_emit(struct telex *t, struct lp_metric *m)
 	return 1;
 }
 
+int telex_emit_line(struct telex *t, const char *line, size_t len)
+{
+	if (!t->out_ready || t->out.broken)
+		return -1;
+	struct buf *b = out_writer_buf(&t->out);
+	if (buf_append(b, line, len) < 0 || buf_putc(b, '\n') < 0) {
+		b->len = t->out.committed;
+		return -1;
+	}
+	return out_writer_commit(&t->out) < 0 ? -1 : 1;
+}
+
 uint64_t telex_out_queued(const struct telex *t)
 {
 	return t->out.queued;

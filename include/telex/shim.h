@@ -122,6 +122,11 @@ struct log_limiter *telex_log_limiter(struct telex *t);
  */
 int telex_emit(struct telex *t, struct lp_metric *m);
 
+/* Queue one line of the plugin's own (no '\n' in it) for stdout, as is:
+ * no filter, no rename, not counted as a metric. 1 queued, -1 stdout is
+ * gone or out of memory. */
+int telex_emit_line(struct telex *t, const char *line, size_t len);
+
 /*
  * Output progress, for service inputs that must know when their lines
  * reached stdout (at-least-once). Positions count bytes queued since start:

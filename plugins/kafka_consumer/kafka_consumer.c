@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "kafka_consumer.h"
@@ -106,6 +107,22 @@ static void kc_record_setup(struct kc *c)
 				 : 1000;
 }
 
+/* Marks of this run carry a random instance, so that marks of another
+ * consumer (or of this one's previous run, still in Telegraf's buffers)
+ * are not taken for its own. */
+static void kc_feedback_setup(struct kc *c)
+{
+	const struct kc_config *cfg = c->cfg;
+	c->feedback = cfg->feedback_socket && *cfg->feedback_socket;
+	kc_fb_init(&c->fb, cfg->feedback_outputs.v, cfg->feedback_outputs.n,
+		   (uint64_t)cfg->feedback_window);
+	uint64_t id = 0;
+	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id))
+		id = (uint64_t)telex_realtime_ns() ^ ((uint64_t)getpid() << 32);
+	snprintf(c->fb_instance, sizeof(c->fb_instance), "%016llx",
+		 (unsigned long long)id);
+}
+
 static void kc_free(struct kc *c)
 {
 	/* Records hold references into the handle: before destroying it. */
@@ -120,6 +137,8 @@ static void kc_free(struct kc *c)
 	for (int i = 0; i < 2; i++)
 		if (c->qpipe[i] >= 0)
 			close(c->qpipe[i]);
+	kc_fbsock_stop(c->fbsock);
+	kc_fb_free(&c->fb);
 	kc_record_free(&c->rec);
 	kc_offsets_free(&c->off);
 	free(c->header_tags);
@@ -173,6 +192,7 @@ static int kc_init(struct telex *t, void *config, void **state)
 	kc_offsets_init(&c->off);
 	kc_prefetch_init(&c->pre);
 	kc_record_setup(c);
+	kc_feedback_setup(c);
 	int rc = kc_open(t, c, err, sizeof(err));
 	if (rc) {
 		log_error("%s", err);
@@ -188,11 +208,28 @@ static int kc_start(struct telex *t, void *state)
 	(void)t;
 	struct kc *c = state;
 	char err[512];
+	if (c->feedback) {
+		c->fbsock = kc_fbsock_start(c, c->cfg->feedback_socket, err,
+					    sizeof(err));
+		if (!c->fbsock) {
+			log_error("%s", err);
+			return -1;
+		}
+	} else {
+		log_warn("delivery is acknowledged at the pipe only: a record "
+			 "is committed once its metrics are in Telegraf's "
+			 "pipe, and lost if Telegraf's output buffer "
+			 "overflows; set feedback_socket and "
+			 "feedback_outputs to commit only what the output "
+			 "wrote (README: Delivery feedback)");
+	}
 	if (kc_fetch_start(c, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		return -1;
 	}
-	log_info("consuming as group \"%s\"", c->cfg->consumer_group);
+	log_info("consuming as group \"%s\"%s", c->cfg->consumer_group,
+		 c->feedback ? ", committing what Telegraf's outputs wrote"
+			     : "");
 	return 0;
 }
 
@@ -279,8 +316,31 @@ static void kc_malloc_setup(void)
 	mallopt(M_MMAP_THRESHOLD, KC_MMAP_THRESHOLD);
 }
 
+/* --feedback-relay (one or two dashes) runs the feedback relay instead
+ * of the consumer; the flag is the relay's own, so it is taken out of
+ * argv before the shared command line is read. */
+static bool kc_take_relay_flag(int *argc, char **argv)
+{
+	bool relay = false;
+	int n = 0;
+	for (int i = 0; i < *argc; i++) {
+		const char *a = argv[i];
+		if (i > 0 && (strcmp(a, "--feedback-relay") == 0 ||
+			      strcmp(a, "-feedback-relay") == 0)) {
+			relay = true;
+			continue;
+		}
+		argv[n++] = argv[i];
+	}
+	argv[n] = NULL;
+	*argc = n;
+	return relay;
+}
+
 int main(int argc, char **argv)
 {
+	if (kc_take_relay_flag(&argc, argv))
+		return telex_main(&kc_relay_plugin, argc, argv);
 	kc_malloc_setup();
 	return telex_main(&kc_plugin, argc, argv);
 }

@@ -98,6 +98,18 @@ const struct cfg_option kc_options[] = {
 	       .help = "json: unit of the timestamp"),
 	KC_OPT(lag_interval, .type = CFG_DURATION, .default_value = "\"0s\"",
 	       .help = "telex: emit kafka_consumer_lag this often (0: never)"),
+	KC_OPT(feedback_socket, .type = CFG_STRING, .default_value = "\"\"",
+	       .help = "telex: Unix socket for Telegraf's delivery feedback "
+		       "(outputs.socket_writer); commits follow what the "
+		       "outputs wrote (\"\": what the pipe took)"),
+	KC_OPT(feedback_outputs, .type = CFG_STRING_LIST,
+	       .default_value = "[]",
+	       .help = "telex: the aliases of the outputs that must write a "
+		       "record's metrics before it is committed"),
+	KC_OPT(feedback_window, .type = CFG_INT, .default_value = "0",
+	       .min = 0, .max = 100000000,
+	       .help = "telex: metrics emitted and not yet written, at most "
+		       "(0: half of the outputs' metric_buffer_limit)"),
 	KAFKA_LIBRDKAFKA_OPTION(struct kc_config, kafka),
 	{0},
 };
@@ -155,6 +167,27 @@ int kc_config_check(const struct kc_config *c, char *err, size_t errlen)
 			 KC_TABLE);
 		return -1;
 	}
+	bool fb = c->feedback_socket && *c->feedback_socket;
+	if (fb != (c->feedback_outputs.n > 0)) {
+		snprintf(err, errlen,
+			 "[%s] %s: delivery feedback needs both "
+			 "feedback_socket and feedback_outputs",
+			 KC_TABLE, fb ? "feedback_outputs" : "feedback_socket");
+		return -1;
+	}
+	if (c->feedback_outputs.n > KC_FB_MAX_OUTPUTS) {
+		snprintf(err, errlen,
+			 "[%s] feedback_outputs: at most %d outputs", KC_TABLE,
+			 KC_FB_MAX_OUTPUTS);
+		return -1;
+	}
+	for (size_t i = 0; i < c->feedback_outputs.n; i++)
+		if (!*c->feedback_outputs.v[i]) {
+			snprintf(err, errlen,
+				 "[%s] feedback_outputs: an empty name",
+				 KC_TABLE);
+			return -1;
+		}
 	if (c->json_timestamp_units <= 0 || c->consumer_fetch_max_wait < 0 ||
 	    c->lag_interval < 0) {
 		snprintf(err, errlen,
