@@ -3,3 +3,4 @@
 # honest (test/e2e/).
 SCRIPT_TESTS += test/e2e/test-examples.sh test/e2e/test-e2e-pipeline.sh
 SCRIPT_TESTS += test/e2e/test-e2e-cluster.sh
+SCRIPT_TESTS += test/e2e/test-keepalived-failover.sh
