@@ -4,3 +4,4 @@
 SCRIPT_TESTS += test/e2e/test-examples.sh test/e2e/test-e2e-pipeline.sh
 SCRIPT_TESTS += test/e2e/test-e2e-cluster.sh
 SCRIPT_TESTS += test/e2e/test-keepalived-failover.sh
+SCRIPT_TESTS += test/e2e/test-kafka-configs.sh
