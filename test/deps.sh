@@ -10,6 +10,7 @@ pkgs=(
 	qemu-system-x86 qemu-utils dnsmasq-base
 	influxdb influxdb-client
 	dpkg-dev rpm haproxy python3 python3-yaml
+	keepalived openssl
 )
 missing=()
 for p in "${pkgs[@]}"; do
