@@ -7,6 +7,7 @@
 #   make bench      print the benchmark tables
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make deb / rpm  packages built with the distributions' flags (packaging/)
 #
 # Each component adds its own rules in a fragment beside its sources
 # (shim/shim.mk, plugins/*/plugin.mk, test/*.mk); this file holds what they
@@ -22,8 +23,16 @@ SYSCONFDIR ?= /etc
 
 CC ?= cc
 CLANG ?= clang
-CFLAGS ?= -O2 -g
-LDFLAGS ?=
+# Hardened by default (stack protector, _FORTIFY_SOURCE, full RELRO; PIE is
+# the compiler's default on Debian and Fedora). A distribution's own flags
+# replace these wholesale: `make CPPFLAGS=... CFLAGS=... LDFLAGS=...`, as
+# packaging/build-{deb,rpm}.sh do with dpkg-buildflags and Fedora's flags.
+CFLAGS ?= -O2 -g -fstack-protector-strong
+LDFLAGS ?= -Wl,-z,relro -Wl,-z,now
+# -Werror is for development builds; packages and distributions building
+# with their own compiler and flags set WERROR= (a new compiler's new
+# warning must not fail their build).
+WERROR ?= -Werror
 FUZZ_SECONDS ?= 60
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
@@ -32,9 +41,12 @@ ifeq ($(SAN),1)
 BUILD ?= build/san
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
+# ASan checks every access itself; glibc's _chk variants would hide some.
+CPPFLAGS ?=
 else
 BUILD ?= build
 SAN_FLAGS :=
+CPPFLAGS ?= -D_FORTIFY_SOURCE=2
 endif
 
 PKGS := libvirt rdkafka json-c
@@ -44,9 +56,9 @@ RDKAFKA_LIBS := $(shell pkg-config --libs rdkafka 2>/dev/null)
 JSONC_LIBS := $(shell pkg-config --libs json-c 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-TELEX_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Iinclude -D_GNU_SOURCE \
+TELEX_CFLAGS := -std=gnu11 -Wall -Wextra $(WERROR) -Iinclude -D_GNU_SOURCE \
 	-DTELEX_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(SAN_FLAGS) -MMD -MP
-ALL_CFLAGS = $(TELEX_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = $(TELEX_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 
 BIN := $(BUILD)/bin
