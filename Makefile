@@ -35,6 +35,12 @@ LDFLAGS ?= -Wl,-z,relro -Wl,-z,now
 WERROR ?= -Werror
 FUZZ_SECONDS ?= 60
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+# The man pages' date: the last commit's (reproducible), else VERSION's
+# modification time (a tree without git).
+MAN_DATE := $(shell git log -1 --format=%cs 2>/dev/null || \
+	date -u -r VERSION +%Y-%m-%d)
+# What the man page rules substitute in plugins/*/*.1.in.
+MAN_SED = -e 's/@VERSION@/$(VERSION)/g' -e 's/@DATE@/$(MAN_DATE)/g'
 
 SAN ?=
 ifeq ($(SAN),1)
