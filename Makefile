@@ -4,7 +4,8 @@
 #   make check      install missing Debian packages, build, run every test
 #   make check SAN=1  the same with AddressSanitizer + UBSan (build/san/)
 #   make demo       run the whole pipeline on embedded defaults
-#   make bench      print the benchmark tables
+#   make bench      print the benchmark tables, draw the benchmark chart
+#   make docs       draw docs/architecture.svg (Graphviz)
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deb / rpm  packages built with the distributions' flags (packaging/)
@@ -105,11 +106,25 @@ deps:
 	@test/deps.sh
 
 # Everything is built before the first benchmark starts; a benchmark that
-# fails does not hide the tables of the others.
+# fails does not hide the tables of the others. Each table is also kept in
+# $(BUILD)/bench/results/, and test/bench/chart.sh draws the line-protocol
+# chart ($(BUILD)/bench/line-protocol.svg) from those numbers.
+BENCH_RESULTS := $(BUILD)/bench/results
 bench: all $(BENCH_TOOLS) $(BENCHES)
-	@failed=; for b in $(BENCHES); do TELEX_BUILD=$(abspath $(BUILD)) \
-		TELEX_SRC=$(CURDIR) $$b || failed="$$failed $$b"; done; \
+	@mkdir -p $(BENCH_RESULTS); failed=; for b in $(BENCHES); do \
+		out=$(BENCH_RESULTS)/$$(basename $$b .sh).txt; \
+		TELEX_BUILD=$(abspath $(BUILD)) TELEX_SRC=$(CURDIR) $$b >$$out; \
+		rc=$$?; cat $$out; [ $$rc = 0 ] || failed="$$failed $$b"; \
+	done; \
+	test/bench/chart.sh $(BENCH_RESULTS) || failed="$$failed chart"; \
 	test -z "$$failed" || { echo "benchmarks failed:$$failed"; exit 1; }
+
+# docs/architecture.svg from its Graphviz source (checked in, so that the
+# README shows it; test/docs/ checks that it is current).
+.PHONY: docs
+docs: docs/architecture.svg
+docs/architecture.svg: docs/architecture.dot
+	dot -Tsvg $< -o $@
 
 fuzz: $(FUZZERS)
 	@set -e; for f in $(FUZZERS); do TELEX_SRC=$(CURDIR) \
