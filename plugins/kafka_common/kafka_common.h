@@ -63,12 +63,16 @@ extern const char *const kafka_tls_renegotiation[];
 		  .help = "bootstrap brokers, host:port"),                    \
 	KAFKA_OPT(T, M, client_id, .type = CFG_STRING,                        \
 		  .default_value = "\"Telegraf\"",                            \
-		  .help = "client id sent to the brokers"),                   \
+		  .help = "client id sent to the brokers")
+
+/* socks5_enabled: Telegraf 1.25 has it in outputs.kafka only; NOTE is the
+ * version note the plugin's help starts with ("" or "(after ...) "). */
+#define KAFKA_SOCKS5_OPTION(T, M, NOTE)                                      \
 	KAFKA_OPT(T, M, socks5_enabled, .type = CFG_BOOL,                     \
 		  .default_value = "false",                                   \
-		  .help = "true is refused: librdkafka has no SOCKS5 proxy, " \
-			  "so telex cannot connect through one "              \
-			  "(socks5_address and the others are ignored)")
+		  .help = NOTE "true is refused: librdkafka has no SOCKS5 "   \
+			       "proxy, so telex cannot connect through one "  \
+			       "(socks5_address and the others are ignored)")
 
 #define KAFKA_TLS_OPTIONS(T, M)                                               \
 	KAFKA_OPT(T, M, enable_tls, .type = CFG_BOOL,                         \

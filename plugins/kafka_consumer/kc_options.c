@@ -25,6 +25,7 @@ static const char *const kc_formats[] = {"influx", "telegraf_json", "json",
 
 const struct cfg_option kc_options[] = {
 	KAFKA_CONNECT_OPTIONS(struct kc_config, kafka),
+	KAFKA_SOCKS5_OPTION(struct kc_config, kafka, "(after Telegraf 1.25) "),
 	KAFKA_IGNORED("kafka_version", "\"\"",
 		      "ignored: librdkafka negotiates protocol versions"),
 	KC_OPT(topics, .type = CFG_STRING_LIST, .flags = CFG_EXAMPLE,

@@ -44,6 +44,7 @@ static const struct cfg_option kout_suffix_options[] = {
 
 static const struct cfg_option kout_options[] = {
 	KAFKA_CONNECT_OPTIONS(struct kout_config, kc),
+	KAFKA_SOCKS5_OPTION(struct kout_config, kc, ""),
 	KOUT_OPT(topic, .type = CFG_STRING, .flags = CFG_REQUIRED,
 		 .default_value = "\"telegraf\"",
 		 .help = "topic of the records"),
