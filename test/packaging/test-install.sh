@@ -81,6 +81,8 @@ fi
 
 # --- each program with its installed config ---
 mk_start --brokers 1 --topic telegraf:1
+# localhost may resolve to ::1 first (Debian's /etc/hosts): a broker on
+# localhost listens on both.
 cat >"$MK_TMP/haproxy.cfg" <<CFG
 defaults
   mode tcp
@@ -89,6 +91,7 @@ defaults
   timeout server 60s
 listen kafka
   bind 127.0.0.1:9092
+$(ip -6 addr show dev lo 2>/dev/null | grep -q '::1/' && echo '  bind [::1]:9092')
   server b1 ${MK_BOOTSTRAP%%,*}
 CFG
 haproxy -db -f "$MK_TMP/haproxy.cfg" >"$MK_TMP/haproxy.log" 2>&1 &
