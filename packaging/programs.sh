@@ -41,9 +41,11 @@ telex_build() {
 	for prog in $(telex_programs | cut -d' ' -f1); do
 		targets+=("$build/bin/$prog" "$build/man/$prog.1")
 	done
-	make -C "$top" -s -j"$(nproc)" BUILD="$build" WERROR= SAN= \
-		CPPFLAGS="$cppflags" CFLAGS="$cflags" LDFLAGS="$ldflags" \
-		"$@" "${targets[@]}"
+	# A make above (make check) must not pass its variables down.
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		make -C "$top" -s -j"$(nproc)" BUILD="$build" WERROR= SAN= \
+			CPPFLAGS="$cppflags" CFLAGS="$cflags" LDFLAGS="$ldflags" \
+			"$@" "${targets[@]}"
 }
 
 # telex_stage TOP BIN MAN STAGE PROGRAM PLUGIN CONF: install one program's
