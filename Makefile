@@ -135,7 +135,8 @@ install: all
 		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)/telex
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	$(if $(MANPAGES),install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/)
-	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md LICENSE docs/troubleshooting.md \
+		$(DESTDIR)$(DOCDIR)/
 	cp -R examples/. $(DESTDIR)$(DOCDIR)/examples/
 
 clean:
