@@ -10,7 +10,7 @@ pkgs=(
 	qemu-system-x86 qemu-utils dnsmasq-base
 	influxdb influxdb-client
 	dpkg-dev rpm haproxy python3 python3-yaml
-	lintian rpmlint devscripts mandoc gpg cpio graphviz gnuplot-nox
+	lintian rpmlint devscripts mandoc gpg cpio mmdebstrap graphviz gnuplot-nox
 )
 missing=()
 for p in "${pkgs[@]}"; do
