@@ -353,9 +353,10 @@ void cfg_write_man(const struct cfg_spec *spec, struct buf *out)
 	struct buf t = BUF_INIT;
 	buf_printf(&t,
 		   "The options of the \\fB[[%s.%s]]\\fR "
-		   "table of the configuration file, as in Telegraf 1.25; "
-		   "options that Telegraf added later say since which "
-		   "version, and telex's own say \"telex\". "
+		   "table of the configuration file, as in Telegraf 1.25. "
+		   "Options that Telegraf 1.25 does not have say \"(after "
+		   "Telegraf 1.25)\" when later versions added them and "
+		   "\"(telex)\" when they are telex's own. "
 		   "Durations are written like \"10s\", \"1m30s\" or "
 		   "\"500ms\" (a number is seconds); sizes like \"64KiB\" or "
 		   "\"1MB\" (a number is bytes). $VAR and ${VAR} are replaced "
