@@ -96,8 +96,9 @@ static void kc_record_setup(struct kc *c)
 		       : strcmp(cfg->timestamp_source, "outer") == 0
 			   ? KC_TS_OUTER
 			   : KC_TS_METRIC;
-	r->format = strcmp(cfg->data_format, "json") == 0 ? KC_FORMAT_JSON
-							  : KC_FORMAT_INFLUX;
+	r->format = strcmp(cfg->data_format, "telegraf_json") == 0
+			? KC_FORMAT_JSON
+			: KC_FORMAT_INFLUX;
 	r->max_len = (size_t)cfg->max_message_len;
 	r->json_unit_ns = cfg->json_timestamp_units;
 	r->sink = (struct kc_sink){kc_sink_emit, kc_sink_broken, c};

@@ -70,7 +70,7 @@ for src in inner outer metric; do
 	fi
 done
 
-# data_format = "json": Telegraf's JSON metrics, one or a batch per
+# data_format = "telegraf_json": Telegraf's JSON metrics, one or a batch per
 # record; bad metrics and records that are not JSON are skipped.
 {
 	printf '%s\n' '{"fields":{"usage":1.5},"name":"cpu","tags":{"host":"a"},"timestamp":1700000000}'
@@ -78,7 +78,7 @@ done
 	printf '%s\n' 'cpu usage=1 1'
 } | mk_produce js
 kc_conf "$MK_TMP/js.conf" 'topics = ["js"]' 'consumer_group = "js"' \
-	'data_format = "json"' 'json_timestamp_units = "1ms"'
+	'data_format = "telegraf_json"' 'json_timestamp_units = "1ms"'
 kc_start js "$MK_TMP/js.conf"
 kc_wait_lines js 3
 kc_eof js
