@@ -302,6 +302,7 @@ struct kc_fb_output {
 	bool seen;	  /* a sample arrived */
 	int64_t ts;	  /* the last sample's time, ns */
 	int64_t added, written, dropped, size, limit;
+	uint64_t emitted_at; /* metrics telex had emitted at that sample */
 };
 
 /* A mark line written to stdout after `emitted` metrics, ending at stdout
@@ -363,15 +364,17 @@ int kc_fb_mark_add(struct kc_fb *f, uint64_t seq, uint64_t pos,
 		   uint64_t emitted);
 /* Mark seq came back (wall clock now_ns), and those before it. */
 void kc_fb_mark_back(struct kc_fb *f, uint64_t seq, int64_t now_ns);
-/* A sample of tracked output `out`. */
+/* A sample of tracked output `out`, arriving after `emitted` metrics. */
 enum kc_fb_event kc_fb_sample(struct kc_fb *f, size_t out,
-			      const struct kc_fb_sample *s);
+			      const struct kc_fb_sample *s, uint64_t emitted);
 /* After a drop, with everything unconfirmed being read again: forget the
  * marks; nothing new until the buffers let out what they hold now. */
 void kc_fb_rewind(struct kc_fb *f, uint64_t emitted);
 /* Metrics that may be in flight at once (0 before the first samples). */
 uint64_t kc_fb_window(const struct kc_fb *f);
-/* True while no more metrics may be emitted. */
+/* True while no more metrics may be emitted: a window of them in
+ * flight, or the buffer (as last sampled, plus what was emitted since) at
+ * the window. */
 bool kc_fb_blocked(const struct kc_fb *f, uint64_t emitted);
 /* Half of the rounding a sample time of ts may carry (see the file). */
 int64_t kc_fb_rounding(int64_t ts);

@@ -126,8 +126,9 @@ static void kc_fbsock_sample(struct kc_fbsock *s, const struct lp_metric *m)
 	    "(%zu marks)",
 	    (long long)smp.ts, (long long)smp.added, (long long)smp.written,
 	    (unsigned long long)c->fb.confirmed, c->fb.mlen);
-	kc_fetch_feedback(c, (size_t)out,
-			  kc_fb_sample(&c->fb, (size_t)out, &smp));
+	kc_fetch_feedback(
+	    c, (size_t)out,
+	    kc_fb_sample(&c->fb, (size_t)out, &smp, c->rec.st.metrics));
 }
 
 static void kc_fbsock_mark(struct kc_fbsock *s, const struct lp_metric *m)

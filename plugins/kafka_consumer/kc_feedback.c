@@ -150,7 +150,7 @@ static void kc_fb_barrier_check(struct kc_fb *f)
 }
 
 enum kc_fb_event kc_fb_sample(struct kc_fb *f, size_t out,
-			      const struct kc_fb_sample *s)
+			      const struct kc_fb_sample *s, uint64_t emitted)
 {
 	struct kc_fb_output *o = &f->out[out];
 	if (o->seen && s->ts < o->ts)
@@ -171,6 +171,7 @@ enum kc_fb_event kc_fb_sample(struct kc_fb *f, size_t out,
 	o->dropped = s->dropped;
 	o->size = s->size;
 	o->limit = s->limit;
+	o->emitted_at = emitted;
 	f->samples++;
 	if (f->ambiguous)
 		return KC_FB_AMBIGUOUS;
@@ -230,5 +231,17 @@ bool kc_fb_blocked(const struct kc_fb *f, uint64_t emitted)
 {
 	if (f->barrier_on || f->ambiguous)
 		return true;
-	return emitted - f->confirmed >= kc_fb_window(f);
+	uint64_t window = kc_fb_window(f);
+	if (emitted - f->confirmed >= window)
+		return true;
+	/* The buffer may be shared (another consumer, other inputs): what
+	 * it held at the last sample, and what went out since, stay within
+	 * the window too. */
+	for (size_t i = 0; i < f->nout; i++) {
+		const struct kc_fb_output *o = &f->out[i];
+		uint64_t held = o->size > 0 ? (uint64_t)o->size : 0;
+		if (held + (emitted - o->emitted_at) >= window)
+			return true;
+	}
+	return false;
 }

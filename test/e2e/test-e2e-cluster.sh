@@ -56,9 +56,13 @@ haproxy_wait_status data-2 UP
 e2e_note "haproxy $LB_URL: data-1 and data-2 UP"
 
 # --- the core Telegraf: one consumer per datacenter ------------------------------
-kafka_subst par1 "$EX/core/telex/kafka-consumer.conf" "$T/kafka-consumer.conf"
+# Both consumers and the relay share one feedback socket (delivery
+# feedback: a record is committed once the InfluxDB output wrote it).
+kafka_subst par1 "$EX/core/telex/kafka-consumer.conf" "$T/kafka-consumer.conf" \
+	"/var/lib/telex/kafka-consumer/feedback.sock=$T/feedback.sock"
 kafka_subst fra2 "$EX/multi-dc/core/telex/kafka-consumer-fra2.conf" \
-	"$T/kafka-consumer-fra2.conf"
+	"$T/kafka-consumer-fra2.conf" \
+	"/var/lib/telex/kafka-consumer/feedback.sock=$T/feedback.sock"
 mkdir -p "$T/telegraf.d"
 ex_subst "$EX/multi-dc/core/telegraf.d/kafka-fra2.conf" "$T/telegraf.d/kafka-fra2.conf" \
 	"/usr/bin/telex-kafka-consumer=$TELEX_BIN/telex-kafka-consumer" \

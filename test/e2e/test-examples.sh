@@ -52,7 +52,8 @@ execd_entries "$EX/multi-dc/core/telegraf.d/kafka-fra2.conf" >"$T/fra2.execd"
 	e2e_fail "multi-dc execd entry: $(cat "$T/fra2.execd")"
 want_hv="inputs /usr/bin/telex-libvirt /etc/telex/libvirt.conf STDIN influx
 outputs /usr/bin/telex-kafka-output /etc/telex/kafka-output.conf - influx"
-want_core="inputs /usr/bin/telex-kafka-consumer /etc/telex/kafka-consumer.conf none influx"
+want_core="inputs /usr/bin/telex-kafka-consumer /etc/telex/kafka-consumer.conf none influx
+outputs /usr/bin/telex-kafka-consumer /etc/telex/kafka-consumer.conf - influx"
 [ "$(cat "$T/hv.execd")" = "$want_hv" ] ||
 	e2e_fail "hypervisor execd entries: $(cat "$T/hv.execd")"
 [ "$(cat "$T/core.execd")" = "$want_core" ] ||
