@@ -348,7 +348,10 @@ influx_post_batches() {
 
 # e2e_kafka_conf SRC DST: an examples/ Kafka config made runnable here:
 # brokers replaced by the mock cluster's, TLS and SASL lines dropped (the
-# mock speaks plain Kafka); every other line as in the example.
+# mock speaks plain Kafka), the consumer's feedback_* lines too (these
+# tests run it as a plain pipe, without Telegraf and its feedback relay;
+# test-e2e-cluster runs them as shipped); every other line as in the
+# example.
 e2e_kafka_conf() {
 	awk -v b="$MK_BOOTSTRAP" '
 		/^[ \t]*brokers[ \t]*=/ {
@@ -357,6 +360,7 @@ e2e_kafka_conf() {
 			next
 		}
 		/^[ \t]*(enable_tls|tls_[a-z_]*|insecure_skip_verify|sasl_[a-z_]*)[ \t]*=/ { next }
+		/^[ \t]*feedback_[a-z_]*[ \t]*=/ { next }
 		{ print }
 	' "$1" >"$2"
 }
