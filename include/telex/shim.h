@@ -137,6 +137,9 @@ int telex_emit_line(struct telex *t, const char *line, size_t len);
  * high-water mark (then the plugin resumes fetching).
  */
 uint64_t telex_out_queued(const struct telex *t);
+/* The bytes queued and not written (stdout gone, or not drained yet):
+ * *len of them, NULL when none. Valid until the next emit or write. */
+const char *telex_out_unwritten(const struct telex *t, size_t *len);
 uint64_t telex_out_written(const struct telex *t);
 size_t telex_out_backlog(const struct telex *t);
 /* True while the backlog is above the high-water mark: pause producing. */
