@@ -270,7 +270,7 @@ static void test_tags_options(void **state)
 				    dom_a.uuid);
 }
 
-static void test_shutoff_state_only(void **state)
+static void test_shutoff_as_native(void **state)
 {
 	struct fixture *f = *state;
 	load_params(f, "qemu-shutoff.txt");
@@ -279,9 +279,14 @@ static void test_shutoff_state_only(void **state)
 	if (f->cap.violations)
 		fail_msg("%s", f->cap.first_violation);
 	/* libvirt reports cpu, balloon, vcpu and block entries for an inactive
-	 * domain (the fixture has them); only its state is a reading. */
+	 * domain (the fixture has them): written as the native plugin does. */
 	assert_int_equal(lvt_count(&f->cap, "libvirt_state"), 1);
-	assert_int_equal(f->cap.n, 1);
+	assert_int_equal(lvt_count(&f->cap, "libvirt_cpu"), 1);
+	assert_int_equal(lvt_count(&f->cap, "libvirt_balloon"), 1);
+	assert_int_equal(lvt_count(&f->cap, "libvirt_vcpu_total"), 1);
+	assert_int_equal(lvt_count(&f->cap, "libvirt_block_total"), 1);
+	assert_int_equal(lvt_count(&f->cap, "libvirt_block"), 1);
+	assert_int_equal(f->cap.n, 6);
 }
 
 static void test_group_selection(void **state)
@@ -570,7 +575,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_kvm_vcpu_stats, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_tags_options, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_shutoff_state_only, setup,
+	    cmocka_unit_test_setup_teardown(test_shutoff_as_native, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_group_selection, setup,
 					    teardown),
