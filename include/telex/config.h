@@ -56,6 +56,12 @@ struct cfg_map {
 	size_t n;
 };
 
+/* A duration is handed on as milliseconds in a C int (librdkafka's and
+ * libvirt's settings): past 2^31-1 ms (24.8 days) it would wrap there, so
+ * a duration option without a declared range is checked against 0 to
+ * this, like a negative one. */
+#define CFG_DURATION_MAX_DEFAULT (2147483647LL * 1000000LL)
+
 struct cfg_option {
 	const char *name;
 	enum cfg_type type;
@@ -68,7 +74,9 @@ struct cfg_option {
 	unsigned flags;		    /* enum cfg_flags */
 	const char *const *choices; /* STRING / STRING_LIST: allowed values,
 				       NULL-terminated; NULL = any */
-	int64_t min, max; /* INT, DURATION, SIZE: range when min < max */
+	int64_t min, max; /* INT, DURATION, SIZE: range when min < max; a
+			     DURATION without one: 0 to
+			     CFG_DURATION_MAX_DEFAULT */
 	const struct cfg_option *sub; /* TABLE: its options, {NULL} ended */
 };
 

@@ -86,7 +86,8 @@ const struct cfg_option kc_options[] = {
 	       .min = 1, .max = 100000000,
 	       .help = "bytes a fetch waits for (fetch.min.bytes)"),
 	KC_OPT(consumer_fetch_max_wait, .type = CFG_DURATION,
-	       .default_value = "\"500ms\"",
+	       .default_value = "\"500ms\"", .min = 0,
+	       .max = 300000LL * 1000000, /* librdkafka's range */
 	       .help = "longest wait for consumer_fetch_min bytes "
 		       "(fetch.wait.max.ms)"),
 	KC_OPT(data_format, .type = CFG_STRING, .default_value = "\"influx\"",
