@@ -72,8 +72,10 @@ static bool telex_stdin_is_null(void)
 int telex_watch_stdin(struct telex *t)
 {
 	if (telex_stdin_is_null()) {
-		log_debug("stdin is not a pipe, file or terminal: not "
-			  "watched (SIGTERM or SIGINT ends the program)");
+		log_debug("stdin is %s: not watched (SIGTERM or SIGINT ends "
+			  "the program)",
+			  t->stdin_closed ? "closed"
+					  : "not a pipe, file or terminal");
 		return 0;
 	}
 	if (loop_add_fd(t->loop, 0, LOOP_READ, telex_on_stdin, t) < 0)
@@ -220,11 +222,20 @@ static int telex_drain(struct telex *t)
 	return 0;
 }
 
+/* stdout failed (a full disk, an I/O error): what was queued is lost, the
+ * exit code says so. A reader that went away (EPIPE) is how Telegraf ends
+ * a child it no longer reads, not a failure. */
+static bool telex_out_failed(const struct telex *t)
+{
+	return t->out.broken && t->out.error != EPIPE &&
+	       t->out.error != ECONNRESET;
+}
+
 static void telex_input_summary(struct telex *t)
 {
 	log_limited_flush(&t->limiter, LOG_WARN);
-	bool clean =
-	    !t->gathers_failed && !t->gathers_skipped && !t->unwritable;
+	bool clean = !t->gathers_failed && !t->gathers_skipped &&
+		     !t->unwritable && !telex_out_failed(t);
 	log_msg(clean ? LOG_INFO : LOG_WARN,
 		"%s: %llu gathers (%llu failed, %llu skipped), %llu metrics "
 		"written, %llu dropped by filters, %llu not writable, %llu "
@@ -251,7 +262,8 @@ int telex_run_input(struct telex *t)
 		     loop_add_timer(t->loop, t->poll_interval_ns,
 				    t->poll_interval_ns, telex_on_tick,
 				    t) < 0)) {
-			log_error("setting up the gather triggers failed");
+			log_error("setting up the gather triggers: %s",
+				  strerror(errno));
 			return TELEX_EXIT_FAILURE;
 		}
 		while (!t->stopping) {
@@ -274,7 +286,7 @@ int telex_run_input(struct telex *t)
 			telex_gather(t);
 		}
 	}
-	if (telex_drain(t) < 0)
+	if (telex_drain(t) < 0 || telex_out_failed(t))
 		rc = TELEX_EXIT_FAILURE;
 	telex_input_summary(t);
 	return rc;
@@ -284,7 +296,7 @@ int telex_run_service(struct telex *t)
 {
 	int rc = TELEX_EXIT_OK;
 	if (telex_watch_stdin(t) < 0) {
-		log_error("watching stdin failed");
+		log_error("watching stdin: %s", strerror(errno));
 		return TELEX_EXIT_FAILURE;
 	}
 	if (t->p->start && t->p->start(t, t->state) < 0)
@@ -301,7 +313,7 @@ int telex_run_service(struct telex *t)
 	}
 	if (t->p->stop)
 		t->p->stop(t, t->state);
-	if (telex_drain(t) < 0)
+	if (telex_drain(t) < 0 || telex_out_failed(t))
 		rc = TELEX_EXIT_FAILURE;
 	telex_input_summary(t);
 	return rc;

@@ -315,7 +315,7 @@ int telex_run_output(struct telex *t)
 	lp_metric_init(&in->metric);
 	in->ready = true;
 	if (loop_add_fd(t->loop, 0, LOOP_READ, telex_in_on_readable, t) < 0) {
-		log_error("watching stdin failed");
+		log_error("watching stdin: %s", strerror(errno));
 		return TELEX_EXIT_FAILURE;
 	}
 	t->stdin_watched = true;
