@@ -156,6 +156,14 @@ void cfg_write_sample(const struct cfg_spec *spec, struct buf *out);
  * then a ".SS" subsection on Telegraf's common options. */
 void cfg_write_man(const struct cfg_spec *spec, struct buf *out);
 
+/* Whether a POSIX regular expression from a config compiles with cflags
+ * (regcomp), checked in a child process that may take 1 s of CPU, 3 s and
+ * 256 MiB at most: glibc's regcomp is exponential for some short patterns
+ * and cannot be stopped in the caller. 0; -1 (not a valid expression) with
+ * why set to regerror's text; -2 with why "too costly to compile ...".
+ * Call before starting threads. */
+int cfg_check_regex(const char *pattern, int cflags, char *why, size_t whylen);
+
 /* Parse a duration or size as the config does; 0 ok, -1 bad text. */
 int cfg_parse_duration(const char *text, int64_t *ns);
 int cfg_parse_size(const char *text, int64_t *bytes);

@@ -134,18 +134,18 @@ int kc_config_check(const struct kc_config *c, char *err, size_t errlen)
 		}
 	for (size_t i = 0; i < c->topic_regexps.n; i++) {
 		char *p = kc_regexp_pattern(c->topic_regexps.v[i]);
-		regex_t re;
-		int rc = p ? regcomp(&re, p, REG_EXTENDED | REG_NOSUB) : -1;
-		if (rc == 0) {
-			regfree(&re);
-		} else {
-			char why[128] = "out of memory";
-			if (p)
-				regerror(rc, &re, why, sizeof(why));
+		char why[256] = "out of memory";
+		int rc = p ? cfg_check_regex(p, REG_EXTENDED | REG_NOSUB, why,
+					     sizeof(why))
+			   : -1;
+		if (rc < 0) {
 			snprintf(err, errlen,
-				 "[%s] topic_regexps: \"%.200s\" is not a "
-				 "POSIX extended regular expression: %s",
-				 KC_TABLE, c->topic_regexps.v[i], why);
+				 "[%s] topic_regexps: \"%.200s\" %s: %s",
+				 KC_TABLE, c->topic_regexps.v[i],
+				 rc == -2 ? "cannot be used"
+					  : "is not a POSIX extended regular "
+					    "expression",
+				 why);
 			free(p);
 			return -1;
 		}

@@ -174,6 +174,34 @@ static void test_checks(void **state)
 		    "consumer_group");
 }
 
+/* A pattern glibc's regcomp takes minutes and hundreds of MB to compile
+ * (ten CPU minutes and 625 MB for such a one, with SIGTERM blocked) is
+ * refused within seconds; the check itself runs in a bounded child. */
+static void test_costly_regexp(void **state)
+{
+	(void)state;
+	int64_t start = telex_monotonic_ns();
+	check_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		    "topic_regexps = [\"metrics\", \"(((a*)*){25}b)\"]\n",
+		    "topic_regexps: \"(((a*)*){25}b)\" cannot be used: too "
+		    "costly to compile");
+	check_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		    "topic_regexps = [\"(((a{1,255}){1,255}){1,255})\"]\n",
+		    "too costly to compile");
+	int64_t took = telex_monotonic_ns() - start;
+	if (took > 10LL * 1000000000LL)
+		fail_msg("the checks took %lld ms",
+			 (long long)(took / 1000000));
+	/* Ordinary ones pass. */
+	struct loaded *l =
+	    load("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		 "topic_regexps = [\"^metrics-(eu|us)-[0-9]+$\", "
+		 "\"logs.*\"]\n");
+	char err[512];
+	assert_int_equal(kc_config_check(&l->c, err, sizeof(err)), 0);
+	unload(l);
+}
+
 /* The table itself refuses it: file:line, the key. */
 static void load_fails(const char *toml, const char *want)
 {
@@ -220,6 +248,7 @@ int main(void)
 	    cmocka_unit_test(test_native_options),
 	    cmocka_unit_test(test_subscription),
 	    cmocka_unit_test(test_checks),
+	    cmocka_unit_test(test_costly_regexp),
 	    cmocka_unit_test(test_durations_in_range),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

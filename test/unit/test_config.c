@@ -3,6 +3,7 @@
  * the table rules, ignored and deprecated keys, and every error with the
  * file and line it names. Log lines go to a pipe and are checked too.
  */
+#include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -382,6 +383,21 @@ static void test_secret_not_echoed_in_syntax_errors(void **state)
 		   "t.conf:2:", "invalid value hunter2", NULL);
 }
 
+static void test_check_regex(void **state)
+{
+	(void)state;
+	char why[256];
+	assert_int_equal(
+	    cfg_check_regex("^a(b|c)+$", REG_EXTENDED, why, sizeof(why)), 0);
+	assert_int_equal(cfg_check_regex("a(", REG_EXTENDED, why, sizeof(why)),
+			 -1);
+	assert_non_null(strstr(why, "Unmatched ("));
+	assert_int_equal(cfg_check_regex("^.*(((a*)*){25}b)", REG_EXTENDED, why,
+					 sizeof(why)),
+			 -2);
+	assert_non_null(strstr(why, "too costly to compile"));
+}
+
 static void test_sub_tables(void **state)
 {
 	(void)state;
@@ -690,6 +706,7 @@ int main(void)
 	    T(test_type_and_value_errors),
 	    T(test_secret_not_echoed),
 	    T(test_secret_not_echoed_in_syntax_errors),
+	    T(test_check_regex),
 	    T(test_sub_tables),
 	    T(test_inline_and_dotted),
 	    T(test_table_rules),
