@@ -137,6 +137,12 @@ struct lp_error {
 /* "msg at line:column" into out; returns out. */
 const char *lp_error_format(const struct lp_error *e, char *out, size_t n);
 
+/* p[0..len) in double quotes for a message, as Go's %q: valid UTF-8 as it
+ * is, '"' and '\\' escaped, control bytes and bytes that are not UTF-8 as
+ * \xNN; cut after 48 bytes with "...". out needs room for 8 bytes more
+ * than it gets filled with (64 is plenty). */
+void lp_quote_token(char *out, size_t n, const char *p, size_t len);
+
 /* ------------------------------------------------------------------ */
 /* Splitter: finds metric boundaries in a byte stream. A metric ends at a
  * '\n' outside a quoted string field value ("\r\n" is one terminator; a bare
