@@ -64,3 +64,9 @@ all: $(KC_BENCH_SINK)
 BENCHES += test/kafka_consumer/bench-kafka-consumer.sh
 test/kafka_consumer/bench-kafka-consumer.sh: $(KC_BENCH_SINK) \
 	$(BENCH_BUILD)/lpgen
+
+# The fuzzer of the record-to-lines path (make fuzz) links kc_record.c (no
+# librdkafka call in it) with the shim's fuzz archive.
+$(FUZZ_BUILD)/fuzz_kc_record: $(FUZZ_BUILD)/obj/test/fuzz/fuzz_kc_record.o \
+		$(FUZZ_BUILD)/obj/plugins/kafka_consumer/kc_record.o $(FUZZ_LIB)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $^ $(JSONC_LIBS) -lm
