@@ -14,7 +14,8 @@
  * or field key ending in a backslash), telex trims the backslashes as
  * Telegraf does for tags. Where no escape exists at all (a control byte
  * other than \t \n \f \r, or DEL, in a name, key or tag value; bytes that
- * are not UTF-8 anywhere), the metric is not written: every line telex
+ * are not UTF-8 anywhere; a measurement starting with '#', which makes a
+ * comment line), the metric is not written: every line telex
  * writes is one its parser, and Telegraf's, accepts. Metrics built from
  * JSON, record headers or libvirt's strings can hold such bytes.
  *
@@ -408,6 +409,13 @@ int lp_write_metric(struct buf *out, const struct lp_metric *m, unsigned flags,
 	char *w = lp_esc_to(start, &m->name, LP_CTX_NAME, &bad);
 	if (w == start) {
 		lp_write_error(err, m, "empty measurement name");
+		return -1;
+	}
+	if (*start == '#') {
+		/* No escape for it: the line would be a comment. */
+		lp_write_error(err, m,
+			       "a measurement starting with '#' would read as "
+			       "a comment line");
 		return -1;
 	}
 	w = lp_put_tags(w, m, &bad);

@@ -67,6 +67,8 @@ static const char *kc_record_probe(struct kc_record *r, const char *tag_key,
 	struct lp_metric *m = &r->probe;
 	if (tag_key && len == 0)
 		return NULL;
+	if (!tag_key && len && v[0] == '#')
+		return "a line starting with it reads as a comment";
 	lp_metric_reset(m);
 	int rc =
 	    tag_key ? lp_metric_set_name(m, "m", 1) ||
@@ -76,14 +78,13 @@ static const char *kc_record_probe(struct kc_record *r, const char *tag_key,
 		return "out of memory";
 	r->probe_buf.len = 0;
 	if (lp_write_metric(&r->probe_buf, m, 0, e) < 0)
-		return tag_key ? "it cannot be written as a tag value"
-			       : "it cannot be written as a measurement";
-	if (lp_parse_line(r->probe_buf.data, r->probe_buf.len - 1, 1, m, e) <
-	    0) {
-		if (lp_line_is_blank(r->probe_buf.data, r->probe_buf.len - 1))
-			return "a line starting with it reads as a comment";
+		return tag_key ? "line protocol cannot carry it as a tag value "
+				 "(empty, a control character, not UTF-8)"
+			       : "line protocol cannot carry it as a "
+				 "measurement (empty, a control character, not "
+				 "UTF-8)";
+	if (lp_parse_line(r->probe_buf.data, r->probe_buf.len - 1, 1, m, e) < 0)
 		return e->msg;
-	}
 	if (!tag_key)
 		return lp_slice_eq(&m->name, v, len)
 			   ? NULL

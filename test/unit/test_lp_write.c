@@ -199,6 +199,10 @@ static void test_write_errors(void **state)
 	check_write(&m, 0, NULL); /* empty name */
 	lp_metric_set_name(&m, S("\\\\"));
 	check_write(&m, 0, NULL); /* nothing but backslashes */
+	lp_metric_set_name(&m, S("#cpu"));
+	check_write(&m, 0, NULL); /* a comment line */
+	lp_metric_set_name(&m, S(" #cpu"));
+	check_write(&m, 0, "\\ #cpu,host=a ok=1i\n");
 	/* The message names the metric and says why. */
 	lp_metric_set_name(&m, S("disk"));
 	lp_metric_reset(&m);
