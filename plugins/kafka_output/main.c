@@ -44,6 +44,7 @@ static const struct cfg_option kout_suffix_options[] = {
 
 static const struct cfg_option kout_options[] = {
 	KAFKA_CONNECT_OPTIONS(struct kout_config, kc),
+	KAFKA_SOCKS5_OPTION(struct kout_config, kc, ""),
 	KOUT_OPT(topic, .type = CFG_STRING, .flags = CFG_REQUIRED,
 		 .default_value = "\"telegraf\"",
 		 .help = "topic of the records"),
@@ -51,7 +52,8 @@ static const struct cfg_option kout_options[] = {
 		 .help = "if a metric has this tag, its value is the topic"),
 	KOUT_OPT(exclude_topic_tag, .type = CFG_BOOL, .default_value = "false",
 		 .help = "remove topic_tag from the record (re-serialises it)"),
-	KOUT_OPT(routing_tag, .type = CFG_STRING, .default_value = "\"\"",
+	KOUT_OPT(routing_tag, .type = CFG_STRING, .flags = CFG_EXAMPLE,
+		 .default_value = "\"host\"",
 		 .help = "the value of this tag is the record key"),
 	KOUT_OPT(routing_key, .type = CFG_STRING, .default_value = "\"\"",
 		 .help = "key when routing_tag is unset or missing; \"random\": "
@@ -74,7 +76,8 @@ static const struct cfg_option kout_options[] = {
 		 .help = "a larger record is dropped with an error"),
 	KOUT_OPT(producer_timestamp, .type = CFG_STRING,
 		 .default_value = "\"metric\"", .choices = kout_timestamps,
-		 .help = "record timestamp: \"metric\" time (ms) or \"now\""),
+		 .help = "(after Telegraf 1.25) record timestamp: \"metric\" "
+			 "time (ms) or \"now\""),
 	KOUT_OPT(metric_name_header, .type = CFG_STRING,
 		 .flags = CFG_DEPRECATED, .default_value = "\"\"",
 		 .help = "deprecated: a header holding the measurement; use "
@@ -98,11 +101,12 @@ static const struct cfg_option kout_options[] = {
 		      "ignored: lines are forwarded as they come"),
 	KOUT_OPT(metrics_per_record, .type = CFG_INT, .default_value = "1",
 		 .min = 1, .max = 1000000,
-		 .help = "telex: pack up to this many metrics of one topic and "
-			 "key into a record (influx only)"),
+		 .help = "(telex) pack up to this many metrics of one topic "
+			 "and key into a record (influx only)"),
 	KOUT_OPT(stats_interval, .type = CFG_DURATION,
 		 .default_value = "\"60s\"",
-		 .help = "telex: log a delivery summary this often (0: never)"),
+		 .help = "(telex) log a delivery summary this often (0: "
+			 "never)"),
 	KOUT_OPT(topic_suffix, .type = CFG_TABLE, .sub = kout_suffix_options,
 		 .help = "[outputs.kafka.topic_suffix]: a suffix for the topic"),
 	KOUT_OPT(headers, .type = CFG_STRING_MAP,

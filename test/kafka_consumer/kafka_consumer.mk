@@ -65,6 +65,14 @@ BENCHES += test/kafka_consumer/bench-kafka-consumer.sh
 test/kafka_consumer/bench-kafka-consumer.sh: $(KC_BENCH_SINK) \
 	$(BENCH_BUILD)/lpgen
 
+KC_UNIT_FEEDBACK := $(KC_TESTBIN)/test_kc_feedback
+UNIT_TESTS += $(KC_UNIT_FEEDBACK)
+
+$(KC_UNIT_FEEDBACK): $(OBJ)/test/kafka_consumer/test_kc_feedback.o \
+		$(KC_PLUGIN_OBJ)/kc_feedback.o $(LIBTELEX)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -lm
+
 # The fuzzer of the record-to-lines path (make fuzz) links kc_record.c (no
 # librdkafka call in it) with the shim's fuzz archive.
 $(FUZZ_BUILD)/fuzz_kc_record: $(FUZZ_BUILD)/obj/test/fuzz/fuzz_kc_record.o \

@@ -46,7 +46,7 @@ grep -q '^W! 1 more empty record since the last report (2 in all)' "$err" ||
 	mk_fail "the null record was not counted: $(cat "$err")"
 grep -q '^W! h\[0\] offset 6: invalid metric skipped: expected closing quote for string field value, found end of input at 1:5' \
 	"$err" || mk_fail "the unclosed quote was not logged: $(cat "$err")"
-grep -q '8 records, 4 metrics written, 4 invalid metrics' "$err" ||
+grep -q '8 records, 4 metrics written, 0 not written (stdout closed), 4 invalid metrics' "$err" ||
 	mk_fail "summary: $(grep records "$err")"
 grep -q $'\xff' "$err" && mk_fail "raw bytes from a header in the log"
 
