@@ -85,9 +85,10 @@ static void fz_check_line(struct fz *z, const char *p, size_t len)
 			check(t && lp_slice_eq(&t->value, h->value, h->len));
 	}
 	if (r->topic_tag) {
-		const struct lp_tag *t =
-		    lp_metric_find_tag(&z->back, r->topic_tag, r->topic_tag_len);
-		check(t && lp_slice_eq(&t->value, msg->topic, strlen(msg->topic)));
+		const struct lp_tag *t = lp_metric_find_tag(
+		    &z->back, r->topic_tag, r->topic_tag_len);
+		check(t &&
+		      lp_slice_eq(&t->value, msg->topic, strlen(msg->topic)));
 	}
 }
 
@@ -201,8 +202,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct kc_msg msg = {.topic = topic,
 			     .partition = 1,
 			     .offset = 5,
-			     .payload = size > pos ? (const char *)data + pos
-						   : NULL,
+			     .payload =
+				 size > pos ? (const char *)data + pos : NULL,
 			     .len = size - pos,
 			     .timestamp_ms = flags & 16 ? 1700000000123 : -1,
 			     .headers = h,
