@@ -72,8 +72,10 @@ static bool telex_stdin_is_null(void)
 int telex_watch_stdin(struct telex *t)
 {
 	if (telex_stdin_is_null()) {
-		log_debug("stdin is not a pipe, file or terminal: not "
-			  "watched (SIGTERM or SIGINT ends the program)");
+		log_debug("stdin is %s: not watched (SIGTERM or SIGINT ends "
+			  "the program)",
+			  t->stdin_closed ? "closed"
+					  : "not a pipe, file or terminal");
 		return 0;
 	}
 	if (loop_add_fd(t->loop, 0, LOOP_READ, telex_on_stdin, t) < 0)
@@ -238,6 +240,15 @@ static int telex_drain(struct telex *t)
 	return 0;
 }
 
+/* stdout failed (a full disk, an I/O error): what was queued is lost, the
+ * exit code says so. A reader that went away (EPIPE) is how Telegraf ends
+ * a child it no longer reads, not a failure. */
+static bool telex_out_failed(const struct telex *t)
+{
+	return t->out.broken && t->out.error != EPIPE &&
+	       t->out.error != ECONNRESET;
+}
+
 /* Lines queued for stdout that write(2) never took (stdout closed). */
 static uint64_t telex_unwritten_lines(const struct telex *t)
 {
@@ -257,7 +268,7 @@ static void telex_input_summary(struct telex *t)
 		return;
 	uint64_t lost = telex_unwritten_lines(t);
 	bool clean = !t->gathers_failed && !t->gathers_skipped &&
-		     !t->unwritable && !lost;
+		     !t->unwritable && !lost && !telex_out_failed(t);
 	log_msg(clean ? LOG_INFO : LOG_WARN,
 		"%s: %llu gathers (%llu failed, %llu skipped), %llu metrics "
 		"written, %llu not written (stdout closed), %llu dropped by "
@@ -285,7 +296,8 @@ int telex_run_input(struct telex *t)
 		     loop_add_timer(t->loop, t->poll_interval_ns,
 				    t->poll_interval_ns, telex_on_tick,
 				    t) < 0)) {
-			log_error("setting up the gather triggers failed");
+			log_error("setting up the gather triggers: %s",
+				  strerror(errno));
 			return TELEX_EXIT_FAILURE;
 		}
 		while (!t->stopping) {
@@ -308,7 +320,7 @@ int telex_run_input(struct telex *t)
 			telex_gather(t);
 		}
 	}
-	if (telex_drain(t) < 0)
+	if (telex_drain(t) < 0 || telex_out_failed(t))
 		rc = TELEX_EXIT_FAILURE;
 	telex_input_summary(t);
 	return rc;
@@ -318,7 +330,7 @@ int telex_run_service(struct telex *t)
 {
 	int rc = TELEX_EXIT_OK;
 	if (telex_watch_stdin(t) < 0) {
-		log_error("watching stdin failed");
+		log_error("watching stdin: %s", strerror(errno));
 		return TELEX_EXIT_FAILURE;
 	}
 	if (t->p->start && t->p->start(t, t->state) < 0)
@@ -335,7 +347,7 @@ int telex_run_service(struct telex *t)
 	}
 	if (t->p->stop)
 		t->p->stop(t, t->state);
-	if (telex_drain(t) < 0)
+	if (telex_drain(t) < 0 || telex_out_failed(t))
 		rc = TELEX_EXIT_FAILURE;
 	telex_input_summary(t);
 	return rc;

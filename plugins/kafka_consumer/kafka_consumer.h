@@ -215,6 +215,10 @@ struct kc_record {
 	/* private, per record */
 	const struct kc_msg *cur;
 	bool broken;
+	bool bad_header;   /* a header (or the topic) makes invalid lines */
+	char bad_why[384]; /* which and why */
+	struct lp_metric probe; /* the header checks' scratch */
+	struct buf probe_buf;
 };
 
 void kc_record_init(struct kc_record *r);

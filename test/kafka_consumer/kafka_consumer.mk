@@ -72,3 +72,9 @@ $(KC_UNIT_FEEDBACK): $(OBJ)/test/kafka_consumer/test_kc_feedback.o \
 		$(KC_PLUGIN_OBJ)/kc_feedback.o $(LIBTELEX)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -lm
+
+# The fuzzer of the record-to-lines path (make fuzz) links kc_record.c (no
+# librdkafka call in it) with the shim's fuzz archive.
+$(FUZZ_BUILD)/fuzz_kc_record: $(FUZZ_BUILD)/obj/test/fuzz/fuzz_kc_record.o \
+		$(FUZZ_BUILD)/obj/plugins/kafka_consumer/kc_record.o $(FUZZ_LIB)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $^ $(JSONC_LIBS) -lm
