@@ -277,14 +277,14 @@ static void kc_summary(const struct kc *c)
 	log_msg(
 	    clean ? LOG_INFO : LOG_WARN,
 	    "kafka_consumer: %llu records, %llu metrics written, %llu not "
-	    "written (stdout closed), %llu invalid metrics and %llu "
-	    "oversize records skipped, %llu dropped by filters, %llu "
+	    "written (stdout closed), %llu invalid metrics, %llu oversize "
+	    "and %llu empty records skipped, %llu dropped by filters, %llu "
 	    "consumer errors, %llu rebalances, %llu pauses (%llu records "
 	    "fetched again skipped), %llu commits (%llu failed)%s",
 	    (unsigned long long)s->records,
 	    (unsigned long long)(s->metrics - lost), (unsigned long long)lost,
 	    (unsigned long long)s->invalid, (unsigned long long)s->oversize,
-	    (unsigned long long)s->filtered,
+	    (unsigned long long)s->empty, (unsigned long long)s->filtered,
 	    (unsigned long long)c->fetch_errors,
 	    (unsigned long long)c->rebalances, (unsigned long long)c->pauses,
 	    (unsigned long long)c->refetched, (unsigned long long)c->commits,

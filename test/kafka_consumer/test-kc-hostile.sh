@@ -44,6 +44,8 @@ grep -q '^W! h\[0\] offset 4: record without a value (empty); skipped' \
 	"$err" || mk_fail "the empty record was not logged"
 grep -q '^W! 1 more empty record since the last report (2 in all)' "$err" ||
 	mk_fail "the null record was not counted: $(cat "$err")"
+grep -q ' 2 empty records skipped' "$err" ||
+	mk_fail "the summary does not count the empty records"
 grep -q '^W! h\[0\] offset 6: invalid metric skipped: expected closing quote for string field value, found end of input at 1:5' \
 	"$err" || mk_fail "the unclosed quote was not logged: $(cat "$err")"
 grep -q '8 records, 4 metrics written, 0 not written (stdout closed), 4 invalid metrics' "$err" ||
