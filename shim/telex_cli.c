@@ -166,6 +166,8 @@ void telex_cli_usage(const struct telex_plugin *p, struct buf *out)
 		    "accepted for Go shim command lines)\n"
 		    "  --once                   gather once, write, exit\n");
 	}
+	if (p->usage_extra)
+		buf_printf(out, "%s", p->usage_extra);
 	buf_printf(out,
 		   "  -flush_timeout DUR       at end of input, time "
 		   "left to %s (default 4s)\n",

@@ -62,6 +62,9 @@ struct telex_batch {
 struct telex_plugin {
 	const char *program; /* "telex-libvirt" */
 	const char *summary; /* one line, for --help and the man page */
+	/* Options of the program's own, for --help (lines of "  -name ARG
+	 * text\n", handled by its main() before telex_main()). May be NULL. */
+	const char *usage_extra;
 	enum telex_kind kind;
 	struct cfg_spec config; /* section + table name + options */
 	size_t config_size;	/* sizeof the plugin's config struct */

@@ -1,12 +1,20 @@
 # telex-kafka-output's tests: a cmocka unit test of its pieces, and script
 # tests against telex-mock-kafka (read back with kcat), and the benchmark.
 KAFKA_OUTPUT_TEST := $(TESTBIN)/kafka/test_kafka_output
-UNIT_TESTS += $(KAFKA_OUTPUT_TEST)
+KAFKA_SPOOL_TEST := $(TESTBIN)/kafka/test_spool
+UNIT_TESTS += $(KAFKA_OUTPUT_TEST) $(KAFKA_SPOOL_TEST)
 SCRIPT_TESTS += $(sort $(wildcard test/kafka_output/test-*.sh))
 BENCHES += test/kafka_output/bench-kafka-output.sh
 
 # The program's objects but its main().
 $(KAFKA_OUTPUT_TEST): $(OBJ)/test/kafka_output/test_kafka_output.o \
+		$(filter-out %/main.o,$(KAFKA_OUTPUT_OBJ)) $(KAFKA_COMMON_OBJ) \
+		$(LIBTELEX)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(RDKAFKA_LIBS) \
+		$(JSONC_LIBS) -lm
+
+$(KAFKA_SPOOL_TEST): $(OBJ)/test/kafka_output/test_spool.o \
 		$(filter-out %/main.o,$(KAFKA_OUTPUT_OBJ)) $(KAFKA_COMMON_OBJ) \
 		$(LIBTELEX)
 	@mkdir -p $(@D)
