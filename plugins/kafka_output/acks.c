@@ -9,8 +9,9 @@
  * that grows only while an old line waits (one slow partition), which
  * the spool's own limit bounds: past spool_max_bytes nothing is read.
  *
- * Tickets come from blocks kept on a free list: no allocation per
- * record once the number of records in flight has peaked.
+ * Records of several lines (packs) get a ticket from blocks kept on a
+ * free list: no allocation per record once the number of records in
+ * flight has peaked. A record of one line gets none (kout_token).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,12 @@
 #include "kafka_output.h"
 
 #define KOUT_TICKETS_PER_BLOCK 1024
+
+struct kout_ticket {
+	uint64_t seq; /* production order */
+	struct kout_lines lines;
+	struct kout_ticket *next_free;
+};
 
 struct kout_ticket_block {
 	struct kout_ticket_block *next;
@@ -164,8 +171,29 @@ void kout_lines_free(struct kout_lines *lines)
 	memset(lines, 0, sizeof(*lines));
 }
 
-struct kout_ticket *kout_ticket_new(struct kout_ledger *l,
-				    struct kout_lines *lines)
+/* Inline tokens: bit 0 set; bits 1-23 the chunk relative to the ledger's
+ * oldest when it was made (it only gets closer); bit 24 set when there
+ * is a chunk (spool mode); bits 25-63 the production number, whose full
+ * value is the nearest below next_seq (the records alive at once are far
+ * fewer than 2^38). */
+#define KOUT_TOK_CHUNK_BITS 23
+#define KOUT_TOK_CHUNK_MASK ((UINT64_C(1) << KOUT_TOK_CHUNK_BITS) - 1)
+#define KOUT_TOK_HAS_CHUNK (UINT64_C(1) << 24)
+#define KOUT_TOK_SEQ_SHIFT 25
+#define KOUT_TOK_SEQ_MASK ((UINT64_C(1) << (64 - KOUT_TOK_SEQ_SHIFT)) - 1)
+
+static bool kout_token_inline(kout_token tok)
+{
+	return tok & 1;
+}
+
+static uint64_t kout_token_chunk(const struct kout_ledger *l, kout_token tok)
+{
+	uint64_t c = (tok >> 1) & KOUT_TOK_CHUNK_MASK;
+	return l->head_chunk + ((c - l->head_chunk) & KOUT_TOK_CHUNK_MASK);
+}
+
+static struct kout_ticket *kout_ticket_get(struct kout_ledger *l)
 {
 	if (!l->free_tickets) {
 		struct kout_ticket_block *b = calloc(1, sizeof(*b));
@@ -180,10 +208,31 @@ struct kout_ticket *kout_ticket_new(struct kout_ledger *l,
 	}
 	struct kout_ticket *t = l->free_tickets;
 	l->free_tickets = t->next_free;
-	t->seq = l->next_seq++;
+	return t;
+}
+
+kout_token kout_token_new(struct kout_ledger *l, struct kout_lines *lines)
+{
+	uint64_t seq = l->next_seq++;
+	if (lines->n == 1 &&
+	    (lines->nruns == 0 ||
+	     (lines->nruns == 1 &&
+	      lines->one.chunk - l->head_chunk < (KOUT_TOK_CHUNK_MASK >> 1)))) {
+		kout_token tok = 1 | (kout_token)(seq & KOUT_TOK_SEQ_MASK)
+					 << KOUT_TOK_SEQ_SHIFT;
+		if (lines->nruns)
+			tok |= KOUT_TOK_HAS_CHUNK |
+			       (lines->one.chunk & KOUT_TOK_CHUNK_MASK) << 1;
+		memset(lines, 0, sizeof(*lines));
+		return tok;
+	}
+	struct kout_ticket *t = kout_ticket_get(l);
+	if (!t)
+		return 0;
+	t->seq = seq;
 	t->lines = *lines;
 	memset(lines, 0, sizeof(*lines));
-	return t;
+	return (kout_token)t;
 }
 
 static void kout_ticket_put(struct kout_ledger *l, struct kout_ticket *t)
@@ -193,9 +242,19 @@ static void kout_ticket_put(struct kout_ledger *l, struct kout_ticket *t)
 	l->free_tickets = t;
 }
 
-void kout_ticket_undo(struct kout_ledger *l, struct kout_ticket *t,
-		      struct kout_lines *lines)
+void kout_token_undo(struct kout_ledger *l, kout_token tok,
+		     struct kout_lines *lines)
 {
+	if (kout_token_inline(tok)) {
+		*lines = (struct kout_lines){.n = 1};
+		if (tok & KOUT_TOK_HAS_CHUNK) {
+			lines->nruns = 1;
+			lines->one =
+			    (struct kout_run){kout_token_chunk(l, tok), 1};
+		}
+		return;
+	}
+	struct kout_ticket *t = (struct kout_ticket *)tok;
 	*lines = t->lines;
 	kout_ticket_put(l, t);
 }
@@ -208,15 +267,38 @@ static void kout_lines_done(struct kout_ledger *l, struct kout_lines *lines)
 		kout_ledger_done(l, lines->runs[i].chunk, lines->runs[i].lines);
 }
 
-void kout_ticket_settle(struct kout_ledger *l, struct kout_ticket *t)
+void kout_token_settle(struct kout_ledger *l, kout_token tok)
 {
+	if (kout_token_inline(tok)) {
+		if (tok & KOUT_TOK_HAS_CHUNK)
+			kout_ledger_done(l, kout_token_chunk(l, tok), 1);
+		return;
+	}
+	struct kout_ticket *t = (struct kout_ticket *)tok;
 	kout_lines_done(l, &t->lines);
 	kout_lines_free(&t->lines);
 	kout_ticket_put(l, t);
 }
 
-void kout_ticket_drop(struct kout_ledger *l, struct kout_ticket *t)
+void kout_token_drop(struct kout_ledger *l, kout_token tok)
 {
+	if (kout_token_inline(tok))
+		return;
+	struct kout_ticket *t = (struct kout_ticket *)tok;
 	kout_lines_free(&t->lines);
 	kout_ticket_put(l, t);
+}
+
+uint32_t kout_token_metrics(kout_token tok)
+{
+	return kout_token_inline(tok) ? 1
+				      : ((struct kout_ticket *)tok)->lines.n;
+}
+
+uint64_t kout_token_seq(const struct kout_ledger *l, kout_token tok)
+{
+	if (!kout_token_inline(tok))
+		return ((struct kout_ticket *)tok)->seq;
+	uint64_t s = (tok >> KOUT_TOK_SEQ_SHIFT) & KOUT_TOK_SEQ_MASK;
+	return l->next_seq - ((l->next_seq - s) & KOUT_TOK_SEQ_MASK);
 }

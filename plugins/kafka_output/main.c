@@ -239,7 +239,7 @@ static void kout_close(struct telex *t, void *state)
 		loop_cancel_timer(telex_loop(t), k->pack_timer);
 	kout_packer_free(&k->packer);
 	for (size_t i = k->retry.next; i < k->retry.n; i++)
-		kout_ticket_drop(&k->ledger, k->retry.v[i].t);
+		kout_token_drop(&k->ledger, k->retry.v[i].tok);
 	kout_retry_reset(&k->retry);
 	kout_topics_free(&k->topics);
 	kafka_client_close(&k->kc);

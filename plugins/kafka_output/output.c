@@ -37,6 +37,11 @@
 #define KOUT_STALL_NS (1000LL * 1000000)
 /* After a write to the spool failed (disk full): when to try again. */
 #define KOUT_SPOOL_RETRY_NS (1000LL * 1000000)
+/* Room kept free before stdin is read again after the spool was full:
+ * more than the shim reads at once (256 KiB), so that it is taken. */
+#define KOUT_SPOOL_RESERVE (512u * 1024)
+/* How soon a stop is noticed while a line is held back. */
+#define KOUT_HELD_CHECK_NS (100LL * 1000000)
 /* At exit: time for the metadata that says why records are stuck. */
 #define KOUT_DIAGNOSE_MS 300
 /* A process that is still flushing may hold the spool's lock that long:
@@ -120,6 +125,16 @@ static bool kout_has_room(const struct kout *k)
 		   k->queue_max_bytes - k->queue_max_bytes / 10;
 }
 
+/* Room again: reading resumes once a whole chunk of stdin (what the shim
+ * may read at once) fits below spool_max_bytes. */
+static bool kout_spool_has_room(struct kout *k)
+{
+	uint64_t max = (uint64_t)k->cfg->spool_max_bytes;
+	uint64_t reserve =
+	    max / 4 < KOUT_SPOOL_RESERVE ? max / 4 : KOUT_SPOOL_RESERVE;
+	return k->spool.bytes + reserve <= max;
+}
+
 /* Spool mode: produce from the spool while librdkafka has room. */
 static int kout_pump(struct kout *k)
 {
@@ -161,7 +176,8 @@ static void kout_release(struct kout *k)
 {
 	struct kout_spool_pos ack;
 	kout_ledger_ack_pos(&k->ledger, &k->spool.rpos, &ack);
-	if (kout_spool_ack(&k->spool, &ack) && k->spool_full) {
+	kout_spool_ack(&k->spool, &ack);
+	if (k->spool_full && kout_spool_has_room(k)) {
 		k->spool_full = false;
 		log_debug("spool: space freed, reading stdin again");
 		telex_resume(k->t);
@@ -359,29 +375,35 @@ static void kout_resume_timer_cb(struct loop *l, void *arg)
 
 /* Append the batch to the spool; *n is set to how many lines were
  * handled before it filled up or failed. */
+static void kout_spool_full_log(struct kout *k)
+{
+	struct kout_spool_state st;
+	kout_spool_state(&k->spool, &st);
+	char bytes[32];
+	kout_bytes_text(st.bytes, bytes, sizeof(bytes));
+	log_limited(telex_log_limiter(k->t), LOG_WARN, "spool full",
+		    "spool %s is full (%s, %llu records; spool_max_bytes "
+		    "%lld): stdin paused until Kafka confirms records; "
+		    "nothing is dropped",
+		    k->spool.dir, bytes, (unsigned long long)st.records,
+		    (long long)k->cfg->spool_max_bytes);
+}
+
+/* Append lines [from, b->n) to the spool; *n is where it stopped (b->n
+ * unless writing failed). Lines past spool_max_bytes are appended too:
+ * the shim has read them already, and a line it holds is lost if the
+ * process is killed; *over says so, and the caller pauses stdin. */
 static int kout_spool_append(struct kout *k, const struct telex_batch *b,
-			     int64_t now_ms, size_t *n)
+			     size_t from, int64_t now_ms, size_t *n, bool *over)
 {
 	struct kout_spool *sp = &k->spool;
 	char err[512];
-	for (*n = 0; *n < b->n; (*n)++) {
+	*over = false;
+	for (*n = from; *n < b->n; (*n)++) {
 		const struct telex_line *l = &b->lines[*n];
 		enum kout_room room = kout_spool_room(sp, l->len);
-		if (room == KOUT_ROOM_FULL) {
-			k->spool_full = true;
-			struct kout_spool_state st;
-			kout_spool_state(sp, &st);
-			char bytes[32];
-			kout_bytes_text(st.bytes, bytes, sizeof(bytes));
-			log_limited(
-			    telex_log_limiter(k->t), LOG_WARN, "spool full",
-			    "spool %s is full (%s, %llu records; "
-			    "spool_max_bytes %lld): stdin paused until Kafka "
-			    "confirms records; nothing is dropped",
-			    sp->dir, bytes, (unsigned long long)st.records,
-			    (long long)k->cfg->spool_max_bytes);
-			return 0;
-		}
+		if (room == KOUT_ROOM_FULL)
+			*over = true;
 		if (room == KOUT_ROOM_NEVER) {
 			/* What comes before it must be in the file first,
 			 * so that a failure cannot reject it twice. */
@@ -420,12 +442,38 @@ io:
 	return -1;
 }
 
+/* While a line is held back, a stop must be noticed soon: the shim then
+ * offers it again and exits as soon as it is taken. */
+static void kout_held_timer_cb(struct loop *l, void *arg)
+{
+	(void)l;
+	struct kout *k = arg;
+	if (k->held && telex_stopping(k->t))
+		telex_resume(k->t);
+	if (!k->held && k->held_timer) {
+		loop_cancel_timer(telex_loop(k->t), k->held_timer);
+		k->held_timer = 0;
+	}
+}
+
 static int kout_write_spool(struct kout *k, const struct telex_batch *b,
 			    size_t *accepted)
 {
 	struct kout_spool *sp = &k->spool;
-	if (k->spool_full || k->spool_broken)
+	if (k->spool_broken)
 		return 0;
+	size_t from = 0;
+	if (k->held && b->n && b->lines[0].line_no == k->held_line_no &&
+	    b->lines[0].len == k->held_len) {
+		/* In the spool already: pausing stdin needed a line not
+		 * taken, this one. */
+		k->held = false;
+		from = 1;
+	}
+	if (from == b->n) {
+		*accepted = b->n;
+		return 0;
+	}
 	if (k->lpos_cap < b->n) {
 		struct kout_spool_pos *v = realloc(k->lpos, b->n * sizeof(*v));
 		if (!v) {
@@ -443,10 +491,11 @@ static int kout_write_spool(struct kout *k, const struct telex_batch *b,
 	int64_t now_ms = telex_realtime_ns() / 1000000;
 	uint64_t before = sp->lines_written;
 	size_t handled;
-	kout_spool_append(k, b, now_ms, &handled);
+	bool over;
+	kout_spool_append(k, b, from, now_ms, &handled, &over);
 	/* Taken: every line up to the first one the file did not get. */
 	uint64_t written = sp->lines_written - before, seen = 0;
-	size_t n = 0;
+	size_t n = from;
 	for (; n < handled; n++) {
 		if (k->lpos[n].seg == 0)
 			continue;
@@ -454,9 +503,27 @@ static int kout_write_spool(struct kout *k, const struct telex_batch *b,
 			break;
 		seen++;
 	}
+	k->metrics_in += n - from;
 	*accepted = n;
-	k->metrics_in += n;
-	for (size_t i = 0; hot && i < n; i++) {
+	/* Full: the last line is reported not taken so that the shim stops
+	 * reading stdin (though it is in the spool: skipped when offered
+	 * again). Stopping, stdin is read to its end anyway. */
+	if (over && n == b->n && !telex_stopping(k->t)) {
+		k->held = true;
+		k->held_line_no = b->lines[n - 1].line_no;
+		k->held_len = b->lines[n - 1].len;
+		*accepted = n - 1;
+		k->spool_full = true;
+		kout_spool_full_log(k);
+		if (!k->held_timer) {
+			k->held_timer = loop_add_timer(
+			    telex_loop(k->t), KOUT_HELD_CHECK_NS,
+			    KOUT_HELD_CHECK_NS, kout_held_timer_cb, k);
+			if (k->held_timer < 0)
+				k->held_timer = 0;
+		}
+	}
+	for (size_t i = from; hot && i < n; i++) {
 		if (k->lpos[i].seg == 0)
 			continue;
 		const struct telex_line *l = &b->lines[i];
@@ -697,11 +764,12 @@ static uint64_t kout_finish(struct kout *k)
 	}
 	for (size_t i = k->retry.next; i < k->retry.n; i++) {
 		struct kout_retry_rec *e = &k->retry.v[i];
-		kout_left(k, e->topic, e->t->lines.n);
+		uint32_t n = kout_token_metrics(e->tok);
+		kout_left(k, e->topic, n);
 		if (!k->spooling)
-			kout_fail(k, rd_kafka_err2name(k->retry_err),
-				  e->t->lines.n, NULL, NULL);
-		kout_ticket_drop(&k->ledger, e->t);
+			kout_fail(k, rd_kafka_err2name(k->retry_err), n, NULL,
+				  NULL);
+		kout_token_drop(&k->ledger, e->tok);
 	}
 	kout_retry_reset(&k->retry);
 	k->phase = KOUT_NORMAL;

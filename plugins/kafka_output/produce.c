@@ -144,7 +144,7 @@ int kout_produce(struct kout *k, const struct kout_record *rec,
 			return 0;
 		}
 	}
-	struct kout_ticket *t = kout_ticket_new(&k->ledger, lines);
+	kout_token t = kout_token_new(&k->ledger, lines);
 	if (!t) {
 		k->fatal = true;
 		log_error("out of memory for a record's ticket");
@@ -161,7 +161,7 @@ int kout_produce(struct kout *k, const struct kout_record *rec,
 		buf_clear(&k->scratch);
 		char *dst = buf_reserve(&k->scratch, rec->value_len);
 		if (!dst) {
-			kout_ticket_undo(&k->ledger, t, lines);
+			kout_token_undo(&k->ledger, t, lines);
 			k->fatal = true;
 			log_error("out of memory for a record of %zu bytes",
 				  size);
@@ -175,7 +175,7 @@ int kout_produce(struct kout *k, const struct kout_record *rec,
 	vu[n].u.mem.ptr = (void *)value;
 	vu[n++].u.mem.size = rec->value_len;
 	vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
-	vu[n++].u.ptr = t;
+	vu[n++].u.ptr = (void *)t;
 	if (rec->key) {
 		vu[n].vtype = RD_KAFKA_VTYPE_KEY;
 		vu[n].u.mem.ptr = (void *)rec->key;
@@ -202,7 +202,7 @@ int kout_produce(struct kout *k, const struct kout_record *rec,
 	rd_kafka_error_t *error = rd_kafka_produceva(k->kc.rk, vu, n);
 	if (!error) {
 		k->inflight_records++;
-		k->inflight_metrics += t->lines.n;
+		k->inflight_metrics += kout_token_metrics(t);
 		k->inflight_bytes += rec->value_len + rec->key_len;
 		k->records_produced++;
 		return 0;
@@ -211,7 +211,7 @@ int kout_produce(struct kout *k, const struct kout_record *rec,
 	rd_kafka_error_destroy(error);
 	if (hdrs)
 		rd_kafka_headers_destroy(hdrs);
-	kout_ticket_undo(&k->ledger, t, lines);
+	kout_token_undo(&k->ledger, t, lines);
 	if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL && k->inflight_records > 0) {
 		k->blocked = true;
 		return 1;
@@ -240,11 +240,10 @@ int kout_produce_again(struct kout *k, size_t i)
 	size_t tlen = strlen(e->topic);
 	rd_kafka_topic_t *rkt = kout_topic_get(&k->topics, k->kc.rk, e->topic,
 					       tlen, &reason, err, sizeof(err));
-	struct kout_ticket *t = e->t;
+	kout_token t = e->tok;
 	if (!rkt) {
-		struct kout_lines lines = t->lines;
-		memset(&t->lines, 0, sizeof(t->lines));
-		kout_ticket_drop(&k->ledger, t);
+		struct kout_lines lines;
+		kout_token_undo(&k->ledger, t, &lines);
 		kout_reject(k, reason, &lines, e->topic, tlen, e->key,
 			    e->key_len, e->value, e->value_len, NULL, "%s",
 			    err);
@@ -261,7 +260,7 @@ int kout_produce_again(struct kout *k, size_t i)
 	vu[n].u.mem.ptr = e->value;
 	vu[n++].u.mem.size = e->value_len;
 	vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
-	vu[n++].u.ptr = t;
+	vu[n++].u.ptr = (void *)t;
 	if (e->key) {
 		vu[n].vtype = RD_KAFKA_VTYPE_KEY;
 		vu[n].u.mem.ptr = e->key;
@@ -279,7 +278,7 @@ int kout_produce_again(struct kout *k, size_t i)
 	if (!error) {
 		e->hdrs = NULL; /* librdkafka's now */
 		k->inflight_records++;
-		k->inflight_metrics += t->lines.n;
+		k->inflight_metrics += kout_token_metrics(t);
 		k->inflight_bytes += e->value_len + e->key_len;
 		k->retried_records++;
 		kout_retry_release(&k->retry, i);
@@ -295,9 +294,8 @@ int kout_produce_again(struct kout *k, size_t i)
 		k->fatal = true;
 		return -1;
 	}
-	struct kout_lines lines = t->lines;
-	memset(&t->lines, 0, sizeof(t->lines));
-	kout_ticket_drop(&k->ledger, t);
+	struct kout_lines lines;
+	kout_token_undo(&k->ledger, t, &lines);
 	kout_reject(k, rd_kafka_err2name(code), &lines, e->topic, tlen, e->key,
 		    e->key_len, e->value, e->value_len, NULL,
 		    "producing a record again to topic \"%.200s\": %s",
@@ -348,15 +346,15 @@ static void kout_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 	(void)rk;
 	struct kafka_client *kc = opaque;
 	struct kout *k = kc->owner;
-	struct kout_ticket *t = m->_private;
-	uint64_t nlines = t->lines.n;
+	kout_token t = (kout_token)m->_private;
+	uint64_t nlines = kout_token_metrics(t);
 	k->inflight_records--;
 	k->inflight_metrics -= nlines;
 	k->inflight_bytes -= m->len + m->key_len;
 	if (!m->err) {
 		k->delivered_metrics += nlines;
 		k->delivered_records++;
-		kout_ticket_settle(&k->ledger, t);
+		kout_token_settle(&k->ledger, t);
 		return;
 	}
 	const char *topic = rd_kafka_topic_name(m->rkt);
@@ -371,11 +369,12 @@ static void kout_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 			kout_fail(k, rd_kafka_err2name(m->err), nlines, NULL,
 				  NULL);
 		}
-		kout_ticket_drop(&k->ledger, t);
+		kout_token_drop(&k->ledger, t);
 		return;
 	}
 	if (!kout_err_final(m->err)) {
-		if (kout_retry_push(&k->retry, m, t) == 0) {
+		if (kout_retry_push(&k->retry, m, t,
+				    kout_token_seq(&k->ledger, t)) == 0) {
 			if (k->phase == KOUT_NORMAL) {
 				k->phase = KOUT_DRAINING;
 				k->purge_pending = true;
@@ -386,9 +385,8 @@ static void kout_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 		log_error("out of memory keeping a record to produce again");
 	}
 	struct lp_slice name = kout_line_name(m->payload, m->len);
-	struct kout_lines lines = t->lines;
-	memset(&t->lines, 0, sizeof(t->lines));
-	kout_ticket_drop(&k->ledger, t);
+	struct kout_lines lines;
+	kout_token_undo(&k->ledger, t, &lines);
 	kout_reject(k, rd_kafka_err2name(m->err), &lines, topic, strlen(topic),
 		    m->key, m->key ? m->key_len : 0, m->payload, m->len,
 		    k->router.json ? NULL : &name,

@@ -14,7 +14,7 @@
 #include "kafka_output.h"
 
 int kout_retry_push(struct kout_retry *r, const rd_kafka_message_t *m,
-		    struct kout_ticket *t)
+		    kout_token tok, uint64_t seq)
 {
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 256;
@@ -30,7 +30,7 @@ int kout_retry_push(struct kout_retry *r, const rd_kafka_message_t *m,
 	if (!mem)
 		return -1;
 	struct kout_retry_rec *e = &r->v[r->n];
-	*e = (struct kout_retry_rec){.t = t, .topic = mem};
+	*e = (struct kout_retry_rec){.tok = tok, .seq = seq, .topic = mem};
 	memcpy(mem, topic, tlen + 1);
 	char *p = mem + tlen + 1;
 	if (m->key) {
@@ -58,8 +58,8 @@ int kout_retry_push(struct kout_retry *r, const rd_kafka_message_t *m,
 
 static int kout_retry_cmp(const void *a, const void *b)
 {
-	uint64_t x = ((const struct kout_retry_rec *)a)->t->seq;
-	uint64_t y = ((const struct kout_retry_rec *)b)->t->seq;
+	uint64_t x = ((const struct kout_retry_rec *)a)->seq;
+	uint64_t y = ((const struct kout_retry_rec *)b)->seq;
 	return x < y ? -1 : x > y;
 }
 

@@ -391,10 +391,27 @@ static void test_ledger(void **state)
 	assert_int_equal(kout_lines_add(&lines, c), 0);
 	assert_int_equal(lines.n, 2);
 	assert_int_equal(lines.nruns, 1);
-	struct kout_ticket *t = kout_ticket_new(&l, &lines);
+	kout_token t = kout_token_new(&l, &lines);
 	assert_int_equal(lines.n, 0);
-	assert_int_equal(t->lines.one.lines, 2);
-	kout_ticket_settle(&l, t);
+	assert_int_equal(kout_token_metrics(t), 2);
+	assert_int_equal(t & 1, 0); /* a ticket */
+	kout_token_settle(&l, t);
+	assert_int_equal(l.pending, 0);
+	/* One line: the token is the ticket, and its numbers come back. */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(kout_ledger_take(&l, &pos, &c), 0);
+		pos.index++;
+		struct kout_lines one = {.n = 1, .nruns = 1, .one = {c, 1}};
+		uint64_t seq = l.next_seq;
+		t = kout_token_new(&l, &one);
+		assert_int_equal(t & 1, 1);
+		assert_int_equal(kout_token_seq(&l, t), seq);
+		struct kout_lines back;
+		kout_token_undo(&l, t, &back);
+		assert_int_equal(back.one.chunk, c);
+		t = kout_token_new(&l, &back);
+		kout_token_settle(&l, t);
+	}
 	assert_int_equal(l.pending, 0);
 	kout_ledger_free(&l);
 }
