@@ -34,7 +34,7 @@
 #define KOUT_RETRY_BACKOFF_NS (250LL * 1000000)
 /* At exit in spool mode: records waiting and nothing delivered for this
  * long means the brokers are away; the spool keeps the rest. */
-#define KOUT_STALL_NS (1000LL * 1000000)
+#define KOUT_STALL_NS (2000LL * 1000000)
 /* After a write to the spool failed (disk full): when to try again. */
 #define KOUT_SPOOL_RETRY_NS (1000LL * 1000000)
 /* Room kept free before stdin is read again after the spool was full:
