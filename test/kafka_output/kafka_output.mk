@@ -27,3 +27,9 @@ $(FUZZ_BUILD)/fuzz_kafka_route: $(FUZZ_BUILD)/obj/test/fuzz/fuzz_kafka_route.o \
 		$(FUZZ_BUILD)/obj/plugins/kafka_output/route.o \
 		$(FUZZ_BUILD)/obj/plugins/kafka_output/headers.o $(FUZZ_LIB)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $^ $(JSONC_LIBS) -lm
+
+# The fuzzer of spool frames: the decoder and the checksum, nothing else.
+$(FUZZ_BUILD)/fuzz_spool_frame: $(FUZZ_BUILD)/obj/test/fuzz/fuzz_spool_frame.o \
+		$(FUZZ_BUILD)/obj/plugins/kafka_output/spool_frame.o \
+		$(FUZZ_BUILD)/obj/plugins/kafka_output/crc32c.o $(FUZZ_LIB)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $^ -lm
