@@ -746,6 +746,12 @@ int kout_spool_add(struct kout_spool *sp, const char *line, size_t len,
 {
 	struct kout_seg *w = kout_spool_wseg(sp);
 	size_t size = kout_frame_size(len);
+	/* Sealed: starting its successor failed last time (disk full). */
+	if (w->sealed) {
+		if (kout_seg_create(sp, w->id + 1, err, errlen) < 0)
+			return -1;
+		w = kout_spool_wseg(sp);
+	}
 	if (w->bytes + sp->wbuf.len + size + KOUT_SEAL_SIZE > sp->seg_max &&
 	    w->bytes + sp->wbuf.len > KOUT_SEG_HDR) {
 		if (kout_spool_roll(sp, err, errlen) < 0)
