@@ -4,9 +4,11 @@
 #   make check      install missing Debian packages, build, run every test
 #   make check SAN=1  the same with AddressSanitizer + UBSan (build/san/)
 #   make demo       run the whole pipeline on embedded defaults
-#   make bench      print the benchmark tables
+#   make bench      print the benchmark tables, draw the benchmark chart
+#   make docs       draw docs/architecture.svg (Graphviz)
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make deb / rpm  packages built with the distributions' flags (packaging/)
 #
 # Each component adds its own rules in a fragment beside its sources
 # (shim/shim.mk, plugins/*/plugin.mk, test/*.mk); this file holds what they
@@ -22,19 +24,36 @@ SYSCONFDIR ?= /etc
 
 CC ?= cc
 CLANG ?= clang
-CFLAGS ?= -O2 -g
-LDFLAGS ?=
+# Hardened by default (stack protector, _FORTIFY_SOURCE, full RELRO; PIE is
+# the compiler's default on Debian and Fedora). A distribution's own flags
+# replace these wholesale: `make CPPFLAGS=... CFLAGS=... LDFLAGS=...`, as
+# packaging/build-{deb,rpm}.sh do with dpkg-buildflags and Fedora's flags.
+CFLAGS ?= -O2 -g -fstack-protector-strong
+LDFLAGS ?= -Wl,-z,relro -Wl,-z,now
+# -Werror is for development builds; packages and distributions building
+# with their own compiler and flags set WERROR= (a new compiler's new
+# warning must not fail their build).
+WERROR ?= -Werror
 FUZZ_SECONDS ?= 60
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+# The man pages' date: the last commit's (reproducible), else VERSION's
+# modification time (a tree without git).
+MAN_DATE := $(shell git log -1 --format=%cs 2>/dev/null || \
+	date -u -r VERSION +%Y-%m-%d)
+# What the man page rules substitute in plugins/*/*.1.in.
+MAN_SED = -e 's/@VERSION@/$(VERSION)/g' -e 's/@DATE@/$(MAN_DATE)/g'
 
 SAN ?=
 ifeq ($(SAN),1)
 BUILD ?= build/san
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
+# ASan checks every access itself; glibc's _chk variants would hide some.
+CPPFLAGS ?=
 else
 BUILD ?= build
 SAN_FLAGS :=
+CPPFLAGS ?= -D_FORTIFY_SOURCE=2
 endif
 
 PKGS := libvirt rdkafka json-c
@@ -44,9 +63,9 @@ RDKAFKA_LIBS := $(shell pkg-config --libs rdkafka 2>/dev/null)
 JSONC_LIBS := $(shell pkg-config --libs json-c 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-TELEX_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Iinclude -D_GNU_SOURCE \
+TELEX_CFLAGS := -std=gnu11 -Wall -Wextra $(WERROR) -Iinclude -D_GNU_SOURCE \
 	-DTELEX_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(SAN_FLAGS) -MMD -MP
-ALL_CFLAGS = $(TELEX_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = $(TELEX_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 
 BIN := $(BUILD)/bin
@@ -87,11 +106,25 @@ deps:
 	@test/deps.sh
 
 # Everything is built before the first benchmark starts; a benchmark that
-# fails does not hide the tables of the others.
+# fails does not hide the tables of the others. Each table is also kept in
+# $(BUILD)/bench/results/, and test/bench/chart.sh draws the line-protocol
+# chart ($(BUILD)/bench/line-protocol.svg) from those numbers.
+BENCH_RESULTS := $(BUILD)/bench/results
 bench: all $(BENCH_TOOLS) $(BENCHES)
-	@failed=; for b in $(BENCHES); do TELEX_BUILD=$(abspath $(BUILD)) \
-		TELEX_SRC=$(CURDIR) $$b || failed="$$failed $$b"; done; \
+	@mkdir -p $(BENCH_RESULTS); failed=; for b in $(BENCHES); do \
+		out=$(BENCH_RESULTS)/$$(basename $$b .sh).txt; \
+		TELEX_BUILD=$(abspath $(BUILD)) TELEX_SRC=$(CURDIR) $$b >$$out; \
+		rc=$$?; cat $$out; [ $$rc = 0 ] || failed="$$failed $$b"; \
+	done; \
+	test/bench/chart.sh $(BENCH_RESULTS) || failed="$$failed chart"; \
 	test -z "$$failed" || { echo "benchmarks failed:$$failed"; exit 1; }
+
+# docs/architecture.svg from its Graphviz source (checked in, so that the
+# README shows it; test/docs/ checks that it is current).
+.PHONY: docs
+docs: docs/architecture.svg
+docs/architecture.svg: docs/architecture.dot
+	dot -Tsvg $< -o $@
 
 fuzz: $(FUZZERS)
 	@set -e; for f in $(FUZZERS); do TELEX_SRC=$(CURDIR) \
@@ -102,7 +135,8 @@ install: all
 		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)/telex
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	$(if $(MANPAGES),install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/)
-	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md LICENSE docs/troubleshooting.md \
+		$(DESTDIR)$(DOCDIR)/
 	cp -R examples/. $(DESTDIR)$(DOCDIR)/examples/
 
 clean:

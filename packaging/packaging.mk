@@ -1,13 +1,15 @@
-# Binary packages, one per program, into $(BUILD)/pkg/ (build/pkg/):
-#   make deb    dpkg-deb, Depends from dpkg-shlibdeps
-#   make rpm    rpmbuild with packaging/rpm/telex.spec, automatic Requires
+# Binary packages, one per program, into $(BUILD)/pkg/ (build/pkg/), each
+# format building the programs itself with its distribution's flags and
+# without -Werror (packaging/README.md):
+#   make deb    dpkg-buildflags, dpkg-deb, Depends from dpkg-shlibdeps
+#   make rpm    Fedora's flags, rpmbuild with packaging/rpm/telex.spec
 # Version from VERSION; the sample configs are /etc/telex/*.conf, kept on
 # upgrade (conffiles, %config(noreplace)). test/packaging/ checks both.
 PKG_DIR := $(BUILD)/pkg
 
 .PHONY: deb rpm
-deb: all
-	packaging/build-deb.sh $(BIN) $(BUILD)/man $(PKG_DIR)
+deb:
+	packaging/build-deb.sh $(PKG_DIR) $(BUILD)/pkg-deb
 
-rpm: all
-	packaging/build-rpm.sh $(BIN) $(BUILD)/man $(PKG_DIR)
+rpm:
+	packaging/build-rpm.sh $(PKG_DIR) $(BUILD)/pkg-rpm

@@ -187,7 +187,8 @@ static int cfg_default_one(const struct cfg_option *o, void *base,
 				return -1;
 		return 0;
 	}
-	if (!o->default_value || o->type == CFG_IGNORED)
+	if (!o->default_value || o->type == CFG_IGNORED ||
+	    (o->flags & CFG_EXAMPLE))
 		return 0;
 	/* Parse "v = <default>" exactly as a file would be. */
 	char name[300];

@@ -40,12 +40,13 @@ static const struct cfg_option common_opts[] = {
 };
 
 /* Lists: each key appends to its target, so the old names and the new
- * ones combine as in Telegraf. */
+ * ones combine as in Telegraf. fieldpass/fielddrop are what Telegraf 1.25
+ * knows (1.29 renamed them), so they are aliases without a warning. */
 struct common_list {
 	const char *name;
 	size_t offset;
-	const char *replacement; /* deprecated: the key to use instead */
-	const char *since;
+	const char *alias_of; /* another key's list (freed with that key) */
+	const char *since;    /* deprecated since this Telegraf: warn */
 };
 
 static const struct common_list common_lists[] = {
@@ -53,10 +54,10 @@ static const struct common_list common_lists[] = {
     {"namedrop", COMMON(namedrop), NULL, NULL},
     {"fieldinclude", COMMON(fieldinclude), NULL, NULL},
     {"fieldexclude", COMMON(fieldexclude), NULL, NULL},
-    {"fieldpass", COMMON(fieldinclude), "fieldinclude", "1.29"},
-    {"fielddrop", COMMON(fieldexclude), "fieldexclude", "1.29"},
-    {"pass", COMMON(fieldinclude), "fieldinclude", "0.10.4"},
-    {"drop", COMMON(fieldexclude), "fieldexclude", "0.10.4"},
+    {"fieldpass", COMMON(fieldinclude), "fieldinclude", NULL},
+    {"fielddrop", COMMON(fieldexclude), "fieldexclude", NULL},
+    {"pass", COMMON(fieldinclude), "fieldpass", "0.10.4"},
+    {"drop", COMMON(fieldexclude), "fielddrop", "0.10.4"},
     {"taginclude", COMMON(taginclude), NULL, NULL},
     {"tagexclude", COMMON(tagexclude), NULL, NULL},
     {NULL, 0, NULL, NULL},
@@ -260,11 +261,11 @@ int cfg_common_key(const struct cfg_ctx *cx, const struct cfg_kv *kv, void *arg)
 	for (const struct common_list *l = common_lists; l->name; l++) {
 		if (strcmp(l->name, key) != 0)
 			continue;
-		if (l->replacement)
+		if (l->since)
 			common_warn(cx, kv,
 				    "\"%s\" is deprecated since "
 				    "Telegraf %s: use \"%s\"",
-				    key, l->since, l->replacement);
+				    key, l->since, l->alias_of);
 		return common_append(cx, kv,
 				     (struct cfg_strv *)((char *)c + l->offset))
 			   ? -1
@@ -304,7 +305,7 @@ void cfg_common_free(struct telex_common *c)
 	for (const struct cfg_option *o = common_opts; o->name; o++)
 		cfg_option_free(o, c);
 	for (const struct common_list *l = common_lists; l->name; l++) {
-		if (l->replacement)
+		if (l->alias_of)
 			continue;
 		const struct cfg_option o = {l->name,	CFG_STRING_LIST,
 					     l->offset, NULL,

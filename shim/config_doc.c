@@ -142,7 +142,8 @@ static void doc_sample_scalar(struct buf *out, const char *indent,
 		doc_secret_placeholder(secret, sizeof(secret), o->name);
 		value = secret;
 	}
-	const char *c = (o->flags & CFG_REQUIRED) ? "" : comment;
+	const char *c =
+	    (o->flags & (CFG_REQUIRED | CFG_EXAMPLE)) ? "" : comment;
 	buf_printf(out, "%s%s%s = %s\n", indent, c, o->name, value);
 }
 
@@ -200,6 +201,10 @@ void cfg_write_sample(const struct cfg_spec *spec, struct buf *out)
 /* ------------------------------------------------------------------ */
 /* Man page */
 
+/* Input lines of the page stay within this many bytes (mandoc -Tlint and
+ * lintian warn past 80). */
+#define DOC_MAN_WIDTH 78
+
 /* Text safe for roff: backslashes, hyphens, and dots or quotes at the
  * start of a line. */
 static void doc_roff(struct buf *out, const char *s)
@@ -218,39 +223,106 @@ static void doc_roff(struct buf *out, const char *s)
 	}
 }
 
+/* Roff text (markup already in place) as input lines of at most
+ * DOC_MAN_WIDTH bytes, broken at spaces: escapes hold no space, so none is
+ * cut. A line that would start with a dot or quote gets "\&". */
+static void doc_man_wrap(struct buf *out, const char *text)
+{
+	const char *p = text;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		bool guard = *p == '.' || *p == '\'';
+		size_t room = DOC_MAN_WIDTH - (guard ? 2 : 0);
+		size_t n = strlen(p);
+		if (n > room) {
+			size_t cut = room;
+			while (cut > 0 && p[cut] != ' ')
+				cut--;
+			if (cut == 0) /* one long word: keep it whole */
+				cut = strcspn(p, " ");
+			n = cut;
+		}
+		buf_printf(out, "%s%.*s\n", guard ? "\\&" : "", (int)n, p);
+		p += n;
+	}
+}
+
+/* Plain text as wrapped roff. */
+static void doc_man_text(struct buf *out, const char *text)
+{
+	struct buf e = BUF_INIT;
+	for (const char *s = text; *s; s++) {
+		if (*s == '\\')
+			buf_printf(&e, "\\e");
+		else if (*s == '-')
+			buf_printf(&e, "\\-");
+		else
+			buf_putc(&e, *s);
+	}
+	buf_putc(&e, '\0');
+	if (e.data)
+		doc_man_wrap(out, e.data);
+	buf_free(&e);
+}
+
 static void doc_man_option(struct buf *out, const char *prefix,
 			   const struct cfg_option *o)
 {
-	buf_printf(out, ".TP\n\\fB");
-	doc_roff(out, prefix);
-	doc_roff(out, o->name);
-	buf_printf(out, "\\fR (\\fI%s\\fR", doc_type_name(o));
+	/* The tag: name (type, details); details that would make the tag
+	 * line too long go first in the paragraph instead. */
+	struct buf tag = BUF_INIT, details = BUF_INIT;
+	buf_printf(&tag, "\\fB");
+	doc_roff(&tag, prefix);
+	doc_roff(&tag, o->name);
+	buf_printf(&tag, "\\fR (\\fI%s\\fR", doc_type_name(o));
 	if (o->flags & CFG_REQUIRED)
-		buf_printf(out, ", required");
+		buf_printf(&details, ", required");
 	if (o->default_value && !(o->flags & CFG_SECRET) &&
 	    o->type != CFG_TABLE) {
-		buf_printf(out, ", default ");
-		doc_roff(out, o->default_value);
+		buf_printf(&details, (o->flags & CFG_EXAMPLE)
+					 ? ", no default, the sample sets "
+					 : ", default ");
+		doc_roff(&details, o->default_value);
 	}
 	if (o->flags & CFG_SECRET)
-		buf_printf(out, ", secret: never logged");
+		buf_printf(&details, ", secret: never logged");
 	if (o->flags & CFG_DEPRECATED)
-		buf_printf(out, ", deprecated");
+		buf_printf(&details, ", deprecated");
 	if (o->type == CFG_IGNORED)
-		buf_printf(out, ", accepted and ignored");
-	buf_printf(out, ")\n");
-	if (o->help && *o->help) {
-		doc_roff(out, o->help);
-		buf_putc(out, '\n');
+		buf_printf(&details, ", accepted and ignored");
+	buf_putc(&details, '\0');
+	const char *d = details.data ? details.data : "";
+	bool fits = tag.len + strlen(d) + 1 <= DOC_MAN_WIDTH;
+	buf_printf(out, ".TP\n%.*s%s)\n", (int)tag.len, tag.data,
+		   fits ? d : "");
+	if (!fits) {
+		struct buf first = BUF_INIT;
+		buf_printf(&first, "%c%s.", toupper((unsigned char)d[2]),
+			   d + 3);
+		buf_putc(&first, '\0');
+		doc_man_wrap(out, first.data);
+		buf_free(&first);
 	}
+	buf_free(&tag);
+	buf_free(&details);
+	if (o->help && *o->help)
+		doc_man_text(out, o->help);
 	if (o->choices) {
-		buf_printf(out, ".br\nOne of: ");
-		for (const char *const *c = o->choices; *c; c++) {
-			buf_printf(out, "%s\"", c == o->choices ? "" : ", ");
-			doc_roff(out, *c);
-			buf_putc(out, '"');
+		struct buf c = BUF_INIT;
+		buf_printf(&c, "One of: ");
+		for (const char *const *ch = o->choices; *ch; ch++) {
+			buf_printf(&c, "%s\"", ch == o->choices ? "" : ", ");
+			doc_roff(&c, *ch);
+			buf_putc(&c, '"');
 		}
-		buf_printf(out, ".\n");
+		buf_printf(&c, ".");
+		buf_putc(&c, '\0');
+		buf_printf(out, ".br\n");
+		doc_man_wrap(out, c.data);
+		buf_free(&c);
 	}
 	if (o->min < o->max && (o->type == CFG_INT || o->type == CFG_DURATION ||
 				o->type == CFG_SIZE)) {
@@ -278,40 +350,51 @@ static void doc_man_option(struct buf *out, const char *prefix,
 
 void cfg_write_man(const struct cfg_spec *spec, struct buf *out)
 {
-	buf_printf(out,
-		   ".SH OPTIONS\nThe options of the \\fB[[%s.%s]]\\fR "
-		   "table of the configuration file, as in Telegraf. "
+	struct buf t = BUF_INIT;
+	buf_printf(&t,
+		   "The options of the \\fB[[%s.%s]]\\fR "
+		   "table of the configuration file, as in Telegraf 1.25. "
+		   "Options that Telegraf 1.25 does not have say \"(after "
+		   "Telegraf 1.25)\" when later versions added them and "
+		   "\"(telex)\" when they are telex's own. "
 		   "Durations are written like \"10s\", \"1m30s\" or "
 		   "\"500ms\" (a number is seconds); sizes like \"64KiB\" or "
 		   "\"1MB\" (a number is bytes). $VAR and ${VAR} are replaced "
-		   "from the environment.\n",
+		   "from the environment.",
 		   spec->section, spec->name);
+	buf_putc(&t, '\0');
+	buf_printf(out, ".SH OPTIONS\n");
+	doc_man_wrap(out, t.data);
+	buf_free(&t);
 	for (const struct cfg_option *o = spec->options; o && o->name; o++)
 		doc_man_option(out, "", o);
-	char tags[300] = "";
-	if (strcmp(spec->section, "inputs") == 0)
-		snprintf(tags, sizeof(tags), ", \\fB[inputs.%s.tags]\\fR",
-			 spec->name);
+	bool input = strcmp(spec->section, "inputs") == 0;
 	buf_printf(out,
 		   ".SS Telegraf's common options\n"
 		   "These work as in Telegraf, with its glob syntax.\n"
 		   ".TP\n\\fBnamepass\\fR, \\fBnamedrop\\fR, "
-		   "\\fB[%s.%s.tagpass]\\fR, \\fB[%s.%s.tagdrop]\\fR\n"
-		   "Select metrics by name or tag value.\n"
-		   ".TP\n\\fBfieldinclude\\fR, \\fBfieldexclude\\fR, "
+		   "\\fBtagpass\\fR, \\fBtagdrop\\fR\n"
+		   "Select metrics by name or tag value "
+		   "(\\fB[%s.%s.tagpass]\\fR).\n"
+		   ".TP\n\\fBfieldpass\\fR, \\fBfielddrop\\fR, "
 		   "\\fBtaginclude\\fR, \\fBtagexclude\\fR\n"
-		   "Keep or remove fields and tags (\\fBfieldpass\\fR and "
-		   "\\fBfielddrop\\fR are the old names).\n"
+		   "Keep or remove fields and tags. Telegraf 1.29 renamed "
+		   "fieldpass and\nfielddrop to \\fBfieldinclude\\fR and "
+		   "\\fBfieldexclude\\fR; both spellings work.\n"
 		   ".TP\n\\fBname_override\\fR, \\fBname_prefix\\fR, "
-		   "\\fBname_suffix\\fR%s\n"
-		   "Rename metrics%s.\n"
-		   ".TP\n\\fBlog_level\\fR\n"
-		   "error, warn, info, debug or trace.\n"
-		   ".TP\n\\fBinterval\\fR, \\fBalias\\fR, "
-		   "\\fBflush_interval\\fR, ...\n"
-		   "Telegraf agent settings: accepted and ignored (set them "
-		   "on the execd plugin in telegraf.conf).\n",
-		   spec->section, spec->name, spec->section, spec->name, tags,
-		   tags[0] ? "; add tags to every metric (existing tags win)"
-			   : "");
+		   "\\fBname_suffix\\fR\n"
+		   "Rename metrics.\n",
+		   spec->section, spec->name);
+	if (input)
+		buf_printf(out,
+			   ".TP\n\\fB[inputs.%s.tags]\\fR\n"
+			   "Add tags to every metric (existing tags win).\n",
+			   spec->name);
+	buf_printf(out, ".TP\n\\fBlog_level\\fR\n"
+			"error, warn, info, debug or trace (Telegraf 1.32+; "
+			"telex reads it from any\nversion's table).\n"
+			".TP\n\\fBinterval\\fR, \\fBalias\\fR, "
+			"\\fBflush_interval\\fR, ...\n"
+			"Telegraf agent settings: accepted and ignored (set "
+			"them on the execd plugin\nin telegraf.conf).\n");
 }

@@ -124,6 +124,24 @@ int telex_emit(struct telex *t, struct lp_metric *m)
 	return 1;
 }
 
+int telex_emit_line(struct telex *t, const char *line, size_t len)
+{
+	if (!t->out_ready || t->out.broken)
+		return -1;
+	struct buf *b = out_writer_buf(&t->out);
+	if (buf_append(b, line, len) < 0 || buf_putc(b, '\n') < 0) {
+		b->len = t->out.committed;
+		return -1;
+	}
+	return out_writer_commit(&t->out) < 0 ? -1 : 1;
+}
+
+const char *telex_out_unwritten(const struct telex *t, size_t *len)
+{
+	*len = out_writer_backlog(&t->out);
+	return *len ? t->out.buf.data + t->out.off : NULL;
+}
+
 uint64_t telex_out_queued(const struct telex *t)
 {
 	return t->out.queued;
@@ -220,19 +238,35 @@ static int telex_drain(struct telex *t)
 	return 0;
 }
 
+/* Lines queued for stdout that write(2) never took (stdout closed). */
+static uint64_t telex_unwritten_lines(const struct telex *t)
+{
+	size_t len;
+	const char *p = telex_out_unwritten(t, &len);
+	uint64_t n = 0;
+	for (const char *e = p + len; p && (p = memchr(p, '\n', e - p)); p++)
+		n++;
+	return n;
+}
+
 static void telex_input_summary(struct telex *t)
 {
 	log_limited_flush(&t->limiter, LOG_WARN);
-	bool clean =
-	    !t->gathers_failed && !t->gathers_skipped && !t->unwritable;
+	/* A service input's plugin says what it did itself. */
+	if (t->p->kind == TELEX_SERVICE_INPUT)
+		return;
+	uint64_t lost = telex_unwritten_lines(t);
+	bool clean = !t->gathers_failed && !t->gathers_skipped &&
+		     !t->unwritable && !lost;
 	log_msg(clean ? LOG_INFO : LOG_WARN,
 		"%s: %llu gathers (%llu failed, %llu skipped), %llu metrics "
-		"written, %llu dropped by filters, %llu not writable, %llu "
-		"bytes to stdout",
+		"written, %llu not written (stdout closed), %llu dropped by "
+		"filters, %llu not writable, %llu bytes to stdout",
 		t->p->program, (unsigned long long)t->gathers,
 		(unsigned long long)t->gathers_failed,
 		(unsigned long long)t->gathers_skipped,
-		(unsigned long long)t->emitted, (unsigned long long)t->dropped,
+		(unsigned long long)(t->emitted - lost),
+		(unsigned long long)lost, (unsigned long long)t->dropped,
 		(unsigned long long)t->unwritable,
 		(unsigned long long)t->out.written);
 }

@@ -139,48 +139,89 @@ int telex_cli_parse(struct telex_cli *c, int argc, char *const *argv, char *err,
 	return 0;
 }
 
+/* --help stays within 80 columns, like the man pages. */
+#define CLI_WIDTH 79
+#define CLI_DESC_COL 27
+
+/* text word-wrapped at CLI_WIDTH: the first line starts at column `first`
+ * (already written), the others are indented to `indent`. */
+static void cli_wrap(struct buf *out, size_t first, size_t indent,
+		     const char *text)
+{
+	size_t col = first;
+	const char *p = text;
+	bool start = true;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		size_t n = strcspn(p, " ");
+		if (n == 0)
+			break;
+		if (!start && col + 1 + n > CLI_WIDTH) {
+			buf_printf(out, "\n%*s", (int)indent, "");
+			col = indent;
+			start = true;
+		}
+		buf_printf(out, "%s%.*s", start ? "" : " ", (int)n, p);
+		col += n + (start ? 0 : 1);
+		start = false;
+		p += n;
+	}
+	buf_putc(out, '\n');
+}
+
+static void cli_option(struct buf *out, const char *flag, const char *desc)
+{
+	size_t len = strlen(flag) + 2;
+	buf_printf(out, "  %s", flag);
+	if (len + 1 > CLI_DESC_COL) {
+		buf_printf(out, "\n%*s", CLI_DESC_COL, "");
+		len = CLI_DESC_COL;
+	}
+	buf_printf(out, "%*s", (int)(CLI_DESC_COL - len), "");
+	cli_wrap(out, CLI_DESC_COL, CLI_DESC_COL, desc);
+}
+
 void telex_cli_usage(const struct telex_plugin *p, struct buf *out)
 {
 	bool input = p->kind != TELEX_OUTPUT;
+	char text[512];
 	buf_printf(out, "Usage: %s [-config FILE] [options]\n", p->program);
 	if (p->summary)
-		buf_printf(out, "%s\n", p->summary);
+		cli_wrap(out, 0, 0, p->summary);
 	buf_printf(out,
 		   "\nRuns under Telegraf's %s.execd plugin, or as a plain "
 		   "pipe.\n\nOptions (one or two dashes; -name=value works "
 		   "too):\n",
 		   input ? "inputs" : "outputs");
-	buf_printf(out,
-		   "  -config FILE             read [[%s.%s]] from FILE "
-		   "(default: built-in defaults)\n",
-		   p->config.section ? p->config.section : "?",
-		   p->config.name ? p->config.name : "?");
+	snprintf(text, sizeof(text),
+		 "read [[%s.%s]] from FILE (default: built-in defaults)",
+		 p->config.section ? p->config.section : "?",
+		 p->config.name ? p->config.name : "?");
+	cli_option(out, "-config FILE", text);
 	if (p->kind == TELEX_INPUT) {
-		buf_printf(
-		    out,
-		    "  -poll_interval DUR       also gather every DUR "
-		    "(default: gather only when asked:\n"
-		    "                           a line on stdin, SIGHUP, "
-		    "SIGUSR1 or SIGUSR2)\n"
-		    "  -poll_interval_disabled  no ticker (the default; "
-		    "accepted for Go shim command lines)\n"
-		    "  --once                   gather once, write, exit\n");
+		cli_option(out, "-poll_interval DUR",
+			   "also gather every DUR (default: gather only when "
+			   "asked: a line on stdin, SIGHUP, SIGUSR1 or "
+			   "SIGUSR2)");
+		cli_option(out, "-poll_interval_disabled",
+			   "no ticker (the default; accepted for Go shim "
+			   "command lines)");
+		cli_option(out, "--once", "gather once, write, exit");
 	}
-	if (p->usage_extra)
-		buf_printf(out, "%s", p->usage_extra);
-	buf_printf(out,
-		   "  -flush_timeout DUR       at end of input, time "
-		   "left to %s (default 4s)\n",
-		   input ? "write what is queued" : "deliver what was read");
-	buf_printf(out,
-		   "  --sample-config          print the config table with "
-		   "every option at its default\n"
-		   "  --debug                  log at debug level (overrides "
-		   "log_level)\n"
-		   "  --version                print the version\n"
-		   "  --help                   this text\n"
-		   "\nEOF on stdin, SIGTERM or SIGINT: finish, write "
-		   "everything, exit.\n"
-		   "Exit status: 0 done, 1 runtime failure, 2 usage or "
-		   "config error.\n");
+	for (size_t i = 0; p->usage_extra && p->usage_extra[i].flag; i++)
+		cli_option(out, p->usage_extra[i].flag, p->usage_extra[i].text);
+	snprintf(text, sizeof(text),
+		 "at end of input, time left to %s (default 4s)",
+		 input ? "write what is queued" : "deliver what was read");
+	cli_option(out, "-flush_timeout DUR", text);
+	cli_option(out, "--sample-config",
+		   "print the config table with every option at its default");
+	cli_option(out, "--debug", "log at debug level (overrides log_level)");
+	cli_option(out, "--version", "print the version");
+	cli_option(out, "--help", "this text");
+	buf_printf(out, "\nEOF on stdin, SIGTERM or SIGINT: finish, write "
+			"everything, exit.\n"
+			"Exit status: 0 done, 1 runtime failure, 2 usage or "
+			"config error.\n");
 }

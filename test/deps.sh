@@ -10,6 +10,8 @@ pkgs=(
 	qemu-system-x86 qemu-utils dnsmasq-base
 	influxdb influxdb-client
 	dpkg-dev rpm haproxy python3 python3-yaml
+	keepalived openssl
+	lintian rpmlint devscripts mandoc gpg cpio mmdebstrap graphviz gnuplot-nox
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -42,6 +42,10 @@ enum cfg_flags {
 	CFG_MAP_SCALARS = 1 << 2, /* STRING_MAP: also accept numbers and bools,
 				     kept as their TOML text */
 	CFG_DEPRECATED = 1 << 3,  /* accepted; one warning naming the option */
+	CFG_EXAMPLE = 1 << 4,	  /* default_value is no default but the value
+				     the sample sets, uncommented, as
+				     Telegraf's sample.conf does ("telegraf"
+				     topics, routing_tag = "host") */
 };
 
 struct cfg_strv {

@@ -62,9 +62,12 @@ struct telex_batch {
 struct telex_plugin {
 	const char *program; /* "telex-libvirt" */
 	const char *summary; /* one line, for --help and the man page */
-	/* Options of the program's own, for --help (lines of "  -name ARG
-	 * text\n", handled by its main() before telex_main()). May be NULL. */
-	const char *usage_extra;
+	/* Options of the program's own, handled by its main() before
+	 * telex_main(), for --help: {flag, text} pairs ended by {NULL}. May
+	 * be NULL. */
+	const struct telex_usage_option {
+		const char *flag, *text;
+	} * usage_extra;
 	enum telex_kind kind;
 	struct cfg_spec config; /* section + table name + options */
 	size_t config_size;	/* sizeof the plugin's config struct */
@@ -125,6 +128,11 @@ struct log_limiter *telex_log_limiter(struct telex *t);
  */
 int telex_emit(struct telex *t, struct lp_metric *m);
 
+/* Queue one line of the plugin's own (no '\n' in it) for stdout, as is:
+ * no filter, no rename, not counted as a metric. 1 queued, -1 stdout is
+ * gone or out of memory. */
+int telex_emit_line(struct telex *t, const char *line, size_t len);
+
 /*
  * Output progress, for service inputs that must know when their lines
  * reached stdout (at-least-once). Positions count bytes queued since start:
@@ -135,6 +143,9 @@ int telex_emit(struct telex *t, struct lp_metric *m);
  * high-water mark (then the plugin resumes fetching).
  */
 uint64_t telex_out_queued(const struct telex *t);
+/* The bytes queued and not written (stdout gone, or not drained yet):
+ * *len of them, NULL when none. Valid until the next emit or write. */
+const char *telex_out_unwritten(const struct telex *t, size_t *len);
 uint64_t telex_out_written(const struct telex *t);
 size_t telex_out_backlog(const struct telex *t);
 /* True while the backlog is above the high-water mark: pause producing. */

@@ -32,7 +32,9 @@ struct kafka_common_config {
 
 	bool enable_tls;
 	char *tls_ca, *tls_cert, *tls_key, *tls_key_pwd, *tls_server_name;
+	char *tls_min_version, *tls_renegotiation_method;
 	bool insecure_skip_verify;
+	bool socks5_enabled; /* refused when true: librdkafka has no SOCKS5 */
 
 	char *sasl_mechanism, *sasl_username, *sasl_password;
 	char *sasl_access_token;
@@ -45,6 +47,8 @@ struct kafka_common_config {
 };
 
 extern const char *const kafka_sasl_mechanisms[];
+extern const char *const kafka_tls_versions[];
+extern const char *const kafka_tls_renegotiation[];
 
 /* cfg_option entries for struct kafka_common_config member M of the
  * plugin's config struct T. (Tables read better unformatted.) */
@@ -60,6 +64,15 @@ extern const char *const kafka_sasl_mechanisms[];
 	KAFKA_OPT(T, M, client_id, .type = CFG_STRING,                        \
 		  .default_value = "\"Telegraf\"",                            \
 		  .help = "client id sent to the brokers")
+
+/* socks5_enabled: Telegraf 1.25 has it in outputs.kafka only; NOTE is the
+ * version note the plugin's help starts with ("" or "(after ...) "). */
+#define KAFKA_SOCKS5_OPTION(T, M, NOTE)                                      \
+	KAFKA_OPT(T, M, socks5_enabled, .type = CFG_BOOL,                     \
+		  .default_value = "false",                                   \
+		  .help = NOTE "true is refused: librdkafka has no SOCKS5 "   \
+			       "proxy, so telex cannot connect through one "  \
+			       "(socks5_address and the others are ignored)")
 
 #define KAFKA_TLS_OPTIONS(T, M)                                               \
 	KAFKA_OPT(T, M, enable_tls, .type = CFG_BOOL,                         \
@@ -81,6 +94,16 @@ extern const char *const kafka_sasl_mechanisms[];
 		  .default_value = "\"\"",                                    \
 		  .help = "accepted; librdkafka verifies the broker's own "   \
 			  "host name"),                                       \
+	KAFKA_OPT(T, M, tls_min_version, .type = CFG_STRING,                  \
+		  .default_value = "\"\"", .choices = kafka_tls_versions,     \
+		  .help = "lowest TLS version: librdkafka with OpenSSL 3 "     \
+			  "never goes below TLS12; TLS10 and TLS11 warn, "   \
+			  "TLS13 is refused (librdkafka cannot require it)"), \
+	KAFKA_OPT(T, M, tls_renegotiation_method, .type = CFG_STRING,         \
+		  .default_value = "\"\"",                                    \
+		  .choices = kafka_tls_renegotiation,                         \
+		  .help = "accepted with a warning: OpenSSL decides (secure " \
+			  "renegotiation in TLS 1.2, none in TLS 1.3)"),      \
 	KAFKA_OPT(T, M, insecure_skip_verify, .type = CFG_BOOL,               \
 		  .default_value = "false",                                   \
 		  .help = "use TLS but skip chain and host verification")
@@ -142,8 +165,6 @@ extern const char *const kafka_sasl_mechanisms[];
 		      "ignored: see retry.backoff.ms in [*.librdkafka]"),     \
 	KAFKA_IGNORED("metadata_retry_max_duration", "\"0s\"",                \
 		      "ignored: see retry.backoff.max.ms in [*.librdkafka]"), \
-	KAFKA_IGNORED("socks5_enabled", "false",                              \
-		      "ignored: librdkafka has no SOCKS5 proxy"),             \
 	KAFKA_IGNORED("socks5_address", "\"\"", "ignored"),                   \
 	KAFKA_IGNORED("socks5_username", "\"\"", "ignored"),                  \
 	KAFKA_IGNORED("socks5_password", "\"\"", "ignored")

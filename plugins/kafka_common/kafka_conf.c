@@ -17,6 +17,12 @@ const char *const kafka_sasl_mechanisms[] = {
     NULL,
 };
 
+const char *const kafka_tls_versions[] = {"",	   "TLS10", "TLS11",
+					  "TLS12", "TLS13", NULL};
+
+const char *const kafka_tls_renegotiation[] = {"", "never", "once", "freely",
+					       NULL};
+
 static bool kafka_set(const char *s)
 {
 	return s && *s;
@@ -76,6 +82,43 @@ static int kafka_conf_tls(const struct kafka_common_config *c,
 	if (kafka_set(c->tls_server_name))
 		log_warn("[%s] tls_server_name is ignored: librdkafka checks "
 			 "the certificate against the broker's own host name",
+			 table);
+	return 0;
+}
+
+/* What librdkafka cannot do is refused when it would weaken the
+ * connection (a TLS 1.3 floor, a SOCKS5 proxy the operator relies on) and
+ * warned about when the result is as strict or stricter. */
+static int kafka_conf_unsupported(const struct kafka_common_config *c,
+				  const char *table, char *err, size_t errlen)
+{
+	if (c->socks5_enabled) {
+		snprintf(err, errlen,
+			 "[%s] socks5_enabled = true: librdkafka has no SOCKS5 "
+			 "proxy support, so telex cannot reach the brokers "
+			 "through one; let the host reach them directly, or "
+			 "use Telegraf's native plugin",
+			 table);
+		return -1;
+	}
+	const char *v = c->tls_min_version;
+	if (kafka_set(v) && strcmp(v, "TLS13") == 0) {
+		snprintf(err, errlen,
+			 "[%s] tls_min_version = \"TLS13\": librdkafka has no "
+			 "setting for the lowest TLS version and would accept "
+			 "TLS 1.2; require TLS 1.3 on the brokers instead",
+			 table);
+		return -1;
+	}
+	if (kafka_set(v) && strcmp(v, "TLS12") != 0)
+		log_warn("[%s] tls_min_version = \"%s\": librdkafka with "
+			 "OpenSSL 3 negotiates TLS 1.2 or later only; a broker "
+			 "limited to TLS 1.0 or 1.1 will not connect",
+			 table, v);
+	if (kafka_set(c->tls_renegotiation_method))
+		log_warn("[%s] tls_renegotiation_method is ignored: OpenSSL "
+			 "decides (secure renegotiation in TLS 1.2, none in "
+			 "TLS 1.3)",
 			 table);
 	return 0;
 }
@@ -236,7 +279,8 @@ static int kafka_conf_brokers(const struct kafka_common_config *c,
 int kafka_conf_apply(const struct kafka_common_config *c, rd_kafka_conf_t *conf,
 		     const char *table, char *err, size_t errlen)
 {
-	if (kafka_conf_brokers(c, conf, table, err, errlen))
+	if (kafka_conf_unsupported(c, table, err, errlen) ||
+	    kafka_conf_brokers(c, conf, table, err, errlen))
 		return -1;
 	if (kafka_conf_set(conf, "client.id",
 			   kafka_set(c->client_id) ? c->client_id : "Telegraf",

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "kafka_consumer.h"
@@ -95,8 +96,9 @@ static void kc_record_setup(struct kc *c)
 		       : strcmp(cfg->timestamp_source, "outer") == 0
 			   ? KC_TS_OUTER
 			   : KC_TS_METRIC;
-	r->format = strcmp(cfg->data_format, "json") == 0 ? KC_FORMAT_JSON
-							  : KC_FORMAT_INFLUX;
+	r->format = strcmp(cfg->data_format, "telegraf_json") == 0
+			? KC_FORMAT_JSON
+			: KC_FORMAT_INFLUX;
 	r->max_len = (size_t)cfg->max_message_len;
 	r->json_unit_ns = cfg->json_timestamp_units;
 	r->sink = (struct kc_sink){kc_sink_emit, kc_sink_broken, c};
@@ -104,6 +106,22 @@ static void kc_record_setup(struct kc *c)
 	c->max_undelivered = cfg->max_undelivered_messages > 0
 				 ? (uint64_t)cfg->max_undelivered_messages
 				 : 1000;
+}
+
+/* Marks of this run carry a random instance, so that marks of another
+ * consumer (or of this one's previous run, still in Telegraf's buffers)
+ * are not taken for its own. */
+static void kc_feedback_setup(struct kc *c)
+{
+	const struct kc_config *cfg = c->cfg;
+	c->feedback = cfg->feedback_socket && *cfg->feedback_socket;
+	kc_fb_init(&c->fb, cfg->feedback_outputs.v, cfg->feedback_outputs.n,
+		   (uint64_t)cfg->feedback_window);
+	uint64_t id = 0;
+	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id))
+		id = (uint64_t)telex_realtime_ns() ^ ((uint64_t)getpid() << 32);
+	snprintf(c->fb_instance, sizeof(c->fb_instance), "%016llx",
+		 (unsigned long long)id);
 }
 
 static void kc_free(struct kc *c)
@@ -120,6 +138,8 @@ static void kc_free(struct kc *c)
 	for (int i = 0; i < 2; i++)
 		if (c->qpipe[i] >= 0)
 			close(c->qpipe[i]);
+	kc_fbsock_stop(c->fbsock);
+	kc_fb_free(&c->fb);
 	kc_record_free(&c->rec);
 	kc_offsets_free(&c->off);
 	free(c->header_tags);
@@ -173,6 +193,7 @@ static int kc_init(struct telex *t, void *config, void **state)
 	kc_offsets_init(&c->off);
 	kc_prefetch_init(&c->pre);
 	kc_record_setup(c);
+	kc_feedback_setup(c);
 	int rc = kc_open(t, c, err, sizeof(err));
 	if (rc) {
 		log_error("%s", err);
@@ -188,11 +209,28 @@ static int kc_start(struct telex *t, void *state)
 	(void)t;
 	struct kc *c = state;
 	char err[512];
+	if (c->feedback) {
+		c->fbsock = kc_fbsock_start(c, c->cfg->feedback_socket, err,
+					    sizeof(err));
+		if (!c->fbsock) {
+			log_error("%s", err);
+			return -1;
+		}
+	} else {
+		log_warn("delivery is acknowledged at the pipe only: a record "
+			 "is committed once its metrics are in Telegraf's "
+			 "pipe, and lost if Telegraf's output buffer "
+			 "overflows; set feedback_socket and "
+			 "feedback_outputs to commit only what the output "
+			 "wrote (README: Delivery feedback)");
+	}
 	if (kc_fetch_start(c, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		return -1;
 	}
-	log_info("consuming as group \"%s\"", c->cfg->consumer_group);
+	log_info("consuming as group \"%s\"%s", c->cfg->consumer_group,
+		 c->feedback ? ", committing what Telegraf's outputs wrote"
+			     : "");
 	return 0;
 }
 
@@ -202,25 +240,55 @@ static void kc_stop(struct telex *t, void *state)
 	kc_fetch_stop(state);
 }
 
+/* Metric lines queued that stdout never took (it closed: "| head"). */
+static uint64_t kc_unwritten_metrics(const struct kc *c)
+{
+	size_t len;
+	const char *p = telex_out_unwritten(c->t, &len), *e = p + len;
+	uint64_t n = 0;
+	static const char mark[] = KC_FB_MARK_NAME ",";
+	while (p && p < e) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		if (!nl)
+			break;
+		if ((size_t)(nl - p) < sizeof(mark) - 1 ||
+		    memcmp(p, mark, sizeof(mark) - 1) != 0)
+			n++;
+		p = nl + 1;
+	}
+	return n;
+}
+
 static void kc_summary(const struct kc *c)
 {
 	const struct kc_record_stats *s = &c->rec.st;
+	uint64_t lost = kc_unwritten_metrics(c);
 	bool clean = !s->invalid && !s->oversize && !s->unwritable &&
-		     !c->fetch_errors && !c->commit_failures;
-	log_msg(clean ? LOG_INFO : LOG_WARN,
-		"kafka_consumer: %llu records, %llu metrics written, %llu "
-		"invalid metrics and %llu oversize records skipped, %llu "
-		"dropped by filters, %llu consumer errors, %llu rebalances, "
-		"%llu pauses (%llu records fetched again skipped), %llu "
-		"commits (%llu failed)",
-		(unsigned long long)s->records, (unsigned long long)s->metrics,
-		(unsigned long long)s->invalid, (unsigned long long)s->oversize,
-		(unsigned long long)s->filtered,
-		(unsigned long long)c->fetch_errors,
-		(unsigned long long)c->rebalances,
-		(unsigned long long)c->pauses, (unsigned long long)c->refetched,
-		(unsigned long long)c->commits,
-		(unsigned long long)c->commit_failures);
+		     !c->fetch_errors && !c->commit_failures && !lost &&
+		     !c->fb.dropped_seen;
+	char fb[160] = "";
+	if (c->feedback)
+		snprintf(fb, sizeof(fb),
+			 "; %llu metrics confirmed written by Telegraf's "
+			 "output, %llu dropped there (%llu re-reads)",
+			 (unsigned long long)c->fb.confirmed,
+			 (unsigned long long)c->fb.dropped_seen,
+			 (unsigned long long)c->fb.rewinds);
+	log_msg(
+	    clean ? LOG_INFO : LOG_WARN,
+	    "kafka_consumer: %llu records, %llu metrics written, %llu not "
+	    "written (stdout closed), %llu invalid metrics and %llu "
+	    "oversize records skipped, %llu dropped by filters, %llu "
+	    "consumer errors, %llu rebalances, %llu pauses (%llu records "
+	    "fetched again skipped), %llu commits (%llu failed)%s",
+	    (unsigned long long)s->records,
+	    (unsigned long long)(s->metrics - lost), (unsigned long long)lost,
+	    (unsigned long long)s->invalid, (unsigned long long)s->oversize,
+	    (unsigned long long)s->filtered,
+	    (unsigned long long)c->fetch_errors,
+	    (unsigned long long)c->rebalances, (unsigned long long)c->pauses,
+	    (unsigned long long)c->refetched, (unsigned long long)c->commits,
+	    (unsigned long long)c->commit_failures, fb);
 }
 
 static void kc_close(struct telex *t, void *state)
@@ -230,6 +298,9 @@ static void kc_close(struct telex *t, void *state)
 	if (!c)
 		return;
 	kc_fetch_stop(c);
+	/* What stdout took last (a partial write before it closed, say)
+	 * is done too. */
+	kc_fetch_progress(c, telex_out_written(c->t));
 	int64_t now = telex_monotonic_ns();
 	int64_t deadline = c->stop_ns + KC_EXIT_BUDGET_NS;
 	if (deadline < now + KC_CLOSE_MIN_NS)
@@ -279,8 +350,31 @@ static void kc_malloc_setup(void)
 	mallopt(M_MMAP_THRESHOLD, KC_MMAP_THRESHOLD);
 }
 
+/* --feedback-relay (one or two dashes) runs the feedback relay instead
+ * of the consumer; the flag is the relay's own, so it is taken out of
+ * argv before the shared command line is read. */
+static bool kc_take_relay_flag(int *argc, char **argv)
+{
+	bool relay = false;
+	int n = 0;
+	for (int i = 0; i < *argc; i++) {
+		const char *a = argv[i];
+		if (i > 0 && (strcmp(a, "--feedback-relay") == 0 ||
+			      strcmp(a, "-feedback-relay") == 0)) {
+			relay = true;
+			continue;
+		}
+		argv[n++] = argv[i];
+	}
+	argv[n] = NULL;
+	*argc = n;
+	return relay;
+}
+
 int main(int argc, char **argv)
 {
+	if (kc_take_relay_flag(&argc, argv))
+		return telex_main(&kc_relay_plugin, argc, argv);
 	kc_malloc_setup();
 	return telex_main(&kc_plugin, argc, argv);
 }

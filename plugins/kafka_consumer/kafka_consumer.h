@@ -38,13 +38,16 @@ struct kc_config {
 	int64_t max_undelivered_messages;
 	struct cfg_strv msg_headers_as_tags;
 	char *msg_header_as_metric_name;
-	char *timestamp_source;		 /* "metric", "inner", "outer" */
-	int64_t consumer_fetch_default;	 /* bytes */
-	int64_t consumer_fetch_min;	 /* bytes */
-	int64_t consumer_fetch_max_wait; /* ns */
-	char *data_format;		 /* "influx" or "json" */
-	int64_t json_timestamp_units;	 /* ns */
-	int64_t lag_interval;		 /* ns, 0: off */
+	char *timestamp_source;		  /* "metric", "inner", "outer" */
+	int64_t consumer_fetch_default;	  /* bytes */
+	int64_t consumer_fetch_min;	  /* bytes */
+	int64_t consumer_fetch_max_wait;  /* ns */
+	char *data_format;		  /* "influx" or "json" */
+	int64_t json_timestamp_units;	  /* ns */
+	int64_t lag_interval;		  /* ns, 0: off */
+	char *feedback_socket;		  /* telex: Unix socket, "": off */
+	struct cfg_strv feedback_outputs; /* aliases that must write */
+	int64_t feedback_window;	  /* metrics, 0: auto */
 };
 
 /* ------------------------------------------------------------------ */
@@ -84,6 +87,8 @@ struct kc_part {
 			      librdkafka, -1: none since assigned */
 	bool resumed;	   /* resumed, nothing at or past taken since:
 			      records below taken are fetched again */
+	int64_t first;	   /* offset of the first record taken since
+			      assigned, -1: none */
 	uint64_t records;  /* records taken since assigned */
 	uint32_t next;	   /* hash chain: index + 1, 0 ends */
 };
@@ -145,6 +150,8 @@ void kc_offsets_revoke(struct kc_offsets *o, uint32_t part);
  * becomes its done offset (and is marked dirty), so that it is committed
  * even if no record comes before the partition is given up. */
 void kc_offsets_start(struct kc_offsets *o, uint32_t part, int64_t offset);
+/* Forget every pending run: their records are read again. */
+void kc_offsets_forget_all(struct kc_offsets *o);
 
 /* ------------------------------------------------------------------ */
 /* kc_record.c */
@@ -284,6 +291,95 @@ size_t kc_prefetch_drop(struct kc_prefetch *p,
 void kc_prefetch_free(struct kc_prefetch *p);
 
 /* ------------------------------------------------------------------ */
+/* kc_feedback.c: which emitted metrics Telegraf's outputs have written,
+ * from marks telex writes and the outputs' internal_write counters. */
+
+#define KC_FB_MAX_OUTPUTS 8
+#define KC_FB_MARK_NAME "telex_mark"
+
+struct kc_fb_output {
+	const char *name; /* alias, or the plugin's name when it has none */
+	bool seen;	  /* a sample arrived */
+	int64_t ts;	  /* the last sample's time, ns */
+	int64_t added, written, dropped, size, limit;
+	uint64_t emitted_at; /* metrics telex had emitted at that sample */
+};
+
+/* A mark line written to stdout after `emitted` metrics, ending at stdout
+ * position `pos`. */
+struct kc_fb_mark {
+	uint64_t seq;
+	uint64_t pos;
+	uint64_t emitted;
+	int64_t back_ns; /* wall clock when it came back, 0: not yet */
+	/* metrics_added of a sample taken after it came back, -1: none
+	 * yet; one per tracked output */
+	int64_t bound[KC_FB_MAX_OUTPUTS];
+};
+
+/* One output's internal_write counters. */
+struct kc_fb_sample {
+	int64_t ts; /* the metric's time, ns */
+	int64_t added, written, dropped, size, limit;
+};
+
+enum kc_fb_event {
+	KC_FB_NONE,	 /* taken, nothing confirmed */
+	KC_FB_CONFIRMED, /* confirmed_pos moved */
+	KC_FB_DROPPED,	 /* the output dropped metrics: rewind */
+	KC_FB_STALE,	 /* older than what was seen: ignored */
+	KC_FB_AMBIGUOUS, /* two outputs answer to the name: never confirms */
+};
+
+struct kc_fb {
+	struct kc_fb_output out[KC_FB_MAX_OUTPUTS];
+	size_t nout;
+	uint64_t window; /* metrics in flight; 0: half the smallest
+			    buffer_limit */
+	uint64_t next_seq;
+
+	struct kc_fb_mark *marks; /* power-of-two ring, oldest first */
+	size_t mcap, mhead, mlen;
+
+	uint64_t marked;	/* metrics emitted before the last mark */
+	uint64_t confirmed;	/* metrics known written */
+	uint64_t confirmed_pos; /* stdout position known written */
+
+	bool barrier_on; /* after a drop: wait until the buffers let out */
+	int64_t barrier[KC_FB_MAX_OUTPUTS]; /* ... what they held then */
+	bool ambiguous;
+
+	uint64_t marks_sent, marks_back, samples, dropped_seen, rewinds;
+};
+
+/* Track the named outputs (at most KC_FB_MAX_OUTPUTS; the strings must
+ * outlive f). window 0: automatic. */
+void kc_fb_init(struct kc_fb *f, char *const *outputs, size_t n,
+		uint64_t window);
+void kc_fb_free(struct kc_fb *f);
+/* A mark was written: seq, the stdout position after it, the metrics
+ * emitted before it. 0, or -1 when out of memory (then nothing before it
+ * is confirmed until the next mark). */
+int kc_fb_mark_add(struct kc_fb *f, uint64_t seq, uint64_t pos,
+		   uint64_t emitted);
+/* Mark seq came back (wall clock now_ns), and those before it. */
+void kc_fb_mark_back(struct kc_fb *f, uint64_t seq, int64_t now_ns);
+/* A sample of tracked output `out`, arriving after `emitted` metrics. */
+enum kc_fb_event kc_fb_sample(struct kc_fb *f, size_t out,
+			      const struct kc_fb_sample *s, uint64_t emitted);
+/* After a drop, with everything unconfirmed being read again: forget the
+ * marks; nothing new until the buffers let out what they hold now. */
+void kc_fb_rewind(struct kc_fb *f, uint64_t emitted);
+/* Metrics that may be in flight at once (0 before the first samples). */
+uint64_t kc_fb_window(const struct kc_fb *f);
+/* True while no more metrics may be emitted: a window of them in
+ * flight, or the buffer (as last sampled, plus what was emitted since) at
+ * the window. */
+bool kc_fb_blocked(const struct kc_fb *f, uint64_t emitted);
+/* Half of the rounding a sample time of ts may carry (see the file). */
+int64_t kc_fb_rounding(int64_t ts);
+
+/* ------------------------------------------------------------------ */
 /* The consumer: kc_fetch.c and kc_group.c. */
 
 struct kc {
@@ -299,6 +395,17 @@ struct kc {
 	struct kc_record rec;
 	struct kc_prefetch pre;
 	uint64_t max_undelivered;
+
+	/* Delivery feedback (feedback_socket set): commits follow what
+	 * Telegraf's outputs wrote, not what the pipe took. */
+	bool feedback;
+	struct kc_fb fb;
+	struct kc_fbsock *fbsock;
+	char fb_instance[17];	/* marks of this run carry it */
+	int64_t mark_timer;	/* a mark is due, 0: none scheduled */
+	int64_t fb_waiting_ns;	/* monotonic: waiting for confirmation
+				   since, 0: not waiting */
+	uint64_t fb_waiting_at; /* confirmed count then */
 
 	bool paused;   /* assigned partitions are paused */
 	bool stopping; /* stop() was called */
@@ -321,8 +428,24 @@ struct kc {
 	uint64_t stored;
 };
 
+/* kc_fbsock.c: the consumer's connection to the feedback relay. */
+struct kc_fbsock;
+/* Connect to the relay at path, now and whenever the connection is lost.
+ * NULL with err set when path cannot be a socket's. */
+struct kc_fbsock *kc_fbsock_start(struct kc *c, const char *path, char *err,
+				  size_t errlen);
+/* Disconnect and stop trying. */
+void kc_fbsock_stop(struct kc_fbsock *s);
+/* A sentence on why nothing is confirmed, for a warning. */
+void kc_fbsock_diagnose(const struct kc_fbsock *s, char *out, size_t n);
+
+/* kc_relay.c: the program as the feedback relay (--feedback-relay). */
+extern const struct telex_plugin kc_relay_plugin;
+
 /* kc_fetch.c */
 int kc_fetch_start(struct kc *c, char *err, size_t errlen);
+/* What the feedback accounting made of a sample of output `out`. */
+void kc_fetch_feedback(struct kc *c, size_t out, enum kc_fb_event ev);
 /* Take what librdkafka has into the prefetch queue and handle records
  * until it is empty, a budget is spent or stdout must catch up first. */
 void kc_fetch_pass(struct kc *c);

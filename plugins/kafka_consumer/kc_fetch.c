@@ -31,11 +31,42 @@
 
 #define KC_PASS_BUDGET 4096
 #define KC_TICK_NS 1000000000LL
-/* stdout must catch up before more records are handled. */
+/* With feedback: a mark at most this often (and this long after the
+ * metrics it follows). */
+#define KC_MARK_NS (10LL * 1000000LL)
+/* With feedback: warn when nothing was confirmed for this long. */
+#define KC_FB_WARN_NS (10LL * 1000000000LL)
+
+/* How far stdout's records are done: the bytes the pipe took, or with
+ * feedback the position Telegraf's outputs are known to have written. */
+static uint64_t kc_fetch_done_pos(const struct kc *c)
+{
+	return c->feedback ? c->fb.confirmed_pos : telex_out_written(c->t);
+}
+
+/* Records are done once everything up to their last line is: a record
+ * that wrote nothing (filtered, invalid, empty) right away, not at the
+ * next write. */
+static void kc_fetch_settle(struct kc *c)
+{
+	kc_offsets_written(&c->off, kc_fetch_done_pos(c));
+}
+
+/* No more records until stdout or Telegraf's outputs catch up. Without
+ * feedback: max_undelivered_messages records not yet in the pipe. With
+ * feedback: the window of metrics not yet written by the outputs, and at
+ * most as many records (or max_undelivered_messages, if more). */
 static bool kc_fetch_blocked(const struct kc *c)
 {
-	return telex_out_congested(c->t) ||
-	       c->off.undelivered >= c->max_undelivered;
+	if (telex_out_congested(c->t))
+		return true;
+	if (!c->feedback)
+		return c->off.undelivered >= c->max_undelivered;
+	uint64_t window = kc_fb_window(&c->fb);
+	uint64_t records =
+	    window > c->max_undelivered ? window : c->max_undelivered;
+	return kc_fb_blocked(&c->fb, c->rec.st.metrics) ||
+	       c->off.undelivered >= records;
 }
 
 static void kc_fetch_on_more(struct loop *l, void *arg)
@@ -135,7 +166,8 @@ static void kc_fetch_flow(struct kc *c)
 
 void kc_fetch_progress(struct kc *c, uint64_t written)
 {
-	kc_offsets_written(&c->off, written);
+	(void)written;
+	kc_fetch_settle(c);
 	kc_group_store(c);
 	if (!c->stopping && c->pre.len && !kc_fetch_blocked(c))
 		kc_fetch_schedule(c);
@@ -277,15 +309,191 @@ static void kc_fetch_take(struct kc *c)
 			kc_fetch_set_paused(c, true);
 			break;
 		}
-		/* Where a resume continues: after the last record taken. */
-		if (p)
+		/* Where a resume continues: after the last record taken;
+		 * where a re-read starts if nothing is done yet. */
+		if (p) {
+			if (p->first < 0)
+				p->first = m->offset;
 			p->taken = m->offset + 1;
+		}
 		/* Pausing now drops what librdkafka holds beyond this. */
 		if (!c->paused && kc_prefetch_full(&c->pre)) {
 			c->pauses++;
 			kc_fetch_set_paused(c, true);
 		}
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Delivery feedback: marks out, confirmations and drops in. */
+
+static void kc_fetch_mark(struct kc *c)
+{
+	char line[96];
+	uint64_t seq = c->fb.next_seq;
+	int n =
+	    snprintf(line, sizeof(line), "%s,instance=%s seq=%llui",
+		     KC_FB_MARK_NAME, c->fb_instance, (unsigned long long)seq);
+	if (telex_emit_line(c->t, line, (size_t)n) < 0)
+		return; /* stdout is gone: nothing more is confirmed anyway */
+	c->fb.next_seq++;
+	log_debug("feedback: mark %llu after %llu metrics",
+		  (unsigned long long)seq,
+		  (unsigned long long)c->rec.st.metrics);
+	if (kc_fb_mark_add(&c->fb, seq, telex_out_queued(c->t),
+			   c->rec.st.metrics) < 0)
+		log_limited(telex_log_limiter(c->t), LOG_ERROR, "out of memory",
+			    "out of memory tracking a mark (the next one "
+			    "covers its metrics)");
+}
+
+/* Metrics between two marks while records stream: a tenth of the window
+ * (an output writes its buffer a batch at a time; the window is what can
+ * wait there). */
+static uint64_t kc_fetch_mark_every(const struct kc *c)
+{
+	uint64_t every = kc_fb_window(&c->fb) / 10;
+	return every < 100 ? 100 : every;
+}
+
+static void kc_fetch_on_mark(struct loop *l, void *arg)
+{
+	(void)l;
+	struct kc *c = arg;
+	c->mark_timer = 0;
+	if (!c->stopping && c->rec.st.metrics > c->fb.marked)
+		kc_fetch_mark(c);
+}
+
+/* Metrics emitted since the last mark get one within KC_MARK_NS: soon
+ * enough to be confirmed quickly, seldom enough to cost Telegraf
+ * nothing (at most 100 lines a second). */
+static void kc_fetch_mark_soon(struct kc *c)
+{
+	if (c->mark_timer || c->stopping || c->rec.st.metrics <= c->fb.marked)
+		return;
+	int64_t id = loop_add_timer(telex_loop(c->t), KC_MARK_NS, 0,
+				    kc_fetch_on_mark, c);
+	if (id > 0)
+		c->mark_timer = id;
+	else
+		kc_fetch_mark(c);
+}
+
+/*
+ * Telegraf's output dropped metrics (its buffer was full: other inputs
+ * filled it, or the output was down for long): any of telex's metrics not
+ * yet confirmed may be among them. Every partition with records handled
+ * and not confirmed goes back to its done offset (or to the first record
+ * taken, if none is done yet): those records and the ones prefetched
+ * after them are read again. Duplicates are possible (InfluxDB overwrites
+ * identical points); loss is not.
+ */
+static void kc_fetch_rewind(struct kc *c)
+{
+	bool *mine = calloc(c->off.nparts ? c->off.nparts : 1, sizeof(*mine));
+	rd_kafka_topic_partition_list_t *l =
+	    rd_kafka_topic_partition_list_new(16);
+	if (!mine) {
+		/* Never guess: without the list, every partition. */
+		log_error("out of memory choosing the partitions to re-read");
+	}
+	for (size_t i = 0; mine && i < c->off.len; i++)
+		mine[c->off.ring[(c->off.head + i) & (c->off.ring_cap - 1)]
+			 .part] = true;
+	for (size_t i = 0; i < c->off.nparts; i++) {
+		struct kc_part *p = &c->off.parts[i];
+		if (!p->assigned || p->first < 0 || (mine && !mine[i]))
+			continue;
+		int64_t back = p->done >= 0 ? p->done : p->first;
+		rd_kafka_topic_partition_list_add(l, p->topic, p->partition)
+		    ->offset = back;
+		p->taken = back;
+		p->resumed = false;
+	}
+	free(mine);
+	uint64_t handled = c->off.undelivered;
+	size_t prefetched = l->cnt ? kc_prefetch_drop(&c->pre, l) : 0;
+	kc_offsets_forget_all(&c->off);
+	c->last_rkt = NULL;
+	rd_kafka_error_t *e =
+	    l->cnt ? rd_kafka_seek_partitions(c->rk, l, 0) : NULL;
+	if (e) {
+		log_error("re-reading after a drop: seeking: %s",
+			  rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
+	}
+	if (l->cnt)
+		log_warn("%llu records written to Telegraf and not yet "
+			 "confirmed are read again (%d partition(s), with %zu "
+			 "records prefetched after them)",
+			 (unsigned long long)handled, l->cnt, prefetched);
+	rd_kafka_topic_partition_list_destroy(l);
+	kc_fb_rewind(&c->fb, c->rec.st.metrics);
+	kc_fetch_flow(c);
+}
+
+void kc_fetch_feedback(struct kc *c, size_t out, enum kc_fb_event ev)
+{
+	const struct kc_fb_output *o = &c->fb.out[out];
+	switch (ev) {
+	case KC_FB_DROPPED:
+		log_limited(telex_log_limiter(c->t), LOG_WARN, "output dropped",
+			    "Telegraf's output \"%s\" dropped metrics (its "
+			    "buffer of %lld was full; %llu dropped since "
+			    "start)",
+			    o->name, (long long)o->limit,
+			    (unsigned long long)c->fb.dropped_seen);
+		if (!c->stopping)
+			kc_fetch_rewind(c);
+		break;
+	case KC_FB_AMBIGUOUS:
+		log_limited(telex_log_limiter(c->t), LOG_ERROR,
+			    "ambiguous output",
+			    "feedback: two outputs answer to \"%s\" (same "
+			    "name, no alias): give each an alias; nothing "
+			    "is confirmed meanwhile",
+			    o->name);
+		break;
+	case KC_FB_CONFIRMED:
+	case KC_FB_NONE:
+		kc_fetch_settle(c);
+		kc_group_store(c);
+		if (!c->stopping && c->pre.len && !kc_fetch_blocked(c))
+			kc_fetch_schedule(c);
+		break;
+	case KC_FB_STALE:
+		break;
+	}
+}
+
+/* Once a second: say so when records wait for confirmations that do not
+ * come (the socket_writer missing, the output down), without guessing:
+ * nothing is committed meanwhile. */
+static void kc_fetch_watch_feedback(struct kc *c)
+{
+	bool waiting = c->rec.st.metrics > c->fb.confirmed || c->off.len ||
+		       (c->pre.len && kc_fetch_blocked(c));
+	int64_t now = telex_monotonic_ns();
+	if (!waiting || c->fb.confirmed != c->fb_waiting_at) {
+		c->fb_waiting_ns = waiting ? now : 0;
+		c->fb_waiting_at = c->fb.confirmed;
+		return;
+	}
+	if (!c->fb_waiting_ns) {
+		c->fb_waiting_ns = now;
+		return;
+	}
+	if (now - c->fb_waiting_ns < KC_FB_WARN_NS)
+		return;
+	char why[512];
+	kc_fbsock_diagnose(c->fbsock, why, sizeof(why));
+	log_limited(telex_log_limiter(c->t), LOG_WARN, "no confirmation",
+		    "no delivery confirmed for %lld s: %llu metrics of %llu "
+		    "records wait (records are read on once they are): %s",
+		    (long long)((now - c->fb_waiting_ns) / 1000000000LL),
+		    (unsigned long long)(c->rec.st.metrics - c->fb.confirmed),
+		    (unsigned long long)c->off.undelivered, why);
 }
 
 void kc_fetch_pass(struct kc *c)
@@ -297,8 +505,10 @@ void kc_fetch_pass(struct kc *c)
 	while (handled < KC_PASS_BUDGET && c->pre.len && !c->stopping) {
 		if (kc_fetch_blocked(c)) {
 			/* The progress callback may free room right away;
-			 * otherwise it schedules the next pass. */
+			 * otherwise it (or, with feedback, a confirmation)
+			 * schedules the next pass. */
 			telex_out_flush(c->t);
+			kc_fetch_settle(c);
 			if (kc_fetch_blocked(c))
 				break;
 		}
@@ -306,6 +516,11 @@ void kc_fetch_pass(struct kc *c)
 		kc_fetch_record(c, m);
 		rd_kafka_message_destroy(m);
 		handled++;
+		/* Marks inside a burst, so that the outputs' first batches
+		 * are confirmed while the rest wait in their buffers. */
+		if (c->feedback &&
+		    c->rec.st.metrics - c->fb.marked >= kc_fetch_mark_every(c))
+			kc_fetch_mark(c);
 		/* Resume as soon as the FIFO is down to its low-water mark,
 		 * not at the end of the pass: the budget is a good part of
 		 * the FIFO, which would run dry before the refill comes. */
@@ -313,6 +528,10 @@ void kc_fetch_pass(struct kc *c)
 			kc_fetch_flow(c);
 	}
 	kc_fetch_flow(c);
+	kc_fetch_settle(c);
+	kc_group_store(c);
+	if (c->feedback)
+		kc_fetch_mark_soon(c);
 	if (handled == KC_PASS_BUDGET && c->pre.len)
 		kc_fetch_schedule(c);
 }
@@ -340,7 +559,10 @@ static void kc_fetch_on_queue(struct loop *l, int fd, unsigned events,
 static void kc_fetch_on_tick(struct loop *l, void *arg)
 {
 	(void)l;
-	kc_fetch_pass(arg);
+	struct kc *c = arg;
+	kc_fetch_pass(c);
+	if (c->feedback && !c->stopping)
+		kc_fetch_watch_feedback(c);
 }
 
 int kc_fetch_start(struct kc *c, char *err, size_t errlen)
@@ -396,6 +618,9 @@ void kc_fetch_stop(struct kc *c)
 	kc_prefetch_drop(&c->pre, NULL);
 	if (c->more)
 		loop_cancel_timer(l, c->more_timer);
+	if (c->mark_timer)
+		loop_cancel_timer(l, c->mark_timer);
+	c->mark_timer = 0;
 	if (c->tick_timer > 0)
 		loop_cancel_timer(l, c->tick_timer);
 	c->more = false;

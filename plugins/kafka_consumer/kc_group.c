@@ -201,8 +201,8 @@ static void kc_group_newest_starts(struct kc *c, rd_kafka_t *rk,
 				first = e;
 		} else if (idx >= 0) {
 			rd_kafka_topic_partition_t *a =
-			    rd_kafka_topic_partition_list_find(
-				parts, tp->topic, tp->partition);
+			    rd_kafka_topic_partition_list_find(parts, tp->topic,
+							       tp->partition);
 			if (a)
 				a->offset = hi;
 			kc_offsets_start(&c->off, (uint32_t)idx, hi);

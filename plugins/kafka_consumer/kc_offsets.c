@@ -98,6 +98,8 @@ int64_t kc_offsets_get(struct kc_offsets *o, const char *topic,
 	p->partition = partition;
 	p->done = -1;
 	p->committed = -1;
+	p->taken = -1;
+	p->first = -1;
 	/* Keep chains short: at most one partition per bucket on average. */
 	if (o->nparts > o->nbuckets) {
 		if (kc_offsets_rehash(o, o->nbuckets ? o->nbuckets * 2 : 64)) {
@@ -217,6 +219,13 @@ static void kc_offsets_forget(struct kc_offsets *o, uint32_t part)
 	o->len = kept;
 }
 
+void kc_offsets_forget_all(struct kc_offsets *o)
+{
+	o->len = 0;
+	o->head = 0;
+	o->undelivered = 0;
+}
+
 void kc_offsets_assign(struct kc_offsets *o, uint32_t part)
 {
 	struct kc_part *p = &o->parts[part];
@@ -225,6 +234,7 @@ void kc_offsets_assign(struct kc_offsets *o, uint32_t part)
 	p->done = -1;
 	p->committed = -1;
 	p->taken = -1;
+	p->first = -1;
 	p->resumed = false;
 	p->records = 0;
 }

@@ -14,7 +14,9 @@ static const char *const kc_offsets_choices[] = {"oldest", "newest", NULL};
 static const char *const kc_strategies[] = {"range", "roundrobin", "sticky",
 					    NULL};
 static const char *const kc_ts_sources[] = {"metric", "inner", "outer", NULL};
-static const char *const kc_formats[] = {"influx", "json", NULL};
+/* "json" is listed so that kc_config_check can say why it is refused. */
+static const char *const kc_formats[] = {"influx", "telegraf_json", "json",
+					 NULL};
 
 /* clang-format off */
 #define KC_OPT(field, ...)                                                    \
@@ -23,28 +25,32 @@ static const char *const kc_formats[] = {"influx", "json", NULL};
 
 const struct cfg_option kc_options[] = {
 	KAFKA_CONNECT_OPTIONS(struct kc_config, kafka),
+	KAFKA_SOCKS5_OPTION(struct kc_config, kafka, "(after Telegraf 1.25) "),
 	KAFKA_IGNORED("kafka_version", "\"\"",
 		      "ignored: librdkafka negotiates protocol versions"),
-	KC_OPT(topics, .type = CFG_STRING_LIST, .default_value = "[]",
+	KC_OPT(topics, .type = CFG_STRING_LIST, .flags = CFG_EXAMPLE,
+	       .default_value = "[\"telegraf\"]",
 	       .help = "topics to consume (this or topic_regexps is "
 		       "required)"),
 	KC_OPT(topic_regexps, .type = CFG_STRING_LIST, .default_value = "[]",
-	       .help = "also consume every topic matching one of these "
-		       "(POSIX extended, unanchored), also topics created "
-		       "later"),
+	       .help = "(after Telegraf 1.25) also consume every topic "
+		       "matching one of these (POSIX extended, unanchored), "
+		       "also topics created later"),
 	KC_OPT(topic_tag, .type = CFG_STRING, .default_value = "\"\"",
 	       .help = "add this tag with the record's topic as value"),
 	KC_OPT(msg_headers_as_tags, .type = CFG_STRING_LIST,
 	       .default_value = "[]",
-	       .help = "record headers that become tags"),
+	       .help = "(after Telegraf 1.25) record headers that become "
+		       "tags"),
 	KC_OPT(msg_header_as_metric_name, .type = CFG_STRING,
 	       .default_value = "\"\"",
-	       .help = "record header whose value replaces the measurement "
-		       "name"),
+	       .help = "(after Telegraf 1.25) record header whose value "
+		       "replaces the measurement name"),
 	KC_OPT(timestamp_source, .type = CFG_STRING,
 	       .default_value = "\"metric\"", .choices = kc_ts_sources,
-	       .help = "metric time: \"metric\" (as written), \"inner\" "
-		       "(record timestamp), \"outer\" (same as inner)"),
+	       .help = "(after Telegraf 1.25) metric time: \"metric\" (as "
+		       "written), \"inner\" (record timestamp), \"outer\" "
+		       "(same as inner)"),
 	KAFKA_TLS_OPTIONS(struct kc_config, kafka),
 	KAFKA_SASL_OPTIONS(struct kc_config, kafka),
 	KAFKA_SARAMA_OPTIONS,
@@ -84,20 +90,35 @@ const struct cfg_option kc_options[] = {
 		       "(fetch.message.max.bytes)"),
 	KC_OPT(consumer_fetch_min, .type = CFG_SIZE, .default_value = "1",
 	       .min = 1, .max = 100000000,
-	       .help = "bytes a fetch waits for (fetch.min.bytes)"),
+	       .help = "(telex) bytes a fetch waits for (fetch.min.bytes)"),
 	KC_OPT(consumer_fetch_max_wait, .type = CFG_DURATION,
 	       .default_value = "\"500ms\"",
-	       .help = "longest wait for consumer_fetch_min bytes "
+	       .help = "(telex) longest wait for consumer_fetch_min bytes "
 		       "(fetch.wait.max.ms)"),
 	KC_OPT(data_format, .type = CFG_STRING, .default_value = "\"influx\"",
 	       .choices = kc_formats,
 	       .help = "record value: \"influx\" (line protocol, many lines "
-		       "per record) or \"json\" (Telegraf's JSON metrics)"),
+		       "per record) or (telex) \"telegraf_json\" (Telegraf's "
+		       "JSON metric format, as outputs.kafka writes it with "
+		       "data_format = \"json\"); \"json\" is refused"),
 	KC_OPT(json_timestamp_units, .type = CFG_DURATION,
 	       .default_value = "\"1s\"",
-	       .help = "json: unit of the timestamp"),
+	       .help = "telegraf_json: unit of the timestamp"),
 	KC_OPT(lag_interval, .type = CFG_DURATION, .default_value = "\"0s\"",
-	       .help = "telex: emit kafka_consumer_lag this often (0: never)"),
+	       .help = "(telex) emit kafka_consumer_lag this often (0: "
+		       "never)"),
+	KC_OPT(feedback_socket, .type = CFG_STRING, .default_value = "\"\"",
+	       .help = "(telex) Unix socket for Telegraf's delivery feedback "
+		       "(see --feedback-relay); commits follow what the "
+		       "outputs wrote (\"\": what the pipe took)"),
+	KC_OPT(feedback_outputs, .type = CFG_STRING_LIST,
+	       .default_value = "[]",
+	       .help = "(telex) the aliases of the outputs that must write a "
+		       "record's metrics before it is committed"),
+	KC_OPT(feedback_window, .type = CFG_INT, .default_value = "0",
+	       .min = 0, .max = 100000000,
+	       .help = "(telex) metrics emitted and not yet written, at most "
+		       "(0: half of the outputs' metric_buffer_limit)"),
 	KAFKA_LIBRDKAFKA_OPTION(struct kc_config, kafka),
 	{0},
 };
@@ -150,11 +171,44 @@ int kc_config_check(const struct kc_config *c, char *err, size_t errlen)
 		}
 		free(p);
 	}
+	if (strcmp(c->data_format, "json") == 0) {
+		snprintf(err, errlen,
+			 "[%s] data_format = \"json\": Telegraf's JSON parser "
+			 "turns a record into a \"kafka_consumer\" metric of "
+			 "its numeric values (json_name_key, tag_keys, ...), "
+			 "which telex does not implement; for records that "
+			 "outputs.kafka wrote with data_format = \"json\" set "
+			 "data_format = \"telegraf_json\", for other JSON use "
+			 "Telegraf's own inputs.kafka_consumer",
+			 KC_TABLE);
+		return -1;
+	}
 	if (!c->consumer_group || !*c->consumer_group) {
 		snprintf(err, errlen, "[%s] consumer_group: may not be empty",
 			 KC_TABLE);
 		return -1;
 	}
+	bool fb = c->feedback_socket && *c->feedback_socket;
+	if (fb != (c->feedback_outputs.n > 0)) {
+		snprintf(err, errlen,
+			 "[%s] %s: delivery feedback needs both "
+			 "feedback_socket and feedback_outputs",
+			 KC_TABLE, fb ? "feedback_outputs" : "feedback_socket");
+		return -1;
+	}
+	if (c->feedback_outputs.n > KC_FB_MAX_OUTPUTS) {
+		snprintf(err, errlen,
+			 "[%s] feedback_outputs: at most %d outputs", KC_TABLE,
+			 KC_FB_MAX_OUTPUTS);
+		return -1;
+	}
+	for (size_t i = 0; i < c->feedback_outputs.n; i++)
+		if (!*c->feedback_outputs.v[i]) {
+			snprintf(err, errlen,
+				 "[%s] feedback_outputs: an empty name",
+				 KC_TABLE);
+			return -1;
+		}
 	if (c->json_timestamp_units <= 0 || c->consumer_fetch_max_wait < 0 ||
 	    c->lag_interval < 0) {
 		snprintf(err, errlen,

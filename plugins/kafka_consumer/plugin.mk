@@ -21,7 +21,7 @@ $(KAFKA_CONSUMER_MAN): plugins/kafka_consumer/telex-kafka-consumer.1.in \
 	@mkdir -p $(@D)
 	$(KAFKA_CONSUMER) --man-options > $@.options
 	sed -e '/^@OPTIONS@$$/{r $@.options' -e 'd}' \
-		-e 's/@VERSION@/$(VERSION)/g' $< > $@
+		$(MAN_SED) $< > $@
 	rm -f $@.options
 
 # plugins/kafka_consumer/sample.conf is the program's --sample-config,

@@ -11,6 +11,7 @@
  * surprise per metric. A missing tag or field gives an empty value.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,10 @@ static int kout_action(struct kout_header *h, const char *p, const char *end,
 			break;
 		q = kout_skip_space(q, end);
 		size_t room = (size_t)(end - q) + 1, klen = 0;
+		/* Never true (q <= end), but -D_FORTIFY_SOURCE=3 cannot tell:
+		 * without it gcc 12 fails alloc-size-larger-than. */
+		if (room > PTRDIFF_MAX)
+			break;
 		char *key = malloc(room);
 		if (!key)
 			return -1;

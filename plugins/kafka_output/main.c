@@ -45,6 +45,7 @@ static const struct cfg_option kout_suffix_options[] = {
 
 static const struct cfg_option kout_options[] = {
 	KAFKA_CONNECT_OPTIONS(struct kout_config, kc),
+	KAFKA_SOCKS5_OPTION(struct kout_config, kc, ""),
 	KOUT_OPT(topic, .type = CFG_STRING, .flags = CFG_REQUIRED,
 		 .default_value = "\"telegraf\"",
 		 .help = "topic of the records"),
@@ -52,7 +53,8 @@ static const struct cfg_option kout_options[] = {
 		 .help = "if a metric has this tag, its value is the topic"),
 	KOUT_OPT(exclude_topic_tag, .type = CFG_BOOL, .default_value = "false",
 		 .help = "remove topic_tag from the record (re-serialises it)"),
-	KOUT_OPT(routing_tag, .type = CFG_STRING, .default_value = "\"\"",
+	KOUT_OPT(routing_tag, .type = CFG_STRING, .flags = CFG_EXAMPLE,
+		 .default_value = "\"host\"",
 		 .help = "the value of this tag is the record key"),
 	KOUT_OPT(routing_key, .type = CFG_STRING, .default_value = "\"\"",
 		 .help = "key when routing_tag is unset or missing; \"random\": "
@@ -75,7 +77,8 @@ static const struct cfg_option kout_options[] = {
 		 .help = "a larger record is dropped with an error"),
 	KOUT_OPT(producer_timestamp, .type = CFG_STRING,
 		 .default_value = "\"metric\"", .choices = kout_timestamps,
-		 .help = "record timestamp: \"metric\" time (ms) or \"now\""),
+		 .help = "(after Telegraf 1.25) record timestamp: \"metric\" "
+			 "time (ms) or \"now\""),
 	KOUT_OPT(metric_name_header, .type = CFG_STRING,
 		 .flags = CFG_DEPRECATED, .default_value = "\"\"",
 		 .help = "deprecated: a header holding the measurement; use "
@@ -99,39 +102,40 @@ static const struct cfg_option kout_options[] = {
 		      "ignored: lines are forwarded as they come"),
 	KOUT_OPT(metrics_per_record, .type = CFG_INT, .default_value = "1",
 		 .min = 1, .max = 1000000,
-		 .help = "telex: pack up to this many metrics of one topic and "
-			 "key into a record (influx only)"),
+		 .help = "(telex) pack up to this many metrics of one topic "
+			 "and key into a record (influx only)"),
 	KOUT_OPT(stats_interval, .type = CFG_DURATION,
 		 .default_value = "\"60s\"",
-		 .help = "telex: log a delivery summary this often (0: never)"),
+		 .help = "(telex) log a delivery summary this often (0: "
+			 "never)"),
 	KOUT_OPT(max_topics, .type = CFG_INT, .default_value = "1000",
 		 .min = 1, .max = 1000000,
-		 .help = "telex: records for more distinct topics are refused "
+		 .help = "(telex) records for more distinct topics are refused "
 			 "(librdkafka keeps every topic it saw until exit)"),
 	KOUT_OPT(spool_dir, .type = CFG_STRING, .default_value = "\"\"",
-		 .help = "telex: a directory where lines wait until Kafka "
+		 .help = "(telex) a directory where lines wait until Kafka "
 			 "confirms them (outages, restarts, crashes lose "
 			 "nothing); \"\": memory only"),
 	KOUT_OPT(spool_max_bytes, .type = CFG_SIZE,
 		 .default_value = "\"1GiB\"", .min = 1 << 20,
 		 .max = INT64_C(1) << 50,
-		 .help = "telex: the spool's size; when full, stdin is paused "
+		 .help = "(telex) the spool's size; when full, stdin is paused "
 			 "(nothing is dropped)"),
 	KOUT_OPT(spool_fsync, .type = CFG_STRING,
 		 .default_value = "\"interval\"", .choices = kout_fsyncs,
-		 .help = "telex: \"interval\": sync every spool_fsync_interval "
+		 .help = "(telex) \"interval\": sync every spool_fsync_interval "
 			 "(a power loss may lose that much); \"always\": "
 			 "before lines are taken; \"never\": when the kernel "
 			 "writes back"),
 	KOUT_OPT(spool_fsync_interval, .type = CFG_DURATION,
 		 .default_value = "\"1s\"", .min = 1000000,
 		 .max = INT64_C(3600) * 1000000000,
-		 .help = "telex: how often the spool is synced and its "
+		 .help = "(telex) how often the spool is synced and its "
 			 "delivered position recorded"),
 	KOUT_OPT(spool_rejected_max_bytes, .type = CFG_SIZE,
 		 .default_value = "\"100MiB\"", .min = 0,
 		 .max = INT64_C(1) << 50,
-		 .help = "telex: the most spool_dir/rejected.lp keeps of "
+		 .help = "(telex) the most spool_dir/rejected.lp keeps of "
 			 "records Kafka refused for good"),
 	KOUT_OPT(topic_suffix, .type = CFG_TABLE, .sub = kout_suffix_options,
 		 .help = "[outputs.kafka.topic_suffix]: a suffix for the topic"),
@@ -286,15 +290,18 @@ static int kout_status_request(int argc, char **argv)
 	return -1;
 }
 
+static const struct telex_usage_option kout_usage[] = {
+    {"--spool-status DIR",
+     "print what the spool in DIR holds (records, bytes, the oldest, "
+     "rejected) without changing it, and exit"},
+    {NULL, NULL},
+};
+
 static const struct telex_plugin kout_plugin = {
     .program = "telex-kafka-output",
     .summary = "write metrics from stdin to Kafka, a drop-in for "
 	       "Telegraf's outputs.kafka",
-    .usage_extra =
-	"  --spool-status DIR       print what the spool in DIR holds "
-	"(records, bytes, oldest,\n"
-	"                           rejected) without changing it, "
-	"and exit\n",
+    .usage_extra = kout_usage,
     .kind = TELEX_OUTPUT,
     .config = {.section = "outputs", .name = "kafka", .options = kout_options},
     .config_size = sizeof(struct kout_config),

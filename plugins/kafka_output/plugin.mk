@@ -17,5 +17,5 @@ $(KAFKA_OUTPUT_MAN): plugins/kafka_output/telex-kafka-output.1.in $(KAFKA_OUTPUT
 	@mkdir -p $(@D)
 	$(KAFKA_OUTPUT) --man-options > $@.options
 	sed -e '/^@OPTIONS@$$/{r $@.options' -e 'd}' \
-		-e 's/@VERSION@/$(VERSION)/g' $< > $@
+		$(MAN_SED) $< > $@
 	rm -f $@.options

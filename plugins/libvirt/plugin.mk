@@ -28,5 +28,5 @@ $(BUILD)/man/telex-libvirt.1: plugins/libvirt/telex-libvirt.1.in \
 	@mkdir -p $(@D)
 	$(BIN)/telex-libvirt --man-options > $@.options
 	sed -e '/^@OPTIONS@$$/{r $@.options' -e 'd}' \
-		-e 's/@VERSION@/$(VERSION)/g' $< > $@
+		$(MAN_SED) $< > $@
 	rm -f $@.options

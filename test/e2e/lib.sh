@@ -1,15 +1,17 @@
 # lib.sh: bash helpers for the end-to-end tests (sourced by scripts that
 # test/run-tests runs, TELEX_BIN and TELEX_SRC set). It brings up the
 # pieces of the core that are not telex, on ephemeral loopback ports with
-# temporary directories: Debian's influxd 1.6 and HAProxy configured from
-# examples/haproxy/haproxy.cfg. Kafka comes from test/mock_kafka/lib.sh,
+# temporary directories: a throw-away CA (openssl), Debian's influxd 1.6
+# over TLS, and HAProxy configured from examples/haproxy/haproxy.cfg with
+# ex-subst (addresses and paths substituted, nothing else edited). Kafka
+# comes from test/mock_kafka/lib.sh,
 # which this file sources: its EXIT trap also stops everything started
 # here (e2e_bg registers each process), and removes $E2E_TMP.
 #
 #   . "$TELEX_SRC/test/e2e/lib.sh"
-#   e2e_need influxd haproxy curl jq
-#   influx_start                 # sets INFLUX_URL (direct)
-#   haproxy_start "$INFLUX_URL"  # sets LB_URL (through HAProxy)
+#   e2e_need influxd haproxy curl jq openssl
+#   influx_start                 # sets INFLUX_URL (direct, https)
+#   haproxy_start "$INFLUX_URL"  # sets LB_URL (through HAProxy, https)
 #   influx_write "$LB_URL" FILE  # POST /write, fails the test unless 204
 #   influx_query "$LB_URL" 'SELECT ...'   # JSON on stdout
 
@@ -20,6 +22,12 @@ mkdir -p "$E2E_TMP"
 E2E_DB=telegraf
 E2E_PIDS=()
 E2E_TIMEOUT=${E2E_TIMEOUT:-30}
+# The throw-away CA and certificates (tls_init), and the password of
+# HAProxy's stats page (examples/haproxy/haproxy.cfg reads it).
+TLS=$E2E_TMP/tls
+export HAPROXY_STATS_PASSWORD=stats-$RANDOM$RANDOM
+# InfluxDB reads INFLUXDB_* as config overrides: none from outside.
+for v in $(env | sed -n 's/^\(INFLUXDB_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 
 # A signal ends the test through its EXIT trap, which cleans up.
 trap 'exit 143' TERM
@@ -47,6 +55,48 @@ e2e_note() { echo "e2e: $*"; }
 # Skip (77) unless every named command is installed.
 e2e_need() {
 	mk_need "$@"
+}
+
+# ex_subst SRC DST [-d REGEX]... [-k REGEX]... FROM=TO...: an examples/ file
+# with its addresses (and paths) substituted, nothing else (test/e2e/ex-subst).
+ex_subst() {
+	"$TELEX_SRC/test/e2e/ex-subst" "$@" || e2e_fail "ex-subst ${1#$TELEX_SRC/}"
+}
+
+# tls_init: a throw-away CA in $TLS (ca.pem, ca.key), made with openssl for
+# this test only, and a certificate per role (tls_cert).
+tls_init() {
+	mkdir -p "$TLS"
+	[ -s "$TLS/ca.pem" ] && return 0
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-nodes -days 2 -subj "/CN=telex test CA $$" \
+		-addext basicConstraints=critical,CA:TRUE \
+		-addext keyUsage=critical,keyCertSign,cRLSign \
+		-keyout "$TLS/ca.key" -out "$TLS/ca.pem" 2>"$TLS/openssl.log" ||
+		e2e_fail "openssl could not make a CA: $(cat "$TLS/openssl.log")"
+}
+
+# tls_cert NAME SAN...: $TLS/NAME.pem (certificate), NAME.key, NAME.full.pem
+# (certificate then key, as HAProxy wants it), signed by the CA, for the
+# names and addresses given (DNS:host, IP:addr); localhost and 127.0.0.1
+# are always in. Made once per test.
+tls_cert() {
+	local name=$1 san="DNS:localhost,IP:127.0.0.1" a
+	shift
+	for a; do san+=",$a"; done
+	tls_init
+	[ -s "$TLS/$name.full.pem" ] && return 0
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-subj "/CN=$name" -keyout "$TLS/$name.key" -out "$TLS/$name.csr" \
+		2>>"$TLS/openssl.log" &&
+		printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n' \
+			"$san" >"$TLS/$name.ext" &&
+		openssl x509 -req -in "$TLS/$name.csr" -CA "$TLS/ca.pem" \
+			-CAkey "$TLS/ca.key" -CAcreateserial -days 2 \
+			-extfile "$TLS/$name.ext" -out "$TLS/$name.pem" 2>>"$TLS/openssl.log" ||
+		e2e_fail "openssl could not make the certificate $name: $(cat "$TLS/openssl.log")"
+	cat "$TLS/$name.pem" "$TLS/$name.key" >"$TLS/$name.full.pem"
+	chmod 600 "$TLS/$name.key" "$TLS/$name.full.pem"
 }
 
 # e2e_bg LOG CMD...: start CMD in the background with stdout and stderr to
@@ -135,22 +185,25 @@ e2e_port() {
 	echo "$p"
 }
 
-# e2e_wait_http URL CODE: until GET URL answers CODE, or fail.
+# e2e_wait_http URL CODE: until GET URL answers CODE (https checked against
+# the test's CA), or fail.
 e2e_wait_http() {
 	local i code
 	for i in $(seq $((E2E_TIMEOUT * 10))); do
-		code=$(curl -s -o /dev/null -w '%{http_code}' "$1" 2>/dev/null)
+		code=$(curl -s --cacert "$TLS/ca.pem" -o /dev/null -w '%{http_code}' "$1" 2>/dev/null)
 		[ "$code" = "$2" ] && return 0
 		sleep 0.1
 	done
 	return 1
 }
 
-# Start influxd with its data in $E2E_TMP/influxdb, HTTP on an ephemeral
-# port, nothing else listening (the RPC port too is ephemeral), no
-# reporting, no self-monitoring. Sets INFLUX_URL and creates $E2E_DB.
+# Start influxd with its data in $E2E_TMP/influxdb, HTTPS on an ephemeral
+# port (a certificate of the test's CA: HAProxy checks it), nothing else
+# listening (the RPC port too is ephemeral), no reporting, no
+# self-monitoring. Sets INFLUX_URL and creates $E2E_DB.
 influx_start() {
 	local dir=$E2E_TMP/influxdb try http rpc
+	tls_cert influxd
 	for try in 1 2 3; do
 		http=$(e2e_port)
 		rpc=$(e2e_port)
@@ -169,12 +222,15 @@ influx_start() {
 			[http]
 			  bind-address = "127.0.0.1:$http"
 			  log-enabled = false
+			  https-enabled = true
+			  https-certificate = "$TLS/influxd.pem"
+			  https-private-key = "$TLS/influxd.key"
 			[continuous_queries]
 			  enabled = false
 		EOF
 		e2e_bg "$E2E_TMP/influxd.log" influxd -config "$dir/influxdb.conf"
 		INFLUX_PID=$E2E_LAST_PID
-		INFLUX_URL=http://127.0.0.1:$http
+		INFLUX_URL=https://localhost:$http
 		if e2e_wait_http "$INFLUX_URL/ping" 204; then
 			influx_query "$INFLUX_URL" "CREATE DATABASE $E2E_DB" >/dev/null
 			return 0
@@ -185,37 +241,37 @@ influx_start() {
 	e2e_fail "influxd did not answer /ping"
 }
 
-# haproxy_start URL...: HAProxy from examples/haproxy/haproxy.cfg with its
-# servers replaced, in order, by the given influxd URLs (http://host:port);
-# servers beyond them point at a closed port, so their /ping health check
-# fails. Frontend and stats on ephemeral ports; runs in the foreground
-# (-db) without chroot, user change or syslog. Sets LB_URL and STATS_URL.
+# haproxy_start URL...: HAProxy from examples/haproxy/haproxy.cfg, its
+# data nodes replaced, in order, by the given InfluxDB URLs
+# (https://host:port; a missing one points at a closed port, so its /ping
+# check fails); TLS on both sides with the test's CA; frontend and stats
+# on ephemeral ports; the admin socket in $E2E_TMP. Runs in the foreground
+# (-db); chroot, user and syslog as in the file (root: CI and the dev
+# machines). Sets LB_URL and STATS_URL (stats, needs the password).
 haproxy_start() {
-	local cfg=$E2E_TMP/haproxy.cfg try fe st dead
+	local cfg=$E2E_TMP/haproxy.cfg try fe st i a subst=()
+	tls_cert lb DNS:influxdb-lb.example.net
 	for try in 1 2 3; do
 		fe=$(e2e_port)
 		st=$(e2e_port)
-		dead=$(e2e_port)
-		awk -v fe="$fe" -v st="$st" -v dead="$dead" \
-			-v urls="$*" '
-			BEGIN { n = split(urls, u, " ") }
-			/^[ \t]*(chroot|user|group|daemon|stats socket|log \/)/ { next }
-			/^[ \t]*bind :8086/ { sub(/:8086/, "127.0.0.1:" fe) }
-			/^[ \t]*bind :8404/ { sub(/:8404/, "127.0.0.1:" st) }
-			/^[ \t]*server / {
-				i++
-				a = (i <= n) ? u[i] : "http://127.0.0.1:" dead
-				sub(/^http:\/\//, "", a)
-				$3 = a
-			}
-			{ print }
-		' "$TELEX_SRC/examples/haproxy/haproxy.cfg" >"$cfg"
+		subst=("bind :8086=bind 127.0.0.1:$fe" "127.0.0.1:8404=127.0.0.1:$st"
+			"/etc/haproxy/tls/influxdb-lb.pem=$TLS/lb.full.pem"
+			"/etc/haproxy/tls/ca.pem=$TLS/ca.pem"
+			"/run/haproxy/admin.sock=$E2E_TMP/haproxy-admin.sock")
+		for i in 1 2; do
+			a=${@:i:1}
+			a=${a#https://}
+			[ -n "$a" ] || a=127.0.0.1:$(e2e_port)
+			subst+=("10.20.0.2$i:8086=$a" "data-$i.example.net=${a%:*}")
+		done
+		ex_subst "$TELEX_SRC/examples/haproxy/haproxy.cfg" "$cfg" "${subst[@]}"
 		haproxy -c -q -f "$cfg" || e2e_fail "haproxy -c $cfg"
 		e2e_bg "$E2E_TMP/haproxy.log" haproxy -db -f "$cfg"
 		HAPROXY_PID=$E2E_LAST_PID
-		LB_URL=http://127.0.0.1:$fe
+		LB_URL=https://localhost:$fe
 		STATS_URL=http://127.0.0.1:$st/stats
-		if e2e_wait_http "$STATS_URL" 200; then
+		# Up once the stats page asks for its password.
+		if e2e_wait_http "$STATS_URL" 401; then
 			return 0
 		fi
 		kill "$HAPROXY_PID" 2>/dev/null
@@ -227,7 +283,7 @@ haproxy_start() {
 # haproxy_server_status NAME: the status of server NAME in the stats CSV
 # (UP, DOWN, "UP 1/2", ...).
 haproxy_server_status() {
-	curl -s "$STATS_URL;csv" | awk -F, -v s="$1" '$2 == s { print $18 }'
+	curl -s -u "admin:$HAPROXY_STATS_PASSWORD" "$STATS_URL;csv" | awk -F, -v s="$1" '$2 == s { print $18 }'
 }
 
 # haproxy_wait_status NAME STATUS: until the health checks put server NAME
@@ -246,7 +302,8 @@ haproxy_wait_status() {
 # test on an HTTP error or an "error" in the answer).
 influx_query() {
 	local out code
-	out=$(curl -s -w '\n%{http_code}' -G "$1/query" \
+	out=$(curl -s --cacert "$TLS/ca.pem" ${INFLUX_AUTH:+-u "$INFLUX_AUTH"} \
+		-w '\n%{http_code}' -G "$1/query" \
 		--data-urlencode "db=$E2E_DB" --data-urlencode "epoch=ns" \
 		--data-urlencode "q=$2") || e2e_fail "query failed: $2"
 	code=${out##*$'\n'}
@@ -264,7 +321,8 @@ influx_query() {
 # a 400 with "partial write" in the body).
 influx_write() {
 	local code
-	code=$(curl -s -o "$E2E_TMP/write.out" -w '%{http_code}' \
+	code=$(curl -s --cacert "$TLS/ca.pem" ${INFLUX_AUTH:+-u "$INFLUX_AUTH"} \
+		-o "$E2E_TMP/write.out" -w '%{http_code}' \
 		-H 'Content-Type: text/plain; charset=utf-8' \
 		--data-binary @"$2" "$1/write?db=$E2E_DB&precision=ns") ||
 		e2e_fail "POST /write failed"
@@ -290,7 +348,10 @@ influx_post_batches() {
 
 # e2e_kafka_conf SRC DST: an examples/ Kafka config made runnable here:
 # brokers replaced by the mock cluster's, TLS and SASL lines dropped (the
-# mock speaks plain Kafka); every other line as in the example.
+# mock speaks plain Kafka), the consumer's feedback_* lines too (these
+# tests run it as a plain pipe, without Telegraf and its feedback relay;
+# test-e2e-cluster runs them as shipped); every other line as in the
+# example.
 e2e_kafka_conf() {
 	awk -v b="$MK_BOOTSTRAP" '
 		/^[ \t]*brokers[ \t]*=/ {
@@ -299,6 +360,7 @@ e2e_kafka_conf() {
 			next
 		}
 		/^[ \t]*(enable_tls|tls_[a-z_]*|insecure_skip_verify|sasl_[a-z_]*)[ \t]*=/ { next }
+		/^[ \t]*feedback_[a-z_]*[ \t]*=/ { next }
 		{ print }
 	' "$1" >"$2"
 }

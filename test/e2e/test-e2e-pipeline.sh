@@ -6,8 +6,9 @@
 #     -> telex-kafka-output (outputs.execd through the harness)
 #   -> telex-mock-kafka, 3 brokers
 #   -> 2 telex-kafka-consumer in one group (inputs.execd, signal none)
-#   -> batches POSTed to /write through HAProxy (examples/haproxy) in front
-#      of Debian's influxd 1.6, as Telegraf's influxdb output does
+#   -> batches POSTed to /write through HAProxy (examples/haproxy, TLS on
+#      both sides) in front of Debian's influxd 1.6, as Telegraf's influxdb
+#      output does
 #
 # Asserts: every line telex-libvirt emitted reaches the consumers byte for
 # byte; /write accepts every batch (204); per measurement, InfluxDB holds as
@@ -18,7 +19,7 @@
 # dc/rack, host) come from each telex config's tags table.
 set -u
 . "$TELEX_SRC/test/e2e/lib.sh"
-e2e_need influxd haproxy curl jq python3
+e2e_need influxd haproxy curl jq python3 openssl
 for p in telex-libvirt telex-kafka-output telex-kafka-consumer \
 	telex-execd-harness; do
 	[ -x "$TELEX_BIN/$p" ] || e2e_fail "$TELEX_BIN/$p not built"
@@ -39,10 +40,9 @@ grep -q "topic = \"$TOPIC\"" "$EX/hypervisor/telex/kafka-output.conf" ||
 # --- the core: InfluxDB behind HAProxy, health-checked on /ping --------
 influx_start
 haproxy_start "$INFLUX_URL"
-haproxy_wait_status influxdb-1 UP
-haproxy_wait_status influxdb-2 DOWN
-haproxy_wait_status influxdb-3 DOWN
-e2e_note "influxd $INFLUX_URL behind haproxy $LB_URL (2 dead nodes marked DOWN)"
+haproxy_wait_status data-1 UP
+haproxy_wait_status data-2 DOWN
+e2e_note "influxd $INFLUX_URL behind haproxy $LB_URL (a dead node marked DOWN)"
 
 # --- Kafka ---------------------------------------------------------------
 mk_start --brokers 3 --topic "$TOPIC:6"
@@ -54,10 +54,13 @@ sed -i 's/^\([ \t]*lag_interval[ \t]*=\).*/\1 "1s"/' "$T/consumer.conf"
 grep -q 'lag_interval = "1s"' "$T/consumer.conf" ||
 	e2e_fail "examples' kafka-consumer.conf has no lag_interval"
 for c in core-a core-b; do
+	[ "$(grep '^[[:space:]]*\[' "$T/consumer.conf" | tail -n 1 | tr -d ' \t')" = \
+		"[inputs.kafka_consumer.tags]" ] ||
+		e2e_fail "examples' kafka-consumer.conf no longer ends with its tags table"
 	sed "s/core-[ab]/$c/" >"$T/$c.conf" <<-EOF
 		$(cat "$T/consumer.conf")
-		  ## The core Telegraf's host tag, added where a metric has none.
-		  [inputs.kafka_consumer.tags]
+		  ## The core Telegraf's host tag, added where a metric has none (into
+		  ## the example's tags table, the last one of the file).
 		    host = "core-a"
 		  ## The mock's coordinator completes a rebalance only after
 		  ## session.timeout.ms: keep it short for the test.
@@ -141,7 +144,11 @@ for c in core-a core-b; do
 	[ "$E2E_RC" = 0 ] || e2e_fail "$c exited $E2E_RC"
 	grep -q '^E! ' "$T/$c.log" && e2e_fail "$c logged errors"
 done
-grep -hv '^kafka_consumer_lag' "$T"/core-*.out >"$T/consumed.lp"
+# The consumers add the topic and the Kafka cluster (topic_tag, tags).
+grep -hv '^kafka_consumer_lag' "$T"/core-*.out >"$T/consumed.tagged"
+[ "$(grep ',kafka_cluster=par1[, ]' "$T/consumed.tagged" | grep -c ',topic=vm-metrics[, ]')" = \
+	"$(wc -l <"$T/consumed.tagged")" ] || e2e_fail "consumed lines without kafka_cluster and topic tags"
+sed -e 's/,kafka_cluster=par1//' -e 's/,topic=vm-metrics//' "$T/consumed.tagged" >"$T/consumed.lp"
 diff <(sort -u "$T/consumed.lp") <(sort "$T/emitted.lp") >"$T/diff" ||
 	e2e_fail "consumed lines differ from emitted ones: $(head -c 600 "$T/diff")"
 dups=$(($(wc -l <"$T/consumed.lp") - emitted))

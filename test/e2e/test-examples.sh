@@ -7,12 +7,14 @@
 #    driver, the Kafka ones against telex-mock-kafka), and a wrong key in a
 #    copy of it is refused with exit 2 (so the check can fail);
 #  - secrets are environment references, never literal;
-#  - haproxy.cfg passes haproxy -c;
+#  - haproxy.cfg passes haproxy -c, the keepalived configs keepalived -t
+#    (certificate and include paths substituted), and no example has
+#    insecure_skip_verify or a plain-http InfluxDB URL;
 #  - Grafana provisioning parses and hangs together (datasource uid,
 #    dashboard and panel ids, rule conditions, contact point).
 set -u
 . "$TELEX_SRC/test/e2e/lib.sh"
-e2e_need haproxy jq python3
+e2e_need haproxy keepalived jq python3 openssl
 EX=$TELEX_SRC/examples
 T=$E2E_TMP
 export KAFKA_USER=telex KAFKA_PASSWORD=not-a-secret
@@ -23,7 +25,8 @@ yaml2json() {
 }
 
 # --- TOML -----------------------------------------------------------------
-for f in "$EX"/*/telegraf.conf "$EX"/*/telex/*.conf; do
+for f in "$EX"/*/telegraf.conf "$EX"/*/telex/*.conf "$EX"/multi-dc/core/telegraf.d/*.conf \
+	"$EX"/multi-dc/*/telex/*.conf "$EX"/multi-dc/mirrormaker2/*.conf; do
 	python3 -c 'import sys, tomllib; tomllib.load(open(sys.argv[1], "rb"))' "$f" ||
 		e2e_fail "$f is not valid TOML"
 done
@@ -43,9 +46,14 @@ execd_entries() {
 }
 execd_entries "$EX/hypervisor/telegraf.conf" >"$T/hv.execd"
 execd_entries "$EX/core/telegraf.conf" >"$T/core.execd"
+execd_entries "$EX/multi-dc/core/telegraf.d/kafka-fra2.conf" >"$T/fra2.execd"
+[ "$(cat "$T/fra2.execd")" = "inputs /usr/bin/telex-kafka-consumer /etc/telex/kafka-consumer-fra2.conf none influx" ] &&
+	[ -f "$EX/multi-dc/core/telex/kafka-consumer-fra2.conf" ] ||
+	e2e_fail "multi-dc execd entry: $(cat "$T/fra2.execd")"
 want_hv="inputs /usr/bin/telex-libvirt /etc/telex/libvirt.conf STDIN influx
 outputs /usr/bin/telex-kafka-output /etc/telex/kafka-output.conf - influx"
-want_core="inputs /usr/bin/telex-kafka-consumer /etc/telex/kafka-consumer.conf none influx"
+want_core="inputs /usr/bin/telex-kafka-consumer /etc/telex/kafka-consumer.conf none influx
+outputs /usr/bin/telex-kafka-consumer /etc/telex/kafka-consumer.conf - influx"
 [ "$(cat "$T/hv.execd")" = "$want_hv" ] ||
 	e2e_fail "hypervisor execd entries: $(cat "$T/hv.execd")"
 [ "$(cat "$T/core.execd")" = "$want_core" ] ||
@@ -66,7 +74,8 @@ EOF
 
 # --- secrets only from the environment ---------------------------------------
 if grep -nE '^[^#]*(password|sasl_access_token|tls_key_pwd|webhook|url: https?://discord)[^=:]*[=:] *[^ ]' \
-	"$EX"/*/telegraf.conf "$EX"/*/telex/*.conf "$EX"/grafana/provisioning/*/*.yaml |
+	"$EX"/*/telegraf.conf "$EX"/*/telex/*.conf "$EX"/multi-dc/*/telex/*.conf \
+	"$EX"/grafana/provisioning/*/*.yaml |
 	grep -v '\${[A-Z_]*}' >"$T/secrets"; then
 	e2e_fail "literal secrets: $(cat "$T/secrets")"
 fi
@@ -79,7 +88,10 @@ grep -q 'url: ${DISCORD_WEBHOOK_URL}' "$EX/grafana/provisioning/alerting/contact
 expect_refused() { # PROGRAM CONFIG [ARG...]
 	local rc prog=$1 conf=$2
 	shift 2
-	{ cat "$conf"; echo "  no_such_option_in_examples = 1"; } >"$T/bad.conf"
+	# Right under the plugin's [[...]] header: the table's options, before
+	# any sub-table (tags) the example ends with.
+	awk '{ print } !done && /^\[\[/ { print "  no_such_option_in_examples = 1"; done = 1 }' \
+		"$conf" >"$T/bad.conf"
 	"$TELEX_BIN/$prog" -config "$T/bad.conf" "$@" </dev/null >/dev/null 2>"$T/bad.log"
 	rc=$?
 	[ $rc = 2 ] && grep -q no_such_option_in_examples "$T/bad.log" ||
@@ -102,7 +114,11 @@ expect_refused telex-libvirt "$T/libvirt.conf" --once
 
 # telex-kafka-output: the example as it is (TLS, SASL from the environment)
 # with nothing to send exits 0; rewritten for the mock cluster it delivers.
-"$TELEX_BIN/telex-kafka-output" -config "$EX/hypervisor/telex/kafka-output.conf" \
+# (The CA file must exist: the test's stands in for the cluster's.)
+tls_init
+ex_subst "$EX/hypervisor/telex/kafka-output.conf" "$T/kafka-output-as-is.conf" -k . \
+	"/etc/telex/kafka-ca.pem=$TLS/ca.pem"
+"$TELEX_BIN/telex-kafka-output" -config "$T/kafka-output-as-is.conf" \
 	</dev/null >"$T/out0.out" 2>"$T/out0.log" ||
 	e2e_fail "telex-kafka-output refused examples/hypervisor/telex/kafka-output.conf: $(cat "$T/out0.log")"
 grep -q '^E! ' "$T/out0.log" && e2e_fail "telex-kafka-output logged errors: $(cat "$T/out0.log")"
@@ -127,15 +143,46 @@ for i in $(seq $((E2E_TIMEOUT * 10))); do
 done
 e2e_eof consumer
 [ "$E2E_RC" = 0 ] || e2e_fail "telex-kafka-consumer exited $E2E_RC"
-diff <(grep -v '^kafka_consumer_lag' "$T/consumer.out" | sort) <(sort "$T/libvirt.out") >/dev/null ||
+# The consumer adds the topic and the cluster it read (topic_tag, tags).
+grep -v '^kafka_consumer_lag' "$T/consumer.out" >"$T/consumed"
+[ "$(grep ',kafka_cluster=par1[, ]' "$T/consumed" | grep -c ',topic=vm-metrics[, ]')" = "$(wc -l <"$T/consumed")" ] ||
+	e2e_fail "consumed lines without kafka_cluster=par1 and topic=vm-metrics: $(head -n 2 "$T/consumed")"
+diff <(sed -e 's/,kafka_cluster=par1//' -e 's/,topic=vm-metrics//' "$T/consumed" | sort) \
+	<(sort "$T/libvirt.out") >/dev/null ||
 	e2e_fail "the consumer did not read back what the output produced"
 grep -q '^E! ' "$T/consumer.log" && e2e_fail "telex-kafka-consumer logged errors"
 
-# --- HAProxy -------------------------------------------------------------------
-haproxy -c -q -f "$EX/haproxy/haproxy.cfg" || e2e_fail "haproxy -c examples/haproxy/haproxy.cfg"
+# --- HAProxy, keepalived, TLS --------------------------------------------------------
+# As shipped but for the certificate files, which must exist for the checks.
+tls_cert lb DNS:influxdb-lb.example.net
+ex_subst "$EX/haproxy/haproxy.cfg" "$T/haproxy.cfg" -k . \
+	"/etc/haproxy/tls/influxdb-lb.pem=$TLS/lb.full.pem" "/etc/haproxy/tls/ca.pem=$TLS/ca.pem"
+haproxy -c -q -f "$T/haproxy.cfg" || e2e_fail "haproxy -c examples/haproxy/haproxy.cfg"
 grep -q 'http-check send meth GET uri /ping' "$EX/haproxy/haproxy.cfg" &&
 	grep -q 'http-check expect status 204' "$EX/haproxy/haproxy.cfg" ||
 	e2e_fail "haproxy.cfg does not check /ping for 204"
+# The stats page: on loopback, behind a password.
+awk '/^listen stats/ { s = 1; next } /^[a-z]/ { s = 0 } s && $1 == "bind" && $2 !~ /^127\.0\.0\.1:/ { exit 1 }' \
+	"$EX/haproxy/haproxy.cfg" && grep -q '^[[:space:]]*stats auth ' "$EX/haproxy/haproxy.cfg" ||
+	e2e_fail "haproxy.cfg: the stats page is open"
+# TLS to the data nodes, checked.
+grep -q '^[[:space:]]*default-server .* ssl verify required ca-file ' "$EX/haproxy/haproxy.cfg" ||
+	e2e_fail "haproxy.cfg: the data nodes are not reached over verified TLS"
+for i in 1 2; do
+	ex_subst "$EX/keepalived/keepalived-lb$i.conf" "$T/keepalived-$i.conf" -k . \
+		"/etc/keepalived/vrrp-auth.conf=$EX/keepalived/vrrp-auth.conf"
+	keepalived -t -f "$T/keepalived-$i.conf" >"$T/keepalived-t.log" 2>&1 ||
+		e2e_fail "keepalived -t examples/keepalived/keepalived-lb$i.conf: $(cat "$T/keepalived-t.log")"
+	{ echo "vrrp_instance x {"; echo "    advert_intx 1"; echo "}"; } >"$T/bad-keepalived.conf"
+done
+keepalived -t -f "$T/bad-keepalived.conf" >/dev/null 2>&1 &&
+	e2e_fail "keepalived -t accepts an unknown keyword: the check cannot fail"
+# No example turns certificate checks off or talks to InfluxDB in clear.
+# (Configuration files only: the READMEs may name the option.)
+if grep -rn --exclude='*.md' 'insecure_skip_verify\|insecure-tls *= *true\|tlsSkipVerify\|http://[a-z0-9.-]*:8086' \
+	"$EX" >"$T/insecure"; then
+	e2e_fail "insecure TLS or plain HTTP in examples/: $(cat "$T/insecure")"
+fi
 
 # --- Grafana provisioning ----------------------------------------------------------
 G=$EX/grafana

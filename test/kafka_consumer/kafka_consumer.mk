@@ -64,3 +64,11 @@ all: $(KC_BENCH_SINK)
 BENCHES += test/kafka_consumer/bench-kafka-consumer.sh
 test/kafka_consumer/bench-kafka-consumer.sh: $(KC_BENCH_SINK) \
 	$(BENCH_BUILD)/lpgen
+
+KC_UNIT_FEEDBACK := $(KC_TESTBIN)/test_kc_feedback
+UNIT_TESTS += $(KC_UNIT_FEEDBACK)
+
+$(KC_UNIT_FEEDBACK): $(OBJ)/test/kafka_consumer/test_kc_feedback.o \
+		$(KC_PLUGIN_OBJ)/kc_feedback.o $(LIBTELEX)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -lm

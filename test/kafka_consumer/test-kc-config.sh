@@ -101,6 +101,16 @@ bad "balance_strategy" 'balance_strategy' 'topics = ["t"]' \
 bad "timestamp_source" 'timestamp_source' 'topics = ["t"]' \
 	'timestamp_source = "now"'
 bad "data_format" 'data_format' 'topics = ["t"]' 'data_format = "xml"'
+# The native "json" parser makes kafka_consumer metrics: refused, naming
+# the telex format that reads Telegraf's JSON metrics.
+bad "data_format json" 'data_format = "telegraf_json"' 'topics = ["t"]' \
+	'data_format = "json"'
+bad "socks5" 'librdkafka has no SOCKS5' 'topics = ["t"]' \
+	'socks5_enabled = true'
+bad "tls_min_version TLS13" 'require TLS 1.3 on the brokers' \
+	'topics = ["t"]' 'tls_min_version = "TLS13"'
+bad "tls_min_version bad" 'tls_min_version' 'topics = ["t"]' \
+	'tls_min_version = "1.2"'
 bad "librdkafka property" 'no.such.property' 'topics = ["t"]' \
 	-- '"no.such.property" = 1'
 echo PASS

@@ -40,7 +40,7 @@ grep -q 'in\[0\] offset 1: invalid metric skipped' "$(kc_err in)" ||
 	mk_fail "the invalid line was not logged with topic, partition, offset"
 grep -q 'in\[0\] offset 2: record of 1[0-9][0-9] bytes exceeds max_message_len' \
 	"$(kc_err in)" || mk_fail "the oversize record was not logged"
-grep -q '6 records, 6 metrics written, 1 invalid metrics and 1 oversize' \
+grep -q '6 records, 6 metrics written, 0 not written (stdout closed), 1 invalid metrics and 1 oversize' \
 	"$(kc_err in)" || mk_fail "summary: $(grep records "$(kc_err in)")"
 
 # Without options, lines go out byte for byte (extra spaces kept).
@@ -70,7 +70,7 @@ for src in inner outer metric; do
 	fi
 done
 
-# data_format = "json": Telegraf's JSON metrics, one or a batch per
+# data_format = "telegraf_json": Telegraf's JSON metrics, one or a batch per
 # record; bad metrics and records that are not JSON are skipped.
 {
 	printf '%s\n' '{"fields":{"usage":1.5},"name":"cpu","tags":{"host":"a"},"timestamp":1700000000}'
@@ -78,7 +78,7 @@ done
 	printf '%s\n' 'cpu usage=1 1'
 } | mk_produce js
 kc_conf "$MK_TMP/js.conf" 'topics = ["js"]' 'consumer_group = "js"' \
-	'data_format = "json"' 'json_timestamp_units = "1ms"'
+	'data_format = "telegraf_json"' 'json_timestamp_units = "1ms"'
 kc_start js "$MK_TMP/js.conf"
 kc_wait_lines js 3
 kc_eof js

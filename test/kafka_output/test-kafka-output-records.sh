@@ -195,7 +195,8 @@ jq -r '.key as $k | .payload | rtrimstr("\n") | split("\n")[] | select(contains(
 	"$MK_TMP/packed.json" | grep -q . && mk_fail "packed: a line under another host's key"
 ko_logged packed '300 metrics taken, 300 delivered in [0-9]+ records'
 
-# Sarama's knobs are accepted and ignored, each with a warning.
+# Sarama's knobs are accepted and ignored, each with a warning;
+# socks5_enabled = false means what it says (no proxy), silently.
 ko_conf sarama <<'EOF'
   topic = "sarama"
   version = "2.6.0"
@@ -204,10 +205,18 @@ ko_conf sarama <<'EOF'
   socks5_enabled = false
 EOF
 head -n 3 "$MK_TMP/in.lp" | ko_run sarama || mk_fail "sarama: exit $?"
-for o in version metadata_full keep_alive_period socks5_enabled; do
+for o in version metadata_full keep_alive_period; do
 	ko_logged sarama "^W! .*$o"
 done
+grep -q socks5 "$MK_TMP/sarama.log" && mk_fail "sarama: socks5_enabled = false logged"
 mk_eq "sarama: delivered" 3 "$(mk_count sarama)"
+
+# socks5_enabled = true is refused: librdkafka has no SOCKS5 proxy, and
+# connecting directly instead would be a silent change.
+ko_conf socks5 <<<$'  topic = "socks5"\n  socks5_enabled = true'
+head -n 1 "$MK_TMP/in.lp" | ko_run socks5
+mk_eq "socks5_enabled = true: exit" 2 "$?"
+ko_logged socks5 '^E! .*socks5_enabled = true: librdkafka has no SOCKS5'
 
 # stats_interval: a periodic summary from librdkafka's statistics.
 ko_conf stats <<<$'  topic = "stats"\n  stats_interval = "200ms"'

@@ -36,8 +36,9 @@ expect_exit 2 "$EX_IN" -config "$TMP/missing.conf"
 grep -q "^E! .*missing.conf" "$CHILD_ERR" || fail "missing file not named"
 [ "$(grep -vc '^E! ' "$CHILD_ERR")" -eq 0 ] || fail "lines without E!"
 
-# Config errors name file and line.
-config "$TMP/typo.conf" <<'EOF'
+# Config errors name file and line (written as is: config() would add a
+# log_level line).
+cat >"$TMP/typo.conf" <<'EOF'
 [[inputs.example]]
   count = 2
   cuont = 3

@@ -136,6 +136,26 @@ static void test_usage(void **state)
 	assert_non_null(strstr(b.data, "[[outputs.kafka]]"));
 	assert_null(strstr(b.data, "--once"));
 	assert_null(strstr(b.data, "-poll_interval DUR"));
+
+	/* Within 80 columns, however long the summary and table name. */
+	struct telex_plugin kc = {
+	    .program = "telex-kafka-consumer",
+	    .summary = "read metrics from Kafka topics to stdout, a drop-in "
+		       "for Telegraf's inputs.kafka_consumer",
+	    .kind = TELEX_SERVICE_INPUT,
+	    .config = {"inputs", "kafka_consumer", no_options},
+	};
+	buf_clear(&b);
+	telex_cli_usage(&kc, &b);
+	buf_putc(&b, '\0');
+	assert_non_null(strstr(b.data, "[[inputs.kafka_consumer]]"));
+	for (const char *l = b.data; *l;) {
+		size_t n = strcspn(l, "\n");
+		if (n > 80)
+			fail_msg("--help line of %zu columns: %.*s", n, (int)n,
+				 l);
+		l += n + (l[n] == '\n');
+	}
 	buf_free(&b);
 }
 

@@ -182,6 +182,73 @@ static void test_man(void **state)
 	buf_free(&b);
 }
 
+/* CFG_EXAMPLE: the sample sets the value, uncommented, as Telegraf's
+ * sample.conf does, but a table without the key does not get it. */
+struct tex {
+	char *tag;
+	struct cfg_strv topics;
+};
+
+static const struct cfg_option ex_opts[] = {
+    {.name = "routing_tag",
+     .type = CFG_STRING,
+     .offset = offsetof(struct tex, tag),
+     .flags = CFG_EXAMPLE,
+     .default_value = "\"host\"",
+     .help = "the key"},
+    {.name = "topics",
+     .type = CFG_STRING_LIST,
+     .offset = offsetof(struct tex, topics),
+     .flags = CFG_EXAMPLE,
+     .default_value = "[\"telegraf\"]",
+     .help = "A help text long enough to be wrapped over more than one "
+	     "line of the man page, which keeps every input line within "
+	     "78 bytes as mandoc -Tlint and lintian want, with-hyphens."},
+    {.name = NULL},
+};
+
+static void test_example(void **state)
+{
+	(void)state;
+	const struct cfg_spec spec = {"outputs", "ex", ex_opts};
+	char *s = sample_of(&spec);
+	assert_non_null(strstr(s, "\n  routing_tag = \"host\"\n"));
+	assert_non_null(strstr(s, "\n  topics = [\"telegraf\"]\n"));
+	struct tex c;
+	struct telex_common common;
+	char err[256];
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(
+	    cfg_load_text(&spec, "", 0, "empty", &c, &common, err, sizeof(err)),
+	    0);
+	assert_null(c.tag);
+	assert_int_equal(c.topics.n, 0);
+	cfg_free(&spec, &c, &common);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(cfg_load_text(&spec, s, strlen(s), "sample", &c,
+				       &common, err, sizeof(err)),
+			 0);
+	assert_string_equal(c.tag, "host");
+	assert_string_equal(c.topics.v[0], "telegraf");
+	cfg_free(&spec, &c, &common);
+	free(s);
+
+	struct buf b = BUF_INIT;
+	cfg_write_man(&spec, &b);
+	buf_putc(&b, '\0');
+	assert_non_null(strstr(b.data,
+			       ".TP\n\\fBrouting_tag\\fR (\\fIstring\\fR, "
+			       "no default, the sample sets "
+			       "\"host\")\n"));
+	for (const char *l = b.data; *l;) {
+		size_t n = strcspn(l, "\n");
+		if (n > 78)
+			fail_msg("man line of %zu bytes: %.*s", n, (int)n, l);
+		l += n + (l[n] == '\n');
+	}
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +256,7 @@ int main(void)
 	    cmocka_unit_test(test_sample_layout),
 	    cmocka_unit_test(test_sample_round_trip),
 	    cmocka_unit_test(test_man),
+	    cmocka_unit_test(test_example),
 	};
 	log_set_level(LOG_ERROR);
 	return cmocka_run_group_tests(tests, NULL, NULL);
