@@ -296,14 +296,20 @@ static void kout_spool_text(struct kout *k, char *out, size_t len)
 		age = telex_realtime_ns() / 1000000 - st.oldest_ms;
 		age = age < 0 ? 0 : age / 1000;
 	}
-	snprintf(out, len, ", spool: %llu records, %s, oldest %lld s old",
-		 (unsigned long long)st.records, bytes, (long long)age);
+	int n =
+	    snprintf(out, len, ", spool: %llu records, %s, oldest %lld s old",
+		     (unsigned long long)st.records, bytes, (long long)age);
+	uint64_t bad = k->spool.torn_bytes + k->spool.damaged_bytes;
+	if (bad && n > 0 && (size_t)n < len)
+		snprintf(out + n, len - (size_t)n,
+			 ", %llu damaged bytes skipped",
+			 (unsigned long long)bad);
 }
 
 void kout_on_stats(void *owner, const struct kafka_stats *s)
 {
 	struct kout *k = owner;
-	char brokers[160], spool[128] = "", again[64] = "";
+	char brokers[160], spool[192] = "", again[64] = "";
 	kafka_stats_brokers_text(s, brokers, sizeof(brokers));
 	if (k->spooling)
 		kout_spool_text(k, spool, sizeof(spool));
@@ -694,6 +700,10 @@ static void kout_summary(struct kout *k, uint64_t kept)
 	if (k->spooling && k->replayed)
 		buf_printf(&why, "; %llu metrics came from an earlier run",
 			   (unsigned long long)k->replayed);
+	if (k->spooling && k->spool.torn_bytes + k->spool.damaged_bytes)
+		buf_printf(&why, "; %llu damaged bytes of the spool skipped",
+			   (unsigned long long)(k->spool.torn_bytes +
+						k->spool.damaged_bytes));
 	if (k->spooling)
 		buf_printf(&why,
 			   "; spool %s: %llu metrics left for the next "

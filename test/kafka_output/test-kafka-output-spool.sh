@@ -200,6 +200,7 @@ mk_eq "torn: status sees the tail" 15 "$(status "$MK_TMP/torn.spool" torn_bytes)
 mk_cmd up all >/dev/null
 ko_run torn </dev/null || mk_fail "torn: exit $?: $(tail "$MK_TMP/torn.log")"
 ko_logged torn "^W! spool: .*/$(basename "$seg"): a torn tail of 15 bytes \(a frame cut short by a crash or power loss\) was cut off; the 1000 whole lines before it are kept"
+ko_logged torn '1000 delivered in 1000 records, 0 failed; 1000 metrics came from an earlier run; 15 damaged bytes of the spool skipped'
 expect_exact torn "$MK_TMP/torn.lp"
 
 # --- An unusable spool_dir is a config error: exit 2 at start, saying
