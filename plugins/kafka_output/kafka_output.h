@@ -3,6 +3,8 @@
  *  - main.c: the option table and the plugin's life cycle callbacks,
  *  - conf.c: config checks and the librdkafka properties,
  *  - output.c: taking lines, back-pressure, retries, flush, the stats,
+ *  - output_spool.c: the same in spool mode: appending, the pump,
+ *    releasing, the spool's timers,
  *  - produce.c: producing a record, delivery reports, failures,
  *  - route.c: topic, key, timestamp and value of a metric's record,
  *  - headers.c: the [outputs.kafka.headers] templates,
@@ -511,6 +513,34 @@ void kout_left(struct kout *k, const char *topic, uint64_t metrics);
  * timeout_ms (NULL: nothing known against it). */
 const char *kout_topic_trouble(struct kout *k, const char *topic,
 			       int timeout_ms);
+
+/* A line to produce: from write()'s batch or from the spool (pos set). */
+struct kout_in {
+	const char *p;
+	size_t len;
+	bool newline; /* p[len] is its '\n' */
+	size_t line_no;
+	const struct kout_spool_pos *pos; /* spool mode */
+	size_t frame_size;
+	int64_t time_ms; /* when it was taken */
+};
+
+/* Route and produce (or pack) one line (output.c). 0 taken; 1 not taken,
+ * the queue is full; 2 taken, and the queue is full now; -1 fatal. */
+int kout_line(struct kout *k, const struct kout_in *in);
+/* After any event: purge, retry, give space back, produce (output.c). */
+void kout_advance(struct kout *k);
+/* "1.5 MiB" */
+void kout_bytes_text(uint64_t n, char *out, size_t len);
+
+/* Spool mode (output_spool.c): write(); produce from the spool while
+ * librdkafka has room (0, or -1 fatal); give back what the ledger says is
+ * done; the stats line's part about the spool. */
+int kout_write_spool(struct kout *k, const struct telex_batch *b,
+		     size_t *accepted);
+int kout_pump(struct kout *k);
+void kout_release(struct kout *k);
+void kout_spool_text(struct kout *k, char *out, size_t len);
 
 /* Callbacks and life cycle (output.c), wired up in main.c. */
 void kout_set_dr_cb(rd_kafka_conf_t *conf);

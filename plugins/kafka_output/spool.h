@@ -24,7 +24,8 @@
  * loss) counted, logged and cut off.
  *
  * Files: crc32c.c (the checksum), spool_frame.c (frames, no I/O),
- * spool.c (files), spool_status.c (--spool-status).
+ * spool_file.c (segment and ack files), spool.c (opening, writing,
+ * reading, releasing), spool_status.c (--spool-status).
  */
 #ifndef TELEX_KOUT_SPOOL_H
 #define TELEX_KOUT_SPOOL_H
@@ -234,7 +235,8 @@ static inline size_t kout_frame_size(size_t line_len)
  * to out; returns the exit code (0, 1 not a readable spool). */
 int kout_spool_status(const char *dir, struct buf *out);
 
-/* What a segment file holds, read from fd (spool.c, also for the status):
+/* What a segment file holds, read from fd (spool_file.c, also for the
+ * status):
  * line frames, the end of the last whole frame, damaged bytes inside,
  * the torn tail after it, whether sealed, the first line's time. 0, or -1
  * with err. from: where to start reading (a frame boundary). */
