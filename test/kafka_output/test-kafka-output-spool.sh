@@ -104,8 +104,9 @@ ko_logged mexpiry '4000 metrics taken, 4000 delivered in 4000 records, 0 failed'
 mk_eq "expiry: spool left" 0 "$(status "$MK_TMP/expiry.spool" records)"
 
 # --- SIGTERM during an outage: the spool keeps everything and the
-# program exits at once (well within Telegraf's 5 s); kill -9 during the
-# same outage loses nothing either; the restart delivers it all.
+# program exits soon (well within Telegraf's 5 s), and so does the end
+# of input; kill -9 during the same outage loses nothing either; the
+# restart delivers it all.
 ko_lines 3500 >"$MK_TMP/term.lp"
 spool_conf term | ko_conf term
 mkfifo "$MK_TMP/term.in"
@@ -127,11 +128,19 @@ ko_logged term '2000 metrics stay in the spool .* and are delivered at the next 
 mk_eq "SIGTERM: spooled" 2000 "$(status "$MK_TMP/term.spool" records)"
 mk_eq "SIGTERM: spool not in use" "not in use" \
 	"$(status "$MK_TMP/term.spool" state)"
-# Again, brokers still down: 1000 more, then kill -9.
-cp "$MK_TMP/term.log" "$MK_TMP/term.1.log"
+# End of input, brokers still down: 500 more, kept, exit 0 in time.
+start=$(date +%s%N)
+sed -n 2001,2500p "$MK_TMP/term.lp" | ko_run term
+rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+echo "EOF with the brokers down: exit $rc after $ms ms"
+mk_eq "EOF: exit status" 0 $rc
+((ms < 5000)) || mk_fail "EOF: exit took $ms ms"
+ko_logged term '2500 metrics stay in the spool'
+# Again, brokers still down: 500 more, then kill -9.
 ko_start term "$MK_TMP/term.in"
 exec {feed}>"$MK_TMP/term.in"
-sed -n 2001,3000p "$MK_TMP/term.lp" >&$feed
+sed -n 2501,3000p "$MK_TMP/term.lp" >&$feed
 wait_spooled "$MK_TMP/term.spool" 3000
 mk_eq "kill -9: spool in use" "in use by pid $KO_PID" \
 	"$(status "$MK_TMP/term.spool" state)"
