@@ -118,8 +118,7 @@ static void kout_resume_timer_cb(struct loop *l, void *arg)
 	telex_resume(k->t);
 }
 
-/* Append the batch to the spool; *n is set to how many lines were
- * handled before it filled up or failed. */
+/* W! (at most every 10 s): the spool is full, stdin paused. */
 static void kout_spool_full_log(struct kout *k)
 {
 	struct kout_spool_state st;
@@ -350,7 +349,8 @@ int kout_spool_start(struct kout *k, char *err, size_t errlen)
 void kout_spool_stop(struct kout *k)
 {
 	struct loop *l = telex_loop(k->t);
-	int64_t *timers[] = {&k->sync_timer, &k->resume_timer, &k->retry_timer};
+	int64_t *timers[] = {&k->sync_timer, &k->resume_timer, &k->retry_timer,
+			     &k->held_timer};
 	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++)
 		if (*timers[i] > 0) {
 			loop_cancel_timer(l, *timers[i]);
