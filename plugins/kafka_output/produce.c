@@ -375,7 +375,10 @@ static void kout_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 	if (!kout_err_final(m->err)) {
 		if (kout_retry_push(&k->retry, m, t,
 				    kout_token_seq(&k->ledger, t)) == 0) {
-			if (k->phase == KOUT_NORMAL) {
+			/* Also while producing again: what is left of the
+			 * round waits, so that this one is sorted back in
+			 * ahead of anything newer of its key. */
+			if (k->phase != KOUT_DRAINING) {
 				k->phase = KOUT_DRAINING;
 				k->purge_pending = true;
 				k->retry_err = m->err;
