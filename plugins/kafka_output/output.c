@@ -131,13 +131,14 @@ void kout_advance(struct kout *k)
 			    k->retry.n - k->retry.next,
 			    rd_kafka_err2name(k->retry_err),
 			    rd_kafka_err2str(k->retry_err));
-		if (!k->retry_timer) {
-			k->retry_timer = loop_add_timer(
-			    telex_loop(k->t), KOUT_RETRY_BACKOFF_NS, 0,
-			    kout_retry_timer_cb, k);
-			if (k->retry_timer < 0)
-				k->retry_timer = 0;
-		}
+		/* A timer of an earlier round would fire too soon. */
+		if (k->retry_timer)
+			loop_cancel_timer(telex_loop(k->t), k->retry_timer);
+		k->retry_timer =
+		    loop_add_timer(telex_loop(k->t), KOUT_RETRY_BACKOFF_NS, 0,
+				   kout_retry_timer_cb, k);
+		if (k->retry_timer < 0)
+			k->retry_timer = 0;
 	}
 	if (k->phase == KOUT_RETRYING && !k->blocked &&
 	    telex_monotonic_ns() >= k->retry_at_ns) {
