@@ -3,6 +3,7 @@
  * level, filters, signals, the plugin's init, the runner for its kind, and
  * the exit code (0 done, 1 runtime failure, 2 usage or config error).
  */
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,4 +339,21 @@ void telex_fail(struct telex *t)
 bool telex_stopping(const struct telex *t)
 {
 	return t->stopping;
+}
+
+bool telex_stop_pending(const struct telex *t)
+{
+	if (t->stopping)
+		return true;
+	sigset_t pending;
+	if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) == 1 ||
+					  sigismember(&pending, SIGINT) == 1))
+		return true;
+	if (!t->stdin_watched)
+		return false;
+	/* A pipe or FIFO whose writer closed reports POLLHUP even with
+	 * lines still unread; a socket, POLLRDHUP. */
+	struct pollfd pfd = {.fd = 0, .events = POLLIN | POLLRDHUP};
+	return poll(&pfd, 1, 0) == 1 &&
+	       (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0;
 }

@@ -173,5 +173,14 @@ void telex_shutdown(struct telex *t);
 void telex_fail(struct telex *t);
 /* True once EOF, SIGTERM or SIGINT was seen. */
 bool telex_stopping(const struct telex *t);
+/*
+ * For a plugin that waits inside a callback (a gather blocked on a daemon
+ * that does not answer): true once the program is stopping or is about to
+ * (SIGTERM or SIGINT pending, stdin's writer gone), found without reading
+ * stdin or taking the signal, so the loop handles both as usual once the
+ * callback returns. Loop thread only. A plugin that sees it ends its wait
+ * soon enough for the 5 s between EOF and Telegraf's SIGTERM.
+ */
+bool telex_stop_pending(const struct telex *t);
 
 #endif

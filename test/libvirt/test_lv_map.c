@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <malloc.h>
 
+#include "lv_keys.h"
 #include "lv_line.h"
 #include "lv_map.h"
 #include "lv_testlib.h"
@@ -481,6 +482,57 @@ static int count_emit(void *arg, struct lp_metric *m)
 
 /* After the first domain the mapper allocates nothing: mapping the same
  * domain again leaves the heap where it was. */
+/* A record NOWAIT left without the domain's job (recorded with `virsh
+ * domstats --nowait` while another call held it) is told from a complete
+ * one by its keys alone; per group, the keys that show the job. */
+static void test_job_statistics(void **state)
+{
+	struct fixture *f = *state;
+	load_params(f, "qemu-running.txt");
+	assert_true(lv_params_had_job(f->params, f->n));
+	assert_int_equal(lv_params_state(f->params, f->n), 1);
+	assert_true(lv_state_active(lv_params_state(f->params, f->n)));
+	load_params(f, "qemu-running-nojob.txt");
+	assert_false(lv_params_had_job(f->params, f->n));
+	assert_true(lv_state_active(lv_params_state(f->params, f->n)));
+	load_params(f, "qemu-shutoff.txt");
+	assert_false(lv_state_active(lv_params_state(f->params, f->n)));
+
+	static const struct {
+		const char *key;
+		bool job;
+	} keys[] = {
+	    {"cpu.time", false},
+	    {"cpu.haltpoll.success.time", true},
+	    {"balloon.current", false},
+	    {"balloon.maximum", false},
+	    {"balloon.rss", true},
+	    {"balloon.last-update", true},
+	    {"vcpu.current", false},
+	    {"vcpu.0.state", false},
+	    {"vcpu.0.exits.sum", true},
+	    {"block.count", false},
+	    {"block.0.name", false},
+	    {"block.0.path", false},
+	    {"block.0.backingIndex", false},
+	    {"block.0.rd.reqs", true},
+	    {"block.1.fl.times", true},
+	    {"net.0.rx.bytes", false},
+	    {"perf.cpu_clock", false},
+	    {"iothread.count", true},
+	    {"dirtyrate.calc_status", true},
+	    {"memory.bandwidth.monitor.count", false},
+	};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		clear_params(f);
+		add_param(f, "state.state", "1");
+		add_param(f, keys[i].key, "1");
+		if (lv_params_had_job(f->params, f->n) != keys[i].job)
+			fail_msg("%s: want %s", keys[i].key,
+				 keys[i].job ? "job" : "no job");
+	}
+}
+
 static void test_no_allocation_per_metric(void **state)
 {
 	struct fixture *f = *state;
@@ -528,6 +580,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test(test_line_writer),
 	    cmocka_unit_test_setup_teardown(test_vcpu_cpu_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_job_statistics, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_no_allocation_per_metric,
 					    setup, teardown),
 	};

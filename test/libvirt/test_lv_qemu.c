@@ -64,6 +64,7 @@ static int setup(void **state)
 		return -1;
 	f->cap.schema = &f->schema;
 	f->set.uri = "qemu:///system";
+	f->set.uri_shown = (char *)"qemu:///system";
 	f->set.groups = LV_GROUP_ALL;
 	for (int i = 0; i < 4; i++)
 		f->dom_names[i] = names[i];

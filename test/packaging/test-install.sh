@@ -105,7 +105,11 @@ done
 
 # No E! or W! on stderr (a file: the programs log at info there).
 clean_log() {
-	grep -E '^(E|W)! ' "$2" && fail "$1 logged errors or warnings: $(cat "$2")"
+	# The one warning an installed consumer config gives: its delivery
+	# feedback is off until Telegraf's side of it is set up (README of
+	# telex-kafka-consumer, "Delivery feedback").
+	grep -E '^(E|W)! ' "$2" | grep -v '^W! delivery is acknowledged at the pipe only' &&
+		fail "$1 logged errors or warnings: $(cat "$2")"
 	return 0
 }
 
