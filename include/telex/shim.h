@@ -62,6 +62,12 @@ struct telex_batch {
 struct telex_plugin {
 	const char *program; /* "telex-libvirt" */
 	const char *summary; /* one line, for --help and the man page */
+	/* Options of the program's own, handled by its main() before
+	 * telex_main(), for --help: {flag, text} pairs ended by {NULL}. May
+	 * be NULL. */
+	const struct telex_usage_option {
+		const char *flag, *text;
+	} * usage_extra;
 	enum telex_kind kind;
 	struct cfg_spec config; /* section + table name + options */
 	size_t config_size;	/* sizeof the plugin's config struct */
