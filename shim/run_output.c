@@ -322,8 +322,15 @@ int telex_run_output(struct telex *t)
 	int rc = TELEX_EXIT_OK;
 	for (;;) {
 		int64_t timeout = -1;
+		/* After SIGTERM, stdin is read until EOF (Telegraf, stopping
+		 * too, closes it) for half of the flush timeout: what is in
+		 * the pipe is delivered (or spooled) rather than left there;
+		 * the other half is the plugin's flush. */
+		if (t->stopping && !in->eof && t->stdin_watched &&
+		    telex_monotonic_ns() - t->stop_ns > t->flush_timeout_ns / 2)
+			t->stop_reading = true;
 		if (t->stop_reading && t->stdin_watched) {
-			/* SIGTERM: what is still in the pipe stays there. */
+			/* What is still in the pipe stays there. */
 			loop_del_fd(t->loop, 0);
 			t->stdin_watched = false;
 		}
@@ -337,6 +344,9 @@ int telex_run_output(struct telex *t)
 				  telex_monotonic_ns();
 			if (timeout <= 0)
 				break;
+			if (t->stdin_watched &&
+			    timeout > t->flush_timeout_ns / 2)
+				timeout -= t->flush_timeout_ns / 2;
 		}
 		if (loop_run_once(t->loop, timeout) < 0) {
 			log_error("event loop: %m");

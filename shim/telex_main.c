@@ -155,12 +155,13 @@ static void telex_on_signal(struct loop *l, int signo, void *arg)
 	struct telex *t = arg;
 	switch (signo) {
 	case SIGTERM:
-		t->stop_reading = true;
-		telex_begin_stop(t, "SIGTERM");
-		break;
 	case SIGINT:
-		t->stop_reading = true;
-		telex_begin_stop(t, "SIGINT");
+		/* An output keeps reading what Telegraf already wrote into
+		 * the pipe (for a while: run_output.c); systemd's stop
+		 * sends SIGTERM to Telegraf and its children at once. */
+		if (t->p->kind != TELEX_OUTPUT)
+			t->stop_reading = true;
+		telex_begin_stop(t, signo == SIGTERM ? "SIGTERM" : "SIGINT");
 		break;
 	default:
 		if (t->p->kind == TELEX_INPUT && !t->stopping) {
