@@ -112,10 +112,12 @@ static const struct cfg_option kout_options[] = {
 		 .min = 1, .max = 1000000,
 		 .help = "(telex) records for more distinct topics are refused "
 			 "(librdkafka keeps every topic it saw until exit)"),
-	KOUT_OPT(spool_dir, .type = CFG_STRING, .default_value = "\"\"",
+	KOUT_OPT(spool_dir, .type = CFG_STRING, .flags = CFG_EXAMPLE,
+		 .default_value = "\"/var/lib/telex/kafka-output\"",
 		 .help = "(telex) a directory where lines wait until Kafka "
 			 "confirms them (outages, restarts, crashes lose "
-			 "nothing); \"\": memory only"),
+			 "nothing); unset or \"\": memory only (the package "
+			 "creates this one for Telegraf's user)"),
 	KOUT_OPT(spool_max_bytes, .type = CFG_SIZE,
 		 .default_value = "\"1GiB\"", .min = 1 << 20,
 		 .max = INT64_C(1) << 50,
