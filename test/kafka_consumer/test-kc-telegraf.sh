@@ -177,6 +177,9 @@ t0=$(date +%s.%N)
 tg_start backlog
 produce_rate backlog $((N1 + 1)) $((N1 + 5000 * S)) 500
 wait_points backlog $((N1 + 5000 * S)) $((60 * S))
+# Only Telegraf's user may talk to the relay: it decides what is committed.
+[ "$(stat -c %a "$E2E_TMP/backlog.sock")" = 600 ] ||
+	e2e_fail "the feedback socket is mode $(stat -c %a "$E2E_TMP/backlog.sock")"
 e2e_note "backlog: caught up in $(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)") s"
 tg_stop
 check_log backlog $((N1 + 5000 * S))
