@@ -72,3 +72,15 @@ $(KC_UNIT_FEEDBACK): $(OBJ)/test/kafka_consumer/test_kc_feedback.o \
 		$(KC_PLUGIN_OBJ)/kc_feedback.o $(LIBTELEX)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -lm
+
+# Catch-up through the real Telegraf into influxd (issue 15): telex with
+# delivery feedback and Telegraf's default buffer, the ceiling without
+# feedback, the native plugin; ~3 min in make bench. Its long mode (make
+# bench-long, not in CI): 2,000 points/s for 15 minutes with influxd down
+# for 10 of them.
+BENCHES += test/kafka_consumer/bench-kafka-consumer-telegraf.sh
+
+.PHONY: bench-long
+bench-long: all
+	TELEX_BUILD=$(abspath $(BUILD)) TELEX_SRC=$(CURDIR) BENCH_LONG=1 \
+		test/kafka_consumer/bench-kafka-consumer-telegraf.sh
