@@ -75,7 +75,7 @@ $(KC_UNIT_FEEDBACK): $(OBJ)/test/kafka_consumer/test_kc_feedback.o \
 
 # Catch-up through the real Telegraf into influxd (issue 15): telex with
 # delivery feedback and Telegraf's default buffer, the ceiling without
-# feedback, the native plugin; ~3 min in make bench. Its long mode (make
+# feedback, the native plugin; ~3.5 min in make bench. Its long mode (make
 # bench-long, not in CI): 2,000 points/s for 15 minutes with influxd down
 # for 10 of them.
 BENCHES += test/kafka_consumer/bench-kafka-consumer-telegraf.sh
