@@ -205,7 +205,7 @@ static int cfg_default_one(const struct cfg_option *o, void *base,
 	int rc = -1;
 	char why[512];
 	if (cfg_env_expand(&src, false, why, sizeof(why)) == 0 &&
-	    cfg_toml_parse(&doc, &src, why, sizeof(why)) == 0) {
+	    cfg_toml_parse(&doc, &src, NULL, why, sizeof(why)) == 0) {
 		const struct cfg_kv *kv = cfg_toml_get(doc.root, "v");
 		struct cfg_ctx cx = {&src, "the declaration", why, sizeof(why)};
 		char path[300];
@@ -258,7 +258,7 @@ int cfg_load_text(const struct cfg_spec *spec, const char *text, size_t len,
 	struct cfg_doc doc = {0};
 	int rc = -1;
 	if (cfg_env_expand(&src, true, err, errlen) == 0 &&
-	    cfg_toml_parse(&doc, &src, err, errlen) == 0 &&
+	    cfg_toml_parse(&doc, &src, spec, err, errlen) == 0 &&
 	    cfg_apply_doc(spec, &doc, config, common, err, errlen) == 0)
 		rc = 0;
 	cfg_toml_free(&doc);

@@ -105,7 +105,7 @@ static void doc_map_entries(struct buf *out, const char *prefix,
 	struct cfg_doc doc = {0};
 	char err[256];
 	if (cfg_env_expand(&src, false, err, sizeof(err)) == 0 &&
-	    cfg_toml_parse(&doc, &src, err, sizeof(err)) == 0) {
+	    cfg_toml_parse(&doc, &src, NULL, err, sizeof(err)) == 0) {
 		const struct cfg_kv *kv = cfg_toml_get(doc.root, "v");
 		if (kv && kv->val->kind == CFG_TV_TABLE) {
 			const struct cfg_table *t = kv->val->u.t;

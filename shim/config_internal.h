@@ -123,10 +123,17 @@ struct cfg_doc {
 	const struct cfg_src *src;
 };
 
-/* Parse src->text. 0, or -1 with err naming file:line:col. The doc must be
- * released with cfg_toml_free() either way. */
-int cfg_toml_parse(struct cfg_doc *doc, const struct cfg_src *src, char *err,
-		   size_t errlen);
+/* Parse src->text. 0, or -1 with err naming file:line:col; the text of a
+ * value whose key cfg_key_is_secret(spec, key) is never quoted in err
+ * (spec may be NULL). The doc must be released with cfg_toml_free() either
+ * way. */
+int cfg_toml_parse(struct cfg_doc *doc, const struct cfg_src *src,
+		   const struct cfg_spec *spec, char *err, size_t errlen);
+
+/* Whether the value of key (a key of any table) is a secret: an option of
+ * spec declared CFG_SECRET, or a name that says so ("password", "passwd",
+ * "pwd", "secret", "token" in it, as in [*.librdkafka]'s "sasl.password"). */
+bool cfg_key_is_secret(const struct cfg_spec *spec, const char *key);
 void cfg_toml_free(struct cfg_doc *doc);
 
 /* The entry of key in t, or NULL. */

@@ -183,23 +183,26 @@ static int toml_inline_table(struct toml_parser *p, struct cfg_value *v)
 					"(missing '}')");
 		if (p->s[p->i] == '}')
 			break;
+		/* A secret key's value stays hidden up to the ',' or '}'. */
+		bool secret = p->secret;
 		if (toml_keyval(p, t) || toml_space(p))
 			return -1;
-		if (p->i < p->n && p->s[p->i] == ',') {
-			p->i++;
-			continue;
-		}
-		if (p->i < p->n && p->s[p->i] == '}')
-			break;
 		if (p->i >= p->n)
 			return toml_err(p, open,
 					"inline table not closed "
 					"(missing '}')");
-		char b[16];
-		return toml_err(p, p->i,
-				"expected ',' or '}' in the inline "
-				"table, found %s",
-				toml_what(p, b, sizeof(b)));
+		char c = p->s[p->i];
+		if (c != ',' && c != '}') {
+			char b[16];
+			return toml_err(p, p->i,
+					"expected ',' or '}' in the inline "
+					"table, found %s",
+					toml_what(p, b, sizeof(b)));
+		}
+		p->secret = secret;
+		if (c == '}')
+			break;
+		p->i++;
 	}
 	p->i++;
 	v->end = p->i;
@@ -302,6 +305,9 @@ static int toml_keyval(struct toml_parser *p, struct cfg_table *t)
 				"set on line %zu)",
 				parts[n - 1], line);
 	}
+	/* Set until the caller has checked what follows the value. */
+	if (cfg_key_is_secret(p->spec, parts[n - 1]))
+		p->secret = true;
 	struct cfg_value *v;
 	if (toml_value(p, &v))
 		return -1;
@@ -419,12 +425,17 @@ static int toml_header(struct toml_parser *p, struct cfg_table **cur)
 	return toml_end_of_line(p, "the table header");
 }
 
-int cfg_toml_parse(struct cfg_doc *doc, const struct cfg_src *src, char *err,
-		   size_t errlen)
+int cfg_toml_parse(struct cfg_doc *doc, const struct cfg_src *src,
+		   const struct cfg_spec *spec, char *err, size_t errlen)
 {
 	memset(doc, 0, sizeof(*doc));
 	doc->src = src;
-	struct toml_parser p = {doc, src->text, src->len, 0, err, errlen, 0};
+	struct toml_parser p = {.doc = doc,
+				.s = src->text,
+				.n = src->len,
+				.err = err,
+				.errlen = errlen,
+				.spec = spec};
 	doc->root = toml_table_new(&p, 0, CFG_TABLE_HEADER);
 	if (!doc->root)
 		return toml_oom(&p);
@@ -444,6 +455,7 @@ int cfg_toml_parse(struct cfg_doc *doc, const struct cfg_src *src, char *err,
 			rc = toml_end_of_line(&p, "the value");
 		else
 			rc = -1;
+		p.secret = false;
 		if (rc)
 			return -1;
 	}

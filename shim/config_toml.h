@@ -19,13 +19,16 @@ struct toml_parser {
 	char *err;
 	size_t errlen;
 	int depth;
+	const struct cfg_spec *spec; /* for secret keys; may be NULL */
+	bool secret; /* in (or just after) a secret key's value: errors
+			quote none of its text */
 };
 
 /* Errors: "file:line:col: message" into p->err; always return -1. */
 int toml_err(struct toml_parser *p, size_t at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int toml_oom(struct toml_parser *p);
-/* The byte at p->i for "found ..." messages. */
+/* The byte at p->i for "found ..." messages (not shown in a secret). */
 const char *toml_what(struct toml_parser *p, char *buf, size_t n);
 
 /* Spaces and tabs; a comment; a line end (1 consumed, 0 none, -1 bare

@@ -36,6 +36,8 @@ const char *toml_what(struct toml_parser *p, char *buf, size_t n)
 	unsigned char c = (unsigned char)p->s[p->i];
 	if (c == '\n' || c == '\r')
 		return "the end of the line";
+	if (p->secret)
+		return "more text (not shown: a secret's value)";
 	if (c >= 0x21 && c < 0x7f)
 		snprintf(buf, n, "'%c'", c);
 	else
@@ -186,11 +188,16 @@ static int toml_unicode_escape(struct toml_parser *p, size_t digits, size_t at,
 		cp = cp * 16 + (unsigned long)d;
 		p->i++;
 	}
-	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+		if (p->secret)
+			return toml_err(p, at,
+					"a \\u escape is not a Unicode scalar "
+					"value (not shown: a secret's value)");
 		return toml_err(p, at,
 				"\\u escape U+%04lX is not a Unicode "
 				"scalar value",
 				cp);
+	}
 	if (cp == 0)
 		return toml_err(p, at,
 				"NUL characters are not supported in "
@@ -221,11 +228,17 @@ static int toml_string_char(struct toml_parser *p, bool multiline, char *out,
 				"newline in a single-line string "
 				"(close the quote, or use \"\"\" for several "
 				"lines)");
-	if ((c < 0x20 && c != '\t') || c == 0x7f)
+	if ((c < 0x20 && c != '\t') || c == 0x7f) {
+		if (p->secret)
+			return toml_err(p, p->i,
+					"control character in a string (not "
+					"shown: a secret's value; write it as "
+					"a \\u escape)");
 		return toml_err(p, p->i,
 				"control character U+%04X in a string "
 				"(write it as \\u%04X)",
 				c, c);
+	}
 	size_t len =
 	    toml_utf8_len((const unsigned char *)p->s + p->i, p->n - p->i);
 	if (len == 0)
@@ -279,7 +292,7 @@ static int toml_escape(struct toml_parser *p, char *out, size_t *on)
 			"invalid escape \\%c (valid: \\b \\t \\n \\f "
 			"\\r \\\" \\\\ \\uXXXX \\UXXXXXXXX; for a backslash "
 			"write \\\\ or use a '...' string)",
-			c >= 0x21 && c < 0x7f ? c : '?');
+			c >= 0x21 && c < 0x7f && !p->secret ? c : '?');
 }
 
 /* Where the string whose content starts at i ends (at most n): the bytes
@@ -476,9 +489,24 @@ static int toml_digits(const char *s, size_t n, int base, size_t *used)
 	return count;
 }
 
+/* A bad bare value's text for a message, or a note in its place when it
+ * is a secret's: *len is set for "%.*s". */
+static const char *toml_shown(const struct toml_parser *p, const char *s,
+			      size_t n, int *len)
+{
+	static const char hidden[] = "(not shown: a secret's value)";
+	if (p->secret) {
+		*len = (int)sizeof(hidden) - 1;
+		return hidden;
+	}
+	*len = n > 200 ? 200 : (int)n;
+	return s;
+}
+
 static int toml_int_value(struct toml_parser *p, const char *s, size_t n,
 			  size_t at, struct cfg_value *v)
 {
+	int shown;
 	int base = 10;
 	size_t i = 0;
 	bool neg = false;
@@ -499,11 +527,13 @@ static int toml_int_value(struct toml_parser *p, const char *s, size_t n,
 		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
 			     : c >= 'a'		  ? (unsigned)(c - 'a' + 10)
 						  : (unsigned)(c - 'A' + 10);
-		if (acc > (limit - d) / (unsigned)base)
+		if (acc > (limit - d) / (unsigned)base) {
+			const char *t = toml_shown(p, s, n, &shown);
 			return toml_err(p, at,
 					"integer %.*s does not fit in "
 					"64 bits",
-					(int)n, s);
+					shown, t);
+		}
 		acc = acc * (unsigned)base + d;
 	}
 	v->kind = CFG_TV_INT;
@@ -528,6 +558,8 @@ int toml_scalar(struct toml_parser *p, struct cfg_value *v)
 		p->i++;
 	const char *s = p->s + at;
 	size_t n = p->i - at;
+	int shown;
+	const char *t = toml_shown(p, s, n, &shown);
 	v->end = p->i;
 	if (n == 0) {
 		char b[16];
@@ -571,7 +603,7 @@ int toml_scalar(struct toml_parser *p, struct cfg_value *v)
 		return toml_err(p, at,
 				"leading zeros are not allowed in "
 				"%.*s",
-				(int)n, s);
+				shown, t);
 	i += used;
 	bool is_float = false;
 	if (i < n && s[i] == '.') {
@@ -607,15 +639,19 @@ int toml_scalar(struct toml_parser *p, struct cfg_value *v)
 	errno = 0;
 	double f = strtod(tmp, NULL);
 	if (errno == ERANGE && isinf(f))
-		return toml_err(p, at, "float %s is out of range", tmp);
+		return toml_err(p, at, "float %.*s is out of range", shown, t);
 	v->kind = CFG_TV_FLOAT;
 	v->u.f = f;
 	return 0;
 bad:
 	if ((s[sign] >= '0' && s[sign] <= '9') || s[sign] == '.')
-		return toml_err(p, at, "invalid number %.*s", (int)n, s);
+		return toml_err(p, at, "invalid number %.*s", shown, t);
+	if (p->secret)
+		return toml_err(p, at,
+				"invalid value %.*s: a string needs quotes",
+				shown, t);
 	return toml_err(p, at,
 			"invalid value %.*s (a string needs quotes: "
 			"\"%.*s\")",
-			(int)n, s, (int)n, s);
+			shown, t, shown, t);
 }

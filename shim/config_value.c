@@ -22,6 +22,27 @@ char *cfg_strndup(const char *s, size_t n)
 	return d;
 }
 
+static bool value_secret_option(const struct cfg_option *opts, const char *key)
+{
+	for (const struct cfg_option *o = opts; o && o->name; o++) {
+		if ((o->flags & CFG_SECRET) && strcmp(o->name, key) == 0)
+			return true;
+		if (o->type == CFG_TABLE && value_secret_option(o->sub, key))
+			return true;
+	}
+	return false;
+}
+
+bool cfg_key_is_secret(const struct cfg_spec *spec, const char *key)
+{
+	static const char *const words[] = {"password", "passwd", "pwd",
+					    "secret", "token"};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcasestr(key, words[i]))
+			return true;
+	return spec && value_secret_option(spec->options, key);
+}
+
 static void *value_at(void *base, const struct cfg_option *o)
 {
 	return (char *)base + o->offset;
@@ -164,12 +185,19 @@ static void value_range_text(const struct cfg_option *o, int64_t x, char *buf,
 static int value_range(const struct cfg_ctx *cx, const struct cfg_option *o,
 		       const struct cfg_value *v, const char *path, int64_t x)
 {
-	if (o->min >= o->max || (x >= o->min && x <= o->max))
+	int64_t min = o->min, max = o->max;
+	if (min >= max) {
+		if (o->type != CFG_DURATION)
+			return 0;
+		min = 0;
+		max = CFG_DURATION_MAX_DEFAULT;
+	}
+	if (x >= min && x <= max)
 		return 0;
 	char a[48], lo[48], hi[48];
 	value_range_text(o, x, a, sizeof(a));
-	value_range_text(o, o->min, lo, sizeof(lo));
-	value_range_text(o, o->max, hi, sizeof(hi));
+	value_range_text(o, min, lo, sizeof(lo));
+	value_range_text(o, max, hi, sizeof(hi));
 	return value_bad(cx, v, path, "%s is out of range (%s to %s)", a, lo,
 			 hi);
 }

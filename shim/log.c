@@ -3,6 +3,8 @@
  */
 #include "telex/log.h"
 
+#include "lp_scan.h" /* lp_utf8_len */
+
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -84,28 +86,61 @@ static size_t log_utf8_cut(const char *p, size_t max)
 	return n;
 }
 
+/*
+ * One event, one line of valid text: Telegraf reads stderr line by line.
+ * Newlines become spaces; other control bytes, DEL and bytes that are not
+ * valid UTF-8 (a metric name, a header value, a domain name quoted in a
+ * message) become \xNN. A line over LOG_LINE_MAX is cut on a character
+ * boundary and ends with "...".
+ */
 static void log_vwrite(enum log_level level, const char *fmt, va_list ap)
 {
-	char line[LOG_LINE_MAX];
-	memcpy(line, log_prefix[level], 3);
-	/* Room for the prefix, the text, "..." when cut, '\n' and NUL. */
-	const size_t room = sizeof(line) - 3 - 1;
-	int n = vsnprintf(line + 3, room, fmt, ap);
+	char text[LOG_LINE_MAX];
+	int n = vsnprintf(text, sizeof(text), fmt, ap);
 	if (n < 0)
 		return;
-	size_t len;
-	if ((size_t)n < room) {
-		len = 3 + (size_t)n;
-	} else {
-		/* Cut: mark it, and never split a multi-byte character. */
-		len = 3 + log_utf8_cut(line + 3, room - 1 - 3);
+	bool cut = (size_t)n >= sizeof(text);
+	size_t tn = cut ? log_utf8_cut(text, sizeof(text) - 1) : (size_t)n;
+	char line[LOG_LINE_MAX];
+	memcpy(line, log_prefix[level], 3);
+	/* The prefix, the text, '\n' and a NUL fit in LOG_LINE_MAX; "..."
+	 * replaces the end of a text that does not. */
+	const size_t max = sizeof(line) - 2;
+	size_t len = 3, keep = 0;
+	for (size_t i = 0; i < tn;) {
+		unsigned char c = (unsigned char)text[i];
+		size_t u =
+		    c < 0x80
+			? 1
+			: lp_utf8_len((const unsigned char *)text + i, tn - i);
+		char esc[8];
+		const char *out = text + i;
+		size_t on = u;
+		if (c == '\n' || c == '\r') {
+			out = " ";
+			on = 1;
+		} else if ((c < 0x20 && c != '\t') || c == 0x7f || u == 0) {
+			snprintf(esc, sizeof(esc), "\\x%02x", c);
+			out = esc;
+			on = 4;
+			u = 1;
+		}
+		if (!keep && len + on > max - 3)
+			keep = len;
+		if (len + on > max) {
+			cut = true;
+			break;
+		}
+		memcpy(line + len, out, on);
+		len += on;
+		i += u;
+	}
+	if (cut) {
+		if (keep)
+			len = keep;
 		memcpy(line + len, "...", 3);
 		len += 3;
 	}
-	/* One event, one line: Telegraf reads stderr line by line. */
-	for (size_t i = 3; i < len; i++)
-		if (line[i] == '\n' || line[i] == '\r')
-			line[i] = ' ';
 	line[len++] = '\n';
 	log_write_all(line, len);
 }

@@ -89,15 +89,12 @@ void loop_free(struct loop *l)
 {
 	if (!l)
 		return;
-	if (l->sigfd >= 0) {
-		/* Consume what is pending before unblocking, so a signal that
-		 * arrived late is not delivered with its default action. */
-		struct signalfd_siginfo si;
-		while (read(l->sigfd, &si, sizeof(si)) == sizeof(si))
-			;
-		pthread_sigmask(SIG_UNBLOCK, &l->sigmask, NULL);
+	/* The signals stay blocked: one that comes after the loop is gone
+	 * (a storm of SIGTERMs while a program finishes) must stay pending
+	 * rather than kill it with its default action, between its summary
+	 * and its exit code. */
+	if (l->sigfd >= 0)
 		close(l->sigfd);
-	}
 	free(l->fds);
 	free(l->pfds);
 	free(l->pserial);
@@ -119,8 +116,10 @@ static struct loop_fd *loop_find_fd(struct loop *l, int fd)
 int loop_add_fd(struct loop *l, int fd, unsigned events, loop_fd_cb cb,
 		void *arg)
 {
-	if (fd < 0 || !cb || loop_find_fd(l, fd))
+	if (fd < 0 || !cb || loop_find_fd(l, fd)) {
+		errno = fd < 0 ? EBADF : !cb ? EINVAL : EEXIST;
 		return -1;
+	}
 	if (l->nfds == l->fds_cap) {
 		size_t cap = l->fds_cap ? l->fds_cap * 2 : 8;
 		struct loop_fd *p = realloc(l->fds, cap * sizeof(*p));

@@ -22,9 +22,8 @@ __attribute__((format(printf, 3, 4), cold)) int
 lp_fail(const struct lp_ctx *c, size_t pos, const char *fmt, ...);
 /* Go's %q of one byte, e.g. ' ', '\t', '\x00'. */
 void lp_quote_char(char *out, size_t n, unsigned char c);
-/* A token in double quotes with Go-like escapes, cut at 48 bytes. */
-void lp_quote_token(char *out, size_t n, const char *p, size_t len);
-/* The same for the unescaped value of a token of that escape kind. */
+/* (lp_quote_token() is in telex/lp.h.) The same as lp_quote_token for the
+ * unescaped value of a token of that escape kind. */
 void lp_token_text(char *out, size_t n, const char *p, size_t len,
 		   unsigned char kind);
 

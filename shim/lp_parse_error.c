@@ -41,23 +41,34 @@ void lp_quote_char(char *out, size_t n, unsigned char c)
 		snprintf(out, n, "'%c'", c);
 }
 
-/* A token in double quotes with Go-like escapes, cut at 48 bytes. */
+/* A token in double quotes with Go-like escapes, cut at 48 bytes: valid
+ * UTF-8 as it is; control bytes, DEL and every byte that is not part of a
+ * valid UTF-8 sequence as \xNN, as Go's %q does. */
 void lp_quote_token(char *out, size_t n, const char *p, size_t len)
 {
 	size_t o = 0;
 	out[o++] = '"';
-	for (size_t i = 0; i < len && o + 8 < n; i++) {
+	for (size_t i = 0; i < len && o + 8 < n;) {
 		unsigned char c = (unsigned char)p[i];
-		if (i == 48) {
+		if (i >= 48) {
 			o += (size_t)snprintf(out + o, n - o, "...");
 			break;
 		}
-		if (c == '"' || c == '\\')
+		size_t u = c < 0x80 ? 1
+				    : lp_utf8_len((const unsigned char *)p + i,
+						  len - i);
+		if (c == '"' || c == '\\') {
 			o += (size_t)snprintf(out + o, n - o, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
+		} else if (c < 0x20 || c == 0x7f || u == 0) {
 			o += (size_t)snprintf(out + o, n - o, "\\x%02x", c);
-		else
-			out[o++] = (char)c;
+			u = 1;
+		} else if (o + u + 8 < n) {
+			memcpy(out + o, p + i, u);
+			o += u;
+		} else {
+			break;
+		}
+		i += u;
 	}
 	out[o++] = '"';
 	out[o] = '\0';

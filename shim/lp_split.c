@@ -19,6 +19,10 @@
  * For valid lines this is exactly the parser's reading; an invalid line
  * gets some boundary, the same however the stream is cut into pieces, and
  * the parser reports its error.
+ *
+ * Once a string has crossed a newline, the walk looks no further than
+ * span_max bytes from the metric's start: the bound is a property of the
+ * text, so it cuts at the same place however the stream arrives.
  */
 #include "lp_internal.h"
 
@@ -44,6 +48,19 @@ void lp_splitter_init(struct lp_splitter *s)
 	s->scanned = 0;
 	s->state = LP_SPLIT_FAST;
 	s->lines_in = 0;
+	s->span_max = LP_SPLIT_SPAN_MAX;
+	s->cut = false;
+	s->single = 0;
+}
+
+void lp_splitter_resync(struct lp_splitter *s, size_t line, size_t lines)
+{
+	s->line = line;
+	s->scanned = 0;
+	s->state = LP_SPLIT_FAST;
+	s->lines_in = 0;
+	s->cut = false;
+	s->single = lines;
 }
 
 static size_t lp_split_done(struct lp_splitter *s, const char *buf, size_t nl,
@@ -57,7 +74,23 @@ static size_t lp_split_done(struct lp_splitter *s, const char *buf, size_t nl,
 	s->scanned = 0;
 	s->state = LP_SPLIT_FAST;
 	s->lines_in = 0;
+	s->cut = false;
 	return nl + 1;
+}
+
+/* The metric at buf spans lines and passed span_max: its first physical
+ * line (which holds the '"' that opened the string) is returned alone, and
+ * the lines scanned after it are split one by one. */
+static size_t lp_split_cut(struct lp_splitter *s, const char *buf, size_t len,
+			   size_t *text_len)
+{
+	const char *nl = memchr(buf, '\n', len);
+	size_t swallowed = s->lines_in;
+	s->lines_in = 0;
+	size_t n = lp_split_done(s, buf, (size_t)(nl - buf), text_len);
+	s->cut = true;
+	s->single = swallowed;
+	return n;
 }
 
 static size_t lp_count_newlines(const char *p, size_t n)
@@ -99,10 +132,18 @@ static inline size_t lp_find3(const char *buf, size_t i, size_t n, char a,
 	return n;
 }
 
-/* The structural walk, resumable at any byte. Returns the index of the
- * terminating '\n', or n (state saved) when buf ends first. */
-static size_t lp_split_walk(struct lp_splitter *s, const char *buf, size_t n)
+enum { LP_WALK_MORE, LP_WALK_END, LP_WALK_OVER };
+
+/* The structural walk, resumable at any byte. LP_WALK_END with *end at the
+ * terminating '\n'; LP_WALK_MORE (state saved) when buf ends first;
+ * LP_WALK_OVER when the metric spans lines and its first span_max bytes
+ * hold no terminator. */
+static int lp_split_walk(struct lp_splitter *s, const char *buf, size_t n,
+			 size_t *end)
 {
+	size_t max = s->span_max;
+	if (s->lines_in && n > max)
+		n = max;
 	size_t i = s->scanned;
 	int st = s->state;
 	while (i < n) {
@@ -113,15 +154,17 @@ static size_t lp_split_walk(struct lp_splitter *s, const char *buf, size_t n)
 			if (i == n)
 				break;
 			if (buf[i] == '\n')
-				return i;
+				goto found;
 			st = buf[i] == '#' ? LP_SPLIT_COMMENT : LP_SPLIT_HEAD;
 			i++;
 			continue;
 		case LP_SPLIT_COMMENT:
 		case LP_SPLIT_TIME: {
 			const char *nl = memchr(buf + i, '\n', n - i);
-			if (nl)
-				return (size_t)(nl - buf);
+			if (nl) {
+				i = (size_t)(nl - buf);
+				goto found;
+			}
 			i = n;
 			continue;
 		}
@@ -130,7 +173,7 @@ static size_t lp_split_walk(struct lp_splitter *s, const char *buf, size_t n)
 			if (i == n)
 				break;
 			if (buf[i] == '\n')
-				return i;
+				goto found;
 			if (buf[i - 1] != '\\')
 				st = LP_SPLIT_FIELDS;
 			i++;
@@ -140,7 +183,7 @@ static size_t lp_split_walk(struct lp_splitter *s, const char *buf, size_t n)
 			if (i == n)
 				break;
 			if (buf[i] == '\n')
-				return i;
+				goto found;
 			if (buf[i] == ' ') {
 				if (buf[i - 1] != '\\')
 					st = LP_SPLIT_TIME;
@@ -155,7 +198,13 @@ static size_t lp_split_walk(struct lp_splitter *s, const char *buf, size_t n)
 			if (i == n)
 				break;
 			if (buf[i] == '\n') {
+				/* The terminator, after this byte, must come
+				 * before span_max. */
 				s->lines_in++;
+				if (i + 1 >= max)
+					return LP_WALK_OVER;
+				if (n > max)
+					n = max;
 				i++;
 				continue;
 			}
@@ -172,12 +221,25 @@ static size_t lp_split_walk(struct lp_splitter *s, const char *buf, size_t n)
 	}
 	s->scanned = n;
 	s->state = st;
-	return n;
+	return s->lines_in && n >= max ? LP_WALK_OVER : LP_WALK_MORE;
+found:
+	*end = i;
+	return LP_WALK_END;
 }
 
 size_t lp_split_next(struct lp_splitter *s, const char *buf, size_t len,
 		     size_t *text_len)
 {
+	if (s->single) {
+		const char *nl =
+		    memchr(buf + s->scanned, '\n', len - s->scanned);
+		if (!nl) {
+			s->scanned = len;
+			return 0;
+		}
+		s->single--;
+		return lp_split_done(s, buf, (size_t)(nl - buf), text_len);
+	}
 	if (s->state == LP_SPLIT_FAST) {
 		size_t i = lp_find3(buf, s->scanned, len, '\n', '"', '\n');
 		if (i < len && buf[i] == '\n')
@@ -191,10 +253,14 @@ size_t lp_split_next(struct lp_splitter *s, const char *buf, size_t len,
 		s->scanned = 0;
 		s->lines_in = 0;
 	}
-	size_t nl = lp_split_walk(s, buf, len);
-	if (nl == len)
-		return 0;
-	return lp_split_done(s, buf, nl, text_len);
+	size_t nl = 0;
+	switch (lp_split_walk(s, buf, len, &nl)) {
+	case LP_WALK_END:
+		return lp_split_done(s, buf, nl, text_len);
+	case LP_WALK_OVER:
+		return lp_split_cut(s, buf, len, text_len);
+	}
+	return 0;
 }
 
 bool lp_line_is_blank(const char *p, size_t len)
@@ -242,15 +308,32 @@ int lp_reader_next(struct lp_reader *r, struct lp_metric *m,
 			n = text = rest;
 			if (text && p[text - 1] == '\r')
 				text--;
-			lp_splitter_init(&r->split);
-			r->split.line = first + lp_count_newlines(p, rest);
+			lp_splitter_resync(
+			    &r->split, first + lp_count_newlines(p, rest), 0);
 		}
-		r->pos += n;
-		if (lp_line_is_blank(p, text))
+		if (lp_line_is_blank(p, text)) {
+			r->pos += n;
 			continue;
-		if (lp_parse_line(p, text, first, m, err) < 0)
+		}
+		if (lp_parse_line(p, text, first, m, err) == 0) {
+			r->pos += n;
+			return 1;
+		}
+		/* An invalid metric over several lines: a '"' opened on its
+		 * first line swallowed the lines after it. That line is the
+		 * bad one; the next is read again as a metric of its own. */
+		const char *nl = memchr(p, '\n', text);
+		if (!nl) {
+			r->pos += n;
 			return -1;
-		return 1;
+		}
+		size_t line_len = (size_t)(nl - p);
+		r->pos += line_len + 1;
+		lp_splitter_resync(&r->split, first + 1,
+				   lp_count_newlines(p, text));
+		if (line_len && p[line_len - 1] == '\r')
+			line_len--;
+		return lp_parse_line(p, line_len, first, m, err) == 0 ? 1 : -1;
 	}
 	return 0;
 }

@@ -12,7 +12,12 @@
  *
  * Where Telegraf writes a line that no parser reads back as meant (a name
  * or field key ending in a backslash), telex trims the backslashes as
- * Telegraf does for tags.
+ * Telegraf does for tags. Where no escape exists at all (a control byte
+ * other than \t \n \f \r, or DEL, in a name, key or tag value; bytes that
+ * are not UTF-8 anywhere; a measurement starting with '#', which makes a
+ * comment line), the metric is not written: every line telex
+ * writes is one its parser, and Telegraf's, accepts. Metrics built from
+ * JSON, record headers or libvirt's strings can hold such bytes.
  *
  * A parsed name, key or tag value already holds the text Telegraf would
  * write for it, as long as it goes back to the section it was parsed from
@@ -21,6 +26,7 @@
  * turns "\n" into a newline but keeps "\x", which Telegraf writes "\\x".
  */
 #include "lp_internal.h"
+#include "lp_scan.h" /* lp_utf8_len */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,18 +35,31 @@
 enum lp_ctx { LP_CTX_NAME, LP_CTX_KEY, LP_CTX_STRING };
 
 /* For each context, the letter written after the backslash for a byte that
- * needs one, or 0. */
+ * needs one, LP_UTF8 for the first byte of a UTF-8 sequence (checked),
+ * LP_BAD for a byte that cannot be written at all, or 0. */
+#define LP_UTF8 1
+#define LP_BAD 2
+#define LP_CONTROL_BAD                                                         \
+	[0 ... 8] = LP_BAD, [0x0b] = LP_BAD,                                   \
+	       [0x0e ... 0x1f] = LP_BAD, [0x7f] = LP_BAD
 static const char lp_esc_name[256] = {
-    ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f',
-    ['\r'] = 'r', [' '] = ' ',	[','] = ',',
+    LP_CONTROL_BAD, ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f',
+    ['\r'] = 'r',   [' '] = ' ',  [','] = ',',	[0x80 ... 0xff] = LP_UTF8,
 };
 static const char lp_esc_key[256] = {
-    ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f', ['\r'] = 'r',
-    [' '] = ' ',  [','] = ',',	['='] = '=',
+    LP_CONTROL_BAD, ['\t'] = 't', ['\n'] = 'n',
+    ['\f'] = 'f',   ['\r'] = 'r', [' '] = ' ',
+    [','] = ',',    ['='] = '=',  [0x80 ... 0xff] = LP_UTF8,
 };
+/* A string value holds any byte but '"' and '\\' as it is. */
 static const char lp_esc_string[256] = {
-    ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f',
-    ['\r'] = 'r', ['"'] = '"',	['\\'] = '\\',
+    ['\t'] = 't',
+    ['\n'] = 'n',
+    ['\f'] = 'f',
+    ['\r'] = 'r',
+    ['"'] = '"',
+    ['\\'] = '\\',
+    [0x80 ... 0xff] = LP_UTF8,
 };
 
 static const char *const lp_esc_tables[3] = {lp_esc_name, lp_esc_key,
@@ -49,17 +68,31 @@ static const unsigned char lp_ctx_kind[3] = {LP_ESC_NAME, LP_ESC_KEY,
 					     LP_ESC_STRING};
 
 /* The escaped text of a plain slice from byte k on, where the first byte
- * needing an escape is. */
+ * needing a look is; *bad is set by a byte that cannot be written. */
 static char *lp_esc_from(char *w, const char *p, size_t k, size_t n,
-			 const char *tab)
+			 const char *tab, bool *bad)
 {
-	for (; k < n; k++) {
+	while (k < n) {
 		char e = tab[(unsigned char)p[k]];
-		if (e) {
+		if (!e) {
+			*w++ = p[k++];
+		} else if (e == LP_UTF8) {
+			size_t u =
+			    lp_utf8_len((const unsigned char *)p + k, n - k);
+			if (!u) {
+				*bad = true;
+				u = 1;
+			}
+			memcpy(w, p + k, u);
+			w += u;
+			k += u;
+		} else if (e == LP_BAD) {
+			*bad = true;
+			*w++ = p[k++];
+		} else {
 			*w++ = '\\';
 			*w++ = e;
-		} else {
-			*w++ = p[k];
+			k++;
 		}
 	}
 	return w;
@@ -67,9 +100,12 @@ static char *lp_esc_from(char *w, const char *p, size_t k, size_t n,
 
 /*
  * Write the escaped form of s for the context at w (room for 2 * len) and
- * return the end. Names and keys lose their trailing backslashes.
+ * return the end. Names and keys lose their trailing backslashes. *bad is
+ * set when s holds a byte the context cannot carry. A slice parsed from
+ * the same context is valid as it is.
  */
-static char *lp_esc_to(char *w, const struct lp_slice *s, enum lp_ctx ctx)
+static char *lp_esc_to(char *w, const struct lp_slice *s, enum lp_ctx ctx,
+		       bool *bad)
 {
 	char *start = w;
 	const char *p = s->ptr;
@@ -85,7 +121,7 @@ static char *lp_esc_to(char *w, const struct lp_slice *s, enum lp_ctx ctx)
 		while (k < n && !tab[(unsigned char)p[k]])
 			k++;
 		memcpy(w, p, k);
-		w = lp_esc_from(w + k, p, k, n, tab);
+		w = lp_esc_from(w + k, p, k, n, tab, bad);
 	} else {
 		const char *end = p + n;
 		while (p < end) {
@@ -97,8 +133,11 @@ static char *lp_esc_to(char *w, const struct lp_slice *s, enum lp_ctx ctx)
 					p++;
 				}
 			}
+			/* Parsed text: its UTF-8 is valid already. */
 			char e = tab[(unsigned char)c];
-			if (e) {
+			if (e == LP_BAD)
+				*bad = true;
+			if (e > LP_BAD) {
 				*w++ = '\\';
 				*w++ = e;
 			} else {
@@ -134,7 +173,7 @@ static int lp_tag_index_cmp(const void *a, const void *b, void *arg)
 
 /* Write ",key=value" for each tag in key order, the last of equal keys.
  * Returns the end, or NULL when out of memory. */
-static char *lp_put_tags(char *w, const struct lp_metric *m)
+static char *lp_put_tags(char *w, const struct lp_metric *m, bool *bad)
 {
 	size_t n = m->ntags;
 	bool sorted = true;
@@ -159,11 +198,11 @@ static char *lp_put_tags(char *w, const struct lp_metric *m)
 		char *mark = w;
 		*w++ = ',';
 		char *key = w;
-		w = lp_esc_to(w, &t->key, LP_CTX_KEY);
+		w = lp_esc_to(w, &t->key, LP_CTX_KEY, bad);
 		bool empty = w == key;
 		*w++ = '=';
 		char *val = w;
-		w = lp_esc_to(w, &t->value, LP_CTX_KEY);
+		w = lp_esc_to(w, &t->value, LP_CTX_KEY, bad);
 		if (empty || w == val)
 			w = mark;
 	}
@@ -236,7 +275,8 @@ static void lp_field_sources(const struct lp_metric *m, uint32_t *src,
 }
 
 /* Write the value of f at w; NULL when the field is dropped (NaN, Inf). */
-static char *lp_put_value(char *w, const struct lp_field *f, unsigned flags)
+static char *lp_put_value(char *w, const struct lp_field *f, unsigned flags,
+			  bool *bad)
 {
 	switch (f->type) {
 	case LP_FLOAT: {
@@ -266,7 +306,7 @@ static char *lp_put_value(char *w, const struct lp_field *f, unsigned flags)
 		return w + 5;
 	case LP_STRING:
 		*w++ = '"';
-		w = lp_esc_to(w, &f->v.s, LP_CTX_STRING);
+		w = lp_esc_to(w, &f->v.s, LP_CTX_STRING, bad);
 		*w++ = '"';
 		return w;
 	}
@@ -276,7 +316,7 @@ static char *lp_put_value(char *w, const struct lp_field *f, unsigned flags)
 /* Write the fields; *count says how many were written. NULL when out of
  * memory. */
 static char *lp_put_fields(char *w, const struct lp_metric *m, unsigned flags,
-			   size_t *count)
+			   size_t *count, bool *bad)
 {
 	size_t n = m->nfields;
 	uint32_t src_stack[LP_FIELDS_ON_STACK];
@@ -304,11 +344,11 @@ static char *lp_put_fields(char *w, const struct lp_metric *m, unsigned flags,
 		if (written)
 			*w++ = ',';
 		char *key = w;
-		w = lp_esc_to(w, &m->fields[i].key, LP_CTX_KEY);
+		w = lp_esc_to(w, &m->fields[i].key, LP_CTX_KEY, bad);
 		char *v = NULL;
 		if (w != key) {
 			*w++ = '=';
-			v = lp_put_value(w, &m->fields[src[i]], flags);
+			v = lp_put_value(w, &m->fields[src[i]], flags, bad);
 		}
 		if (v) {
 			w = v;
@@ -365,19 +405,27 @@ int lp_write_metric(struct buf *out, const struct lp_metric *m, unsigned flags,
 		lp_write_error(err, m, "out of memory");
 		return -1;
 	}
-	char *w = lp_esc_to(start, &m->name, LP_CTX_NAME);
+	bool bad = false;
+	char *w = lp_esc_to(start, &m->name, LP_CTX_NAME, &bad);
 	if (w == start) {
 		lp_write_error(err, m, "empty measurement name");
 		return -1;
 	}
-	w = lp_put_tags(w, m);
+	if (*start == '#') {
+		/* No escape for it: the line would be a comment. */
+		lp_write_error(err, m,
+			       "a measurement starting with '#' would read as "
+			       "a comment line");
+		return -1;
+	}
+	w = lp_put_tags(w, m, &bad);
 	if (!w) {
 		lp_write_error(err, m, "out of memory");
 		return -1;
 	}
 	*w++ = ' ';
 	size_t nf;
-	w = lp_put_fields(w, m, flags, &nf);
+	w = lp_put_fields(w, m, flags, &nf, &bad);
 	if (!w) {
 		lp_write_error(err, m, "out of memory");
 		return -1;
@@ -386,6 +434,14 @@ int lp_write_metric(struct buf *out, const struct lp_metric *m, unsigned flags,
 		lp_write_error(err, m,
 			       "no field left to write (NaN, Inf and empty "
 			       "keys are dropped)");
+		return -1;
+	}
+	if (bad) {
+		lp_write_error(err, m,
+			       "a name, key or value holds a byte line "
+			       "protocol cannot carry (a control character "
+			       "other than tab, newline, form feed or carriage "
+			       "return, DEL, or bytes that are not UTF-8)");
 		return -1;
 	}
 	if (m->has_time) {

@@ -65,8 +65,11 @@ static void out_writer_break(struct out_writer *w, int error)
 	else
 		log_error("writing stdout: %s; %zu bytes not written",
 			  strerror(error), lost);
-	buf_clear(&w->buf);
-	w->off = w->committed = 0;
+	/* What was not written stays, for whoever counts it (a summary of
+	 * what stdout took); nothing is added to it any more. */
+	buf_consume(&w->buf, w->off);
+	w->off = 0;
+	w->committed = w->buf.len;
 	if (w->loop && w->polling)
 		loop_set_fd_events(w->loop, w->fd, 0);
 	w->polling = false;
@@ -136,8 +139,7 @@ int out_writer_flush(struct out_writer *w)
 int out_writer_commit(struct out_writer *w)
 {
 	if (w->broken) {
-		buf_clear(&w->buf);
-		w->off = w->committed = 0;
+		w->buf.len = w->committed; /* the new bytes are dropped */
 		return -1;
 	}
 	w->queued += w->buf.len - w->committed;

@@ -72,8 +72,10 @@ static bool telex_stdin_is_null(void)
 int telex_watch_stdin(struct telex *t)
 {
 	if (telex_stdin_is_null()) {
-		log_debug("stdin is not a pipe, file or terminal: not "
-			  "watched (SIGTERM or SIGINT ends the program)");
+		log_debug("stdin is %s: not watched (SIGTERM or SIGINT ends "
+			  "the program)",
+			  t->stdin_closed ? "closed"
+					  : "not a pipe, file or terminal");
 		return 0;
 	}
 	if (loop_add_fd(t->loop, 0, LOOP_READ, telex_on_stdin, t) < 0)
@@ -134,6 +136,12 @@ int telex_emit_line(struct telex *t, const char *line, size_t len)
 		return -1;
 	}
 	return out_writer_commit(&t->out) < 0 ? -1 : 1;
+}
+
+const char *telex_out_unwritten(const struct telex *t, size_t *len)
+{
+	*len = out_writer_backlog(&t->out);
+	return *len ? t->out.buf.data + t->out.off : NULL;
 }
 
 uint64_t telex_out_queued(const struct telex *t)
@@ -232,19 +240,44 @@ static int telex_drain(struct telex *t)
 	return 0;
 }
 
+/* stdout failed (a full disk, an I/O error): what was queued is lost, the
+ * exit code says so. A reader that went away (EPIPE) is how Telegraf ends
+ * a child it no longer reads, not a failure. */
+static bool telex_out_failed(const struct telex *t)
+{
+	return t->out.broken && t->out.error != EPIPE &&
+	       t->out.error != ECONNRESET;
+}
+
+/* Lines queued for stdout that write(2) never took (stdout closed). */
+static uint64_t telex_unwritten_lines(const struct telex *t)
+{
+	size_t len;
+	const char *p = telex_out_unwritten(t, &len);
+	uint64_t n = 0;
+	for (const char *e = p + len; p && (p = memchr(p, '\n', e - p)); p++)
+		n++;
+	return n;
+}
+
 static void telex_input_summary(struct telex *t)
 {
 	log_limited_flush(&t->limiter, LOG_WARN);
-	bool clean =
-	    !t->gathers_failed && !t->gathers_skipped && !t->unwritable;
+	/* A service input's plugin says what it did itself. */
+	if (t->p->kind == TELEX_SERVICE_INPUT)
+		return;
+	uint64_t lost = telex_unwritten_lines(t);
+	bool clean = !t->gathers_failed && !t->gathers_skipped &&
+		     !t->unwritable && !lost && !telex_out_failed(t);
 	log_msg(clean ? LOG_INFO : LOG_WARN,
 		"%s: %llu gathers (%llu failed, %llu skipped), %llu metrics "
-		"written, %llu dropped by filters, %llu not writable, %llu "
-		"bytes to stdout",
+		"written, %llu not written (stdout closed), %llu dropped by "
+		"filters, %llu not writable, %llu bytes to stdout",
 		t->p->program, (unsigned long long)t->gathers,
 		(unsigned long long)t->gathers_failed,
 		(unsigned long long)t->gathers_skipped,
-		(unsigned long long)t->emitted, (unsigned long long)t->dropped,
+		(unsigned long long)(t->emitted - lost),
+		(unsigned long long)lost, (unsigned long long)t->dropped,
 		(unsigned long long)t->unwritable,
 		(unsigned long long)t->out.written);
 }
@@ -263,7 +296,8 @@ int telex_run_input(struct telex *t)
 		     loop_add_timer(t->loop, t->poll_interval_ns,
 				    t->poll_interval_ns, telex_on_tick,
 				    t) < 0)) {
-			log_error("setting up the gather triggers failed");
+			log_error("setting up the gather triggers: %s",
+				  strerror(errno));
 			return TELEX_EXIT_FAILURE;
 		}
 		while (!t->stopping) {
@@ -286,7 +320,7 @@ int telex_run_input(struct telex *t)
 			telex_gather(t);
 		}
 	}
-	if (telex_drain(t) < 0)
+	if (telex_drain(t) < 0 || telex_out_failed(t))
 		rc = TELEX_EXIT_FAILURE;
 	telex_input_summary(t);
 	return rc;
@@ -296,7 +330,7 @@ int telex_run_service(struct telex *t)
 {
 	int rc = TELEX_EXIT_OK;
 	if (telex_watch_stdin(t) < 0) {
-		log_error("watching stdin failed");
+		log_error("watching stdin: %s", strerror(errno));
 		return TELEX_EXIT_FAILURE;
 	}
 	if (t->p->start && t->p->start(t, t->state) < 0)
@@ -313,7 +347,7 @@ int telex_run_service(struct telex *t)
 	}
 	if (t->p->stop)
 		t->p->stop(t, t->state);
-	if (telex_drain(t) < 0)
+	if (telex_drain(t) < 0 || telex_out_failed(t))
 		rc = TELEX_EXIT_FAILURE;
 	telex_input_summary(t);
 	return rc;

@@ -49,14 +49,17 @@ static void telex_in_oom(struct telex *t, size_t line_no)
 }
 
 /* One metric text p[0..len) at in->buf offset off: validate, filter,
- * queue for write(). */
-static void telex_in_take(struct telex *t, size_t off, size_t len,
-			  size_t line_no, bool newline)
+ * queue for write(). `cut`: the text is the first line of a metric the
+ * splitter cut at its bound. Returns false, having done nothing, when the
+ * text spans physical lines and is invalid: the caller takes its first
+ * line alone and splits the rest again. */
+static bool telex_in_take(struct telex *t, size_t off, size_t len,
+			  size_t line_no, bool newline, bool cut)
 {
 	struct telex_in *in = &t->in;
 	const char *p = in->buf.data + off;
 	if (lp_line_is_blank(p, len))
-		return;
+		return true;
 	struct lp_error err;
 	char where[256];
 	if (t->filter_noop) {
@@ -65,40 +68,58 @@ static void telex_in_take(struct telex *t, size_t off, size_t len,
 		in->metrics++;
 		if (telex_in_push(in, off, len, line_no, false, newline) < 0)
 			telex_in_oom(t, line_no);
-		return;
+		return true;
 	}
 	if (lp_parse_line(p, len, line_no, &in->metric, &err) < 0)
 		goto invalid;
 	in->metrics++;
 	if (!filter_apply(t->filter, &in->metric)) {
 		in->filtered++;
-		return;
+		return true;
 	}
 	if (!in->metric.modified) {
 		if (telex_in_push(in, off, len, line_no, false, newline) < 0)
 			telex_in_oom(t, line_no);
-		return;
+		return true;
 	}
 	size_t side_off = in->side.len;
 	if (lp_write_metric(&in->side, &in->metric, LP_WRITE_UINT, &err) < 0) {
 		/* A filter removed every field it could write: dropped. */
 		in->filtered++;
-		return;
+		return true;
 	}
 	/* Without the '\n' the writer put at the end (still there). */
 	if (telex_in_push(in, side_off, in->side.len - side_off - 1, line_no,
 			  true, true) < 0)
 		telex_in_oom(t, line_no);
-	return;
+	return true;
 invalid:
+	if (memchr(p, '\n', len))
+		return false;
 	in->invalid++;
 	log_limited(&t->limiter, LOG_WARN, "invalid line",
-		    "invalid line protocol skipped: %s",
-		    lp_error_format(&err, where, sizeof(where)));
+		    "invalid line protocol skipped: %s%s",
+		    lp_error_format(&err, where, sizeof(where)),
+		    cut ? " (a string opened on this line was still open "
+			  "after the longest a metric over several lines "
+			  "may be)"
+			: "");
+	return true;
+}
+
+static size_t telex_count_newlines(const char *p, size_t n)
+{
+	size_t c = 0;
+	for (const char *end = p + n; (p = memchr(p, '\n', (size_t)(end - p)));
+	     p++)
+		c++;
+	return c;
 }
 
 /* Split every complete metric after in->split; at EOF the rest is the last
- * metric even without its '\n'. */
+ * metric even without its '\n'. An invalid metric over several lines
+ * costs its first line only: a '"' opened there swallowed the others,
+ * which are split again. */
 static void telex_in_split(struct telex *t)
 {
 	struct telex_in *in = &t->in;
@@ -113,9 +134,21 @@ static void telex_in_split(struct telex *t)
 				return;
 			used = text_len = in->buf.len - in->split;
 		}
-		bool newline = used > text_len &&
-			       in->buf.data[in->split + text_len] == '\n';
-		telex_in_take(t, in->split, text_len, line_no, newline);
+		const char *p = in->buf.data + in->split;
+		bool newline = used > text_len && p[text_len] == '\n';
+		if (!telex_in_take(t, in->split, text_len, line_no, newline,
+				   in->splitter.cut)) {
+			size_t first =
+			    (size_t)((const char *)memchr(p, '\n', text_len) -
+				     p);
+			used = first + 1;
+			if (first && p[first - 1] == '\r')
+				first--;
+			telex_in_take(t, in->split, first, line_no,
+				      p[first] == '\n', false);
+			lp_splitter_resync(&in->splitter, line_no + 1,
+					   telex_count_newlines(p, text_len));
+		}
 		in->split += used;
 	}
 }
@@ -282,15 +315,22 @@ int telex_run_output(struct telex *t)
 	lp_metric_init(&in->metric);
 	in->ready = true;
 	if (loop_add_fd(t->loop, 0, LOOP_READ, telex_in_on_readable, t) < 0) {
-		log_error("watching stdin failed");
+		log_error("watching stdin: %s", strerror(errno));
 		return TELEX_EXIT_FAILURE;
 	}
 	t->stdin_watched = true;
 	int rc = TELEX_EXIT_OK;
 	for (;;) {
 		int64_t timeout = -1;
+		/* After SIGTERM, stdin is read until EOF (Telegraf, stopping
+		 * too, closes it) for half of the flush timeout: what is in
+		 * the pipe is delivered (or spooled) rather than left there;
+		 * the other half is the plugin's flush. */
+		if (t->stopping && !in->eof && t->stdin_watched &&
+		    telex_monotonic_ns() - t->stop_ns > t->flush_timeout_ns / 2)
+			t->stop_reading = true;
 		if (t->stop_reading && t->stdin_watched) {
-			/* SIGTERM: what is still in the pipe stays there. */
+			/* What is still in the pipe stays there. */
 			loop_del_fd(t->loop, 0);
 			t->stdin_watched = false;
 		}
@@ -304,6 +344,9 @@ int telex_run_output(struct telex *t)
 				  telex_monotonic_ns();
 			if (timeout <= 0)
 				break;
+			if (t->stdin_watched &&
+			    timeout > t->flush_timeout_ns / 2)
+				timeout -= t->flush_timeout_ns / 2;
 		}
 		if (loop_run_once(t->loop, timeout) < 0) {
 			log_error("event loop: %m");

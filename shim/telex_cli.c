@@ -209,6 +209,8 @@ void telex_cli_usage(const struct telex_plugin *p, struct buf *out)
 			   "command lines)");
 		cli_option(out, "--once", "gather once, write, exit");
 	}
+	for (size_t i = 0; p->usage_extra && p->usage_extra[i].flag; i++)
+		cli_option(out, p->usage_extra[i].flag, p->usage_extra[i].text);
 	snprintf(text, sizeof(text),
 		 "at end of input, time left to %s (default 4s)",
 		 input ? "write what is queued" : "deliver what was read");

@@ -3,6 +3,9 @@
  * level, filters, signals, the plugin's init, the runner for its kind, and
  * the exit code (0 done, 1 runtime failure, 2 usage or config error).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,12 +155,13 @@ static void telex_on_signal(struct loop *l, int signo, void *arg)
 	struct telex *t = arg;
 	switch (signo) {
 	case SIGTERM:
-		t->stop_reading = true;
-		telex_begin_stop(t, "SIGTERM");
-		break;
 	case SIGINT:
-		t->stop_reading = true;
-		telex_begin_stop(t, "SIGINT");
+		/* An output keeps reading what Telegraf already wrote into
+		 * the pipe (for a while: run_output.c); systemd's stop
+		 * sends SIGTERM to Telegraf and its children at once. */
+		if (t->p->kind != TELEX_OUTPUT)
+			t->stop_reading = true;
+		telex_begin_stop(t, signo == SIGTERM ? "SIGTERM" : "SIGINT");
 		break;
 	default:
 		if (t->p->kind == TELEX_INPUT && !t->stopping) {
@@ -205,8 +209,9 @@ static int telex_setup_loop(struct telex *t)
 static void telex_out_broken_cb(void *arg, int error)
 {
 	struct telex *t = arg;
-	(void)error;
-	telex_begin_stop(t, "stdout closed");
+	telex_begin_stop(t, error == EPIPE || error == ECONNRESET
+				? "stdout closed by the reader"
+				: "writing stdout failed");
 }
 
 static void telex_out_progress_cb(void *arg, uint64_t written)
@@ -216,16 +221,48 @@ static void telex_out_progress_cb(void *arg, uint64_t written)
 		t->progress_cb(t, t->progress_arg, written);
 }
 
+/* Before anything is opened: a descriptor 0, 1 or 2 the caller closed is
+ * opened on /dev/null, so that the next descriptor the program opens (the
+ * signalfd, a socket) does not become its stdin, stdout or stderr. Which
+ * ones were closed is remembered: a program cannot do without the one it
+ * reads its metrics from or writes them to. */
+static void telex_std_fds(struct telex *t)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (n >= 0 && n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+		if (fd == 0)
+			t->stdin_closed = true;
+		else if (fd == 1)
+			t->stdout_closed = true;
+	}
+}
+
 static int telex_run(struct telex *t)
 {
 	const struct telex_plugin *p = t->p;
+	if (p->kind != TELEX_OUTPUT && t->stdout_closed) {
+		log_error("stdout is closed (file descriptor 1 is not open): "
+			  "the metrics would have nowhere to go");
+		return TELEX_EXIT_FAILURE;
+	}
+	if (p->kind == TELEX_OUTPUT && t->stdin_closed) {
+		log_error("stdin is closed (file descriptor 0 is not open): "
+			  "there are no metrics to read");
+		return TELEX_EXIT_FAILURE;
+	}
 	if (telex_setup_loop(t) < 0) {
 		log_error("setting up the event loop and signals: %m");
 		return TELEX_EXIT_FAILURE;
 	}
 	if (p->kind != TELEX_OUTPUT) {
 		if (out_writer_init(&t->out, 1, t->loop) < 0) {
-			log_error("stdout is not usable: %m");
+			log_error("stdout cannot be used: %s", strerror(errno));
 			return TELEX_EXIT_FAILURE;
 		}
 		t->out.on_broken = telex_out_broken_cb;
@@ -295,6 +332,7 @@ int telex_main(const struct telex_plugin *p, int argc, char **argv)
 	struct telex t;
 	memset(&t, 0, sizeof(t));
 	t.p = p;
+	telex_std_fds(&t);
 	char err[512];
 	if (telex_cli_parse(&t.cli, argc, argv, err, sizeof(err)) < 0) {
 		log_error("%s; see %s --help", err, p->program);
@@ -338,4 +376,21 @@ void telex_fail(struct telex *t)
 bool telex_stopping(const struct telex *t)
 {
 	return t->stopping;
+}
+
+bool telex_stop_pending(const struct telex *t)
+{
+	if (t->stopping)
+		return true;
+	sigset_t pending;
+	if (sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) == 1 ||
+					  sigismember(&pending, SIGINT) == 1))
+		return true;
+	if (!t->stdin_watched)
+		return false;
+	/* A pipe or FIFO whose writer closed reports POLLHUP even with
+	 * lines still unread; a socket, POLLRDHUP. */
+	struct pollfd pfd = {.fd = 0, .events = POLLIN | POLLRDHUP};
+	return poll(&pfd, 1, 0) == 1 &&
+	       (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0;
 }

@@ -66,7 +66,8 @@ struct telex {
 
 	bool stopping;	   /* EOF, SIGTERM, SIGINT, telex_shutdown() */
 	bool stop_reading; /* not EOF: what is left on stdin stays there */
-	bool failed;	   /* telex_fail(): exit 1 */
+	bool stdin_closed, stdout_closed; /* by the caller: now /dev/null */
+	bool failed;			  /* telex_fail(): exit 1 */
 	int64_t stop_ns;
 	const char *stop_reason;
 	bool stdin_watched;

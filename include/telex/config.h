@@ -60,6 +60,12 @@ struct cfg_map {
 	size_t n;
 };
 
+/* A duration is handed on as milliseconds in a C int (librdkafka's and
+ * libvirt's settings): past 2^31-1 ms (24.8 days) it would wrap there, so
+ * a duration option without a declared range is checked against 0 to
+ * this, like a negative one. */
+#define CFG_DURATION_MAX_DEFAULT (2147483647LL * 1000000LL)
+
 struct cfg_option {
 	const char *name;
 	enum cfg_type type;
@@ -72,7 +78,9 @@ struct cfg_option {
 	unsigned flags;		    /* enum cfg_flags */
 	const char *const *choices; /* STRING / STRING_LIST: allowed values,
 				       NULL-terminated; NULL = any */
-	int64_t min, max; /* INT, DURATION, SIZE: range when min < max */
+	int64_t min, max; /* INT, DURATION, SIZE: range when min < max; a
+			     DURATION without one: 0 to
+			     CFG_DURATION_MAX_DEFAULT */
 	const struct cfg_option *sub; /* TABLE: its options, {NULL} ended */
 };
 
@@ -151,6 +159,14 @@ void cfg_write_sample(const struct cfg_spec *spec, struct buf *out);
 /* The OPTIONS section of the man page, in roff, ".SH OPTIONS" included;
  * then a ".SS" subsection on Telegraf's common options. */
 void cfg_write_man(const struct cfg_spec *spec, struct buf *out);
+
+/* Whether a POSIX regular expression from a config compiles with cflags
+ * (regcomp), checked in a child process that may take 1 s of CPU, 3 s and
+ * 256 MiB at most: glibc's regcomp is exponential for some short patterns
+ * and cannot be stopped in the caller. 0; -1 (not a valid expression) with
+ * why set to regerror's text; -2 with why "too costly to compile ...".
+ * Call before starting threads. */
+int cfg_check_regex(const char *pattern, int cflags, char *why, size_t whylen);
 
 /* Parse a duration or size as the config does; 0 ok, -1 bad text. */
 int cfg_parse_duration(const char *text, int64_t *ns);

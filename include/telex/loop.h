@@ -23,6 +23,8 @@ typedef void (*loop_timer_cb)(struct loop *l, void *arg);
 typedef void (*loop_signal_cb)(struct loop *l, int signo, void *arg);
 
 struct loop *loop_new(void);
+/* Free the loop. The signals it handled stay blocked for the thread (a
+ * late one stays pending instead of taking its default action). */
 void loop_free(struct loop *l);
 
 /* Watch fd for events (LOOP_READ | LOOP_WRITE; 0 keeps it registered but
@@ -30,7 +32,7 @@ void loop_free(struct loop *l);
  * reader learning that the writer closed: the callback must then change
  * the events, as a hang-up is reported again on every pass). LOOP_HUP and
  * LOOP_ERR are reported whenever the fd is polled. One registration per
- * fd. 0 ok, -1 error. */
+ * fd. 0 ok, -1 with errno set (EEXIST: fd is registered already). */
 int loop_add_fd(struct loop *l, int fd, unsigned events, loop_fd_cb cb,
 		void *arg);
 int loop_set_fd_events(struct loop *l, int fd, unsigned events);

@@ -137,12 +137,33 @@ struct lp_error {
 /* "msg at line:column" into out; returns out. */
 const char *lp_error_format(const struct lp_error *e, char *out, size_t n);
 
+/* p[0..len) in double quotes for a message, as Go's %q: valid UTF-8 as it
+ * is, '"' and '\\' escaped, control bytes and bytes that are not UTF-8 as
+ * \xNN; cut after 48 bytes with "...". out needs room for 8 bytes more
+ * than it gets filled with (64 is plenty). */
+void lp_quote_token(char *out, size_t n, const char *p, size_t len);
+
 /* ------------------------------------------------------------------ */
 /* Splitter: finds metric boundaries in a byte stream. A metric ends at a
  * '\n' outside a quoted string field value ("\r\n" is one terminator; a bare
  * '\r' is not). A string field value may hold raw newlines, so one metric can
  * span several physical lines. The splitter keeps its state between calls,
- * so a metric may arrive in any number of pieces. */
+ * so a metric may arrive in any number of pieces.
+ *
+ * A metric that spans physical lines may be at most span_max bytes long,
+ * terminator included: without a bound, one unclosed '"' would make the
+ * rest of a stream a single metric. When a metric holding a newline inside
+ * a string reaches span_max bytes without its end, its first physical line
+ * is returned alone with `cut` set (it is the bad one), and splitting goes
+ * on at the next line. A metric on one physical line has no length limit.
+ *
+ * The lines such a metric had swallowed are then split one physical line
+ * each (a string cannot span lines there), and so are those of a metric
+ * over several lines that the parser rejects (lp_splitter_resync()): every
+ * line that is valid on its own is read, and no byte is scanned more than
+ * twice however the lines are crafted. */
+
+#define LP_SPLIT_SPAN_MAX (1024u * 1024)
 
 struct lp_splitter {
 	size_t line;	 /* physical line number of the next metric's start:
@@ -150,9 +171,20 @@ struct lp_splitter {
 	size_t scanned;	 /* bytes of the current metric already scanned */
 	int state;	 /* private */
 	size_t lines_in; /* private: newlines inside the current metric */
+	size_t span_max; /* the bound above; lp_splitter_init() sets
+			    LP_SPLIT_SPAN_MAX, a caller may lower it */
+	bool cut;	 /* the metric returned last is the first line of
+			    one that passed span_max */
+	size_t single;	 /* private: lines still to split one by one */
 };
 
 void lp_splitter_init(struct lp_splitter *s);
+
+/* The metric just returned spans physical lines and is invalid: its first
+ * line is the bad one. Go on at line `line` (the one after it), with
+ * buf's next call starting there, splitting the `lines` physical lines
+ * the metric had swallowed one by one. */
+void lp_splitter_resync(struct lp_splitter *s, size_t line, size_t lines);
 
 /*
  * Look for the end of the metric that starts at buf[0]. buf must start where
@@ -189,7 +221,10 @@ int lp_parse_line(const char *p, size_t len, size_t first_line,
 
 /* Iterates over a complete buffer (a Kafka record, a file): one metric per
  * call, skipping blank and comment lines; the last metric may lack its
- * terminator. After an error the reader continues with the next metric. */
+ * terminator. After an error the reader continues with the next metric;
+ * when the invalid metric spans physical lines, its first line is the one
+ * reported and the reader goes on at the next line (an unclosed '"' costs
+ * its own line only). */
 struct lp_reader {
 	const char *buf;
 	size_t len, pos;

@@ -62,6 +62,12 @@ struct telex_batch {
 struct telex_plugin {
 	const char *program; /* "telex-libvirt" */
 	const char *summary; /* one line, for --help and the man page */
+	/* Options of the program's own, handled by its main() before
+	 * telex_main(), for --help: {flag, text} pairs ended by {NULL}. May
+	 * be NULL. */
+	const struct telex_usage_option {
+		const char *flag, *text;
+	} * usage_extra;
 	enum telex_kind kind;
 	struct cfg_spec config; /* section + table name + options */
 	size_t config_size;	/* sizeof the plugin's config struct */
@@ -137,6 +143,9 @@ int telex_emit_line(struct telex *t, const char *line, size_t len);
  * high-water mark (then the plugin resumes fetching).
  */
 uint64_t telex_out_queued(const struct telex *t);
+/* The bytes queued and not written (stdout gone, or not drained yet):
+ * *len of them, NULL when none. Valid until the next emit or write. */
+const char *telex_out_unwritten(const struct telex *t, size_t *len);
 uint64_t telex_out_written(const struct telex *t);
 size_t telex_out_backlog(const struct telex *t);
 /* True while the backlog is above the high-water mark: pause producing. */
@@ -164,5 +173,14 @@ void telex_shutdown(struct telex *t);
 void telex_fail(struct telex *t);
 /* True once EOF, SIGTERM or SIGINT was seen. */
 bool telex_stopping(const struct telex *t);
+/*
+ * For a plugin that waits inside a callback (a gather blocked on a daemon
+ * that does not answer): true once the program is stopping or is about to
+ * (SIGTERM or SIGINT pending, stdin's writer gone), found without reading
+ * stdin or taking the signal, so the loop handles both as usual once the
+ * callback returns. Loop thread only. A plugin that sees it ends its wait
+ * soon enough for the 5 s between EOF and Telegraf's SIGTERM.
+ */
+bool telex_stop_pending(const struct telex *t);
 
 #endif

@@ -181,8 +181,11 @@ int kafka_client_start(struct kafka_client *kc, rd_kafka_type_t type,
 	char why[512];
 	kc->rk = rd_kafka_new(type, conf, why, sizeof(why));
 	if (!kc->rk) {
+		char option[512];
+		kafka_conf_explain(kc->cfg, why, option, sizeof(option));
 		rd_kafka_conf_destroy(conf);
-		snprintf(err, errlen, "creating the Kafka client: %s", why);
+		snprintf(err, errlen, "creating the Kafka client: %s%s", why,
+			 option);
 		return -1;
 	}
 	/* Logs were held in a temporary queue until now (log.queue). */

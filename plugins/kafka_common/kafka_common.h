@@ -200,6 +200,12 @@ int kafka_conf_passthrough(const struct kafka_common_config *c,
 			   rd_kafka_conf_t *conf, const char *table, char *err,
 			   size_t errlen);
 
+/* For an error of librdkafka's about a TLS file property ("ssl.ca.location
+ * failed: ..."), " (tls_ca = \"/path\")" into out, naming the option;
+ * else "". */
+void kafka_conf_explain(const struct kafka_common_config *c, const char *why,
+			char *out, size_t n);
+
 /* A property's current value as an integer (fallback when unreadable). */
 int64_t kafka_conf_get_int(rd_kafka_conf_t *conf, const char *name,
 			   int64_t fallback);

@@ -4,10 +4,12 @@
  * and SASL when a user or a mechanism is; the same rules apply here, so a
  * native table means the same connection.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "kafka_common.h"
 #include "telex/buf.h"
@@ -51,26 +53,62 @@ int64_t kafka_conf_get_int(rd_kafka_conf_t *conf, const char *name,
 	return end == v ? fallback : (int64_t)x;
 }
 
+static const struct kafka_tls_option {
+	const char *prop, *option;
+	size_t off;
+	bool file;
+} kafka_tls_options[] = {
+    {"ssl.ca.location", "tls_ca", offsetof(struct kafka_common_config, tls_ca),
+     true},
+    {"ssl.certificate.location", "tls_cert",
+     offsetof(struct kafka_common_config, tls_cert), true},
+    {"ssl.key.location", "tls_key",
+     offsetof(struct kafka_common_config, tls_key), true},
+    {"ssl.key.password", "tls_key_pwd",
+     offsetof(struct kafka_common_config, tls_key_pwd), false},
+};
+#define KAFKA_TLS_NOPTIONS                                                     \
+	(sizeof(kafka_tls_options) / sizeof(kafka_tls_options[0]))
+
+static const char *kafka_tls_value(const struct kafka_common_config *c,
+				   const struct kafka_tls_option *o)
+{
+	return *(char *const *)((const char *)c + o->off);
+}
+
+void kafka_conf_explain(const struct kafka_common_config *c, const char *why,
+			char *out, size_t n)
+{
+	out[0] = '\0';
+	for (size_t i = 0; c && i < KAFKA_TLS_NOPTIONS; i++) {
+		const struct kafka_tls_option *o = &kafka_tls_options[i];
+		const char *v = kafka_tls_value(c, o);
+		if (o->file && kafka_set(v) &&
+		    strncmp(why, o->prop, strlen(o->prop)) == 0) {
+			snprintf(out, n, " (%s = \"%.400s\")", o->option, v);
+			return;
+		}
+	}
+}
+
+/* The files are read when the client is created, where librdkafka's
+ * message names neither the option nor the file: check them here. */
 static int kafka_conf_tls(const struct kafka_common_config *c,
 			  rd_kafka_conf_t *conf, const char *table, char *err,
 			  size_t errlen)
 {
-	static const struct {
-		const char *prop;
-		size_t off;
-	} files[] = {
-	    {"ssl.ca.location", offsetof(struct kafka_common_config, tls_ca)},
-	    {"ssl.certificate.location",
-	     offsetof(struct kafka_common_config, tls_cert)},
-	    {"ssl.key.location", offsetof(struct kafka_common_config, tls_key)},
-	    {"ssl.key.password",
-	     offsetof(struct kafka_common_config, tls_key_pwd)},
-	};
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		const char *v =
-		    *(char *const *)((const char *)c + files[i].off);
-		if (kafka_set(v) &&
-		    kafka_conf_set(conf, files[i].prop, v, err, errlen))
+	for (size_t i = 0; i < KAFKA_TLS_NOPTIONS; i++) {
+		const struct kafka_tls_option *o = &kafka_tls_options[i];
+		const char *v = kafka_tls_value(c, o);
+		if (!kafka_set(v))
+			continue;
+		if (o->file && access(v, R_OK) < 0) {
+			snprintf(err, errlen,
+				 "[%s] %s: cannot read \"%.400s\": %s", table,
+				 o->option, v, strerror(errno));
+			return -1;
+		}
+		if (kafka_conf_set(conf, o->prop, v, err, errlen))
 			return -1;
 	}
 	if (c->insecure_skip_verify &&

@@ -240,25 +240,55 @@ static void kc_stop(struct telex *t, void *state)
 	kc_fetch_stop(state);
 }
 
+/* Metric lines queued that stdout never took (it closed: "| head"). */
+static uint64_t kc_unwritten_metrics(const struct kc *c)
+{
+	size_t len;
+	const char *p = telex_out_unwritten(c->t, &len), *e = p + len;
+	uint64_t n = 0;
+	static const char mark[] = KC_FB_MARK_NAME ",";
+	while (p && p < e) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		if (!nl)
+			break;
+		if ((size_t)(nl - p) < sizeof(mark) - 1 ||
+		    memcmp(p, mark, sizeof(mark) - 1) != 0)
+			n++;
+		p = nl + 1;
+	}
+	return n;
+}
+
 static void kc_summary(const struct kc *c)
 {
 	const struct kc_record_stats *s = &c->rec.st;
+	uint64_t lost = kc_unwritten_metrics(c);
 	bool clean = !s->invalid && !s->oversize && !s->unwritable &&
-		     !c->fetch_errors && !c->commit_failures;
-	log_msg(clean ? LOG_INFO : LOG_WARN,
-		"kafka_consumer: %llu records, %llu metrics written, %llu "
-		"invalid metrics and %llu oversize records skipped, %llu "
-		"dropped by filters, %llu consumer errors, %llu rebalances, "
-		"%llu pauses (%llu records fetched again skipped), %llu "
-		"commits (%llu failed)",
-		(unsigned long long)s->records, (unsigned long long)s->metrics,
-		(unsigned long long)s->invalid, (unsigned long long)s->oversize,
-		(unsigned long long)s->filtered,
-		(unsigned long long)c->fetch_errors,
-		(unsigned long long)c->rebalances,
-		(unsigned long long)c->pauses, (unsigned long long)c->refetched,
-		(unsigned long long)c->commits,
-		(unsigned long long)c->commit_failures);
+		     !c->fetch_errors && !c->commit_failures && !lost &&
+		     !c->fb.dropped_seen;
+	char fb[160] = "";
+	if (c->feedback)
+		snprintf(fb, sizeof(fb),
+			 "; %llu metrics confirmed written by Telegraf's "
+			 "output, %llu dropped there (%llu re-reads)",
+			 (unsigned long long)c->fb.confirmed,
+			 (unsigned long long)c->fb.dropped_seen,
+			 (unsigned long long)c->fb.rewinds);
+	log_msg(
+	    clean ? LOG_INFO : LOG_WARN,
+	    "kafka_consumer: %llu records, %llu metrics written, %llu not "
+	    "written (stdout closed), %llu invalid metrics, %llu oversize "
+	    "and %llu empty records skipped, %llu dropped by filters, %llu "
+	    "consumer errors, %llu rebalances, %llu pauses (%llu records "
+	    "fetched again skipped), %llu commits (%llu failed)%s",
+	    (unsigned long long)s->records,
+	    (unsigned long long)(s->metrics - lost), (unsigned long long)lost,
+	    (unsigned long long)s->invalid, (unsigned long long)s->oversize,
+	    (unsigned long long)s->empty, (unsigned long long)s->filtered,
+	    (unsigned long long)c->fetch_errors,
+	    (unsigned long long)c->rebalances, (unsigned long long)c->pauses,
+	    (unsigned long long)c->refetched, (unsigned long long)c->commits,
+	    (unsigned long long)c->commit_failures, fb);
 }
 
 static void kc_close(struct telex *t, void *state)
@@ -268,6 +298,9 @@ static void kc_close(struct telex *t, void *state)
 	if (!c)
 		return;
 	kc_fetch_stop(c);
+	/* What stdout took last (a partial write before it closed, say)
+	 * is done too. */
+	kc_fetch_progress(c, telex_out_written(c->t));
 	int64_t now = telex_monotonic_ns();
 	int64_t deadline = c->stop_ns + KC_EXIT_BUDGET_NS;
 	if (deadline < now + KC_CLOSE_MIN_NS)

@@ -9,8 +9,11 @@
  *     until empty; callbacks run here) into the prefetch FIFO, pausing the
  *     assigned partitions when the FIFO passes its high-water mark;
  *  2. handles records from the FIFO while stdout keeps up: not more than
- *     max_undelivered_messages records read but not yet in the pipe, and
- *     not while the writer is congested (4 MiB behind);
+ *     max_undelivered_messages records not done (in the pipe, or with
+ *     delivery feedback written by Telegraf's outputs), with feedback not
+ *     more than its window of metrics unconfirmed, and not while the
+ *     writer is congested (4 MiB behind); with feedback, marks go out
+ *     between the records (kc_feedback.c says why);
  *  3. resumes the partitions once the FIFO is down to its low-water mark
  *     and stdout is not congested.
  * A pass handles a bounded number of records and reschedules itself, so
@@ -383,30 +386,37 @@ static void kc_fetch_mark_soon(struct kc *c)
 /*
  * Telegraf's output dropped metrics (its buffer was full: other inputs
  * filled it, or the output was down for long): any of telex's metrics not
- * yet confirmed may be among them. Everything not confirmed is read again
- * from Kafka: every assigned partition goes back to its done offset (or
- * to the first record taken, if none is done yet), and the records
- * prefetched or pending are forgotten. Duplicates are possible (InfluxDB
- * overwrites identical points); loss is not.
+ * yet confirmed may be among them. Every partition with records handled
+ * and not confirmed goes back to its done offset (or to the first record
+ * taken, if none is done yet): those records and the ones prefetched
+ * after them are read again. Duplicates are possible (InfluxDB overwrites
+ * identical points); loss is not.
  */
 static void kc_fetch_rewind(struct kc *c)
 {
+	bool *mine = calloc(c->off.nparts ? c->off.nparts : 1, sizeof(*mine));
 	rd_kafka_topic_partition_list_t *l =
 	    rd_kafka_topic_partition_list_new(16);
+	if (!mine) {
+		/* Never guess: without the list, every partition. */
+		log_error("out of memory choosing the partitions to re-read");
+	}
+	for (size_t i = 0; mine && i < c->off.len; i++)
+		mine[c->off.ring[(c->off.head + i) & (c->off.ring_cap - 1)]
+			 .part] = true;
 	for (size_t i = 0; i < c->off.nparts; i++) {
 		struct kc_part *p = &c->off.parts[i];
-		if (!p->assigned || p->first < 0)
+		if (!p->assigned || p->first < 0 || (mine && !mine[i]))
 			continue;
 		int64_t back = p->done >= 0 ? p->done : p->first;
-		if (back == p->taken && !c->pre.len && !c->off.len)
-			continue;
 		rd_kafka_topic_partition_list_add(l, p->topic, p->partition)
 		    ->offset = back;
 		p->taken = back;
 		p->resumed = false;
 	}
-	uint64_t records = c->off.undelivered + c->pre.len;
-	kc_prefetch_drop(&c->pre, NULL);
+	free(mine);
+	uint64_t handled = c->off.undelivered;
+	size_t prefetched = l->cnt ? kc_prefetch_drop(&c->pre, l) : 0;
 	kc_offsets_forget_all(&c->off);
 	c->last_rkt = NULL;
 	rd_kafka_error_t *e =
@@ -417,9 +427,10 @@ static void kc_fetch_rewind(struct kc *c)
 		rd_kafka_error_destroy(e);
 	}
 	if (l->cnt)
-		log_warn("%llu records not yet confirmed are read again from "
-			 "%d partition(s)",
-			 (unsigned long long)records, l->cnt);
+		log_warn("%llu records written to Telegraf and not yet "
+			 "confirmed are read again (%d partition(s), with %zu "
+			 "records prefetched after them)",
+			 (unsigned long long)handled, l->cnt, prefetched);
 	rd_kafka_topic_partition_list_destroy(l);
 	kc_fb_rewind(&c->fb, c->rec.st.metrics);
 	kc_fetch_flow(c);

@@ -92,7 +92,8 @@ const struct cfg_option kc_options[] = {
 	       .min = 1, .max = 100000000,
 	       .help = "(telex) bytes a fetch waits for (fetch.min.bytes)"),
 	KC_OPT(consumer_fetch_max_wait, .type = CFG_DURATION,
-	       .default_value = "\"500ms\"",
+	       .default_value = "\"500ms\"", .min = 0,
+	       .max = 300000LL * 1000000, /* librdkafka's range */
 	       .help = "(telex) longest wait for consumer_fetch_min bytes "
 		       "(fetch.wait.max.ms)"),
 	KC_OPT(data_format, .type = CFG_STRING, .default_value = "\"influx\"",
@@ -154,18 +155,18 @@ int kc_config_check(const struct kc_config *c, char *err, size_t errlen)
 		}
 	for (size_t i = 0; i < c->topic_regexps.n; i++) {
 		char *p = kc_regexp_pattern(c->topic_regexps.v[i]);
-		regex_t re;
-		int rc = p ? regcomp(&re, p, REG_EXTENDED | REG_NOSUB) : -1;
-		if (rc == 0) {
-			regfree(&re);
-		} else {
-			char why[128] = "out of memory";
-			if (p)
-				regerror(rc, &re, why, sizeof(why));
+		char why[256] = "out of memory";
+		int rc = p ? cfg_check_regex(p, REG_EXTENDED | REG_NOSUB, why,
+					     sizeof(why))
+			   : -1;
+		if (rc < 0) {
 			snprintf(err, errlen,
-				 "[%s] topic_regexps: \"%.200s\" is not a "
-				 "POSIX extended regular expression: %s",
-				 KC_TABLE, c->topic_regexps.v[i], why);
+				 "[%s] topic_regexps: \"%.200s\" %s: %s",
+				 KC_TABLE, c->topic_regexps.v[i],
+				 rc == -2 ? "cannot be used"
+					  : "is not a POSIX extended regular "
+					    "expression",
+				 why);
 			free(p);
 			return -1;
 		}

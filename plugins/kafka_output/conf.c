@@ -47,6 +47,13 @@ int kout_check(const struct kout_config *c, char *err, size_t errlen)
 		snprintf(err, errlen,
 			 "[%s] required_acks: %lld is not -1, 0 or 1",
 			 KOUT_TABLE, (long long)c->required_acks);
+	else if (c->spool_dir && *c->spool_dir && c->spool_fsync_interval <= 0)
+		snprintf(err, errlen,
+			 "[%s] spool_fsync_interval: must be positive",
+			 KOUT_TABLE);
+	else if (c->max_topics < 1)
+		snprintf(err, errlen, "[%s] max_topics: must be positive",
+			 KOUT_TABLE);
 	else if (c->max_message_bytes < 1 || c->metrics_per_record < 1 ||
 		 c->stats_interval < 0 || c->json_timestamp_units <= 0)
 		snprintf(err, errlen,

@@ -15,6 +15,7 @@ static const char *const kout_suffix_methods[] = {"", "measurement", "tags",
 						  NULL};
 static const char *const kout_timestamps[] = {"metric", "now", NULL};
 static const char *const kout_formats[] = {"influx", "json", NULL};
+static const char *const kout_fsyncs[] = {"interval", "always", "never", NULL};
 
 /* clang-format off */
 #define KOUT_OPT(field, ...)                                                  \
@@ -107,6 +108,37 @@ static const struct cfg_option kout_options[] = {
 		 .default_value = "\"60s\"",
 		 .help = "(telex) log a delivery summary this often (0: "
 			 "never)"),
+	KOUT_OPT(max_topics, .type = CFG_INT, .default_value = "1000",
+		 .min = 1, .max = 1000000,
+		 .help = "(telex) records for more distinct topics are refused "
+			 "(librdkafka keeps every topic it saw until exit)"),
+	KOUT_OPT(spool_dir, .type = CFG_STRING, .flags = CFG_EXAMPLE,
+		 .default_value = "\"/var/lib/telex/kafka-output\"",
+		 .help = "(telex) a directory where lines wait until Kafka "
+			 "confirms them (outages, restarts, crashes lose "
+			 "nothing); unset or \"\": memory only (the package "
+			 "creates this one for Telegraf's user)"),
+	KOUT_OPT(spool_max_bytes, .type = CFG_SIZE,
+		 .default_value = "\"1GiB\"", .min = 1 << 20,
+		 .max = INT64_C(1) << 50,
+		 .help = "(telex) the spool's size; when full, stdin is paused "
+			 "(nothing is dropped)"),
+	KOUT_OPT(spool_fsync, .type = CFG_STRING,
+		 .default_value = "\"interval\"", .choices = kout_fsyncs,
+		 .help = "(telex) \"interval\": sync every spool_fsync_interval "
+			 "(a power loss may lose that much); \"always\": "
+			 "before lines are taken; \"never\": when the kernel "
+			 "writes back"),
+	KOUT_OPT(spool_fsync_interval, .type = CFG_DURATION,
+		 .default_value = "\"1s\"", .min = 1000000,
+		 .max = INT64_C(3600) * 1000000000,
+		 .help = "(telex) how often the spool is synced and its "
+			 "delivered position recorded"),
+	KOUT_OPT(spool_rejected_max_bytes, .type = CFG_SIZE,
+		 .default_value = "\"100MiB\"", .min = 0,
+		 .max = INT64_C(1) << 50,
+		 .help = "(telex) the most spool_dir/rejected.lp keeps of "
+			 "records Kafka refused for good"),
 	KOUT_OPT(topic_suffix, .type = CFG_TABLE, .sub = kout_suffix_options,
 		 .help = "[outputs.kafka.topic_suffix]: a suffix for the topic"),
 	KOUT_OPT(headers, .type = CFG_STRING_MAP,
@@ -141,6 +173,14 @@ static int kout_open(struct telex *t, struct kout *k, char *err, size_t errlen)
 		return TELEX_EXIT_USAGE;
 	}
 	kout_set_dr_cb(conf);
+	k->topics.max = (size_t)c->max_topics;
+	if (c->spool_dir && *c->spool_dir) {
+		int rc = kout_spool_start(k, err, errlen);
+		if (rc) {
+			rd_kafka_conf_destroy(conf);
+			return rc;
+		}
+	}
 	k->queue_max_records =
 	    kafka_conf_get_int(conf, "queue.buffering.max.messages", 100000);
 	k->pack_linger_ns = kafka_conf_get_int(conf, "linger.ms", 5) * 1000000;
@@ -155,9 +195,19 @@ static int kout_open(struct telex *t, struct kout *k, char *err, size_t errlen)
 	if (kafka_client_start(&k->kc, RD_KAFKA_PRODUCER, conf, telex_loop(t),
 			       err, errlen))
 		return TELEX_EXIT_USAGE;
+	const char *reason;
 	k->default_rkt = kout_topic_get(&k->topics, k->kc.rk, c->topic,
-					strlen(c->topic), err, errlen);
-	return k->default_rkt ? 0 : TELEX_EXIT_USAGE;
+					strlen(c->topic), &reason, err, errlen);
+	if (!k->default_rkt) {
+		char why[512];
+		snprintf(why, sizeof(why), "%.500s", err);
+		snprintf(err, errlen, "[%s] topic: %s", KOUT_TABLE, why);
+		return TELEX_EXIT_USAGE;
+	}
+	/* What an earlier run left in the spool goes first. */
+	if (k->spooling)
+		kout_on_served(k);
+	return 0;
 }
 
 static int kout_init(struct telex *t, void *config, void **state)
@@ -194,18 +244,66 @@ static void kout_close(struct telex *t, void *state)
 	if (k->pack_timer)
 		loop_cancel_timer(telex_loop(t), k->pack_timer);
 	kout_packer_free(&k->packer);
+	for (size_t i = k->retry.next; i < k->retry.n; i++)
+		kout_token_drop(&k->ledger, k->retry.v[i].tok);
+	kout_retry_reset(&k->retry);
 	kout_topics_free(&k->topics);
 	kafka_client_close(&k->kc);
+	/* After the client: its last delivery reports may still move the
+	 * spool's ack position. */
+	kout_spool_stop(k);
+	kout_ledger_free(&k->ledger);
 	kout_router_free(&k->router);
 	buf_free(&k->scratch);
 	kout_headers_free(&k->headers);
+	for (size_t i = 0; i < KOUT_LEFT_TOPICS; i++)
+		free(k->left[i].name);
+	free(k->lpos);
 	free(k);
 }
+
+/* --spool-status DIR (or =DIR): print what the spool holds and exit;
+ * handled before the shim's command line, as it needs no config. Returns
+ * -1 when argv does not ask for it. */
+static int kout_status_request(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] != '-')
+			continue;
+		const char *name = a + 1 + (a[1] == '-');
+		if (strncmp(name, "spool-status", 12) != 0 ||
+		    (name[12] && name[12] != '='))
+			continue;
+		const char *dir = name[12] == '=' ? name + 13
+				  : i + 1 < argc  ? argv[i + 1]
+						  : NULL;
+		if (!dir || !*dir) {
+			log_error("--spool-status needs the spool's directory");
+			return TELEX_EXIT_USAGE;
+		}
+		struct buf out = BUF_INIT;
+		int rc = kout_spool_status(dir, &out);
+		if (out.len && fwrite(out.data, 1, out.len, stdout) != out.len)
+			rc = TELEX_EXIT_FAILURE;
+		buf_free(&out);
+		return rc;
+	}
+	return -1;
+}
+
+static const struct telex_usage_option kout_usage[] = {
+    {"--spool-status DIR",
+     "print what the spool in DIR holds (records, bytes, the oldest, "
+     "rejected) without changing it, and exit"},
+    {NULL, NULL},
+};
 
 static const struct telex_plugin kout_plugin = {
     .program = "telex-kafka-output",
     .summary = "write metrics from stdin to Kafka, a drop-in for "
 	       "Telegraf's outputs.kafka",
+    .usage_extra = kout_usage,
     .kind = TELEX_OUTPUT,
     .config = {.section = "outputs", .name = "kafka", .options = kout_options},
     .config_size = sizeof(struct kout_config),
@@ -217,5 +315,6 @@ static const struct telex_plugin kout_plugin = {
 
 int main(int argc, char **argv)
 {
-	return telex_main(&kout_plugin, argc, argv);
+	int rc = kout_status_request(argc, argv);
+	return rc >= 0 ? rc : telex_main(&kout_plugin, argc, argv);
 }

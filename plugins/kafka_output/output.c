@@ -1,183 +1,91 @@
 /*
- * output.c: producing records, delivery accounting and back-pressure.
+ * output.c: taking lines, back-pressure, retries, flush.
  *
- * Every metric taken from the shim ends in exactly one of: delivered (a
- * delivery report without error), failed (a delivery report with an
- * error, or dropped before producing: too large, unknown topic), or, at
- * exit, still in flight after the flush deadline (counted as failed too).
- * The exit code is 0 only when every metric was delivered.
+ * Memory mode (spool_dir = ""): write() produces each line into
+ * librdkafka's queue; when it is full, write() takes fewer lines and the
+ * shim stops reading stdin until delivery reports drained the queue to
+ * 90 % of its limits (telex_resume()). What librdkafka holds at the flush
+ * deadline is lost, counted, and the exit code is 1.
  *
- * Back-pressure: when librdkafka's queue is full (QUEUE_FULL), write()
- * takes fewer lines and the shim stops reading stdin; once delivery
- * reports have drained the queue to 90 % of its limits, telex_resume()
- * lets the shim offer the rest again. Nothing is dropped for lack of room.
+ * Spool mode: write() appends the lines to the spool and takes them once
+ * they are in the file, whatever Kafka does; it stops taking lines only
+ * when the spool is full. Records are produced from the spool as
+ * librdkafka's queue has room (straight from write()'s lines when the
+ * reader has caught up, so the file is not read back), and the spool's
+ * space is given back as delivery reports confirm them (acks.c). At the
+ * flush deadline, or as soon as nothing was delivered for a second with
+ * records waiting, the spool keeps what is left for the next start: exit
+ * 0, nothing lost.
+ *
+ * Both modes: a record whose delivery failed for a reason that may pass
+ * is produced again (produce.c, retry.c); first the rest of librdkafka's
+ * queue is purged and every record waited for, so that the failed ones
+ * are produced again ahead of anything newer of the same key.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kafka_output.h"
 
-void kout_fail(struct kout *k, const char *reason, uint64_t metrics,
-	       const struct lp_slice *name, const char *fmt, ...)
-{
-	k->failed_metrics += metrics;
-	k->failed_records++;
-	unsigned i;
-	for (i = 0; i < k->nfails; i++)
-		if (k->fails[i].reason == reason ||
-		    strcmp(k->fails[i].reason, reason) == 0)
-			break;
-	if (i == k->nfails && k->nfails < KOUT_FAIL_REASONS)
-		k->fails[k->nfails++] = (struct kout_fail_reason){reason, 0};
-	if (i < k->nfails)
-		k->fails[i].metrics += metrics;
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (name && name->len)
-		log_limited(telex_log_limiter(k->t), LOG_ERROR, reason,
-			    "%s (metric \"%.*s\")", msg,
-			    (int)(name->len > 200 ? 200 : name->len),
-			    name->ptr);
-	else
-		log_limited(telex_log_limiter(k->t), LOG_ERROR, reason, "%s",
-			    msg);
-}
+/* Before failed records are produced again: keeps a failure that comes
+ * back at once (a partition without a leader) from becoming a busy loop. */
+#define KOUT_RETRY_BACKOFF_NS (250LL * 1000000)
+/* At exit in spool mode: records waiting and nothing delivered for this
+ * long means the brokers are away; the spool keeps the rest. */
+#define KOUT_STALL_NS (2000LL * 1000000)
+/* At exit: time for the metadata that says why records are stuck. */
+#define KOUT_DIAGNOSE_MS 300
 
-int kout_produce(struct kout *k, const struct kout_record *rec, size_t nlines)
+/* Route and produce (or pack) one line. 0 taken; 1 not taken, the queue
+ * is full; 2 taken, and the queue is full now; -1 fatal. */
+int kout_line(struct kout *k, const struct kout_in *in)
 {
-	size_t size = rec->value_len + rec->key_len + rec->hdr_bytes;
-	size_t given = rec->value_len - rec->newline_missing;
-	if ((int64_t)size > k->cfg->max_message_bytes) {
-		struct lp_slice name = rec->name.len
-					   ? rec->name
-					   : kout_line_name(rec->value, given);
-		kout_fail(k, "message too large", nlines, &name,
-			  "a record of %zu bytes is larger than "
-			  "max_message_bytes (%lld): dropped",
-			  size, (long long)k->cfg->max_message_bytes);
-		return 0;
-	}
-	rd_kafka_topic_t *rkt = k->default_rkt;
-	if (rec->topic != k->cfg->topic || !rkt) {
-		char err[512];
-		rkt = kout_topic_get(&k->topics, k->kc.rk, rec->topic,
-				     rec->topic_len, err, sizeof(err));
-		if (!rkt) {
-			kout_fail(k, "invalid topic", nlines, &rec->name,
-				  "%s: dropped", err);
-			return 0;
+	struct kout_lines lines = {.n = 1};
+	uint64_t chunk = 0;
+	if (in->pos) {
+		if (kout_ledger_take(&k->ledger, in->pos, &chunk) < 0) {
+			log_error("out of memory for the spool's ledger");
+			k->fatal = true;
+			return -1;
 		}
+		lines.nruns = 1;
+		lines.one = (struct kout_run){chunk, 1};
 	}
-	rd_kafka_vu_t vu[8];
-	size_t n = 0;
-	vu[n].vtype = RD_KAFKA_VTYPE_RKT;
-	vu[n++].u.rkt = rkt;
-	vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-	vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
-	const char *value = rec->value;
-	if (rec->newline_missing) {
-		buf_clear(&k->scratch);
-		char *dst = buf_reserve(&k->scratch, rec->value_len);
-		if (!dst) {
-			kout_fail(
-			    k, "out of memory", nlines, NULL,
-			    "no memory for a record of %zu bytes: dropped",
-			    size);
-			return 0;
-		}
-		memcpy(dst, rec->value, given);
-		dst[given] = '\n';
-		value = dst;
+	struct kout_record rec;
+	char err[256];
+	int rc = 0;
+	if (kout_route(&k->router, in->p, in->len, in->line_no, &rec, err,
+		       sizeof(err)) < 0) {
+		struct lp_slice name = kout_line_name(in->p, in->len);
+		kout_reject(k, "not serialisable", &lines, k->cfg->topic,
+			    strlen(k->cfg->topic), NULL, 0, in->p, in->len,
+			    &name, "line %zu: %s", in->line_no, err);
+		goto taken;
 	}
-	vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
-	vu[n].u.mem.ptr = (void *)value;
-	vu[n++].u.mem.size = rec->value_len;
-	vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
-	vu[n++].u.ptr = (void *)(uintptr_t)nlines;
-	if (rec->key) {
-		vu[n].vtype = RD_KAFKA_VTYPE_KEY;
-		vu[n].u.mem.ptr = (void *)rec->key;
-		vu[n++].u.mem.size = rec->key_len;
-	}
-	if (rec->timestamp_ms) {
-		vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
-		vu[n++].u.i64 = rec->timestamp_ms;
-	}
-	rd_kafka_headers_t *hdrs = NULL;
-	if (k->headers.n) {
-		hdrs = rd_kafka_headers_new(k->headers.n);
-		size_t start = 0;
-		for (size_t i = 0; i < k->headers.n; i++) {
-			rd_kafka_header_add(
-			    hdrs, k->headers.h[i].name, -1,
-			    rec->hdr_values + start,
-			    (ssize_t)(rec->hdr_ends[i] - start));
-			start = rec->hdr_ends[i];
-		}
-		vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
-		vu[n++].u.headers = hdrs;
-	}
-	rd_kafka_error_t *error = rd_kafka_produceva(k->kc.rk, vu, n);
-	if (!error) {
-		k->inflight_records++;
-		k->inflight_metrics += nlines;
-		k->inflight_bytes += rec->value_len + rec->key_len;
-		k->records_produced++;
-		return 0;
-	}
-	rd_kafka_resp_err_t e = rd_kafka_error_code(error);
-	rd_kafka_error_destroy(error);
-	if (hdrs)
-		rd_kafka_headers_destroy(hdrs);
-	if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL && k->inflight_records > 0) {
-		k->blocked = true;
+	/* The line's own '\n' follows it in the runner's buffer (or in the
+	 * spool's frame): librdkafka copies line and terminator at once. */
+	if (rec.newline_missing && in->newline && rec.value == in->p)
+		rec.newline_missing = false;
+	/* "now", or a line without a time: when telex took it, not when a
+	 * spool that waited for Kafka produced it. */
+	if (in->pos && !rec.timestamp_ms)
+		rec.timestamp_ms = in->time_ms;
+	bool packing = k->cfg->metrics_per_record > 1;
+	rc = packing ? kout_pack_line(k, &rec, &lines)
+		     : kout_produce(k, &rec, &lines);
+	if (rc < 0)
+		return -1;
+	if (rc > 0 && !packing) {
+		if (in->pos)
+			kout_ledger_untake(&k->ledger, chunk);
 		return 1;
 	}
-	if (e == RD_KAFKA_RESP_ERR__FATAL) {
-		k->fatal = true;
-		return -1;
-	}
-	/* QUEUE_FULL with an empty queue: the record alone exceeds
-	 * queue.buffering.max.kbytes and would wait forever. */
-	struct lp_slice name =
-	    rec->name.len ? rec->name : kout_line_name(rec->value, given);
-	kout_fail(k, rd_kafka_err2name(e), nlines, &name,
-		  "producing a record of %zu bytes to topic \"%.*s\": %s: "
-		  "dropped",
-		  size, (int)rec->topic_len, rec->topic, rd_kafka_err2str(e));
-	return 0;
-}
-
-/* Delivery report, on the loop's thread (librdkafka's main queue). */
-static void kout_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
-		       void *opaque)
-{
-	(void)rk;
-	struct kafka_client *kc = opaque;
-	struct kout *k = kc->owner;
-	uint64_t nlines = (uintptr_t)m->_private;
-	k->inflight_records--;
-	k->inflight_metrics -= nlines;
-	k->inflight_bytes -= m->len + m->key_len;
-	if (!m->err) {
-		k->delivered_metrics += nlines;
-		k->delivered_records++;
-		return;
-	}
-	struct lp_slice name = kout_line_name(m->payload, m->len);
-	kout_fail(k, rd_kafka_err2name(m->err), nlines,
-		  k->router.json ? NULL : &name,
-		  "delivery to topic \"%s\" failed: %s",
-		  rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
-}
-
-void kout_set_dr_cb(rd_kafka_conf_t *conf)
-{
-	rd_kafka_conf_set_dr_msg_cb(conf, kout_dr_cb);
+taken:
+	if (in->pos)
+		kout_spool_advance(&k->spool, in->pos, in->frame_size);
+	return rc > 0 ? 2 : 0;
 }
 
 /* Room to resume: 10 % of both limits free, so that a pause ends with a
@@ -195,16 +103,83 @@ static bool kout_has_room(const struct kout *k)
 		   k->queue_max_bytes - k->queue_max_bytes / 10;
 }
 
-/* After librdkafka's callbacks ran: resume reading once there is room. */
+static void kout_retry_timer_cb(struct loop *l, void *arg)
+{
+	(void)l;
+	struct kout *k = arg;
+	k->retry_timer = 0;
+	kout_on_served(k);
+}
+
+/* The phases of retrying (kafka_output.h), then producing new records. */
+void kout_advance(struct kout *k)
+{
+	if (k->purge_pending) {
+		k->purge_pending = false;
+		rd_kafka_purge(k->kc.rk, RD_KAFKA_PURGE_F_QUEUE |
+					     RD_KAFKA_PURGE_F_NON_BLOCKING);
+	}
+	if (k->blocked && kout_has_room(k))
+		k->blocked = false;
+	if (k->phase == KOUT_DRAINING && k->inflight_records == 0) {
+		k->phase = KOUT_RETRYING;
+		k->retry_at_ns = telex_monotonic_ns() + KOUT_RETRY_BACKOFF_NS;
+		kout_retry_sort(&k->retry);
+		log_limited(telex_log_limiter(k->t), LOG_WARN, "produced again",
+			    "kafka output: %zu records failed with %s (%s); "
+			    "producing them again, oldest first",
+			    k->retry.n - k->retry.next,
+			    rd_kafka_err2name(k->retry_err),
+			    rd_kafka_err2str(k->retry_err));
+		/* A timer of an earlier round would fire too soon. */
+		if (k->retry_timer)
+			loop_cancel_timer(telex_loop(k->t), k->retry_timer);
+		k->retry_timer =
+		    loop_add_timer(telex_loop(k->t), KOUT_RETRY_BACKOFF_NS, 0,
+				   kout_retry_timer_cb, k);
+		if (k->retry_timer < 0)
+			k->retry_timer = 0;
+	}
+	if (k->phase == KOUT_RETRYING && !k->blocked &&
+	    telex_monotonic_ns() >= k->retry_at_ns) {
+		while (!kout_retry_empty(&k->retry)) {
+			int rc = kout_produce_again(k, k->retry.next);
+			if (rc < 0)
+				break;
+			if (rc > 0)
+				break;
+			k->retry.next++;
+		}
+		if (kout_retry_empty(&k->retry)) {
+			kout_retry_reset(&k->retry);
+			k->phase = KOUT_NORMAL;
+		}
+	}
+	if (k->spooling)
+		kout_release(k);
+	if (k->phase != KOUT_NORMAL || k->blocked || k->fatal)
+		return;
+	if (k->spooling) {
+		if (kout_pump(k) < 0)
+			telex_shutdown(k->t);
+		return;
+	}
+	if (k->packer.nwaiting && kout_pack_flush(k) != 0)
+		return;
+	kout_pack_linger(k);
+	if (k->in_paused) {
+		k->in_paused = false;
+		telex_resume(k->t);
+	}
+}
+
+/* After librdkafka's callbacks ran. */
 void kout_on_served(void *owner)
 {
 	struct kout *k = owner;
-	if (!k->blocked || !kout_has_room(k))
-		return;
-	k->blocked = false;
-	if (kout_pack_waiting(k) && kout_pack_flush(k) != 0)
-		return;
-	telex_resume(k->t);
+	kout_advance(k);
+	if (k->fatal)
+		telex_shutdown(k->t);
 }
 
 void kout_on_fatal(void *owner, const char *why)
@@ -215,20 +190,82 @@ void kout_on_fatal(void *owner, const char *why)
 	telex_shutdown(k->t);
 }
 
+/* "1.5 MiB" */
+void kout_bytes_text(uint64_t n, char *out, size_t len)
+{
+	if (n < 10 * 1024)
+		snprintf(out, len, "%llu bytes", (unsigned long long)n);
+	else if (n < 10ull * 1024 * 1024)
+		snprintf(out, len, "%.1f KiB", (double)n / 1024);
+	else if (n < 10ull * 1024 * 1024 * 1024)
+		snprintf(out, len, "%.1f MiB", (double)n / (1024 * 1024));
+	else
+		snprintf(out, len, "%.1f GiB",
+			 (double)n / (1024.0 * 1024 * 1024));
+}
+
 void kout_on_stats(void *owner, const struct kafka_stats *s)
 {
 	struct kout *k = owner;
-	char brokers[160];
+	char brokers[160], spool[192] = "", again[64] = "";
 	kafka_stats_brokers_text(s, brokers, sizeof(brokers));
+	if (k->spooling)
+		kout_spool_text(k, spool, sizeof(spool));
+	if (k->retried_records)
+		snprintf(again, sizeof(again), ", %llu produced again",
+			 (unsigned long long)k->retried_records);
 	log_report(
 	    "kafka output: %llu metrics delivered in %llu records, %llu "
 	    "failed, %llu records queued, %lld retries, %lld bytes sent, "
-	    "%s",
+	    "%s%s%s",
 	    (unsigned long long)k->delivered_metrics,
 	    (unsigned long long)k->delivered_records,
 	    (unsigned long long)k->failed_metrics,
 	    (unsigned long long)k->inflight_records, (long long)s->txretries,
-	    (long long)s->tx_bytes, brokers);
+	    (long long)s->tx_bytes, brokers, again, spool);
+}
+
+/* ------------------------------------------------------------------ */
+/* write() */
+
+static int kout_write_memory(struct kout *k, const struct telex_batch *b,
+			     size_t *accepted)
+{
+	/* Whatever is not taken now is offered again after telex_resume(). */
+	k->in_paused = true;
+	if (k->blocked || k->phase != KOUT_NORMAL)
+		return 0;
+	bool packing = k->cfg->metrics_per_record > 1;
+	if (packing && k->packer.nwaiting) {
+		int rc = kout_pack_flush(k);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		const struct telex_line *l = &b->lines[i];
+		struct kout_in in = {.p = l->ptr,
+				     .len = l->len,
+				     .newline = l->newline,
+				     .line_no = l->line_no};
+		int rc = kout_line(k, &in);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			/* Not taken: offered again after telex_resume(). */
+			*accepted = i;
+			return 0;
+		}
+		k->metrics_in++;
+		if (rc == 2) {
+			*accepted = i + 1; /* taken, waiting in a pack */
+			return 0;
+		}
+	}
+	*accepted = b->n;
+	k->in_paused = false;
+	if (packing)
+		kout_pack_linger(k);
+	return 0;
 }
 
 int kout_write(struct telex *t, void *state, const struct telex_batch *b,
@@ -239,58 +276,20 @@ int kout_write(struct telex *t, void *state, const struct telex_batch *b,
 	*accepted = 0;
 	if (k->fatal)
 		return -1;
-	if (k->blocked)
-		return 0;
-	bool packing = k->cfg->metrics_per_record > 1;
-	if (packing && k->packer.nwaiting) {
-		int rc = kout_pack_flush(k);
-		if (rc)
-			return rc < 0 ? -1 : 0;
-	}
-	for (size_t i = 0; i < b->n; i++) {
-		const struct telex_line *l = &b->lines[i];
-		struct kout_record rec;
-		char err[256];
-		if (kout_route(&k->router, l->ptr, l->len, l->line_no, &rec,
-			       err, sizeof(err)) < 0) {
-			struct lp_slice name = kout_line_name(l->ptr, l->len);
-			k->metrics_in++;
-			kout_fail(k, "not serialisable", 1, &name,
-				  "line %zu: %s: dropped", l->line_no, err);
-			continue;
-		}
-		/* The line's own '\n' follows it in the runner's buffer:
-		 * librdkafka copies line and terminator in one go. */
-		if (rec.newline_missing && l->newline && rec.value == l->ptr)
-			rec.newline_missing = false;
-		int rc = packing ? kout_pack_line(k, &rec)
-				 : kout_produce(k, &rec, 1);
-		if (rc < 0)
-			return -1;
-		if (rc > 0 && !packing) {
-			/* Not taken: offered again after telex_resume(). */
-			*accepted = i;
-			return 0;
-		}
-		k->metrics_in++;
-		if (rc > 0) {
-			*accepted = i + 1; /* taken, waiting in a pack */
-			return 0;
-		}
-	}
-	*accepted = b->n;
-	if (packing)
-		kout_pack_linger(k);
-	return 0;
+	return k->spooling ? kout_write_spool(k, b, accepted)
+			   : kout_write_memory(k, b, accepted);
 }
+
+/* ------------------------------------------------------------------ */
+/* Timers. */
 
 static void kout_pack_timer_cb(struct loop *l, void *arg)
 {
 	(void)l;
 	struct kout *k = arg;
 	k->pack_timer = 0;
-	/* When full, the packs wait and kout_on_served() produces them. */
-	if (!k->blocked && kout_pack_flush(k) < 0)
+	/* When full, the packs wait and kout_advance() produces them. */
+	if (!k->blocked && k->phase == KOUT_NORMAL && kout_pack_flush(k) < 0)
 		telex_shutdown(k->t);
 }
 
@@ -309,7 +308,19 @@ void kout_pack_linger(struct kout *k)
 	}
 }
 
-static void kout_summary(struct kout *k, uint64_t lost)
+/* ------------------------------------------------------------------ */
+/* Flush and the summary. */
+
+static bool kout_all_done(struct kout *k)
+{
+	if (kout_pack_waiting(k) || k->inflight_records ||
+	    k->phase != KOUT_NORMAL || !kout_retry_empty(&k->retry))
+		return false;
+	return !k->spooling ||
+	       (k->ledger.pending == 0 && kout_spool_caught_up(&k->spool));
+}
+
+static void kout_summary(struct kout *k, uint64_t kept)
 {
 	struct buf why = BUF_INIT;
 	for (unsigned i = 0; i < k->nfails; i++)
@@ -318,8 +329,29 @@ static void kout_summary(struct kout *k, uint64_t lost)
 			   (unsigned long long)k->fails[i].metrics);
 	if (k->nfails)
 		buf_putc(&why, ')');
+	if (k->rejected_kept)
+		buf_printf(&why, "; %llu of them kept in %s/%s",
+			   (unsigned long long)k->rejected_kept, k->spool.dir,
+			   KOUT_REJECTED_FILE);
+	if (k->retried_records)
+		buf_printf(&why, "; %llu records produced again",
+			   (unsigned long long)k->retried_records);
+	if (k->spooling && k->replayed)
+		buf_printf(&why, "; %llu metrics came from an earlier run",
+			   (unsigned long long)k->replayed);
+	if (k->spooling && k->spool.torn_bytes + k->spool.damaged_bytes)
+		buf_printf(&why, "; %llu damaged bytes of the spool skipped",
+			   (unsigned long long)(k->spool.torn_bytes +
+						k->spool.damaged_bytes));
+	if (k->spooling)
+		buf_printf(&why,
+			   "; spool %s: %llu metrics left for the next "
+			   "start",
+			   k->spool.dir, (unsigned long long)kept);
 	buf_putc(&why, '\0');
-	enum log_level lv = k->failed_metrics || lost ? LOG_ERROR : LOG_INFO;
+	enum log_level lv = k->failed_metrics ? LOG_ERROR
+			    : kept	      ? LOG_WARN
+					      : LOG_INFO;
 	log_msg(lv,
 		"kafka output: %llu metrics taken, %llu delivered in %llu "
 		"records, %llu failed%s",
@@ -330,35 +362,47 @@ static void kout_summary(struct kout *k, uint64_t lost)
 	buf_free(&why);
 }
 
-int kout_flush(struct telex *t, void *state, int64_t deadline_ns)
+/* Say, per topic, why records could not be delivered, when the brokers
+ * know (an unknown topic waits topic.metadata.propagation.max.ms, 30 s,
+ * before librdkafka fails it: at exit it showed only as purged). */
+static void kout_diagnose(struct kout *k)
 {
-	(void)t;
-	struct kout *k = state;
-	for (;;) {
-		if (kout_pack_waiting(k) && !k->fatal)
-			kout_pack_flush(k);
-		if (!kout_pack_waiting(k) && k->inflight_records == 0)
-			break;
-		int64_t left = deadline_ns - telex_monotonic_ns();
-		if (left <= 0 || k->fatal)
-			break;
-		int ms = (int)(left / 1000000);
-		kafka_client_serve(&k->kc, ms < 1 ? 1 : ms > 100 ? 100 : ms);
+	int64_t until = telex_monotonic_ns() + KOUT_DIAGNOSE_MS * 1000000LL;
+	for (size_t i = 0; i < KOUT_LEFT_TOPICS && k->left[i].name; i++) {
+		int64_t left_ms = (until - telex_monotonic_ns()) / 1000000;
+		const char *why =
+		    left_ms > 0
+			? kout_topic_trouble(k, k->left[i].name, (int)left_ms)
+			: NULL;
+		if (why)
+			log_msg(
+			    k->spooling ? LOG_WARN : LOG_ERROR,
+			    "kafka output: %llu metrics for topic \"%.200s\" "
+			    "%s: the brokers say: %s",
+			    (unsigned long long)k->left[i].metrics,
+			    k->left[i].name,
+			    k->spooling ? "stay in the spool"
+					: "were not delivered",
+			    why);
+		free(k->left[i].name);
+		k->left[i].name = NULL;
 	}
-	uint64_t held = kout_pack_metrics(k);
-	if (held) {
-		kout_fail(k, "not produced before the deadline", held, NULL,
-			  "%llu metrics could not be handed to librdkafka "
-			  "before the flush deadline",
-			  (unsigned long long)held);
-		kout_packer_free(&k->packer);
-	}
+}
+
+/* The deadline: nothing is produced again from here on. What librdkafka
+ * and the retry list hold is given up (memory mode: lost, counted) or
+ * left in the spool. Returns the metrics lost. */
+static uint64_t kout_finish(struct kout *k)
+{
+	k->final = true;
+	uint64_t failed_before = k->failed_metrics;
 	if (k->inflight_records) {
-		log_error("kafka output: %llu records still undelivered at the "
-			  "flush deadline: purged",
-			  (unsigned long long)k->inflight_records);
+		if (!k->spooling)
+			log_error("kafka output: %llu records still "
+				  "undelivered at the flush deadline: purged",
+				  (unsigned long long)k->inflight_records);
 		/* Their delivery reports come back with _PURGE_QUEUE or
-		 * _PURGE_INFLIGHT and count as failed. */
+		 * _PURGE_INFLIGHT. */
 		rd_kafka_purge(k->kc.rk, RD_KAFKA_PURGE_F_QUEUE |
 					     RD_KAFKA_PURGE_F_INFLIGHT);
 		/* Briefly: the deadline is already behind us, and Telegraf
@@ -367,13 +411,79 @@ int kout_flush(struct telex *t, void *state, int64_t deadline_ns)
 		while (k->inflight_records && telex_monotonic_ns() < until)
 			kafka_client_serve(&k->kc, 20);
 	}
-	uint64_t lost = k->inflight_metrics;
-	if (lost)
-		kout_fail(k, "delivery unknown", lost, NULL,
+	for (size_t i = k->retry.next; i < k->retry.n; i++) {
+		struct kout_retry_rec *e = &k->retry.v[i];
+		uint32_t n = kout_token_metrics(e->tok);
+		kout_left(k, e->topic, n);
+		if (!k->spooling)
+			kout_fail(k, rd_kafka_err2name(k->retry_err), n, NULL,
+				  NULL);
+		kout_token_drop(&k->ledger, e->tok);
+	}
+	kout_retry_reset(&k->retry);
+	k->phase = KOUT_NORMAL;
+	uint64_t held = kout_pack_metrics(k);
+	if (held && !k->spooling)
+		kout_fail(k, "not produced before the deadline", held, NULL,
+			  "%llu metrics could not be handed to librdkafka "
+			  "before the flush deadline",
+			  (unsigned long long)held);
+	kout_packer_free(&k->packer);
+	uint64_t unknown = k->inflight_metrics;
+	if (unknown && !k->spooling)
+		kout_fail(k, "delivery unknown", unknown, NULL,
 			  "%llu metrics in %llu records got no delivery report",
-			  (unsigned long long)lost,
+			  (unsigned long long)unknown,
 			  (unsigned long long)k->inflight_records);
+	return k->failed_metrics - failed_before;
+}
+
+int kout_flush(struct telex *t, void *state, int64_t deadline_ns)
+{
+	struct kout *k = state;
+	int64_t last_progress = telex_monotonic_ns();
+	uint64_t last_done = 0;
+	for (;;) {
+		kout_advance(k);
+		if (k->phase == KOUT_NORMAL && !k->blocked && !k->fatal &&
+		    kout_pack_waiting(k))
+			kout_pack_flush(k);
+		if (kout_all_done(k) || k->fatal)
+			break;
+		int64_t now = telex_monotonic_ns();
+		uint64_t done = k->delivered_records + k->failed_records;
+		if (done != last_done) {
+			last_done = done;
+			last_progress = now;
+		}
+		if (now >= deadline_ns)
+			break;
+		if (k->spooling && now - last_progress >= KOUT_STALL_NS)
+			break;
+		int64_t wait = deadline_ns - now;
+		if (k->phase == KOUT_RETRYING && k->retry_at_ns - now < wait)
+			wait = k->retry_at_ns - now;
+		int ms = (int)(wait / 1000000);
+		kafka_client_serve(&k->kc, ms < 1 ? 1 : ms > 100 ? 100 : ms);
+	}
+	uint64_t lost = kout_finish(k);
+	uint64_t kept = 0;
+	if (k->spooling) {
+		kout_release(k);
+		kept = k->spool.records;
+		if (kept)
+			log_warn("kafka output: %llu metrics stay in the spool "
+				 "%s and are delivered at the next start",
+				 (unsigned long long)kept, k->spool.dir);
+	}
+	kout_diagnose(k);
 	log_limited_flush(telex_log_limiter(k->t), LOG_WARN);
-	kout_summary(k, lost);
-	return k->failed_metrics || lost || k->fatal ? -1 : 0;
+	kout_summary(k, kept);
+	if (lost || k->fatal)
+		return -1;
+	/* Failures counted before the deadline (rejected records): exit 1,
+	 * without the shim's message about the deadline. */
+	if (k->failed_metrics)
+		telex_fail(t);
+	return 0;
 }

@@ -115,7 +115,7 @@ static void kout_pack_release(struct kout_packer *pk, int32_t i)
 		else
 			buf_clear(bufs[b]);
 	}
-	p->nlines = 0;
+	kout_lines_free(&p->lines);
 	p->next = pk->free_list;
 	pk->free_list = i;
 }
@@ -148,7 +148,7 @@ static int kout_pack_produce(struct kout *k, int32_t i)
 	    .name = kout_line_name(p->value.data, p->value.len),
 	};
 	memcpy(rec.hdr_ends, p->hdr_ends, nhdr * sizeof(size_t));
-	int rc = kout_produce(k, &rec, p->nlines);
+	int rc = kout_produce(k, &rec, &p->lines);
 	if (rc == 0)
 		kout_pack_release(&k->packer, i);
 	else if (rc > 0)
@@ -185,7 +185,7 @@ static int32_t kout_pack_new(struct kout *k, const struct kout_record *rec,
 	p->has_key = rec->key != NULL;
 	p->timestamp_ms = rec->timestamp_ms;
 	p->hash = hash;
-	p->nlines = 0;
+	memset(&p->lines, 0, sizeof(p->lines));
 	/* In use from here on (release() undoes all of it). */
 	p->state = KOUT_PACK_OPEN;
 	pk->nopen++;
@@ -208,7 +208,22 @@ static int32_t kout_pack_new(struct kout *k, const struct kout_record *rec,
 	return i;
 }
 
-int kout_pack_line(struct kout *k, const struct kout_record *rec)
+/* The record's one line joins the pack's. */
+static int kout_pack_lines_add(struct kout_pack *p, struct kout_lines *lines)
+{
+	if (!lines->nruns) {
+		p->lines.n += lines->n;
+		lines->n = 0;
+		return 0;
+	}
+	if (kout_lines_add(&p->lines, lines->one.chunk) < 0)
+		return -1;
+	kout_lines_free(lines);
+	return 0;
+}
+
+int kout_pack_line(struct kout *k, const struct kout_record *rec,
+		   struct kout_lines *lines)
 {
 	struct kout_packer *pk = &k->packer;
 	kout_packer_ready(pk);
@@ -217,7 +232,7 @@ int kout_pack_line(struct kout *k, const struct kout_record *rec)
 	int64_t max = k->cfg->max_message_bytes;
 	/* Alone too large: kout_produce drops and counts it. */
 	if ((int64_t)(rec->value_len + fixed) > max)
-		return kout_produce(k, rec, 1);
+		return kout_produce(k, rec, lines);
 	uint32_t hash = kout_pack_hash(rec, nhdr);
 	int32_t i = *kout_bucket(pk, hash);
 	while (i >= 0 && !kout_pack_matches(&pk->packs[i], rec, hash, nhdr))
@@ -245,10 +260,10 @@ int kout_pack_line(struct kout *k, const struct kout_record *rec)
 	struct kout_pack *p = &pk->packs[i];
 	if (buf_append(&p->value, rec->value,
 		       rec->value_len - rec->newline_missing) ||
-	    (rec->newline_missing && buf_putc(&p->value, '\n')))
+	    (rec->newline_missing && buf_putc(&p->value, '\n')) ||
+	    kout_pack_lines_add(p, lines) < 0)
 		return -1;
-	p->nlines++;
-	if ((int64_t)p->nlines >= k->cfg->metrics_per_record) {
+	if ((int64_t)p->lines.n >= k->cfg->metrics_per_record) {
 		if ((rc = kout_pack_produce(k, i)) < 0)
 			return -1;
 		full |= rc;
@@ -284,7 +299,7 @@ uint64_t kout_pack_metrics(const struct kout *k)
 	if (!pk->ready)
 		return 0;
 	for (int32_t i = pk->oldest; i >= 0; i = pk->packs[i].newer)
-		n += pk->packs[i].nlines;
+		n += pk->packs[i].lines.n;
 	return n;
 }
 
@@ -295,6 +310,7 @@ void kout_packer_free(struct kout_packer *pk)
 		buf_free(&pk->packs[i].key);
 		buf_free(&pk->packs[i].hdr);
 		buf_free(&pk->packs[i].value);
+		kout_lines_free(&pk->packs[i].lines);
 	}
 	free(pk->packs);
 	memset(pk, 0, sizeof(*pk));

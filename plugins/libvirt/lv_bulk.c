@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "lv_util.h"
+
 struct lv_bulk_call {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -48,10 +50,8 @@ static void lv_bulk_run(virConnectPtr c, virDomainPtr *doms, unsigned stats,
 	res->code = VIR_ERR_OK;
 	res->msg[0] = '\0';
 	if (res->n < 0) {
-		const char *m = virGetLastErrorMessage();
 		res->code = virGetLastErrorCode();
-		snprintf(res->msg, sizeof(res->msg), "%s",
-			 m ? m : "unknown error");
+		snprintf(res->msg, sizeof(res->msg), "%s", lv_last_error());
 	}
 }
 
@@ -135,8 +135,19 @@ int lv_bulk_stats(struct lv_bulk_shared *sh, virConnectPtr c,
 		lv_bulk_run(c, doms, stats, flags, res);
 		return LV_BULK_DONE;
 	}
-	if (atomic_load(&sh->stuck) >= LV_BULK_MAX_STUCK)
+	int stuck = atomic_load(&sh->stuck);
+	if (stuck >= LV_BULK_MAX_STUCK)
 		return LV_BULK_TOO_MANY;
+	if (stuck > 0) {
+		/* A call left behind holds the connection's I/O in libvirt's
+		 * client; right after it handled the previous reply it goes
+		 * back to waiting, and a call queued in that instant loses
+		 * its wake-up (libvirt 9: g_main_loop_quit before
+		 * g_main_loop_run) until a keepalive comes. Let it get there
+		 * first. */
+		struct timespec pause = {.tv_sec = 0, .tv_nsec = 2000000};
+		nanosleep(&pause, NULL);
+	}
 	struct lv_bulk_call *call = lv_bulk_call_new(sh, c, doms, stats, flags);
 	pthread_t th;
 	pthread_attr_t attr;

@@ -27,6 +27,8 @@ struct lv_gather {
 	unsigned missing; /* groups the per-domain fallback fills */
 	uint64_t domains, errors, skipped;
 	unsigned timeouts; /* bulk calls that missed their deadline */
+	int64_t deadline;  /* monotonic ns for asking partial domains again;
+			      0: none */
 	bool conn_dead;
 	char err[256]; /* why the last bulk call failed */
 };
@@ -50,6 +52,7 @@ void lv_collector_init(struct lv_collector *col, const struct lv_settings *set,
 	col->bulk = lv_bulk_shared_new();
 	lv_fallback_init(&col->fb);
 	lv_vcpumap_init(&col->vcpus);
+	lv_rows_init(&col->rows);
 }
 
 void lv_collector_free(struct lv_collector *col)
@@ -58,14 +61,7 @@ void lv_collector_free(struct lv_collector *col)
 	lv_mapper_free(&col->map);
 	lv_fallback_free(&col->fb);
 	lv_vcpumap_free(&col->vcpus);
-}
-
-/* Running, paused or on the way down: the per-domain calls answer. */
-static bool lv_state_active(int state)
-{
-	return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED ||
-	       state == VIR_DOMAIN_PAUSED || state == VIR_DOMAIN_SHUTDOWN ||
-	       state == VIR_DOMAIN_PMSUSPENDED;
+	lv_rows_free(&col->rows);
 }
 
 /* A per-domain failure: the domain vanished (normal: destroyed between
@@ -124,10 +120,11 @@ static void lv_domain_extras(struct lv_collector *col, struct lv_gather *g,
 }
 
 /* Everything about one domain: its bulk statistics, the fallback groups,
- * the extras. */
+ * the extras. partial: the statistics lack what needs the domain's job
+ * (lv_rows.h), and nothing more that needs it is asked. */
 static void lv_process(struct lv_collector *col, struct lv_gather *g,
 		       virDomainPtr dom, const virTypedParameter *params,
-		       int nparams)
+		       int nparams, bool partial)
 {
 	const struct lv_settings *set = col->set;
 	char uuid[VIR_UUID_STRING_BUFLEN];
@@ -141,9 +138,7 @@ static void lv_process(struct lv_collector *col, struct lv_gather *g,
 
 	int state = -1;
 	if (nparams > 0) {
-		lv_params_groups(params, nparams > 2 ? 2 : nparams, &state);
-		if (state < 0)
-			lv_params_groups(params, nparams, &state);
+		state = lv_params_state(params, nparams);
 	} else {
 		int reason;
 		if (virDomainGetState(dom, &state, &reason, 0) < 0) {
@@ -167,14 +162,8 @@ static void lv_process(struct lv_collector *col, struct lv_gather *g,
 	lv_map_domain(&col->map, &d, params, nparams, &res);
 	g->domains++;
 
-	bool partial = false;
-	if (active && g->req) {
-		unsigned expected = g->req & col->driver_groups;
-		partial = (expected & ~res.groups_seen) != 0;
-		if (partial)
-			g->skipped++;
-	}
-	if (active && g->missing && !g->conn_dead) {
+	/* The per-domain calls take the job the bulk call could not have. */
+	if (active && g->missing && !partial && !g->conn_dead) {
 		uint64_t before = col->fb.errors;
 		int n = lv_fallback_collect(&col->fb, dom, g->missing);
 		if (n > 0)
@@ -215,20 +204,52 @@ static void lv_learn_groups(struct lv_collector *col,
 	}
 }
 
+static unsigned lv_stats_flags(const struct lv_collector *col)
+{
+	return col->no_nowait ? 0 : VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT;
+}
+
+/* The records of one bulk call: the partial ones asked again (lv_rows.h),
+ * then each domain mapped. */
 static void lv_process_records(struct lv_collector *col, struct lv_gather *g,
 			       virDomainStatsRecordPtr *recs, int n)
 {
 	lv_learn_groups(col, recs, n);
 	g->missing =
 	    col->set->groups & LV_FALLBACK_GROUPS & ~col->driver_groups;
-	for (int i = 0; i < n && !g->conn_dead; i++)
-		lv_process(col, g, recs[i]->dom, recs[i]->params,
-			   recs[i]->nparams);
-}
-
-static unsigned lv_stats_flags(const struct lv_collector *col)
-{
-	return col->no_nowait ? 0 : VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT;
+	const struct lv_rows_call call = {
+	    .bulk = col->bulk,
+	    .c = g->c,
+	    .stats = g->req,
+	    .flags = lv_stats_flags(col),
+	    .deadline_ns = g->deadline,
+	};
+	lv_rows_complete(&col->rows, &call, recs, n);
+	for (int i = 0; i < n && !g->conn_dead; i++) {
+		bool partial, first, recovered;
+		virDomainStatsRecordPtr rec = lv_rows_get(
+		    &col->rows, recs, i, &partial, &first, &recovered);
+		const char *name = virDomainGetName(rec->dom);
+		if (partial) {
+			g->skipped++;
+			if (first)
+				log_limited(
+				    col->limiter, LOG_WARN, "domain busy",
+				    "domain %s reported without the "
+				    "statistics that need its job: the job "
+				    "stayed busy past the %.1f s timeout "
+				    "(another client holds it, or its QEMU "
+				    "does not answer); counted in "
+				    "skipped_locked until it is free",
+				    name ? name : "?",
+				    (double)col->set->timeout_ns / 1e9);
+		} else if (recovered) {
+			log_info("domain %s complete again", name ? name : "?");
+		}
+		lv_process(col, g, rec->dom, rec->params, rec->nparams,
+			   partial);
+	}
+	lv_rows_batch_done(&col->rows);
 }
 
 /*
@@ -267,7 +288,7 @@ static int lv_fetch(struct lv_collector *col, struct lv_gather *g,
 			    "within %.1f s (a domain whose QEMU does not "
 			    "answer?); asking again without waiting for "
 			    "busy domains",
-			    set->uri, (double)set->timeout_ns / 1e9);
+			    set->uri_shown, (double)set->timeout_ns / 1e9);
 			snprintf(g->err, sizeof(g->err),
 				 "the statistics call did not return within "
 				 "%.1f s",
@@ -290,8 +311,8 @@ static int lv_fetch(struct lv_collector *col, struct lv_gather *g,
 		if (col->no_nowait || !lv_code_is_unsupported(r.code))
 			return -1;
 		/* A driver older than 4.5, or one without the flag. */
-		log_debug("%s refuses NOWAIT (%s); asking without it", set->uri,
-			  r.msg);
+		log_debug("%s refuses NOWAIT (%s); asking without it",
+			  set->uri_shown, r.msg);
 		col->no_nowait = true;
 	}
 	return -1;
@@ -356,7 +377,7 @@ static void lv_bulk_failed(struct lv_collector *col, struct lv_gather *g,
 	log_limited(col->limiter, LOG_WARN, "bulk statistics failed",
 		    "bulk statistics of %s failed (%s); asking each domain "
 		    "alone",
-		    col->set->uri, g->err);
+		    col->set->uri_shown, g->err);
 	lv_collect_each(col, g, doms, n);
 }
 
@@ -399,7 +420,7 @@ static int lv_collect_listed(struct lv_collector *col, struct lv_gather *g)
 	int rc = 0;
 	if (!g->req) {
 		for (int i = 0; i < nd && !g->conn_dead; i++)
-			lv_process(col, g, doms[i], NULL, 0);
+			lv_process(col, g, doms[i], NULL, 0, false);
 	} else if (nd > 0) {
 		/* virDomainListGetStats wants a NULL-terminated list. */
 		virDomainPtr *list =
@@ -436,6 +457,7 @@ static void lv_finish(struct lv_collector *col, struct lv_gather *g, int64_t t0)
 	col->last.duration_ns = telex_monotonic_ns() - t0;
 	col->map.dropped = col->map.no_memory = 0;
 	col->gathers++;
+	lv_rows_end_gather(&col->rows);
 	if (col->set->gather_stats)
 		lv_emit_gather_stats(&col->map, &col->last);
 }
@@ -447,6 +469,8 @@ static int lv_collect_from(struct lv_collector *col, virConnectPtr c,
 	struct lv_gather g = {.c = c};
 	const struct lv_settings *set = col->set;
 	col->map.time = telex_realtime_ns();
+	if (set->timeout_ns > 0)
+		g.deadline = telex_monotonic_ns() + set->timeout_ns;
 	g.req = set->groups ? set->groups | LV_GROUP_STATE : 0;
 	lv_fallback_begin(&col->fb);
 
@@ -463,7 +487,7 @@ static int lv_collect_from(struct lv_collector *col, virConnectPtr c,
 		 * anything else here, rate-limited. */
 		if (!(col->conn ? lv_conn_check(col->conn) : g.conn_dead))
 			log_limited(col->limiter, LOG_WARN, "gather failed",
-				    "gather from %s failed: %s", set->uri,
+				    "gather from %s failed: %s", set->uri_shown,
 				    g.err[0] ? g.err : "unknown error");
 	}
 	lv_finish(col, &g, t0);
@@ -491,6 +515,7 @@ int lv_collect(struct lv_collector *col)
 		col->conn_gen = col->conn->generation;
 		col->driver_groups = 0;
 		col->no_nowait = false;
+		lv_rows_reset(&col->rows);
 		lv_fallback_reset(&col->fb);
 		lv_vcpumap_reset(&col->vcpus);
 	}

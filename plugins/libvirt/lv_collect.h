@@ -8,7 +8,9 @@
  *   the same flags, selected by name, and virDomainListGetStats is called
  *   once for them.
  * - VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT: a domain whose job lock is
- *   held is reported with what is available (counted in skipped_locked).
+ *   held does not stall the call; it is asked again, waiting, within the
+ *   gather's deadline (lv_rows.h), and reported with what is available
+ *   only when its job stays held past it (counted in skipped_locked).
  * - If the bulk call fails on a live connection, each domain is asked on
  *   its own: one bad domain costs that domain only.
  * - Groups the driver's bulk call never returns are filled by the
@@ -27,13 +29,15 @@
 #include "lv_extras.h"
 #include "lv_fallback.h"
 #include "lv_map.h"
+#include "lv_rows.h"
 #include "lv_vcpumap.h"
 #include "telex/log.h"
 
 /* The configuration, checked and compiled (lv_options.c). */
 struct lv_settings {
-	const char *uri;
-	char **domains; /* sorted, for bsearch; NULL/0: all */
+	const char *uri; /* to open: may hold a password */
+	char *uri_shown; /* to log: the password replaced by "***" */
+	char **domains;	 /* sorted, for bsearch; NULL/0: all */
 	size_t ndomains;
 	unsigned groups; /* LV_GROUP_* to emit */
 	bool vcpu_mapping;
@@ -41,7 +45,8 @@ struct lv_settings {
 	bool disk_errors, job_stats, lifecycle_events, gather_stats;
 	int ka_interval; /* seconds, 0: off */
 	unsigned ka_count;
-	int64_t timeout_ns; /* deadline of a bulk call, 0: none */
+	int64_t timeout_ns;	    /* deadline of a bulk call, 0: none */
+	int64_t request_warning_ns; /* no gather request this long: warn */
 };
 
 /* True when the `domains` option selects the domain named name
@@ -55,6 +60,7 @@ struct lv_collector {
 	struct lv_fallback fb;
 	struct lv_vcpumap vcpus;
 	struct lv_bulk_shared *bulk; /* calls left behind (lv_bulk.h) */
+	struct lv_rows rows;	     /* partial domains asked again */
 	struct log_limiter *limiter;
 
 	/* Learned per connection. */

@@ -16,6 +16,7 @@
 #define LV_BACKOFF_FIRST_NS 250000000LL		   /* 0.25 s, doubling */
 #define LV_BACKOFF_MAX_NS 30000000000LL		   /* 30 s */
 #define LV_OPEN_WAIT_NO_KEEPALIVE_NS 10000000000LL /* 10 s */
+#define LV_PENDING_REPEAT_NS 60000000000LL	   /* 1 min */
 
 static const char *lv_close_reason(int reason)
 {
@@ -47,6 +48,7 @@ static void lv_conn_destroy(struct lv_conn *cn)
 	pthread_cond_destroy(&cn->cond);
 	pthread_mutex_destroy(&cn->lock);
 	free(cn->uri);
+	free(cn->uri_shown);
 	free(cn);
 }
 
@@ -75,12 +77,12 @@ static void *lv_conn_opener(void *arg)
 			if (cn->ka_interval > 0 &&
 			    virConnectSetKeepAlive(c, cn->ka_interval,
 						   cn->ka_count) < 0)
-				log_debug("no keepalive on %s: %s", cn->uri,
-					  lv_last_error());
+				log_debug("no keepalive on %s: %s",
+					  cn->uri_shown, lv_last_error());
 			if (virConnectRegisterCloseCallback(c, lv_conn_closed,
 							    cn, NULL) < 0)
 				log_debug("no close callback on %s: %s",
-					  cn->uri, lv_last_error());
+					  cn->uri_shown, lv_last_error());
 			if (cn->on_open)
 				cn->on_open(cn->hook_arg, c);
 		}
@@ -118,9 +120,17 @@ struct lv_conn *lv_conn_new(const char *uri, int ka_interval, unsigned ka_count,
 			    size_t errlen)
 {
 	struct lv_conn *cn = calloc(1, sizeof(*cn));
-	if (cn)
+	char shown[1024];
+	if (cn) {
 		cn->uri = strdup(uri);
-	if (!cn || !cn->uri) {
+		cn->uri_shown =
+		    strdup(lv_redact_uri(uri, shown, sizeof(shown)));
+	}
+	if (!cn || !cn->uri || !cn->uri_shown) {
+		if (cn) {
+			free(cn->uri);
+			free(cn->uri_shown);
+		}
 		free(cn);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -136,6 +146,8 @@ struct lv_conn *lv_conn_new(const char *uri, int ka_interval, unsigned ka_count,
 	pthread_cond_init(&cn->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	cn->want_open = true; /* the first open starts now */
+	cn->open_started = telex_monotonic_ns();
+	cn->pending_warn_at = cn->open_started + lv_conn_dead_after_ns(cn);
 	int rc = pthread_create(&cn->thread, NULL, lv_conn_opener, cn);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the connection thread: %s",
@@ -143,6 +155,7 @@ struct lv_conn *lv_conn_new(const char *uri, int ka_interval, unsigned ka_count,
 		pthread_cond_destroy(&cn->cond);
 		pthread_mutex_destroy(&cn->lock);
 		free(cn->uri);
+		free(cn->uri_shown);
 		free(cn);
 		return NULL;
 	}
@@ -171,7 +184,7 @@ void lv_conn_free(struct lv_conn *cn)
 		/* Blocked in virConnectOpen on a daemon that does not answer:
 		 * joining could take forever, and the process is ending. */
 		cn->orphaned = true;
-		log_debug("leaving a pending open of %s behind", cn->uri);
+		log_debug("leaving a pending open of %s behind", cn->uri_shown);
 	}
 	pthread_mutex_unlock(&cn->lock);
 	if (stuck) {
@@ -193,8 +206,8 @@ static void lv_conn_lost(struct lv_conn *cn, const char *why)
 {
 	lv_conn_close(cn);
 	if (!cn->down) {
-		log_warn("connection to %s lost (%s); reconnecting", cn->uri,
-			 why);
+		log_warn("connection to %s lost (%s); reconnecting",
+			 cn->uri_shown, why);
 		cn->down = true;
 		cn->down_since = telex_monotonic_ns();
 	}
@@ -252,18 +265,24 @@ virConnectPtr lv_conn_get(struct lv_conn *cn, int64_t wait_ns)
 	int64_t now = telex_monotonic_ns();
 	pthread_mutex_lock(&cn->lock);
 	virConnectPtr c = lv_conn_take(cn, err, sizeof(err), &failed);
-	bool started = false;
 	if (!c && !failed && !cn->opening && !cn->want_open &&
 	    now >= cn->next_try) {
 		cn->want_open = true;
-		started = true;
+		cn->open_started = now;
+		cn->open_waited = false;
+		/* A loss was already reported: a reopen that hangs is worth
+		 * another line only if it lasts. */
+		cn->pending_warn_at =
+		    now + (cn->down ? LV_PENDING_REPEAT_NS
+				    : lv_conn_dead_after_ns(cn));
 		pthread_cond_broadcast(&cn->cond);
 	}
-	/* Wait for an open begun now (or the very first one), never for one
-	 * a previous gather already waited for: a daemon that does not
-	 * answer costs one slow gather, not one per interval. */
-	if (!c && !failed && (started || !cn->ever_connected) && wait_ns > 0 &&
-	    (cn->opening || cn->want_open)) {
+	/* Wait for an open no gather has waited for yet, never again for
+	 * one a previous gather waited for: a daemon that does not answer
+	 * costs one slow gather, not one per interval. */
+	bool pending = !c && !failed && (cn->opening || cn->want_open);
+	if (pending && !cn->open_waited && wait_ns > 0) {
+		cn->open_waited = true;
 		struct timespec until;
 		lv_timespec_after(&until, wait_ns);
 		while ((cn->opening || cn->want_open) && !cn->quit) {
@@ -272,7 +291,9 @@ virConnectPtr lv_conn_get(struct lv_conn *cn, int64_t wait_ns)
 				break;
 		}
 		c = lv_conn_take(cn, err, sizeof(err), &failed);
+		pending = !c && !failed && (cn->opening || cn->want_open);
 	}
+	int64_t pending_since = cn->open_started;
 	pthread_mutex_unlock(&cn->lock);
 
 	now = telex_monotonic_ns();
@@ -282,11 +303,13 @@ virConnectPtr lv_conn_get(struct lv_conn *cn, int64_t wait_ns)
 		cn->generation++;
 		if (cn->down && cn->ever_connected)
 			log_info("connection to %s is back after %.1f s",
-				 cn->uri, (double)(now - cn->down_since) / 1e9);
+				 cn->uri_shown,
+				 (double)(now - cn->down_since) / 1e9);
 		else if (cn->down)
-			log_info("connected to %s", cn->uri);
+			log_info("connected to %s after %.1f s", cn->uri_shown,
+				 (double)(now - cn->down_since) / 1e9);
 		else
-			log_debug("connected to %s", cn->uri);
+			log_debug("connected to %s", cn->uri_shown);
 		cn->ever_connected = true;
 		cn->down = false;
 		cn->fails = 0;
@@ -302,13 +325,25 @@ virConnectPtr lv_conn_get(struct lv_conn *cn, int64_t wait_ns)
 			delay = LV_BACKOFF_MAX_NS;
 		cn->next_try = now + delay;
 		if (!cn->down) {
-			log_warn("cannot connect to %s: %s; retrying", cn->uri,
-				 err);
+			log_warn("cannot connect to %s: %s; retrying",
+				 cn->uri_shown, err);
 			cn->down = true;
 			cn->down_since = now;
 		} else {
-			log_debug("still cannot connect to %s: %s", cn->uri,
-				  err);
+			log_debug("still cannot connect to %s: %s",
+				  cn->uri_shown, err);
+		}
+	} else if (pending && now >= cn->pending_warn_at) {
+		/* virConnectOpen has no timeout: a daemon that accepted the
+		 * connection and never answers holds it forever. */
+		log_warn("no answer from %s for %.0f s: the connection is "
+			 "still pending; gathers fail until the daemon "
+			 "answers",
+			 cn->uri_shown, (double)(now - pending_since) / 1e9);
+		cn->pending_warn_at = now + LV_PENDING_REPEAT_NS;
+		if (!cn->down) {
+			cn->down = true;
+			cn->down_since = pending_since;
 		}
 	}
 	return NULL;

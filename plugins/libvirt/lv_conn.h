@@ -10,6 +10,11 @@
  * - A lost connection is closed (not just forgotten) and reopened with
  *   back-off. One warning when it is lost, one info line when it is back,
  *   nothing in between.
+ * - An open that stays pending (a daemon that accepts the connection and
+ *   never answers) is waited for by one gather only, and said: a warning
+ *   once it has lasted the keepalive time (when nothing was reported yet)
+ *   and then once a minute while it lasts.
+ * - Logs show the URI with its password replaced (lv_redact_uri).
  */
 #ifndef LV_CONN_H
 #define LV_CONN_H
@@ -25,7 +30,8 @@
 typedef void (*lv_conn_hook)(void *arg, virConnectPtr c);
 
 struct lv_conn {
-	char *uri;
+	char *uri;	 /* to open */
+	char *uri_shown; /* to log */
 	int ka_interval; /* seconds, 0: no keepalive */
 	unsigned ka_count;
 	lv_conn_hook on_open;
@@ -39,6 +45,9 @@ struct lv_conn {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool want_open, opening, quit;
+	int64_t open_started;	 /* monotonic ns, of the pending open */
+	bool open_waited;	 /* a gather already waited for it */
+	int64_t pending_warn_at; /* next "still pending" warning, ns */
 	bool orphaned; /* freed by the opener thread when its open returns */
 	virConnectPtr opened; /* result, taken by the gather thread */
 	char open_err[512];
@@ -53,8 +62,8 @@ struct lv_conn {
 	uint64_t generation; /* bumped per new connection */
 };
 
-/* Start the opener thread and a first open. uri is copied. NULL with err
- * set on failure. */
+/* Start the opener thread and a first open. uri is copied (and a redacted
+ * copy kept for the logs). NULL with err set on failure. */
 struct lv_conn *lv_conn_new(const char *uri, int ka_interval, unsigned ka_count,
 			    lv_conn_hook on_open, void *hook_arg, char *err,
 			    size_t errlen);
@@ -66,7 +75,7 @@ void lv_conn_free(struct lv_conn *cn);
 /*
  * The live connection for a gather, or NULL when there is none now (the
  * state was logged as described above; the caller skips the gather).
- * Waits for an open started by this call at most `wait_ns`.
+ * Waits at most `wait_ns` for an open that no gather has waited for yet.
  */
 virConnectPtr lv_conn_get(struct lv_conn *cn, int64_t wait_ns);
 

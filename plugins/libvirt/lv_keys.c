@@ -248,6 +248,63 @@ static bool lv_is_kvm_stat(const char *s, size_t n)
 	       lv_is(dot + 1, tl, "max", 3);
 }
 
+/* Keys the QEMU driver returns only while it holds the domain's job (it
+ * asks QEMU's monitor for them); the others come from the domain's
+ * definition, cgroups or /proc and are there either way. */
+static bool lv_key_needs_job(unsigned group, const char *s, size_t n)
+{
+	size_t il;
+	switch (group) {
+	case LV_GROUP_CPU:
+		return lv_starts(s, n, "haltpoll.", 9);
+	case LV_GROUP_BALLOON:
+		return !lv_is(s, n, "current", 7) && !lv_is(s, n, "maximum", 7);
+	case LV_GROUP_VCPU: /* KVM's N.<name>.sum|cur|max */
+		il = lv_index(s, n);
+		return il && memchr(s + il + 1, '.', n - il - 1) != NULL;
+	case LV_GROUP_BLOCK: /* N.rd.*, N.wr.*, N.fl.*: query-blockstats */
+		il = lv_index(s, n);
+		return il && (lv_starts(s + il + 1, n - il - 1, "rd.", 3) ||
+			      lv_starts(s + il + 1, n - il - 1, "wr.", 3) ||
+			      lv_starts(s + il + 1, n - il - 1, "fl.", 3));
+	case LV_GROUP_IOTHREAD:
+	case LV_GROUP_DIRTYRATE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool lv_params_had_job(const virTypedParameter *params, int nparams)
+{
+	for (int i = 0; i < nparams; i++) {
+		const char *k = params[i].field;
+		size_t n = strnlen(k, VIR_TYPED_PARAM_FIELD_LENGTH);
+		size_t plen = 0;
+		unsigned g = lv_key_group(k, n, &plen);
+		if (g && lv_key_needs_job(g, k + plen, n - plen))
+			return true;
+	}
+	return false;
+}
+
+int lv_params_state(const virTypedParameter *params, int nparams)
+{
+	int state;
+	/* state.state comes first: look there before reading every key. */
+	lv_params_groups(params, nparams > 2 ? 2 : nparams, &state);
+	if (state < 0)
+		lv_params_groups(params, nparams, &state);
+	return state;
+}
+
+bool lv_state_active(int state)
+{
+	return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED ||
+	       state == VIR_DOMAIN_PAUSED || state == VIR_DOMAIN_SHUTDOWN ||
+	       state == VIR_DOMAIN_PMSUSPENDED;
+}
+
 unsigned lv_params_groups(const virTypedParameter *params, int nparams,
 			  int *state)
 {

@@ -39,6 +39,27 @@ void lv_key_parse(const char *field, size_t n, const struct lv_key_options *o,
 unsigned lv_params_groups(const virTypedParameter *params, int nparams,
 			  int *state);
 
+/* The domain state in params (state.state), -1 if absent. */
+int lv_params_state(const virTypedParameter *params, int nparams);
+
+/* Running, paused or on the way down: a QEMU answers for it. */
+bool lv_state_active(int state);
+
+/* Groups for which the QEMU driver takes the domain's job (and which a
+ * NOWAIT call therefore returns in part when the job is held). */
+#define LV_JOB_GROUPS                                                          \
+	(VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_BALLOON |               \
+	 VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BLOCK |                      \
+	 VIR_DOMAIN_STATS_IOTHREAD | VIR_DOMAIN_STATS_DIRTYRATE)
+
+/* True when params (an active domain's) hold a statistic the QEMU driver
+ * returns only while it holds the domain's job: block I/O counters,
+ * balloon readings, haltpoll times, KVM vcpu statistics, iothreads,
+ * dirty rate. False for a record NOWAIT left without them, and for one
+ * whose groups have none to give (a domain without disks asked for block
+ * only). */
+bool lv_params_had_job(const virTypedParameter *params, int nparams);
+
 /* Name of a group bit ("cpu_total"), for messages and the config. */
 const char *lv_group_name(unsigned bit);
 /* Bit of a group name, 0 if unknown. */

@@ -461,13 +461,9 @@ void lv_map_domain(struct lv_mapper *mp, const struct lv_domain_info *dom,
 
 	mp->dom_plain = lv_line_plain_tag(dom->name, dom->name_len) &&
 			(!dom->uuid || lv_line_plain_tag(dom->uuid, 36));
-	/* A shut-off domain has no measurements, only its state: libvirt
-	 * reports its configured sizes (balloon, vcpus, disks) as if they were
-	 * readings, and a cpu.time that keeps growing. */
-	bool shutoff = res->state == VIR_DOMAIN_SHUTOFF;
-	for (size_t i = 0; i < mp->nseries; i++) {
-		if (shutoff && mp->series[i].meas != LV_M_STATE)
-			continue;
+	/* A shut-off domain too gets whatever libvirt returned for it (its
+	 * configured balloon, vcpu and disk sizes, a cpu.time), as the
+	 * native plugin writes it: a drop-in emits the same series. */
+	for (size_t i = 0; i < mp->nseries; i++)
 		lv_emit_series(mp, dom, &mp->series[i]);
-	}
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lv_map.h"
+#include "lv_util.h"
 
 static const char *const lv_group_choices[] = {
     "state", "cpu_total", "balloon", "vcpu",	  "interface", "block",
@@ -76,6 +77,16 @@ const struct cfg_option lv_options[] = {
 	     "waits forever",
      .min = 0,
      .max = 3600 * LV_SECOND},
+    {.name = "request_warning",
+     .type = CFG_DURATION,
+     .offset = LV_OPT(request_warning),
+     .default_value = "\"60s\"",
+     .help = "(telex) warn when no gather request (a stdin line, SIGUSR1, "
+	     "the -poll_interval ticker) came for this long: under "
+	     "inputs.execd with signal = \"none\" and no -poll_interval "
+	     "nothing is gathered; 0 never warns",
+     .min = 0,
+     .max = 24 * 3600 * LV_SECOND},
     {.name = "device_name_tags",
      .type = CFG_BOOL,
      .offset = LV_OPT(device_name_tags),
@@ -144,11 +155,14 @@ int lv_settings_compile(const struct lv_config *cfg, struct lv_settings *set,
 	const char *uri = cfg->libvirt_uri;
 	if (!uri || !*uri)
 		uri = "qemu:///system"; /* as native: empty means default */
+	/* What logs show of it: never the password. */
+	char shown[1024];
+	lv_redact_uri(uri, shown, sizeof(shown));
 	if (!lv_uri_ok(uri)) {
 		snprintf(err, errlen,
 			 "libvirt_uri \"%s\" is not a libvirt URI (expected "
 			 "driver[+transport]://[user@][host][:port]/[path])",
-			 uri);
+			 shown);
 		return -1;
 	}
 	set->uri = uri;
@@ -221,6 +235,7 @@ int lv_settings_compile(const struct lv_config *cfg, struct lv_settings *set,
 	    ka <= 0 ? 0 : (int)((ka + LV_SECOND - 1) / LV_SECOND);
 	set->ka_count = (unsigned)cfg->keepalive_count;
 	set->timeout_ns = cfg->timeout;
+	set->request_warning_ns = cfg->request_warning;
 	set->device_name_tags = cfg->device_name_tags;
 	set->domain_uuid_tag = cfg->domain_uuid_tag;
 	set->kvm_vcpu_stats = cfg->kvm_vcpu_stats;
@@ -228,12 +243,19 @@ int lv_settings_compile(const struct lv_config *cfg, struct lv_settings *set,
 	set->job_stats = cfg->job_stats;
 	set->lifecycle_events = cfg->lifecycle_events;
 	set->gather_stats = cfg->gather_stats;
+	set->uri_shown = strdup(shown);
+	if (!set->uri_shown) {
+		lv_settings_free(set);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
 void lv_settings_free(struct lv_settings *set)
 {
 	free(set->domains);
+	free(set->uri_shown);
 	memset(set, 0, sizeof(*set));
 }
 

@@ -21,7 +21,8 @@ struct lv_config {
 	struct cfg_strv additional_statistics;
 	int64_t keepalive_interval; /* ns */
 	int64_t keepalive_count;
-	int64_t timeout; /* ns */
+	int64_t timeout;	 /* ns */
+	int64_t request_warning; /* ns */
 	bool device_name_tags;
 	bool domain_uuid_tag;
 	bool kvm_vcpu_stats;

@@ -1,15 +1,27 @@
 /*
- * lv_util.h: small helpers around libvirt's error reporting, shared by the
- * plugin's modules.
+ * lv_util.h: small helpers around libvirt's error reporting and the
+ * connection URI, shared by the plugin's modules.
  */
 #ifndef LV_UTIL_H
 #define LV_UTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* The message of the calling thread's last libvirt error ("unknown error"
- * when there is none). */
+ * when there is none), with the password of any URI in it replaced by
+ * "***" (libvirt quotes the URI it was given: "Unable to parse URI
+ * qemu+tcp://alice:secret@..."). Valid on the calling thread until its
+ * next call. */
 const char *lv_last_error(void);
+
+/*
+ * Copy text to out (size n, always terminated, cut if too small), the
+ * password of every URI in it ("scheme://user:password@host") replaced by
+ * "***": what may be logged of a URI or of a message quoting one. Returns
+ * out.
+ */
+char *lv_redact_uri(const char *text, char *out, size_t n);
 
 /* The domain is gone or not running: an error of that domain only. */
 bool lv_error_is_domain_gone(void);

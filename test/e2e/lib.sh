@@ -350,8 +350,8 @@ influx_post_batches() {
 # brokers replaced by the mock cluster's, TLS and SASL lines dropped (the
 # mock speaks plain Kafka), the consumer's feedback_* lines too (these
 # tests run it as a plain pipe, without Telegraf and its feedback relay;
-# test-e2e-cluster runs them as shipped); every other line as in the
-# example.
+# test-e2e-cluster runs them as shipped), the output's spool_dir moved to
+# DST.spool; every other line as in the example.
 e2e_kafka_conf() {
 	awk -v b="$MK_BOOTSTRAP" '
 		/^[ \t]*brokers[ \t]*=/ {
@@ -361,6 +361,10 @@ e2e_kafka_conf() {
 		}
 		/^[ \t]*(enable_tls|tls_[a-z_]*|insecure_skip_verify|sasl_[a-z_]*)[ \t]*=/ { next }
 		/^[ \t]*feedback_[a-z_]*[ \t]*=/ { next }
+		/^[ \t]*spool_dir[ \t]*=/ {
+			print "  spool_dir = \"" spool "\""
+			next
+		}
 		{ print }
-	' "$1" >"$2"
+	' spool="$2.spool" "$1" >"$2"
 }

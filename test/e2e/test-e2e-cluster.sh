@@ -90,7 +90,8 @@ gen() { # HOST DC RACK
 }
 for spec in "hv-par1-01 par1 r12" "hv-fra2-07 fra2 r03"; do
 	read -r host dc rack <<<"$spec"
-	kafka_subst "$dc" "$EX/hypervisor/telex/kafka-output.conf" "$T/kafka-output-$dc.conf"
+	kafka_subst "$dc" "$EX/hypervisor/telex/kafka-output.conf" "$T/kafka-output-$dc.conf" \
+		"/var/lib/telex/kafka-output=$T/spool-$dc"
 	(
 		gen "$host" "$dc" "$rack" |
 			"$TELEX_BIN/telex-kafka-output" -config "$T/kafka-output-$dc.conf" \

@@ -117,7 +117,8 @@ expect_refused telex-libvirt "$T/libvirt.conf" --once
 # (The CA file must exist: the test's stands in for the cluster's.)
 tls_init
 ex_subst "$EX/hypervisor/telex/kafka-output.conf" "$T/kafka-output-as-is.conf" -k . \
-	"/etc/telex/kafka-ca.pem=$TLS/ca.pem"
+	"/etc/telex/kafka-ca.pem=$TLS/ca.pem" \
+	"/var/lib/telex/kafka-output=$T/spool-as-is"
 "$TELEX_BIN/telex-kafka-output" -config "$T/kafka-output-as-is.conf" \
 	</dev/null >"$T/out0.out" 2>"$T/out0.log" ||
 	e2e_fail "telex-kafka-output refused examples/hypervisor/telex/kafka-output.conf: $(cat "$T/out0.log")"

@@ -58,7 +58,7 @@ static void test_conf_tls_sasl(void **state)
 	struct kafka_common_config c;
 	common_init(&c);
 	c.client_id = "me";
-	c.tls_ca = "/x/ca.pem";
+	c.tls_ca = "/dev/null"; /* a file that can be read */
 	c.tls_key_pwd = "keysecret";
 	c.insecure_skip_verify = true;
 	c.sasl_mechanism = "SCRAM-SHA-512";
@@ -70,7 +70,7 @@ static void test_conf_tls_sasl(void **state)
 	    kafka_conf_apply(&c, conf, "outputs.kafka", err, sizeof(err)), 0);
 	assert_string_equal(conf_get(conf, "client.id"), "me");
 	assert_string_equal(conf_get(conf, "security.protocol"), "sasl_ssl");
-	assert_string_equal(conf_get(conf, "ssl.ca.location"), "/x/ca.pem");
+	assert_string_equal(conf_get(conf, "ssl.ca.location"), "/dev/null");
 	assert_string_equal(
 	    conf_get(conf, "enable.ssl.certificate.verification"), "false");
 	assert_string_equal(conf_get(conf, "sasl.mechanisms"), "SCRAM-SHA-512");
@@ -94,6 +94,48 @@ static void test_conf_tls_sasl(void **state)
 	assert_int_equal(kafka_conf_apply(&c, conf, "t", err, sizeof(err)), 0);
 	assert_string_equal(conf_get(conf, "security.protocol"), "ssl");
 	rd_kafka_conf_destroy(conf);
+}
+
+/* A TLS file that cannot be read is a config error naming the option and
+ * the path (librdkafka's own message, when the client is created, named
+ * neither); a file librdkafka refuses is explained the same way. */
+static void test_conf_tls_files(void **state)
+{
+	(void)state;
+	struct kafka_common_config c;
+	char err[512];
+	const char *opts[] = {"tls_ca", "tls_cert", "tls_key"};
+	for (int i = 0; i < 3; i++) {
+		common_init(&c);
+		const char *missing = "/nonexistent/telex/file.pem";
+		if (i == 0)
+			c.tls_ca = (char *)missing;
+		else if (i == 1)
+			c.tls_cert = (char *)missing;
+		else
+			c.tls_key = (char *)missing;
+		rd_kafka_conf_t *conf = rd_kafka_conf_new();
+		assert_int_equal(kafka_conf_apply(&c, conf,
+						  "inputs.kafka_consumer", err,
+						  sizeof(err)),
+				 -1);
+		char want[256];
+		snprintf(want, sizeof(want),
+			 "[inputs.kafka_consumer] %s: cannot read "
+			 "\"/nonexistent/telex/file.pem\": No such file or "
+			 "directory",
+			 opts[i]);
+		assert_string_equal(err, want);
+		rd_kafka_conf_destroy(conf);
+	}
+	common_init(&c);
+	c.tls_ca = "/etc/telex/ca.pem";
+	char why[256];
+	kafka_conf_explain(&c, "ssl.ca.location failed: error:0588", why,
+			   sizeof(why));
+	assert_string_equal(why, " (tls_ca = \"/etc/telex/ca.pem\")");
+	kafka_conf_explain(&c, "something else", why, sizeof(why));
+	assert_string_equal(why, "");
 }
 
 static void test_conf_gssapi(void **state)
@@ -186,7 +228,7 @@ static void test_stats_doc(void **state)
 	(void)state;
 	static const char doc[] =
 	    "{\"msg_cnt\": 12, \"msg_size\": 3400, \"txmsgs\": 100,"
-		" \"tx_bytes\": 123456,"
+	    " \"tx_bytes\": 123456,"
 	    " \"brokers\": {"
 	    "  \":0/internal\": {\"source\": \"internal\", \"state\": \"UP\","
 	    "    \"txretries\": 99, \"rtt\": {\"avg\": 99999, \"p99\": 99999}},"
@@ -329,6 +371,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_conf_plain),
 	    cmocka_unit_test(test_conf_tls_sasl),
+	    cmocka_unit_test(test_conf_tls_files),
 	    cmocka_unit_test(test_conf_gssapi),
 	    cmocka_unit_test(test_conf_errors),
 	    cmocka_unit_test(test_stats_doc),

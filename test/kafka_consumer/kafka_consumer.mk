@@ -73,6 +73,12 @@ $(KC_UNIT_FEEDBACK): $(OBJ)/test/kafka_consumer/test_kc_feedback.o \
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -lm
 
+# The fuzzer of the record-to-lines path (make fuzz) links kc_record.c (no
+# librdkafka call in it) with the shim's fuzz archive.
+$(FUZZ_BUILD)/fuzz_kc_record: $(FUZZ_BUILD)/obj/test/fuzz/fuzz_kc_record.o \
+		$(FUZZ_BUILD)/obj/plugins/kafka_consumer/kc_record.o $(FUZZ_LIB)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $^ $(JSONC_LIBS) -lm
+
 # Catch-up through the real Telegraf into influxd (issue 15): telex with
 # delivery feedback and Telegraf's default buffer, the ceiling without
 # feedback, the native plugin; ~3.5 min in make bench. Its long mode (make

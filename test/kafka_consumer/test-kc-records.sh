@@ -40,7 +40,7 @@ grep -q 'in\[0\] offset 1: invalid metric skipped' "$(kc_err in)" ||
 	mk_fail "the invalid line was not logged with topic, partition, offset"
 grep -q 'in\[0\] offset 2: record of 1[0-9][0-9] bytes exceeds max_message_len' \
 	"$(kc_err in)" || mk_fail "the oversize record was not logged"
-grep -q '6 records, 6 metrics written, 1 invalid metrics and 1 oversize' \
+grep -q '6 records, 6 metrics written, 0 not written (stdout closed), 1 invalid metrics, 1 oversize' \
 	"$(kc_err in)" || mk_fail "summary: $(grep records "$(kc_err in)")"
 
 # Without options, lines go out byte for byte (extra spaces kept).

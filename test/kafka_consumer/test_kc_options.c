@@ -174,6 +174,72 @@ static void test_checks(void **state)
 		    "consumer_group");
 }
 
+/* A pattern glibc's regcomp takes minutes and hundreds of MB to compile
+ * (ten CPU minutes and 625 MB for such a one, with SIGTERM blocked) is
+ * refused within seconds; the check itself runs in a bounded child. */
+static void test_costly_regexp(void **state)
+{
+	(void)state;
+	int64_t start = telex_monotonic_ns();
+	check_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		    "topic_regexps = [\"metrics\", \"(((a*)*){25}b)\"]\n",
+		    "topic_regexps: \"(((a*)*){25}b)\" cannot be used: too "
+		    "costly to compile");
+	check_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		    "topic_regexps = [\"(((a{1,255}){1,255}){1,255})\"]\n",
+		    "too costly to compile");
+	int64_t took = telex_monotonic_ns() - start;
+	if (took > 10LL * 1000000000LL)
+		fail_msg("the checks took %lld ms",
+			 (long long)(took / 1000000));
+	/* Ordinary ones pass. */
+	struct loaded *l =
+	    load("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		 "topic_regexps = [\"^metrics-(eu|us)-[0-9]+$\", "
+		 "\"logs.*\"]\n");
+	char err[512];
+	assert_int_equal(kc_config_check(&l->c, err, sizeof(err)), 0);
+	unload(l);
+}
+
+/* The table itself refuses it: file:line, the key. */
+static void load_fails(const char *toml, const char *want)
+{
+	struct kc_config c;
+	struct telex_common common;
+	char err[512];
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(cfg_load_text(&spec, toml, strlen(toml), "test.conf",
+				       &c, &common, err, sizeof(err)),
+			 -1);
+	if (!strstr(err, want))
+		fail_msg("\"%s\" lacks \"%s\"", err, want);
+	cfg_free(&spec, &c, &common);
+}
+
+/* fetch.wait.max.ms is an int of librdkafka's, 0 to 300000: a longer
+ * duration was taken modulo 2^32 (4294968296ms as 1 s). */
+static void test_durations_in_range(void **state)
+{
+	(void)state;
+	load_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		   "topics = [\"t\"]\n"
+		   "consumer_fetch_max_wait = \"4294968296ms\"\n",
+		   "test.conf:4: bad value for \"consumer_fetch_max_wait\" in "
+		   "[[inputs.kafka_consumer]]: 1193h2m48.296s is out of range "
+		   "(0s to 5m0s)");
+	load_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		   "topics = [\"t\"]\nlag_interval = \"-5s\"\n",
+		   "test.conf:4: bad value for \"lag_interval\"");
+	struct loaded *l = load("[[inputs.kafka_consumer]]\n"
+				"brokers = [\"k:1\"]\ntopics = [\"t\"]\n"
+				"consumer_fetch_max_wait = \"5m\"\n");
+	char err[512];
+	assert_int_equal(conf(l, err, sizeof(err)), 0);
+	prop_is(l->conf, "fetch.wait.max.ms", "300000");
+	unload(l);
+}
+
 int main(void)
 {
 	log_set_level(LOG_ERROR); /* ignored options warn */
@@ -182,6 +248,8 @@ int main(void)
 	    cmocka_unit_test(test_native_options),
 	    cmocka_unit_test(test_subscription),
 	    cmocka_unit_test(test_checks),
+	    cmocka_unit_test(test_costly_regexp),
+	    cmocka_unit_test(test_durations_in_range),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

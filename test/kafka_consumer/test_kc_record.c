@@ -159,6 +159,93 @@ static void test_headers(void **state)
 	output_is(f, "cpu,host=a usage=1 1\n");
 }
 
+static int process_headers(struct fixture *f, const char *topic,
+			   const struct kc_header *h, size_t n,
+			   const char *payload)
+{
+	struct kc_msg msg = {.topic = topic,
+			     .partition = 0,
+			     .offset = 7,
+			     .payload = payload,
+			     .len = strlen(payload),
+			     .timestamp_ms = -1,
+			     .headers = h,
+			     .nheaders = n};
+	return kc_record_process(&f->r, &msg);
+}
+
+/* A header value that line protocol cannot carry as it is makes invalid
+ * lines, like any other line that would fail the parser: a measurement
+ * starting with '#' (a comment), one ending in a backslash (lost), a tag
+ * value that is not UTF-8. The record's metrics are skipped, counted and
+ * logged with the header's name; the next record is judged on its own. */
+static void test_header_values_validated(void **state)
+{
+	struct fixture *f = *state;
+	char *tags[] = {"dc"};
+	f->r.header_tags = tags;
+	f->r.nheader_tags = 1;
+	f->r.name_header = "name";
+	const char *two = "cpu,host=a usage=1 1\ncpu,host=b usage=2 2\n";
+	static const struct kc_header bad[][1] = {
+	    {{"name", "#x", 2}},	{{"name", "ab\\", 3}},
+	    {{"name", "a\xff\xfe", 3}}, {{"name", "", 0}},
+	    {{"dc", "eu\xff\xfe", 4}},	{{"dc", "eu\\", 3}},
+	    {{"dc", "a\nb", 3}},
+	};
+	size_t n = sizeof(bad) / sizeof(bad[0]);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(process_headers(f, "metrics", bad[i], 1, two),
+				 0);
+		output_is(f, "");
+	}
+	assert_int_equal(f->r.st.invalid, 2 * n);
+	assert_int_equal(f->r.st.metrics, 0);
+	assert_int_equal(log_limited_total(&f->lim, "invalid header"), 2 * n);
+
+	/* The last header of a name wins: an earlier bad one is not used. */
+	const struct kc_header later[] = {{"name", "#x", 2},
+					  {"name", "renamed", 7},
+					  {"dc", "eu\\", 3},
+					  {"dc", "caf\xc3\xa9", 5}};
+	assert_int_equal(process_headers(f, "metrics", later, 4, two), 0);
+	output_is(f, "renamed,dc=caf\xc3\xa9,host=a usage=1 1\n"
+		     "renamed,dc=caf\xc3\xa9,host=b usage=2 2\n");
+	/* Escapable bytes are fine: they are written escaped. */
+	const struct kc_header esc[] = {{"name", "a b,c", 5},
+					{"dc", "x=y z", 5}};
+	assert_int_equal(process_headers(f, "metrics", esc, 2, two), 0);
+	output_is(f, "a\\ b\\,c,dc=x\\=y\\ z,host=a usage=1 1\n"
+		     "a\\ b\\,c,dc=x\\=y\\ z,host=b usage=2 2\n");
+	assert_int_equal(f->r.st.metrics, 4);
+
+	/* A topic Kafka would not name (it never does) as a tag: checked
+	 * the same way. */
+	f->r.header_tags = NULL;
+	f->r.nheader_tags = 0;
+	f->r.name_header = NULL;
+	f->r.topic_tag = "topic";
+	f->r.topic_tag_len = 5;
+	assert_int_equal(process_headers(f, "t\xff", NULL, 0, two), 0);
+	output_is(f, "");
+	assert_int_equal(process_headers(f, "t x", NULL, 0, "m v=1 1\n"), 0);
+	output_is(f, "m,topic=t\\ x v=1 1\n");
+}
+
+/* Records without a value (empty, or null: a tombstone) are counted and
+ * logged, as the README says. */
+static void test_empty_records(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(process(f, NULL), 0);
+	assert_int_equal(process(f, ""), 0);
+	assert_int_equal(process(f, "m v=1 1\n"), 0);
+	output_is(f, "m v=1 1\n");
+	assert_int_equal(f->r.st.empty, 2);
+	assert_int_equal(f->r.st.records, 3);
+	assert_int_equal(log_limited_total(&f->lim, "empty record"), 2);
+}
+
 static void test_timestamps(void **state)
 {
 	struct fixture *f = *state;
@@ -247,6 +334,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_lines, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_topic_tag, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_headers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_header_values_validated, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_empty_records, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_timestamps, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_json, setup, teardown),

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark: N realistic lines (lpgen, default 1,000,000) into a 3-broker
 # telex-mock-kafka topic of 64 partitions: telex-kafka-output reading the
-# native table (routing_tag set, topic_tag routing on) side by side with
+# native table (routing_tag set, topic_tag routing on), in memory mode and
+# with a spool (spool_dir, the default spool_fsync), side by side with
 # `kcat -P` (one record per line), same input, a fresh cluster per run.
+# Then the spool's replay: REPLAY_MB (default 1024) of lines spooled with
+# the brokers down, then delivered by a fresh start once they are up.
 # Each row is the median of BENCH_RUNS runs (default 3) by records/s,
 # the rows' runs interleaved:
 # records/s (wall clock, start to exit, everything delivered), the tool's
@@ -147,9 +150,12 @@ telex_setup() {
   stats_interval = "0s"
   metrics_per_record = ${PACK:-1}
 EOF
+	[ -n "${SPOOL:-}" ] && rm -rf "$TMP/spool" &&
+		echo "  spool_dir = \"$TMP/spool\"" >>"$TMP/telex.conf"
 	CMD=("$BIN/telex-kafka-output" -config "$TMP/telex.conf")
 }
 telex_packed_setup() { PACK=100 telex_setup; }
+telex_spool_setup() { SPOOL=1 telex_setup; }
 # kcat's records have no key: librdkafka's sticky partitioner puts a
 # whole burst on one partition (few, large batches). telex's have keys
 # (routing_tag), spread over the 64 partitions by fnv1a_random. The
@@ -171,10 +177,66 @@ row kcat_spread "kcat -P, sticky.partitioning.linger.ms=0" kcat_spread_setup
 row kcat_keyed "kcat -P -K, telex's keys, fnv1a_random" kcat_keyed_setup \
 	keyed.lp
 row telex "telex-kafka-output" telex_setup
+row telex_spool "telex-kafka-output, spool_dir" telex_spool_setup
 row telex_packed "telex-kafka-output, metrics_per_record=100" \
 	telex_packed_setup in.lp 1
 rows
 ratio() { echo "scale=2; ${RATE[$1]:-0} / ${RATE[$2]:-1}" | bc -l; }
-printf 'records/s ratios of this run: telex / kcat -P %s, telex / kcat -P -K (same keys) %s, telex metrics_per_record=100 / kcat -P %s\n' \
+printf 'records/s ratios of this run: telex / kcat -P %s, telex / kcat -P -K (same keys) %s, telex metrics_per_record=100 / kcat -P %s, telex spool / memory %s\n' \
 	"$(ratio telex kcat)" "$(ratio telex kcat_keyed)" \
-	"$(ratio telex_packed kcat)"
+	"$(ratio telex_packed kcat)" "$(ratio telex_spool telex)"
+
+# The spool's replay: lines spooled while every broker is down (the fill:
+# stdin to disk), then a fresh start with the brokers up delivers them
+# all (the replay), stdin at its end at once.
+REPLAY_MB=${REPLAY_MB:-1024}
+[ "$REPLAY_MB" -gt 0 ] || exit 0
+rlines=$((REPLAY_MB * 1024 * 1024 / (bytes / N)))
+"$LPGEN" "$rlines" "$((SEED + 1))" >"$TMP/replay.lp"
+rm -f "$TMP/in.lp" "$TMP/keyed.lp"
+cluster_start
+echo "down all" >&$MK_IN
+rm -rf "$TMP/spool"
+SPOOL=1 telex_setup
+echo '  spool_max_bytes = "4GiB"' >>"$TMP/telex.conf"
+spooled() {
+	"$BIN/telex-kafka-output" --spool-status "$TMP/spool" 2>/dev/null |
+		sed -n 's/^records: //p'
+}
+start=$(date +%s.%N)
+/usr/bin/time -f '%e %U %S %M' -o "$TMP/time" "${CMD[@]}" \
+	<"$TMP/replay.lp" >/dev/null 2>"$TMP/err" &
+filler=$!
+# Filled once every line is in the spool (the exit comes 2 s later: it
+# waits that long for a delivery before it keeps the rest).
+while kill -0 $filler 2>/dev/null && [ "$(spooled)" != "$rlines" ]; do
+	sleep 0.05
+done
+fwall=$(echo "$(date +%s.%N) - $start" | bc -l)
+wait $filler
+read -r _ fuser fsys frss <"$TMP/time"
+spooled=$(spooled)
+sbytes=$(du -sb "$TMP/spool" | cut -f1)
+rm -f "$TMP/replay.lp"
+echo "up all" >&$MK_IN
+/usr/bin/time -f '%e %U %S %M' -o "$TMP/time" "${CMD[@]}" -flush_timeout 600s \
+	</dev/null >/dev/null 2>"$TMP/err"
+rc=$?
+read -r wall user sys rss <"$TMP/time"
+got=$(records)
+mock=$(cluster_cpu)
+cluster_stop
+note=
+[ "$got" = "$rlines" ] && [ "$spooled" = "$rlines" ] ||
+	note="LOST: $spooled spooled, $got delivered of $rlines"
+[ $rc = 0 ] || note="$note exit $rc: $(tail -n 1 "$TMP/err")"
+printf '\nspool replay: %d lines (%d MB of lines, %d MB of spool), brokers down while spooled, then up\n' \
+	"$rlines" "$REPLAY_MB" $((sbytes / 1000000))
+printf '%-44s %10s %7s %7s %8s %8s\n' "" records/s wall_s cpu_s rss_MiB mock_cpu
+printf '%-44s %10.0f %7.2f %7.2f %8.1f %8s  (lines/s into the spool)\n' \
+	"fill: stdin to the spool, brokers down" "$(echo "$rlines / $fwall" | bc -l)" \
+	"$fwall" "$(echo "$fuser + $fsys" | bc -l)" "$(echo "$frss / 1024" | bc -l)" -
+printf '%-44s %10.0f %7.2f %7.2f %8.1f %8s  %s\n' \
+	"replay: the spool to Kafka, a fresh start" "$(echo "$rlines / $wall" | bc -l)" \
+	"$wall" "$(echo "$user + $sys" | bc -l)" "$(echo "$rss / 1024" | bc -l)" \
+	"$mock" "$note"

@@ -1,12 +1,20 @@
 # telex-kafka-output's tests: a cmocka unit test of its pieces, and script
 # tests against telex-mock-kafka (read back with kcat), and the benchmark.
 KAFKA_OUTPUT_TEST := $(TESTBIN)/kafka/test_kafka_output
-UNIT_TESTS += $(KAFKA_OUTPUT_TEST)
+KAFKA_SPOOL_TEST := $(TESTBIN)/kafka/test_spool
+UNIT_TESTS += $(KAFKA_OUTPUT_TEST) $(KAFKA_SPOOL_TEST)
 SCRIPT_TESTS += $(sort $(wildcard test/kafka_output/test-*.sh))
 BENCHES += test/kafka_output/bench-kafka-output.sh
 
 # The program's objects but its main().
 $(KAFKA_OUTPUT_TEST): $(OBJ)/test/kafka_output/test_kafka_output.o \
+		$(filter-out %/main.o,$(KAFKA_OUTPUT_OBJ)) $(KAFKA_COMMON_OBJ) \
+		$(LIBTELEX)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(RDKAFKA_LIBS) \
+		$(JSONC_LIBS) -lm
+
+$(KAFKA_SPOOL_TEST): $(OBJ)/test/kafka_output/test_spool.o \
 		$(filter-out %/main.o,$(KAFKA_OUTPUT_OBJ)) $(KAFKA_COMMON_OBJ) \
 		$(LIBTELEX)
 	@mkdir -p $(@D)
@@ -19,3 +27,9 @@ $(FUZZ_BUILD)/fuzz_kafka_route: $(FUZZ_BUILD)/obj/test/fuzz/fuzz_kafka_route.o \
 		$(FUZZ_BUILD)/obj/plugins/kafka_output/route.o \
 		$(FUZZ_BUILD)/obj/plugins/kafka_output/headers.o $(FUZZ_LIB)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $^ $(JSONC_LIBS) -lm
+
+# The fuzzer of spool frames: the decoder and the checksum, nothing else.
+$(FUZZ_BUILD)/fuzz_spool_frame: $(FUZZ_BUILD)/obj/test/fuzz/fuzz_spool_frame.o \
+		$(FUZZ_BUILD)/obj/plugins/kafka_output/spool_frame.o \
+		$(FUZZ_BUILD)/obj/plugins/kafka_output/crc32c.o $(FUZZ_LIB)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $^ -lm

@@ -144,6 +144,12 @@ static void config_defaults(struct kout_config *c)
 	c->required_acks = -1;
 	c->max_retry = 3;
 	c->stats_interval = 60000000000LL;
+	c->max_topics = 1000;
+	c->spool_dir = "";
+	c->spool_max_bytes = 1LL << 30;
+	c->spool_fsync = "interval";
+	c->spool_fsync_interval = 1000000000LL;
+	c->spool_rejected_max_bytes = 100LL << 20;
 }
 
 struct routed {
@@ -418,25 +424,49 @@ static void test_topic_cache(void **state)
 	rd_kafka_t *rk =
 	    rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
 	assert_non_null(rk);
-	struct kout_topics ts = {0};
+	struct kout_topics ts = {.max = 100};
 	rd_kafka_topic_t *first[100];
+	const char *reason;
 	for (int i = 0; i < 100; i++) {
 		char name[16];
 		int n = snprintf(name, sizeof(name), "topic-%d", i);
-		first[i] =
-		    kout_topic_get(&ts, rk, name, (size_t)n, err, sizeof(err));
+		first[i] = kout_topic_get(&ts, rk, name, (size_t)n, &reason,
+					  err, sizeof(err));
 		assert_non_null(first[i]);
 		assert_string_equal(rd_kafka_topic_name(first[i]), name);
 	}
 	for (int i = 99; i >= 0; i--) {
 		char name[16];
 		int n = snprintf(name, sizeof(name), "topic-%d", i);
-		assert_ptr_equal(
-		    kout_topic_get(&ts, rk, name, (size_t)n, err, sizeof(err)),
-		    first[i]);
+		assert_ptr_equal(kout_topic_get(&ts, rk, name, (size_t)n,
+						&reason, err, sizeof(err)),
+				 first[i]);
 	}
 	assert_int_equal(ts.n, 100);
-	assert_null(kout_topic_get(&ts, rk, "", 0, err, sizeof(err)));
+	/* max_topics: the 101st is refused, known ones still served. */
+	assert_null(
+	    kout_topic_get(&ts, rk, "one-more", 8, &reason, err, sizeof(err)));
+	assert_string_equal(reason, "too many topics");
+	assert_non_null(strstr(err, "max_topics is 100"));
+	assert_ptr_equal(
+	    kout_topic_get(&ts, rk, "topic-7", 7, &reason, err, sizeof(err)),
+	    first[7]);
+	/* Kafka's name rules, the reason first and the name cut short. */
+	assert_null(kout_topic_get(&ts, rk, "", 0, &reason, err, sizeof(err)));
+	assert_string_equal(reason, "invalid topic");
+	static char huge[1 << 20];
+	memset(huge, 'a', sizeof(huge));
+	assert_null(kout_topic_get(&ts, rk, huge, sizeof(huge), &reason, err,
+				   sizeof(err)));
+	assert_non_null(strstr(err, "1048576 bytes is longer than Kafka "
+				    "allows (249)"));
+	assert_true(strlen(err) < 200);
+	assert_null(
+	    kout_topic_get(&ts, rk, "a b", 3, &reason, err, sizeof(err)));
+	assert_non_null(strstr(err, "byte 2 (0x20)"));
+	assert_null(
+	    kout_topic_get(&ts, rk, "..", 2, &reason, err, sizeof(err)));
+	assert_int_equal(ts.n, 100);
 	kout_topics_free(&ts);
 	rd_kafka_destroy(rk);
 }

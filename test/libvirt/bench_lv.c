@@ -107,7 +107,9 @@ static void run_scenario(struct scenario *sc, struct sink *sink)
 {
 	double *raw = calloc((size_t)sc->rounds, sizeof(double));
 	double *whole = calloc((size_t)sc->rounds, sizeof(double));
-	struct lv_settings set = {.uri = "bench", .groups = LV_GROUP_ALL};
+	struct lv_settings set = {.uri = "bench",
+				  .uri_shown = (char *)"bench",
+				  .groups = LV_GROUP_ALL};
 	struct lv_collector col;
 	struct log_limiter lim = {0};
 	lv_collector_init(&col, &set, NULL, &lim, sink_emit, sink);

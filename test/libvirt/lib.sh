@@ -50,3 +50,41 @@ qemu_up() {
 	"$LV_DOMAINS" up "$LV_PREFIX" "${1:-3}" >/dev/null ||
 		fail "cannot create the QEMU domains"
 }
+
+# lv_gather FD FILE N: ask for one gather on fd FD (the program's stdin)
+# and wait (60 s at most) for the N-th telex_libvirt line (gather_stats) in
+# FILE, its stdout; sets $domains, $skipped, $took (ms) and $ts (the
+# gather's timestamp) from it.
+lv_gather() {
+	local fd=$1 file=$2 n=$3 line
+	echo >&"$fd"
+	for _ in $(seq 1200); do
+		[ "$(grep -c '^telex_libvirt ' "$file")" -ge "$n" ] && break
+		sleep 0.05
+	done
+	line=$(grep '^telex_libvirt ' "$file" | sed -n "${n}p")
+	[ -n "$line" ] || fail "gather $n of $file did not finish"
+	domains=$(echo "$line" | sed 's/.*domains=\([0-9]*\)i.*/\1/')
+	skipped=$(echo "$line" | sed 's/.*skipped_locked=\([0-9]*\)i.*/\1/')
+	took=$(($(echo "$line" | sed 's/.*duration_ns=\([0-9]*\)i.*/\1/') / 1000000))
+	ts=${line##* }
+}
+
+# lv_complete FILE TS DOMAIN: the gather at TS has DOMAIN's statistics
+# that need its job (block I/O, balloon readings, iothreads, dirty rate);
+# fails naming what is missing.
+lv_complete() {
+	local file=$1 t=$2 d=$3 m f
+	for want in "libvirt_block rd_reqs" "libvirt_balloon rss" \
+		"libvirt_iothread poll_max_ns" "libvirt_dirtyrate calc_status"; do
+		m=${want% *} f=${want#* }
+		grep " $t\$" "$file" | grep "^$m,\(.*,\)\?domain_name=$d[, ]" |
+			grep -q "[ ,]$f=" ||
+			fail "gather $t: $d has no $f in $m: $(grep " $t\$" "$file" | grep "domain_name=$d[, ]" | cut -c1-120)"
+	done
+}
+
+# qemu_pid DOMAIN: the QEMU process of a running domain.
+qemu_pid() {
+	pgrep -f "guest=$1," | head -n 1
+}

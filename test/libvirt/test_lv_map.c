@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <malloc.h>
 
+#include "lv_keys.h"
 #include "lv_line.h"
 #include "lv_map.h"
 #include "lv_testlib.h"
@@ -269,7 +270,7 @@ static void test_tags_options(void **state)
 				    dom_a.uuid);
 }
 
-static void test_shutoff_state_only(void **state)
+static void test_shutoff_as_native(void **state)
 {
 	struct fixture *f = *state;
 	load_params(f, "qemu-shutoff.txt");
@@ -278,9 +279,14 @@ static void test_shutoff_state_only(void **state)
 	if (f->cap.violations)
 		fail_msg("%s", f->cap.first_violation);
 	/* libvirt reports cpu, balloon, vcpu and block entries for an inactive
-	 * domain (the fixture has them); only its state is a reading. */
+	 * domain (the fixture has them): written as the native plugin does. */
 	assert_int_equal(lvt_count(&f->cap, "libvirt_state"), 1);
-	assert_int_equal(f->cap.n, 1);
+	assert_int_equal(lvt_count(&f->cap, "libvirt_cpu"), 1);
+	assert_int_equal(lvt_count(&f->cap, "libvirt_balloon"), 1);
+	assert_int_equal(lvt_count(&f->cap, "libvirt_vcpu_total"), 1);
+	assert_int_equal(lvt_count(&f->cap, "libvirt_block_total"), 1);
+	assert_int_equal(lvt_count(&f->cap, "libvirt_block"), 1);
+	assert_int_equal(f->cap.n, 6);
 }
 
 static void test_group_selection(void **state)
@@ -481,6 +487,57 @@ static int count_emit(void *arg, struct lp_metric *m)
 
 /* After the first domain the mapper allocates nothing: mapping the same
  * domain again leaves the heap where it was. */
+/* A record NOWAIT left without the domain's job (recorded with `virsh
+ * domstats --nowait` while another call held it) is told from a complete
+ * one by its keys alone; per group, the keys that show the job. */
+static void test_job_statistics(void **state)
+{
+	struct fixture *f = *state;
+	load_params(f, "qemu-running.txt");
+	assert_true(lv_params_had_job(f->params, f->n));
+	assert_int_equal(lv_params_state(f->params, f->n), 1);
+	assert_true(lv_state_active(lv_params_state(f->params, f->n)));
+	load_params(f, "qemu-running-nojob.txt");
+	assert_false(lv_params_had_job(f->params, f->n));
+	assert_true(lv_state_active(lv_params_state(f->params, f->n)));
+	load_params(f, "qemu-shutoff.txt");
+	assert_false(lv_state_active(lv_params_state(f->params, f->n)));
+
+	static const struct {
+		const char *key;
+		bool job;
+	} keys[] = {
+	    {"cpu.time", false},
+	    {"cpu.haltpoll.success.time", true},
+	    {"balloon.current", false},
+	    {"balloon.maximum", false},
+	    {"balloon.rss", true},
+	    {"balloon.last-update", true},
+	    {"vcpu.current", false},
+	    {"vcpu.0.state", false},
+	    {"vcpu.0.exits.sum", true},
+	    {"block.count", false},
+	    {"block.0.name", false},
+	    {"block.0.path", false},
+	    {"block.0.backingIndex", false},
+	    {"block.0.rd.reqs", true},
+	    {"block.1.fl.times", true},
+	    {"net.0.rx.bytes", false},
+	    {"perf.cpu_clock", false},
+	    {"iothread.count", true},
+	    {"dirtyrate.calc_status", true},
+	    {"memory.bandwidth.monitor.count", false},
+	};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		clear_params(f);
+		add_param(f, "state.state", "1");
+		add_param(f, keys[i].key, "1");
+		if (lv_params_had_job(f->params, f->n) != keys[i].job)
+			fail_msg("%s: want %s", keys[i].key,
+				 keys[i].job ? "job" : "no job");
+	}
+}
+
 static void test_no_allocation_per_metric(void **state)
 {
 	struct fixture *f = *state;
@@ -518,7 +575,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_kvm_vcpu_stats, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_tags_options, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_shutoff_state_only, setup,
+	    cmocka_unit_test_setup_teardown(test_shutoff_as_native, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_group_selection, setup,
 					    teardown),
@@ -528,6 +585,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test(test_line_writer),
 	    cmocka_unit_test_setup_teardown(test_vcpu_cpu_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_job_statistics, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_no_allocation_per_metric,
 					    setup, teardown),
 	};

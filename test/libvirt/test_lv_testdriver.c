@@ -71,6 +71,7 @@ static int setup(void **state)
 		return -1;
 	memset(&f->set, 0, sizeof(f->set));
 	f->set.uri = f->uri;
+	f->set.uri_shown = f->uri;
 	f->set.groups = LV_GROUP_ALL;
 	memset(&f->cap, 0, sizeof(f->cap));
 	f->cap.schema = &f->schema;

@@ -61,6 +61,25 @@ exec 3>&-
 expect_eq "SIGTERM, all delivered: exit" $rc 0
 cmp -s "$TMP/feed.lp" "$TMP/ok.lp" || fail "SIGTERM: delivered != fed"
 
+# SIGTERM first, then what Telegraf (stopping at the same time, as under
+# systemd) still writes, then EOF: an output reads on until EOF (for half
+# of the flush timeout) and delivers it too.
+rm -f "$TMP/ok.lp"
+exec 3<>"$fifo"
+"$EX_OUT" -config "$TMP/ok.conf" <&3 2>"$CHILD_ERR" &
+pid=$!
+head -n 100 "$TMP/feed.lp" >&3
+wait_signal_ready $pid 15
+kill -TERM $pid
+sleep 0.3
+tail -n +101 "$TMP/feed.lp" >&3
+exec 3>&-
+rc=0
+wait $pid || rc=$?
+expect_eq "SIGTERM, then more, then EOF: exit" $rc 0
+cmp -s "$TMP/feed.lp" "$TMP/ok.lp" ||
+	fail "SIGTERM, then more: delivered $(wc -l <"$TMP/ok.lp") of 300"
+
 # SIGTERM while the plugin is full and metrics wait in the pipe: what
 # Telegraf thinks it delivered is reported as lost, exit 1.
 exec 3<>"$fifo"

@@ -3,6 +3,7 @@
  * the table rules, ignored and deprecated keys, and every error with the
  * file and line it names. Log lines go to a pipe and are checked too.
  */
+#include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -312,6 +313,15 @@ static void test_type_and_value_errors(void **state)
 		   "t.conf:2:", "101 is out of range (0 to 100)", NULL);
 	load_fails("[[inputs.test]]\ntimeout = \"2h\"\n",
 		   "t.conf:2:", "2h0m0s is out of range (1ms to 1h0m0s)", NULL);
+	/* A duration without a declared range: never negative, never past
+	 * 2^31-1 ms (it would wrap as librdkafka's int milliseconds). */
+	load_fails("[[inputs.test]]\ninterval = \"4294968296ms\"\n",
+		   "t.conf:2:", "\"interval\"",
+		   "1193h2m48.296s is out of range (0s to 596h31m23.647s)",
+		   NULL);
+	load_fails("[[inputs.test]]\nflush_interval = \"-5s\"\n",
+		   "t.conf:2:", "\"flush_interval\"",
+		   "-5s is out of range (0s to", NULL);
 	load_fails("[[inputs.test]]\ntimeout = \"10 seconds\"\n",
 		   "t.conf:2:", "\"10 seconds\" is not a duration", NULL);
 	load_fails("[[inputs.test]]\nmax_size = \"1mb\"\n",
@@ -336,6 +346,56 @@ static void test_secret_not_echoed(void **state)
 	assert_non_null(strstr(err, "\"password\""));
 	assert_null(strstr(err, "12345678"));
 	assert_non_null(strstr(err, "got an integer"));
+}
+
+/* A syntax error in a secret's value (the option is declared secret, or
+ * its name says so, as in [*.librdkafka]) names file:line:col and never
+ * quotes the value; other values are still quoted, to help. */
+static void test_secret_not_echoed_in_syntax_errors(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+	    "password = hunter2\n",
+	    "password = hunter2 x\n",
+	    "password = 0123hunter2\n",
+	    "password = 1e999999\n",
+	    "password = \"hunter2\"hunter2\n",
+	    "password = \"hun\\hter2\"\n",
+	    "password = [\"a\", hunter2]\n",
+	    "[inputs.test.librdkafka]\n\"sasl.password\" = hunter2\n",
+	    "[inputs.test.librdkafka]\n\"ssl.key.password\" = 123hunter2\n",
+	    "headers = {api_token = \"x\"hunter2}\n",
+	    "headers = {api_token = hunter2}\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[256];
+		snprintf(text, sizeof(text), "[[inputs.test]]\n%s", bad[i]);
+		assert_int_not_equal(load(text), 0);
+		if (strstr(err, "hunter2") || strstr(err, "'h'") ||
+		    strstr(err, "\\h"))
+			fail_msg("the secret is echoed: %s", err);
+		if (!strstr(err, "t.conf:"))
+			fail_msg("no position: %s", err);
+		cfg_free(&tspec, &cfg, &common);
+		memset(&cfg, 0, sizeof(cfg));
+	}
+	load_fails("[[inputs.test]]\nstr = hunter2\n",
+		   "t.conf:2:", "invalid value hunter2", NULL);
+}
+
+static void test_check_regex(void **state)
+{
+	(void)state;
+	char why[256];
+	assert_int_equal(
+	    cfg_check_regex("^a(b|c)+$", REG_EXTENDED, why, sizeof(why)), 0);
+	assert_int_equal(cfg_check_regex("a(", REG_EXTENDED, why, sizeof(why)),
+			 -1);
+	assert_non_null(strstr(why, "Unmatched ("));
+	assert_int_equal(cfg_check_regex("^.*(((a*)*){25}b)", REG_EXTENDED, why,
+					 sizeof(why)),
+			 -2);
+	assert_non_null(strstr(why, "too costly to compile"));
 }
 
 static void test_sub_tables(void **state)
@@ -644,6 +704,8 @@ int main(void)
 	    T(test_unknown_key),
 	    T(test_type_and_value_errors),
 	    T(test_secret_not_echoed),
+	    T(test_secret_not_echoed_in_syntax_errors),
+	    T(test_check_regex),
 	    T(test_sub_tables),
 	    T(test_inline_and_dotted),
 	    T(test_table_rules),

@@ -84,6 +84,29 @@ static void test_one_event_one_line(void **state)
 	assert_string_equal(logcap_text(), "I! \n");
 }
 
+/* Whatever a message quotes (a metric name, a header, a domain name),
+ * the line is valid UTF-8 text: control bytes and bytes that are not
+ * UTF-8 are written \xNN, as NUL would be. */
+static void test_raw_bytes_escaped(void **state)
+{
+	(void)state;
+	log_warn("name \"%s\"", "a\xff\xfe\x01"
+				"b\xc3\xa9\tc\x7f\xe2\x82");
+	assert_string_equal(logcap_text(),
+			    "W! name \"a\\xff\\xfe\\x01b\xc3\xa9\tc\\x7f"
+			    "\\xe2\\x82\"\n");
+	/* A line of such bytes is cut like any other, never mid-escape. */
+	char msg[LOG_LINE_MAX];
+	memset(msg, 0xff, sizeof(msg) - 1);
+	msg[sizeof(msg) - 1] = '\0';
+	log_error("%s", msg);
+	const char *out = logcap_text();
+	size_t len = strlen(out);
+	assert_true(len <= LOG_LINE_MAX);
+	assert_memory_equal(out + len - 4, "...\n", 4);
+	assert_int_equal((len - 3 - 4) % 4, 0);
+}
+
 static void test_truncation(void **state)
 {
 	(void)state;
@@ -241,6 +264,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_prefixes_and_levels),
 	    cmocka_unit_test(test_one_event_one_line),
+	    cmocka_unit_test(test_raw_bytes_escaped),
 	    cmocka_unit_test(test_truncation),
 	    cmocka_unit_test(test_level_parse),
 	    cmocka_unit_test(test_limited),

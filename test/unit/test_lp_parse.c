@@ -296,10 +296,17 @@ static void test_parse_errors(void **state)
 		    "at 1:7");
 	check_error("m f=1 --1",
 		    "invalid timestamp \"--1\": not an integer at 1:7");
-	check_error("m\xff f=1",
-		    "invalid utf-8 sequence in token \"m\xff\" at 1:1");
+	/* Bytes that are not UTF-8 are quoted as \xNN, as NUL is, never
+	 * copied into the message (and so into a log line); valid UTF-8 is
+	 * shown as it is. */
+	check_error("m\xff\xfe f=1",
+		    "invalid utf-8 sequence in token \"m\\xff\\xfe\" at 1:1");
 	check_error("m s=\"a\xc3\"",
-		    "invalid utf-8 sequence in token \"a\xc3\" at 1:6");
+		    "invalid utf-8 sequence in token \"a\\xc3\" at 1:6");
+	check_error("caf\xc3\xa9\xff f=1",
+		    "invalid utf-8 sequence in token \"caf\xc3\xa9\\xff\" at "
+		    "1:1");
+
 	/* Positions count physical lines inside strings. */
 	check_error("m s=\"a\nbc\" x", "invalid timestamp \"x\" at 2:5");
 	check_error("", "empty line: no metric at 1:1");

@@ -199,6 +199,10 @@ static void test_write_errors(void **state)
 	check_write(&m, 0, NULL); /* empty name */
 	lp_metric_set_name(&m, S("\\\\"));
 	check_write(&m, 0, NULL); /* nothing but backslashes */
+	lp_metric_set_name(&m, S("#cpu"));
+	check_write(&m, 0, NULL); /* a comment line */
+	lp_metric_set_name(&m, S(" #cpu"));
+	check_write(&m, 0, "\\ #cpu,host=a ok=1i\n");
 	/* The message names the metric and says why. */
 	lp_metric_set_name(&m, S("disk"));
 	lp_metric_reset(&m);
@@ -243,6 +247,46 @@ static void test_write_escapes(void **state)
 	lp_metric_set_name(&m, S("cpu\\"));
 	lp_metric_add_int(&m, S("f\\\\"), 1);
 	check_write(&m, 0, "cpu f=1i\n");
+	lp_metric_free(&m);
+}
+
+/* Bytes no escape can carry make a line no parser reads: such a metric is
+ * not written at all (a JSON record's "\u000e" name, a header value that
+ * is not UTF-8). A string value may hold control bytes as they are. */
+static void test_write_unwritable_bytes(void **state)
+{
+	(void)state;
+	struct lp_metric m;
+	lp_metric_init(&m);
+	static const struct {
+		const char *name, *tag, *key, *str;
+	} bad[] = {
+	    {"a\x0e", "v", "f", "s"},	  {"a\x7f", "v", "f", "s"},
+	    {"a\xff", "v", "f", "s"},	  {"a", "v\x01", "f", "s"},
+	    {"a", "v\xe2\x82", "f", "s"}, {"a", "v", "f\x1f", "s"},
+	    {"a", "v", "f", "s\xc3"},	  {"a", "v", "f", "\xfe\xff"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		lp_metric_reset(&m);
+		lp_metric_set_name(&m, bad[i].name, strlen(bad[i].name));
+		lp_metric_add_tag(&m, S("t"), bad[i].tag, strlen(bad[i].tag));
+		lp_metric_add_string(&m, bad[i].key, strlen(bad[i].key),
+				     bad[i].str, strlen(bad[i].str));
+		check_write(&m, 0, NULL);
+	}
+	struct buf b = BUF_INIT;
+	struct lp_error err;
+	assert_int_equal(lp_write_metric(&b, &m, 0, &err), -1);
+	assert_non_null(strstr(err.msg, "line protocol cannot carry"));
+	buf_free(&b);
+
+	/* Valid UTF-8 and control bytes inside a string are fine, and the
+	 * line reads back. */
+	lp_metric_reset(&m);
+	lp_metric_set_name(&m, S("caf\xc3\xa9"));
+	lp_metric_add_tag(&m, S("t"), S("\xe2\x82\xac"));
+	lp_metric_add_string(&m, S("s"), S("a\x01b\x7f"));
+	check_write(&m, 0, "caf\xc3\xa9,t=\xe2\x82\xac s=\"a\x01b\x7f\"\n");
 	lp_metric_free(&m);
 }
 
@@ -528,6 +572,7 @@ int main(void)
 	    cmocka_unit_test(test_write_nan_inf_dropped),
 	    cmocka_unit_test(test_write_errors),
 	    cmocka_unit_test(test_write_escapes),
+	    cmocka_unit_test(test_write_unwritable_bytes),
 	    cmocka_unit_test(test_write_duplicate_fields),
 	    cmocka_unit_test(test_write_duplicate_fields_wide),
 	    cmocka_unit_test(test_write_parsed_slices),

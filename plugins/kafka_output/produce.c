@@ -1,0 +1,403 @@
+/*
+ * produce.c: one record into librdkafka, its delivery report, and what
+ * happens to a record that fails.
+ *
+ * A failure either may pass (brokers down, a timeout, message.timeout.ms,
+ * a leader moving, our own purge): the record is copied from its report
+ * and produced again (retry.c), in both modes, for as long as it takes;
+ * or it will not (too large, unknown topic, not authorized, an invalid
+ * record): it is counted, logged, kept in the rejected file in spool mode
+ * (memory mode has no disk: it is counted and logged only), and its lines
+ * are done so that the spool moves on.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka_output.h"
+
+/* Failures that producing again cannot cure. Everything else (transport,
+ * timeouts, leadership, replication, throttling, purges) may pass. */
+static bool kout_err_final(rd_kafka_resp_err_t e)
+{
+	switch (e) {
+	case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+	case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+	case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
+	case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+	case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+	case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+	case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+	case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+	case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+	case RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP:
+	case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
+	case RD_KAFKA_RESP_ERR_INVALID_REQUIRED_ACKS:
+	case RD_KAFKA_RESP_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT:
+	case RD_KAFKA_RESP_ERR_UNSUPPORTED_COMPRESSION_TYPE:
+	case RD_KAFKA_RESP_ERR__INVALID_ARG:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void kout_fail(struct kout *k, const char *reason, uint64_t metrics,
+	       const struct lp_slice *name, const char *fmt, ...)
+{
+	k->failed_metrics += metrics;
+	k->failed_records++;
+	unsigned i;
+	for (i = 0; i < k->nfails; i++)
+		if (k->fails[i].reason == reason ||
+		    strcmp(k->fails[i].reason, reason) == 0)
+			break;
+	if (i == k->nfails && k->nfails < KOUT_FAIL_REASONS)
+		k->fails[k->nfails++] = (struct kout_fail_reason){reason, 0};
+	if (i < k->nfails)
+		k->fails[i].metrics += metrics;
+	if (!fmt)
+		return;
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (name && name->len)
+		log_limited(telex_log_limiter(k->t), LOG_ERROR, reason,
+			    "%s (metric \"%.*s\")", msg,
+			    (int)(name->len > 200 ? 200 : name->len),
+			    name->ptr);
+	else
+		log_limited(telex_log_limiter(k->t), LOG_ERROR, reason, "%s",
+			    msg);
+}
+
+void kout_reject(struct kout *k, const char *reason, struct kout_lines *lines,
+		 const char *topic, size_t topic_len, const char *key,
+		 size_t key_len, const char *value, size_t value_len,
+		 const struct lp_slice *name, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	const char *fate = "dropped";
+	char why[512];
+	if (k->spooling) {
+		if (kout_rejected_add(&k->rejected, reason, topic, topic_len,
+				      key, key_len, value, value_len, why,
+				      sizeof(why)) == 0) {
+			fate = "kept in " KOUT_REJECTED_FILE;
+			k->rejected_kept += lines->n;
+		} else {
+			log_limited(telex_log_limiter(k->t), LOG_ERROR,
+				    "rejected file", "%s: dropped", why);
+		}
+	}
+	kout_fail(k, reason, lines->n, name, "%s: %s", msg, fate);
+	/* Done: the spool moves past them. */
+	if (lines->nruns == 1)
+		kout_ledger_done(&k->ledger, lines->one.chunk,
+				 lines->one.lines);
+	for (uint32_t i = 0; lines->nruns > 1 && i < lines->nruns; i++)
+		kout_ledger_done(&k->ledger, lines->runs[i].chunk,
+				 lines->runs[i].lines);
+	kout_lines_free(lines);
+}
+
+int kout_produce(struct kout *k, const struct kout_record *rec,
+		 struct kout_lines *lines)
+{
+	size_t size = rec->value_len + rec->key_len + rec->hdr_bytes;
+	size_t given = rec->value_len - rec->newline_missing;
+	/* For the rejected file: without the '\n' librdkafka's copy was
+	 * to add (the file adds its own). */
+	const char *val = rec->value;
+	size_t vlen = given;
+	if ((int64_t)size > k->cfg->max_message_bytes) {
+		struct lp_slice name = rec->name.len
+					   ? rec->name
+					   : kout_line_name(rec->value, given);
+		kout_reject(k, "message too large", lines, rec->topic,
+			    rec->topic_len, rec->key, rec->key_len, val, vlen,
+			    &name,
+			    "a record of %zu bytes is larger than "
+			    "max_message_bytes (%lld)",
+			    size, (long long)k->cfg->max_message_bytes);
+		return 0;
+	}
+	rd_kafka_topic_t *rkt = k->default_rkt;
+	if (rec->topic != k->cfg->topic || !rkt) {
+		char err[512];
+		const char *reason;
+		rkt = kout_topic_get(&k->topics, k->kc.rk, rec->topic,
+				     rec->topic_len, &reason, err, sizeof(err));
+		if (!rkt) {
+			kout_reject(k, reason, lines, rec->topic,
+				    rec->topic_len, rec->key, rec->key_len, val,
+				    vlen, &rec->name, "%s", err);
+			return 0;
+		}
+	}
+	kout_token t = kout_token_new(&k->ledger, lines);
+	if (!t) {
+		k->fatal = true;
+		log_error("out of memory for a record's ticket");
+		return -1;
+	}
+	rd_kafka_vu_t vu[8];
+	size_t n = 0;
+	vu[n].vtype = RD_KAFKA_VTYPE_RKT;
+	vu[n++].u.rkt = rkt;
+	vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+	vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
+	const char *value = rec->value;
+	if (rec->newline_missing) {
+		buf_clear(&k->scratch);
+		char *dst = buf_reserve(&k->scratch, rec->value_len);
+		if (!dst) {
+			kout_token_undo(&k->ledger, t, lines);
+			k->fatal = true;
+			log_error("out of memory for a record of %zu bytes",
+				  size);
+			return -1;
+		}
+		memcpy(dst, rec->value, given);
+		dst[given] = '\n';
+		value = dst;
+	}
+	vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
+	vu[n].u.mem.ptr = (void *)value;
+	vu[n++].u.mem.size = rec->value_len;
+	vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
+	vu[n++].u.ptr = (void *)t;
+	if (rec->key) {
+		vu[n].vtype = RD_KAFKA_VTYPE_KEY;
+		vu[n].u.mem.ptr = (void *)rec->key;
+		vu[n++].u.mem.size = rec->key_len;
+	}
+	if (rec->timestamp_ms) {
+		vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+		vu[n++].u.i64 = rec->timestamp_ms;
+	}
+	rd_kafka_headers_t *hdrs = NULL;
+	if (k->headers.n) {
+		hdrs = rd_kafka_headers_new(k->headers.n);
+		size_t start = 0;
+		for (size_t i = 0; i < k->headers.n; i++) {
+			rd_kafka_header_add(
+			    hdrs, k->headers.h[i].name, -1,
+			    rec->hdr_values + start,
+			    (ssize_t)(rec->hdr_ends[i] - start));
+			start = rec->hdr_ends[i];
+		}
+		vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
+		vu[n++].u.headers = hdrs;
+	}
+	rd_kafka_error_t *error = rd_kafka_produceva(k->kc.rk, vu, n);
+	if (!error) {
+		k->inflight_records++;
+		k->inflight_metrics += kout_token_metrics(t);
+		k->inflight_bytes += rec->value_len + rec->key_len;
+		k->records_produced++;
+		return 0;
+	}
+	rd_kafka_resp_err_t e = rd_kafka_error_code(error);
+	rd_kafka_error_destroy(error);
+	if (hdrs)
+		rd_kafka_headers_destroy(hdrs);
+	kout_token_undo(&k->ledger, t, lines);
+	if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL && k->inflight_records > 0) {
+		k->blocked = true;
+		return 1;
+	}
+	if (e == RD_KAFKA_RESP_ERR__FATAL) {
+		k->fatal = true;
+		return -1;
+	}
+	/* QUEUE_FULL with an empty queue: the record alone exceeds
+	 * queue.buffering.max.kbytes and would wait forever. */
+	struct lp_slice name =
+	    rec->name.len ? rec->name : kout_line_name(rec->value, given);
+	kout_reject(k, rd_kafka_err2name(e), lines, rec->topic, rec->topic_len,
+		    rec->key, rec->key_len, val, vlen, &name,
+		    "producing a record of %zu bytes to topic \"%.*s\": %s",
+		    size, (int)(rec->topic_len > 200 ? 200 : rec->topic_len),
+		    rec->topic, rd_kafka_err2str(e));
+	return 0;
+}
+
+int kout_produce_again(struct kout *k, size_t i)
+{
+	struct kout_retry_rec *e = &k->retry.v[i];
+	char err[512];
+	const char *reason;
+	size_t tlen = strlen(e->topic);
+	rd_kafka_topic_t *rkt = kout_topic_get(&k->topics, k->kc.rk, e->topic,
+					       tlen, &reason, err, sizeof(err));
+	kout_token t = e->tok;
+	if (!rkt) {
+		struct kout_lines lines;
+		kout_token_undo(&k->ledger, t, &lines);
+		kout_reject(k, reason, &lines, e->topic, tlen, e->key,
+			    e->key_len, e->value, e->value_len, NULL, "%s",
+			    err);
+		kout_retry_release(&k->retry, i);
+		return 0;
+	}
+	rd_kafka_vu_t vu[8];
+	size_t n = 0;
+	vu[n].vtype = RD_KAFKA_VTYPE_RKT;
+	vu[n++].u.rkt = rkt;
+	vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+	vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
+	vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
+	vu[n].u.mem.ptr = e->value;
+	vu[n++].u.mem.size = e->value_len;
+	vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
+	vu[n++].u.ptr = (void *)t;
+	if (e->key) {
+		vu[n].vtype = RD_KAFKA_VTYPE_KEY;
+		vu[n].u.mem.ptr = e->key;
+		vu[n++].u.mem.size = e->key_len;
+	}
+	if (e->timestamp_ms) {
+		vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+		vu[n++].u.i64 = e->timestamp_ms;
+	}
+	if (e->hdrs) {
+		vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
+		vu[n++].u.headers = e->hdrs;
+	}
+	rd_kafka_error_t *error = rd_kafka_produceva(k->kc.rk, vu, n);
+	if (!error) {
+		e->hdrs = NULL; /* librdkafka's now */
+		k->inflight_records++;
+		k->inflight_metrics += kout_token_metrics(t);
+		k->inflight_bytes += e->value_len + e->key_len;
+		k->retried_records++;
+		kout_retry_release(&k->retry, i);
+		return 0;
+	}
+	rd_kafka_resp_err_t code = rd_kafka_error_code(error);
+	rd_kafka_error_destroy(error);
+	if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL && k->inflight_records > 0) {
+		k->blocked = true;
+		return 1;
+	}
+	if (code == RD_KAFKA_RESP_ERR__FATAL) {
+		k->fatal = true;
+		return -1;
+	}
+	struct kout_lines lines;
+	kout_token_undo(&k->ledger, t, &lines);
+	kout_reject(k, rd_kafka_err2name(code), &lines, e->topic, tlen, e->key,
+		    e->key_len, e->value, e->value_len, NULL,
+		    "producing a record again to topic \"%.200s\": %s",
+		    e->topic, rd_kafka_err2str(code));
+	kout_retry_release(&k->retry, i);
+	return 0;
+}
+
+void kout_left(struct kout *k, const char *topic, uint64_t metrics)
+{
+	for (size_t i = 0; i < KOUT_LEFT_TOPICS; i++) {
+		struct kout_left_topic *l = &k->left[i];
+		if (l->name && strcmp(l->name, topic) == 0) {
+			l->metrics += metrics;
+			return;
+		}
+		if (!l->name) {
+			l->name = strdup(topic);
+			l->metrics = metrics;
+			return;
+		}
+	}
+}
+
+const char *kout_topic_trouble(struct kout *k, const char *topic,
+			       int timeout_ms)
+{
+	const char *reason;
+	char err[512];
+	rd_kafka_topic_t *rkt =
+	    kout_topic_get(&k->topics, k->kc.rk, topic, strlen(topic), &reason,
+			   err, sizeof(err));
+	const struct rd_kafka_metadata *md = NULL;
+	if (!rkt || rd_kafka_metadata(k->kc.rk, 0, rkt, &md, timeout_ms) !=
+			RD_KAFKA_RESP_ERR_NO_ERROR)
+		return NULL;
+	const char *why = NULL;
+	if (md->topic_cnt == 1 && md->topics[0].err)
+		why = rd_kafka_err2str(md->topics[0].err);
+	rd_kafka_metadata_destroy(md);
+	return why;
+}
+
+/* Delivery report, on the loop's thread (librdkafka's main queue). */
+static void kout_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
+		       void *opaque)
+{
+	(void)rk;
+	struct kafka_client *kc = opaque;
+	struct kout *k = kc->owner;
+	kout_token t = (kout_token)m->_private;
+	uint64_t nlines = kout_token_metrics(t);
+	k->inflight_records--;
+	k->inflight_metrics -= nlines;
+	k->inflight_bytes -= m->len + m->key_len;
+	if (!m->err) {
+		k->delivered_metrics += nlines;
+		k->delivered_records++;
+		kout_token_settle(&k->ledger, t);
+		return;
+	}
+	const char *topic = rd_kafka_topic_name(m->rkt);
+	if (k->final && !kout_err_final(m->err)) {
+		/* The flush deadline: nothing is produced again. The spool
+		 * keeps the lines for the next start; memory mode loses
+		 * them (counted by the caller's summary). */
+		kout_left(k, topic, nlines);
+		if (k->spooling) {
+			k->kept_metrics += nlines;
+		} else {
+			kout_fail(k, rd_kafka_err2name(m->err), nlines, NULL,
+				  NULL);
+		}
+		kout_token_drop(&k->ledger, t);
+		return;
+	}
+	if (!kout_err_final(m->err)) {
+		if (kout_retry_push(&k->retry, m, t,
+				    kout_token_seq(&k->ledger, t)) == 0) {
+			/* Also while producing again: what is left of the
+			 * round waits, so that this one is sorted back in
+			 * ahead of anything newer of its key. */
+			if (k->phase != KOUT_DRAINING) {
+				k->phase = KOUT_DRAINING;
+				k->purge_pending = true;
+				k->retry_err = m->err;
+			}
+			return;
+		}
+		log_error("out of memory keeping a record to produce again");
+	}
+	struct lp_slice name = kout_line_name(m->payload, m->len);
+	struct kout_lines lines;
+	kout_token_undo(&k->ledger, t, &lines);
+	kout_reject(k, rd_kafka_err2name(m->err), &lines, topic, strlen(topic),
+		    m->key, m->key ? m->key_len : 0, m->payload, m->len,
+		    k->router.json ? NULL : &name,
+		    "delivery to topic \"%.200s\" failed: %s", topic,
+		    rd_kafka_err2str(m->err));
+}
+
+void kout_set_dr_cb(rd_kafka_conf_t *conf)
+{
+	rd_kafka_conf_set_dr_msg_cb(conf, kout_dr_cb);
+}
