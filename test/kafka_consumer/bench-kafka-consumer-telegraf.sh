@@ -13,7 +13,9 @@
 #  native1s  the same with the InfluxDB output flushing at the agent's 1 s
 #            instead of the example's 100 ms (as issue 15 measured it);
 #  native5k  the native plugin with max_undelivered_messages 5000, the
-#            window telex keeps in flight, on the full backlog.
+#            window telex keeps in flight, on the full backlog;
+#  fbex      (not by default) telex with feedback and the example's own
+#            batch and buffer (5000, 200000).
 # Telegraf's configuration is examples/core/telegraf.conf (its agent, the
 # consumer's inputs.execd, the feedback pieces and the InfluxDB output as
 # shipped, through ex-subst), with metric_batch_size and
@@ -38,7 +40,7 @@
 #                            (default 1000000)
 #   BENCH_NATIVE_RECORDS=N   records for native and native1s (default
 #                            100000)
-#   BENCH_ONLY="fb ..."      the runs to do (default all five)
+#   BENCH_ONLY="fb ..."      the runs to do (default all but fbex)
 #   BENCH_LONG=1             the long mode instead (make bench-long): RATE
 #                            points/s for SECONDS with influxd down for
 #                            OUTAGE seconds in the middle, telex with
@@ -122,13 +124,15 @@ kc_conf() { # KEY TOPIC FEEDBACK(yes|no)
 
 # The example's telegraf.conf for a run, through ex-subst: paths and the
 # InfluxDB URL replaced; metric_batch_size and metric_buffer_limit dropped
-# (Telegraf's defaults, 1000 and 10000) unless BUFFER names a limit; with
+# (Telegraf's defaults, 1000 and 10000), and BUFFER, if a number, the
+# buffer's limit ("example": the example's batch and buffer kept); with
 # FEEDBACK=no the feedback pieces (inputs.internal, the relay) cut out.
 tg_conf() { # KEY FEEDBACK(yes|no) [BUFFER]
-	local key=$1 out=$T/$1.telegraf.conf
-	ex_subst "$EX/core/telegraf.conf" "$out.ex" \
-		-d '^[ \t]*metric_batch_size[ \t]*=' \
-		-d '^[ \t]*metric_buffer_limit[ \t]*=' \
+	local key=$1 out=$T/$1.telegraf.conf drop=() buf=${3:-}
+	[ "$buf" = example ] && buf=
+	[ "${3:-}" = example ] || drop=(-d '^[ \t]*metric_batch_size[ \t]*='
+		-d '^[ \t]*metric_buffer_limit[ \t]*=')
+	ex_subst "$EX/core/telegraf.conf" "$out.ex" "${drop[@]}" \
 		"/usr/bin/telex-kafka-consumer=$KC" \
 		"/etc/telex/kafka-consumer.conf=$T/$key.kc.conf" \
 		"https://influxdb-lb.example.net:8086=$INFLUX_URL" \
@@ -136,7 +140,7 @@ tg_conf() { # KEY FEEDBACK(yes|no) [BUFFER]
 	# A table runs from its header to the next blank line (the example's
 	# layout); the feedback ones are the inputs.internal and the
 	# outputs.execd tables.
-	awk -v fb="$2" -v buf="${3:-}" '
+	awk -v fb="$2" -v buf="$buf" '
 		/^\[\[inputs\.internal\]\]/ || /^\[\[outputs\.execd\]\]/ {
 			cut = fb == "no"
 		}
@@ -363,6 +367,7 @@ label() {
 	native) echo "native plugin|defaults" ;;
 	native1s) echo "native plugin|output flush 1 s" ;;
 	native5k) echo "native plugin|5000 in flight" ;;
+	fbex) echo "telex+feedback|example's buffer" ;;
 	esac
 }
 
@@ -378,7 +383,7 @@ report() { # LOAD KEY...
 	printf '\nCatch-up through Telegraf %s into influxd %s: a backlog in a %d-partition topic of a 3-broker telex-mock-kafka\n' \
 		"$("$TELEGRAF" --version | awk '{ print $2 }')" \
 		"$(influxd version | awk '{ print $2 }')" "$PARTS"
-	printf '(examples/core/telegraf.conf: its InfluxDB output, flush_interval %s, over TLS with gzip; Telegraf'"'"'s default batch of 1000;\n' \
+	printf '(examples/core/telegraf.conf: its InfluxDB output, flush_interval %s, over TLS with gzip; Telegraf'"'"'s default batch of 1000 (fbex: the example'"'"'s 5000, buffer 200000);\n' \
 		"$(influx_flush "$T/$1.telegraf.conf")"
 	printf ' native1s: that output flushing at the agent'"'"'s 1 s; native5k: max_undelivered_messages 5000, as telex'"'"'s window;\n'
 	printf ' load average %s at the start, %s at the end)\n' \
@@ -414,14 +419,15 @@ report() { # LOAD KEY...
 	ratio fb native "telex+feedback / native"
 	ratio fb native1s "telex+feedback / native (output flush 1 s)"
 	ratio fb native5k "telex+feedback / native (5000 in flight)"
+	ratio fbex ceil "telex+feedback, the example's buffer / ceiling"
 }
 
 catchup() {
 	local k load cols=()
 	for k in $ONLY; do
 		case $k in
-		fb | ceil | native | native1s | native5k) cols+=("$k") ;;
-		*) e2e_fail "BENCH_ONLY: unknown run $k (fb ceil native native1s native5k)" ;;
+		fb | ceil | native | native1s | native5k | fbex) cols+=("$k") ;;
+		*) e2e_fail "BENCH_ONLY: unknown run $k (fb ceil native native1s native5k fbex)" ;;
 		esac
 	done
 	mk_start --brokers 3 --topic "$TOPIC:$PARTS" --topic "$TOPIC-native:$PARTS"
@@ -437,6 +443,7 @@ catchup() {
 		native) tg_native_conf native "$TOPIC-native" ;;
 		native1s) tg_native_conf native1s "$TOPIC-native" 1s ;;
 		native5k) tg_native_conf native5k "$TOPIC" "" 5000 ;;
+		fbex) kc_conf fbex "$TOPIC" yes && tg_conf fbex yes example ;;
 		esac
 		case $k in
 		native | native1s) run "$k" "$NN" $((120 + NN / 300)) ;;
