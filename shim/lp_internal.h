@@ -39,6 +39,11 @@ size_t lp_format_int(int64_t v, char *out);
  * number of digits (at most 17). */
 size_t lp_float_shortest_exact(double v, char digits[17], int *point);
 
+static inline bool lp_is_digit(char c)
+{
+	return (unsigned char)(c - '0') < 10;
+}
+
 /* What "\c" stands for in a parsed slice of escape kind KIND (enum
  * lp_escape of telex/lp.h), or 0 when it is no escape there: a backslash
  * escapes only the characters of its section's set. */

@@ -50,11 +50,6 @@ size_t lp_format_int(int64_t v, char *out)
 	return 1 + lp_format_uint(-(uint64_t)v, out + 1);
 }
 
-static inline bool lp_isdigit(char c)
-{
-	return (unsigned char)(c - '0') < 10;
-}
-
 /* Unsigned decimal digits only, no sign, no '_': what ParseUint(s, 10, 64)
  * takes. */
 int lp_parse_uint(const char *p, size_t n, uint64_t *out)
@@ -126,7 +121,7 @@ static bool lp_underscores_ok(const char *p, size_t n)
 	}
 	for (; i < n; i++) {
 		char c = p[i];
-		if (lp_isdigit(c) ||
+		if (lp_is_digit(c) ||
 		    (hex && lp_lower(c) >= 'a' && lp_lower(c) <= 'f')) {
 			saw = '0';
 		} else if (c == '_') {
@@ -189,7 +184,7 @@ static bool lp_float_scan(const char *p, size_t n, struct lp_float_syntax *f)
 			sawdot = true;
 			continue;
 		}
-		bool digit = lp_isdigit(c);
+		bool digit = lp_is_digit(c);
 		if (!digit &&
 		    !(f->hex && lp_lower(c) >= 'a' && lp_lower(c) <= 'f'))
 			break;
@@ -218,7 +213,7 @@ static bool lp_float_scan(const char *p, size_t n, struct lp_float_syntax *f)
 		if (i < n && (p[i] == '+' || p[i] == '-'))
 			eneg = p[i++] == '-';
 		bool edigits = false;
-		for (; i < n && (lp_isdigit(p[i]) || p[i] == '_'); i++) {
+		for (; i < n && (lp_is_digit(p[i]) || p[i] == '_'); i++) {
 			if (p[i] == '_') {
 				f->underscores = true;
 				continue;

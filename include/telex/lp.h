@@ -219,6 +219,26 @@ int lp_validate_line(const char *p, size_t len, size_t first_line,
 int lp_parse_line(const char *p, size_t len, size_t first_line,
 		  struct lp_metric *m, struct lp_error *err);
 
+/* The series key of p only: the measurement and its tags, up to the
+ * space before the fields, into m (reset first), for routing by tags
+ * without reading the rest; m holds no field, no time and no line. The
+ * same steps, checks and errors as lp_parse_line up to there; the fields
+ * are not looked at (validate the line first). 0 ok, -1 error. */
+int lp_parse_series_key(const char *p, size_t len, size_t first_line,
+			struct lp_metric *m, struct lp_error *err);
+
+/* Skimming: parts of a line read without parsing it (lp_skim.c). */
+
+/* The timestamp of p, a line lp_validate_line accepts, read from its
+ * end: true and *ns set when the line has one. (Other text: a result
+ * that means nothing, and nothing read outside p[0..len).) */
+bool lp_line_time(const char *p, size_t len, int64_t *ns);
+
+/* The measurement of any text, for messages: after leading spaces, up to
+ * the first unescaped ',' or space (or a control byte), as the parser
+ * reads it; a slice of p, escapes flagged. */
+struct lp_slice lp_line_name(const char *p, size_t len);
+
 /* Iterates over a complete buffer (a Kafka record, a file): one metric per
  * call, skipping blank and comment lines; the last metric may lack its
  * terminator. After an error the reader continues with the next metric;

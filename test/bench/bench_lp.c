@@ -4,6 +4,9 @@
  *
  *   split+validate  lp_split_next + lp_validate_line per metric (what a
  *                   forwarder does before passing the bytes on)
+ *   split+series key  lp_split_next + lp_parse_series_key + lp_line_time
+ *                   per metric (what telex-kafka-output reads of a line
+ *                   it routes by tags)
  *   parse           lp_reader_next: split and parse into a reused metric
  *   write           lp_write_metric of already parsed metrics
  *   write json      lp_json_write of the same metrics (Telegraf's JSON)
@@ -13,7 +16,7 @@
  *
  * Each row is the best of several passes over the same data, which is
  * larger than the caches. bench_lp [MB] [PASSES] [ROW] (defaults 64, 7, all
- * rows; ROW is split, parse, write, json or wide, for profiling one).
+ * rows; ROW is split, series, parse, write, json or wide, for profiling one).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -39,7 +42,7 @@ struct bench_result {
 
 static void bench_row(const char *name, const struct bench_result *r)
 {
-	printf("%-16s %10.1f %14.0f %10zu %12zu\n", name,
+	printf("%-18s %10.1f %14.0f %10zu %12zu\n", name,
 	       (double)r->bytes / r->best / 1e6, (double)r->lines / r->best,
 	       r->bytes, r->lines);
 }
@@ -47,9 +50,37 @@ static void bench_row(const char *name, const struct bench_result *r)
 /* Keeps the compiler from dropping work whose result is unused. */
 static volatile size_t bench_sink;
 
-static void bench_split_validate(const struct buf *in, int passes,
-				 struct bench_result *r)
+/* What is done to each metric text the splitter finds: false when it
+ * was invalid. */
+typedef bool (*bench_each_fn)(const char *p, size_t len, size_t first,
+			      struct lp_metric *m);
+
+static bool bench_validate(const char *p, size_t len, size_t first,
+			   struct lp_metric *m)
 {
+	(void)m;
+	return lp_validate_line(p, len, first, NULL) == 0;
+}
+
+/* What telex-kafka-output reads of a line it routes by tags: the series
+ * key, and the timestamp from the line's end. */
+static bool bench_series_key(const char *p, size_t len, size_t first,
+			     struct lp_metric *m)
+{
+	int64_t ns;
+	if (lp_parse_series_key(p, len, first, m, NULL) < 0 ||
+	    !lp_line_time(p, len, &ns))
+		return false;
+	bench_sink += m->ntags + (size_t)ns;
+	return true;
+}
+
+/* lp_split_next over the whole input, fn on each metric text. */
+static void bench_split_each(const struct buf *in, int passes, bench_each_fn fn,
+			     struct bench_result *r)
+{
+	struct lp_metric m;
+	lp_metric_init(&m);
 	r->best = 1e9;
 	for (int k = 0; k < passes; k++) {
 		double t0 = bench_now();
@@ -63,8 +94,7 @@ static void bench_split_validate(const struct buf *in, int passes,
 						 in->len - pos, &text);
 			if (n == 0)
 				break;
-			bad += lp_validate_line(in->data + pos, text, first,
-						NULL) != 0;
+			bad += !fn(in->data + pos, text, first, &m);
 			pos += n;
 			lines++;
 		}
@@ -73,12 +103,12 @@ static void bench_split_validate(const struct buf *in, int passes,
 			r->best = t;
 		r->bytes = pos;
 		r->lines = lines;
-		bench_sink += bad;
 		if (bad) {
 			fprintf(stderr, "bench_lp: %zu invalid lines\n", bad);
 			exit(1);
 		}
 	}
+	lp_metric_free(&m);
 }
 
 static void bench_parse(const struct buf *in, int passes,
@@ -231,13 +261,17 @@ int main(int argc, char **argv)
 	printf("line protocol, one core, %zu lines of ~%zu bytes "
 	       "(lpgen seed %d), best of %d\n",
 	       (size_t)g.count, in.len / g.count, LPGEN_DEFAULT_SEED, passes);
-	printf("%-16s %10s %14s %10s %12s\n", "operation", "MB/s", "lines/s",
+	printf("%-18s %10s %14s %10s %12s\n", "operation", "MB/s", "lines/s",
 	       "bytes", "lines");
 	const char *only = argc > 3 ? argv[3] : "";
 	struct bench_result r;
 	if (!*only || !strcmp(only, "split")) {
-		bench_split_validate(&in, passes, &r);
+		bench_split_each(&in, passes, bench_validate, &r);
 		bench_row("split+validate", &r);
+	}
+	if (!*only || !strcmp(only, "series")) {
+		bench_split_each(&in, passes, bench_series_key, &r);
+		bench_row("split+series key", &r);
 	}
 	if (!*only || !strcmp(only, "parse")) {
 		bench_parse(&in, passes, &r);
