@@ -268,11 +268,11 @@ static void doc_man_text(struct buf *out, const char *text)
 	buf_free(&e);
 }
 
-static void doc_man_option(struct buf *out, const char *prefix,
-			   const struct cfg_option *o)
+/* The option's tag line, name (type, details); details that would make it
+ * too long go first in the paragraph instead. */
+static void doc_man_tag(struct buf *out, const char *prefix,
+			const struct cfg_option *o)
 {
-	/* The tag: name (type, details); details that would make the tag
-	 * line too long go first in the paragraph instead. */
 	struct buf tag = BUF_INIT, details = BUF_INIT;
 	buf_printf(&tag, "\\fB");
 	doc_roff(&tag, prefix);
@@ -308,38 +308,54 @@ static void doc_man_option(struct buf *out, const char *prefix,
 	}
 	buf_free(&tag);
 	buf_free(&details);
+}
+
+/* "One of: ..." for an option with choices. */
+static void doc_man_choices(struct buf *out, const struct cfg_option *o)
+{
+	struct buf c = BUF_INIT;
+	buf_printf(&c, "One of: ");
+	for (const char *const *ch = o->choices; *ch; ch++) {
+		buf_printf(&c, "%s\"", ch == o->choices ? "" : ", ");
+		doc_roff(&c, *ch);
+		buf_putc(&c, '"');
+	}
+	buf_printf(&c, ".");
+	buf_putc(&c, '\0');
+	buf_printf(out, ".br\n");
+	doc_man_wrap(out, c.data);
+	buf_free(&c);
+}
+
+/* "From MIN to MAX." for a number, a duration or a size with a range. */
+static void doc_man_range(struct buf *out, const struct cfg_option *o)
+{
+	char lo[48], hi[48];
+	if (o->type == CFG_DURATION) {
+		cfg_format_duration(o->min, lo, sizeof(lo));
+		cfg_format_duration(o->max, hi, sizeof(hi));
+	} else {
+		snprintf(lo, sizeof(lo), "%lld", (long long)o->min);
+		snprintf(hi, sizeof(hi), "%lld", (long long)o->max);
+	}
+	buf_printf(out, ".br\nFrom ");
+	doc_roff(out, lo);
+	buf_printf(out, " to ");
+	doc_roff(out, hi);
+	buf_printf(out, ".\n");
+}
+
+static void doc_man_option(struct buf *out, const char *prefix,
+			   const struct cfg_option *o)
+{
+	doc_man_tag(out, prefix, o);
 	if (o->help && *o->help)
 		doc_man_text(out, o->help);
-	if (o->choices) {
-		struct buf c = BUF_INIT;
-		buf_printf(&c, "One of: ");
-		for (const char *const *ch = o->choices; *ch; ch++) {
-			buf_printf(&c, "%s\"", ch == o->choices ? "" : ", ");
-			doc_roff(&c, *ch);
-			buf_putc(&c, '"');
-		}
-		buf_printf(&c, ".");
-		buf_putc(&c, '\0');
-		buf_printf(out, ".br\n");
-		doc_man_wrap(out, c.data);
-		buf_free(&c);
-	}
+	if (o->choices)
+		doc_man_choices(out, o);
 	if (o->min < o->max && (o->type == CFG_INT || o->type == CFG_DURATION ||
-				o->type == CFG_SIZE)) {
-		char lo[48], hi[48];
-		if (o->type == CFG_DURATION) {
-			cfg_format_duration(o->min, lo, sizeof(lo));
-			cfg_format_duration(o->max, hi, sizeof(hi));
-		} else {
-			snprintf(lo, sizeof(lo), "%lld", (long long)o->min);
-			snprintf(hi, sizeof(hi), "%lld", (long long)o->max);
-		}
-		buf_printf(out, ".br\nFrom ");
-		doc_roff(out, lo);
-		buf_printf(out, " to ");
-		doc_roff(out, hi);
-		buf_printf(out, ".\n");
-	}
+				o->type == CFG_SIZE))
+		doc_man_range(out, o);
 	if (o->type == CFG_TABLE) {
 		char sub[256];
 		snprintf(sub, sizeof(sub), "%s%s.", prefix, o->name);

@@ -251,6 +251,15 @@ static void test_json_read(void **state)
 	assert_non_null(strstr(err.msg, "metric 2"));
 	assert_non_null(strstr(err.msg, "zz"));
 	buf_free(&c.text);
+	/* A missing "fields" names no key: not the last tag's. */
+	const char *nofields = "{\"name\":\"x\",\"tags\":{\"tk\":\"v\"}}";
+	c = (struct collected){BUF_INIT, 0, 0};
+	assert_int_equal(
+	    lp_json_read(nofields, strlen(nofields), 0, &m, collect, &c, &err),
+	    1);
+	assert_non_null(strstr(err.msg, "has no \"fields\" object"));
+	assert_null(strstr(err.msg, "tk"));
+	buf_free(&c.text);
 	lp_metric_free(&m);
 }
 
