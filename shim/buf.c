@@ -94,7 +94,7 @@ struct arena_chunk {
 	_Alignas(8) char mem[];
 };
 
-#define ARENA_DEFAULT_CHUNK (16 * 1024)
+#define ARENA_DEFAULT_CHUNK ((size_t)16 * 1024)
 
 static struct arena_chunk *arena_chunk_new(size_t size)
 {

@@ -51,9 +51,13 @@ static inline char lp_unescape_char(unsigned char kind, char c)
 {
 	switch (kind) {
 	case LP_ESC_KEY:
-		return (c == ',' || c == '=' || c == ' ') ? c : 0;
+		if (c == ',' || c == '=' || c == ' ')
+			return c;
+		return 0;
 	case LP_ESC_NAME:
-		return (c == ',' || c == ' ') ? c : 0;
+		if (c == ',' || c == ' ')
+			return c;
+		return 0;
 	case LP_ESC_STRING:
 		switch (c) {
 		case '\\':

@@ -230,7 +230,9 @@ lp_value_fast(const char *p, size_t i, size_t n, struct lp_field *f,
 	while (j < n && lp_is_digit(p[j]) && j - start < 18)
 		v = v * 10 + (uint64_t)(p[j++] - '0');
 	size_t nd = j - start;
-	char c = j < n ? p[j] : 0;
+	char c = '\0';
+	if (j < n)
+		c = p[j];
 	if ((c == 'i' || (c == 'u' && !neg)) && nd > 0) {
 		j++;
 		if (j < n && !lp_is_sep(p[j]))

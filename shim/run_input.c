@@ -18,7 +18,7 @@
 #define TELEX_STDIN_CHUNK 65536
 /* Per readiness, read at most this much before gathering: a flood on stdin
  * must not starve the loop. */
-#define TELEX_STDIN_BURST (1024 * 1024)
+#define TELEX_STDIN_BURST ((size_t)1024 * 1024)
 
 /* ------------------------------------------------------------------ */
 /* stdin: lines ask for a gather, EOF asks to stop. */

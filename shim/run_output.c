@@ -16,9 +16,9 @@
 
 #include "telex_private.h"
 
-#define TELEX_READ_CHUNK (256u * 1024)
+#define TELEX_READ_CHUNK ((size_t)256 * 1024)
 /* A buffer grown this large for one huge metric is given back once empty. */
-#define TELEX_IN_KEEP (4u * 1024 * 1024)
+#define TELEX_IN_KEEP ((size_t)4 * 1024 * 1024)
 
 static int telex_in_push(struct telex_in *in, size_t off, size_t len,
 			 size_t line_no, bool side, bool newline)

@@ -163,7 +163,7 @@ void lp_quote_token(char *out, size_t n, const char *p, size_t len);
  * line that is valid on its own is read, and no byte is scanned more than
  * twice however the lines are crafted. */
 
-#define LP_SPLIT_SPAN_MAX (1024u * 1024)
+#define LP_SPLIT_SPAN_MAX ((size_t)1024 * 1024)
 
 struct lp_splitter {
 	size_t line;	 /* physical line number of the next metric's start:
