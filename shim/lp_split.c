@@ -343,8 +343,8 @@ void lp_reader_init(struct lp_reader *r, const char *buf, size_t len)
 	lp_splitter_init(&r->split);
 }
 
-int lp_reader_next(struct lp_reader *r, struct lp_metric *m,
-		   struct lp_error *err)
+enum lp_read_result lp_reader_next(struct lp_reader *r, struct lp_metric *m,
+				   struct lp_error *err)
 {
 	while (r->pos < r->len) {
 		const char *p = r->buf + r->pos;
@@ -366,7 +366,7 @@ int lp_reader_next(struct lp_reader *r, struct lp_metric *m,
 		}
 		if (lp_parse_line(p, text, first, m, err) == 0) {
 			r->pos += n;
-			return 1;
+			return LP_READ_METRIC;
 		}
 		/* An invalid metric over several lines: a '"' opened on its
 		 * first line swallowed the lines after it. That line is the
@@ -374,7 +374,7 @@ int lp_reader_next(struct lp_reader *r, struct lp_metric *m,
 		const char *nl = memchr(p, '\n', text);
 		if (!nl) {
 			r->pos += n;
-			return -1;
+			return LP_READ_INVALID;
 		}
 		size_t line_len = (size_t)(nl - p);
 		r->pos += line_len + 1;
@@ -382,7 +382,9 @@ int lp_reader_next(struct lp_reader *r, struct lp_metric *m,
 				   lp_count_newlines(p, text));
 		if (line_len && p[line_len - 1] == '\r')
 			line_len--;
-		return lp_parse_line(p, line_len, first, m, err) == 0 ? 1 : -1;
+		return lp_parse_line(p, line_len, first, m, err) == 0
+			   ? LP_READ_METRIC
+			   : LP_READ_INVALID;
 	}
-	return 0;
+	return LP_READ_END;
 }

@@ -87,15 +87,15 @@ int telex_watch_stdin(struct telex *t)
 /* ------------------------------------------------------------------ */
 /* Emitting. */
 
-int telex_emit(struct telex *t, struct lp_metric *m)
+enum telex_emit_result telex_emit(struct telex *t, struct lp_metric *m)
 {
 	if (!t->out_ready || t->out.broken) {
 		t->unwritable++;
-		return -1;
+		return TELEX_EMIT_UNWRITABLE;
 	}
 	if (!t->filter_noop && !filter_apply(t->filter, m)) {
 		t->dropped++;
-		return 0;
+		return TELEX_EMIT_FILTERED;
 	}
 	struct buf *b = out_writer_buf(&t->out);
 	if (m->line.ptr && !m->modified) {
@@ -106,7 +106,7 @@ int telex_emit(struct telex *t, struct lp_metric *m)
 			log_limited(&t->limiter, LOG_ERROR, "out of memory",
 				    "out of memory queueing a metric for "
 				    "stdout");
-			return -1;
+			return TELEX_EMIT_UNWRITABLE;
 		}
 	} else {
 		struct lp_error err;
@@ -117,25 +117,27 @@ int telex_emit(struct telex *t, struct lp_metric *m)
 			    "metric \"%.*s\" not written: %s",
 			    (int)(m->name.len < 200 ? m->name.len : 200),
 			    m->name.ptr ? m->name.ptr : "", err.msg);
-			return -1;
+			return TELEX_EMIT_UNWRITABLE;
 		}
 	}
 	t->emitted++;
 	if (out_writer_commit(&t->out) < 0)
-		return -1;
-	return 1;
+		return TELEX_EMIT_UNWRITABLE;
+	return TELEX_EMIT_QUEUED;
 }
 
-int telex_emit_line(struct telex *t, const char *line, size_t len)
+enum telex_emit_result telex_emit_line(struct telex *t, const char *line,
+				       size_t len)
 {
 	if (!t->out_ready || t->out.broken)
-		return -1;
+		return TELEX_EMIT_UNWRITABLE;
 	struct buf *b = out_writer_buf(&t->out);
 	if (buf_append(b, line, len) < 0 || buf_putc(b, '\n') < 0) {
 		b->len = t->out.committed;
-		return -1;
+		return TELEX_EMIT_UNWRITABLE;
 	}
-	return out_writer_commit(&t->out) < 0 ? -1 : 1;
+	return out_writer_commit(&t->out) < 0 ? TELEX_EMIT_UNWRITABLE
+					      : TELEX_EMIT_QUEUED;
 }
 
 const char *telex_out_unwritten(const struct telex *t, size_t *len)

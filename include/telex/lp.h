@@ -252,10 +252,17 @@ struct lp_reader {
 };
 
 void lp_reader_init(struct lp_reader *r, const char *buf, size_t len);
-/* 1: m holds the next metric; 0: end of buffer; -1: the next metric is
- * invalid, err says why and where, the reader has moved past it. */
-int lp_reader_next(struct lp_reader *r, struct lp_metric *m,
-		   struct lp_error *err);
+
+/* What lp_reader_next found. */
+enum lp_read_result {
+	LP_READ_INVALID = -1, /* the next metric is invalid: err says why and
+				 where; the reader has moved past it */
+	LP_READ_END = 0,      /* the end of the buffer */
+	LP_READ_METRIC = 1,   /* m holds the next metric */
+};
+
+enum lp_read_result lp_reader_next(struct lp_reader *r, struct lp_metric *m,
+				   struct lp_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Writer: Telegraf's influx serializer. Tags sorted by unescaped key,

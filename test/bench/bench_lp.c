@@ -123,13 +123,13 @@ static void bench_parse(const struct buf *in, int passes,
 		lp_reader_init(&rd, in->data, in->len);
 		size_t lines = 0, fields = 0;
 		struct lp_error err;
-		int rc;
-		while ((rc = lp_reader_next(&rd, &m, &err)) > 0) {
+		enum lp_read_result rc;
+		while ((rc = lp_reader_next(&rd, &m, &err)) == LP_READ_METRIC) {
 			lines++;
 			fields += m.nfields;
 		}
 		double t = bench_now() - t0;
-		if (rc < 0) {
+		if (rc == LP_READ_INVALID) {
 			fprintf(stderr, "bench_lp: %s\n", err.msg);
 			exit(1);
 		}
@@ -154,7 +154,7 @@ static void bench_write(const struct buf *in, int passes, bool json,
 		if (n == cap)
 			ms = realloc(ms, (cap *= 2) * sizeof(*ms));
 		lp_metric_init(&ms[n]);
-		if (lp_reader_next(&rd, &ms[n], NULL) <= 0) {
+		if (lp_reader_next(&rd, &ms[n], NULL) != LP_READ_METRIC) {
 			lp_metric_free(&ms[n]);
 			break;
 		}

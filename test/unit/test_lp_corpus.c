@@ -317,10 +317,10 @@ static const char *decode_case(const char *key, const char *text, size_t len,
 	struct lp_error err;
 	/* The reader's metrics, and the same texts through the validator. */
 	for (;;) {
-		int rc = lp_reader_next(&r, &m, &err);
-		if (rc == 0)
+		enum lp_read_result rc = lp_reader_next(&r, &m, &err);
+		if (rc == LP_READ_END)
 			break;
-		if (rc < 0) {
+		if (rc == LP_READ_INVALID) {
 			got_err = true;
 			break;
 		}

@@ -369,8 +369,8 @@ static void test_json_round_trip(void **state)
 	lp_metric_init(&back);
 	int n = 0;
 	struct lp_error err;
-	int rc;
-	while ((rc = lp_reader_next(&r, &m, &err)) > 0) {
+	enum lp_read_result rc;
+	while ((rc = lp_reader_next(&r, &m, &err)) == LP_READ_METRIC) {
 		buf_clear(&json);
 		assert_int_equal(lp_json_write(&json, &m, 1, NULL), 0);
 		struct round rt = {&m, 0};
@@ -380,7 +380,7 @@ static void test_json_round_trip(void **state)
 		assert_int_equal(rt.seen, 1);
 		n++;
 	}
-	if (rc < 0)
+	if (rc == LP_READ_INVALID)
 		fail_msg("%s at %zu:%zu", err.msg, err.line, err.column);
 	assert_int_equal(n, 2000);
 	buf_free(&lines);
