@@ -70,27 +70,43 @@ static bool doc_hidden(const struct cfg_option *o)
 	return o->type == CFG_IGNORED || (o->flags & CFG_DEPRECATED);
 }
 
-/* Help text wrapped at DOC_WIDTH, each line starting with prefix. */
-static void doc_wrap(struct buf *out, const char *prefix, const char *text)
+/* text as lines of at most `room` bytes after prefix, broken at spaces.
+ * For roff (man): a line that would start with a dot or quote gets "\&"
+ * (within its room), and a word longer than a line stays whole (a roff
+ * escape holds no space, so none is cut); otherwise it is cut. */
+static void doc_wrap_lines(struct buf *out, const char *prefix, size_t room,
+			   bool man, const char *text)
 {
-	size_t plen = strlen(prefix);
 	const char *p = text;
 	while (*p) {
 		while (*p == ' ')
 			p++;
 		if (!*p)
 			break;
-		size_t room = DOC_WIDTH > plen + 20 ? DOC_WIDTH - plen : 20;
+		bool guard = man && (*p == '.' || *p == '\'');
+		size_t fit = room - (guard ? 2 : 0);
 		size_t n = strlen(p);
-		if (n > room) {
-			size_t cut = room;
+		if (n > fit) {
+			size_t cut = fit;
 			while (cut > 0 && p[cut] != ' ')
 				cut--;
-			n = cut ? cut : room;
+			if (cut == 0)
+				cut = man ? strcspn(p, " ") : fit;
+			n = cut;
 		}
-		buf_printf(out, "%s%.*s\n", prefix, (int)n, p);
+		buf_printf(out, "%s%s%.*s\n", prefix, guard ? "\\&" : "",
+			   (int)n, p);
 		p += n;
 	}
+}
+
+/* Help text wrapped at DOC_WIDTH, each line starting with prefix. */
+static void doc_wrap(struct buf *out, const char *prefix, const char *text)
+{
+	size_t plen = strlen(prefix);
+	doc_wrap_lines(out, prefix,
+		       DOC_WIDTH > plen + 20 ? DOC_WIDTH - plen : 20, false,
+		       text);
 }
 
 /* Entries of a map's default ({ a = "b" }) as "a = \"b\"" lines. */
@@ -224,30 +240,10 @@ static void doc_roff(struct buf *out, const char *s)
 }
 
 /* Roff text (markup already in place) as input lines of at most
- * DOC_MAN_WIDTH bytes, broken at spaces: escapes hold no space, so none is
- * cut. A line that would start with a dot or quote gets "\&". */
+ * DOC_MAN_WIDTH bytes. */
 static void doc_man_wrap(struct buf *out, const char *text)
 {
-	const char *p = text;
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		if (!*p)
-			break;
-		bool guard = *p == '.' || *p == '\'';
-		size_t room = DOC_MAN_WIDTH - (guard ? 2 : 0);
-		size_t n = strlen(p);
-		if (n > room) {
-			size_t cut = room;
-			while (cut > 0 && p[cut] != ' ')
-				cut--;
-			if (cut == 0) /* one long word: keep it whole */
-				cut = strcspn(p, " ");
-			n = cut;
-		}
-		buf_printf(out, "%s%.*s\n", guard ? "\\&" : "", (int)n, p);
-		p += n;
-	}
+	doc_wrap_lines(out, "", DOC_MAN_WIDTH, true, text);
 }
 
 /* Plain text as wrapped roff. */

@@ -56,16 +56,13 @@ struct env_out {
 static void env_seg(struct env_out *o, size_t orig, bool literal)
 {
 	struct cfg_src *s = o->src;
-	if (s->nsegs == s->segs_cap) {
-		size_t cap = s->segs_cap ? s->segs_cap * 2 : 16;
-		struct cfg_seg *n = realloc(s->segs, cap * sizeof(*n));
-		if (!n) {
-			o->oom = true;
-			return;
-		}
-		s->segs = n;
-		s->segs_cap = cap;
+	struct cfg_seg *segs =
+	    array_grow(s->segs, s->nsegs, &s->segs_cap, sizeof(*segs), 16);
+	if (!segs) {
+		o->oom = true;
+		return;
 	}
+	s->segs = segs;
 	s->segs[s->nsegs++] = (struct cfg_seg){o->b.len, orig, literal};
 }
 
@@ -165,35 +162,22 @@ static int env_put_value(struct env_out *o, enum env_state st, const char *v,
 		env_put(o, v, vn);
 		return 0;
 	}
+	/* A basic string: TOML's escapes. */
+	static const char *const named['\\' + 1] = {
+	    ['"'] = "\\\"", ['\\'] = "\\\\", ['\n'] = "\\n",
+	    ['\t'] = "\\t", ['\r'] = "\\r",
+	};
 	for (size_t i = 0; i < vn; i++) {
 		unsigned char c = (unsigned char)v[i];
-		char esc[8];
-		size_t en = 0;
-		switch (c) {
-		case '"':
-			en = (size_t)snprintf(esc, sizeof(esc), "\\\"");
-			break;
-		case '\\':
-			en = (size_t)snprintf(esc, sizeof(esc), "\\\\");
-			break;
-		case '\n':
-			en = (size_t)snprintf(esc, sizeof(esc), "\\n");
-			break;
-		case '\t':
-			en = (size_t)snprintf(esc, sizeof(esc), "\\t");
-			break;
-		case '\r':
-			en = (size_t)snprintf(esc, sizeof(esc), "\\r");
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				en = (size_t)snprintf(esc, sizeof(esc),
-						      "\\u%04x", c);
-		}
-		if (en)
-			env_put(o, esc, en);
-		else
+		if (c < sizeof(named) / sizeof(named[0]) && named[c]) {
+			env_put(o, named[c], 2);
+		} else if (c < 0x20 || c == 0x7f) {
+			char esc[8];
+			int en = snprintf(esc, sizeof(esc), "\\u%04x", c);
+			env_put(o, esc, (size_t)en);
+		} else {
 			env_put(o, v + i, 1);
+		}
 	}
 	return 0;
 }

@@ -219,16 +219,13 @@ static struct glob_token glob_next(struct glob_lexer *l)
 /* Room for one more instruction; false (and g->oom) when out of memory. */
 static bool glob_grow(struct glob_prog *g)
 {
-	if (g->nprog < g->cap)
-		return true;
-	size_t cap = g->cap ? g->cap * 2 : 32;
-	struct glob_inst *p = realloc(g->prog, cap * sizeof(*p));
+	struct glob_inst *p =
+	    array_grow(g->prog, g->nprog, &g->cap, sizeof(*p), 32);
 	if (!p) {
 		g->oom = true;
 		return false;
 	}
 	g->prog = p;
-	g->cap = cap;
 	return true;
 }
 

@@ -15,27 +15,13 @@
 /* Go's %q of one byte, e.g. ' ', '\t', '\x00'. */
 void lp_quote_char(char *out, size_t n, unsigned char c)
 {
-	switch (c) {
-	case '\t':
-		snprintf(out, n, "'\\t'");
-		return;
-	case '\n':
-		snprintf(out, n, "'\\n'");
-		return;
-	case '\r':
-		snprintf(out, n, "'\\r'");
-		return;
-	case '\v':
-		snprintf(out, n, "'\\v'");
-		return;
-	case '\f':
-		snprintf(out, n, "'\\f'");
-		return;
-	case '\'':
-		snprintf(out, n, "'\\''");
-		return;
-	}
-	if (c < 0x20 || c >= 0x7f)
+	static const char *const named[0x28] = {
+	    ['\t'] = "'\\t'", ['\n'] = "'\\n'", ['\r'] = "'\\r'",
+	    ['\v'] = "'\\v'", ['\f'] = "'\\f'", ['\''] = "'\\''",
+	};
+	if (c < sizeof(named) / sizeof(named[0]) && named[c])
+		snprintf(out, n, "%s", named[c]);
+	else if (c < 0x20 || c >= 0x7f)
 		snprintf(out, n, "'\\x%02x'", c);
 	else
 		snprintf(out, n, "'%c'", c);

@@ -284,6 +284,26 @@ static void telex_input_summary(struct telex *t)
 		(unsigned long long)t->out.written);
 }
 
+/* Run the loop until the program stops: after each pass a gather that
+ * was asked for (gathers: a polled input), then all that the pass
+ * emitted goes out in one write(2). TELEX_EXIT_FAILURE when the loop
+ * failed (logged), else TELEX_EXIT_OK. */
+static int telex_input_loop(struct telex *t, bool gathers)
+{
+	while (!t->stopping) {
+		if (loop_run_once(t->loop, -1) < 0) {
+			log_error("event loop: %m");
+			return TELEX_EXIT_FAILURE;
+		}
+		if (gathers && t->gather_pending && !t->stopping) {
+			t->gather_pending = false;
+			telex_gather(t);
+		}
+		out_writer_flush(&t->out);
+	}
+	return TELEX_EXIT_OK;
+}
+
 int telex_run_input(struct telex *t)
 {
 	int rc = TELEX_EXIT_OK;
@@ -302,19 +322,7 @@ int telex_run_input(struct telex *t)
 				  strerror(errno));
 			return TELEX_EXIT_FAILURE;
 		}
-		while (!t->stopping) {
-			if (loop_run_once(t->loop, -1) < 0) {
-				log_error("event loop: %m");
-				rc = TELEX_EXIT_FAILURE;
-				break;
-			}
-			if (t->gather_pending && !t->stopping) {
-				t->gather_pending = false;
-				telex_gather(t);
-			}
-			/* What callbacks emitted outside a gather. */
-			out_writer_flush(&t->out);
-		}
+		rc = telex_input_loop(t, true);
 		/* A request that came with the end ("echo | prog") is
 		 * honoured. */
 		if (t->gather_pending) {
@@ -330,23 +338,13 @@ int telex_run_input(struct telex *t)
 
 int telex_run_service(struct telex *t)
 {
-	int rc = TELEX_EXIT_OK;
 	if (telex_watch_stdin(t) < 0) {
 		log_error("watching stdin: %s", strerror(errno));
 		return TELEX_EXIT_FAILURE;
 	}
 	if (t->p->start && t->p->start(t, t->state) < 0)
 		return TELEX_EXIT_FAILURE;
-	while (!t->stopping) {
-		if (loop_run_once(t->loop, -1) < 0) {
-			log_error("event loop: %m");
-			rc = TELEX_EXIT_FAILURE;
-			break;
-		}
-		/* Everything the callbacks of this pass emitted, in one
-		 * write(2). */
-		out_writer_flush(&t->out);
-	}
+	int rc = telex_input_loop(t, false);
 	if (t->p->stop)
 		t->p->stop(t, t->state);
 	if (telex_drain(t) < 0 || telex_out_failed(t))

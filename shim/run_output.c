@@ -23,14 +23,11 @@
 static int telex_in_push(struct telex_in *in, size_t off, size_t len,
 			 size_t line_no, bool side, bool newline)
 {
-	if (in->npend == in->pend_cap) {
-		size_t cap = in->pend_cap ? in->pend_cap * 2 : 256;
-		struct telex_pending *p = realloc(in->pend, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		in->pend = p;
-		in->pend_cap = cap;
-	}
+	struct telex_pending *pend =
+	    array_grow(in->pend, in->npend, &in->pend_cap, sizeof(*pend), 256);
+	if (!pend)
+		return -1;
+	in->pend = pend;
 	in->pend[in->npend++] = (struct telex_pending){.off = off,
 						       .len = len,
 						       .line_no = line_no,

@@ -69,4 +69,11 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 void arena_reset(struct arena *a);
 void arena_free(struct arena *a);
 
+/* Room for element n of the array `items` of *cap elements of `size`
+ * bytes (malloc'd, or NULL with *cap 0): the array itself when n < *cap,
+ * else it moved to twice the room (`first` elements the first time) and
+ * *cap says so. NULL when out of memory: items is unchanged and still
+ * the caller's. */
+void *array_grow(void *items, size_t n, size_t *cap, size_t size, size_t first);
+
 #endif

@@ -35,6 +35,13 @@ static double bench_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* What every row measures on: the lines, their count, passes to run. */
+struct bench_input {
+	const struct buf *in;
+	size_t count;
+	int passes;
+};
+
 struct bench_result {
 	double best; /* seconds */
 	size_t bytes, lines;
@@ -243,6 +250,41 @@ static void bench_write_wide(size_t count, int passes, struct bench_result *r)
 	buf_free(&out);
 }
 
+/* The rows: ROW (the command's third argument) selects one by id. */
+static const struct bench_op {
+	const char *id, *title;
+	enum { BENCH_SPLIT, BENCH_PARSE, BENCH_WRITE, BENCH_WIDE } kind;
+	bench_each_fn each; /* BENCH_SPLIT: what is done to each metric */
+	bool json;	    /* BENCH_WRITE */
+} bench_ops[] = {
+    {"split", "split+validate", BENCH_SPLIT, bench_validate, false},
+    {"series", "split+series key", BENCH_SPLIT, bench_series_key, false},
+    {"parse", "parse", BENCH_PARSE, NULL, false},
+    {"write", "write", BENCH_WRITE, NULL, false},
+    {"json", "write json", BENCH_WRITE, NULL, true},
+    /* As many metrics as the realistic lines. */
+    {"wide", "write 20 fields", BENCH_WIDE, NULL, false},
+};
+
+static void bench_run(const struct bench_op *op, const struct bench_input *c,
+		      struct bench_result *r)
+{
+	switch (op->kind) {
+	case BENCH_SPLIT:
+		bench_split_each(c->in, c->passes, op->each, r);
+		break;
+	case BENCH_PARSE:
+		bench_parse(c->in, c->passes, r);
+		break;
+	case BENCH_WRITE:
+		bench_write(c->in, c->passes, op->json, r);
+		break;
+	case BENCH_WIDE:
+		bench_write_wide(c->count, c->passes, r);
+		break;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	size_t mb = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
@@ -264,31 +306,14 @@ int main(int argc, char **argv)
 	printf("%-18s %10s %14s %10s %12s\n", "operation", "MB/s", "lines/s",
 	       "bytes", "lines");
 	const char *only = argc > 3 ? argv[3] : "";
-	struct bench_result r;
-	if (!*only || !strcmp(only, "split")) {
-		bench_split_each(&in, passes, bench_validate, &r);
-		bench_row("split+validate", &r);
-	}
-	if (!*only || !strcmp(only, "series")) {
-		bench_split_each(&in, passes, bench_series_key, &r);
-		bench_row("split+series key", &r);
-	}
-	if (!*only || !strcmp(only, "parse")) {
-		bench_parse(&in, passes, &r);
-		bench_row("parse", &r);
-	}
-	if (!*only || !strcmp(only, "write")) {
-		bench_write(&in, passes, false, &r);
-		bench_row("write", &r);
-	}
-	if (!*only || !strcmp(only, "json")) {
-		bench_write(&in, passes, true, &r);
-		bench_row("write json", &r);
-	}
-	if (!*only || !strcmp(only, "wide")) {
-		/* As many metrics as the realistic lines. */
-		bench_write_wide((size_t)g.count, passes, &r);
-		bench_row("write 20 fields", &r);
+	const struct bench_input c = {&in, (size_t)g.count, passes};
+	for (size_t i = 0; i < sizeof(bench_ops) / sizeof(bench_ops[0]); i++) {
+		const struct bench_op *op = &bench_ops[i];
+		struct bench_result r = {0};
+		if (*only && strcmp(only, op->id) != 0)
+			continue;
+		bench_run(op, &c, &r);
+		bench_row(op->title, &r);
 	}
 	buf_free(&in);
 	return 0;
