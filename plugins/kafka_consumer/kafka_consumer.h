@@ -2,8 +2,8 @@
  * kafka_consumer.h: telex-kafka-consumer's internals, shared by its files:
  *  - kafka_consumer.c: the plugin's life cycle (init, start, stop, close),
  *  - kc_options.c: the option table, its checks, the librdkafka properties,
- *  - kc_offsets.c: which record offsets may be committed (at-least-once
- *    across the pipe: stdout positions per record),
+ *  - kc_offsets.c: which record offsets may be committed (stdout
+ *    positions per record, done once written or confirmed),
  *  - kc_record.c: one record to metrics on stdout (validation, tags,
  *    names, timestamps, JSON),
  *  - kc_prefetch.c: records taken from librdkafka, not handled yet,
@@ -11,7 +11,11 @@
  *    (pausing partitions while the prefetch queue is full),
  *  - kc_group.c: the consumer group: rebalances, offset store, commits,
  *    leaving the group,
- *  - kc_lag.c: the kafka_consumer_lag metric from librdkafka's statistics.
+ *  - kc_lag.c: the kafka_consumer_lag metric from librdkafka's statistics,
+ *  - kc_feedback.c: delivery feedback, which emitted metrics Telegraf's
+ *    outputs have written (marks and internal_write samples),
+ *  - kc_fbsock.c: the consumer's connection to the feedback relay,
+ *  - kc_relay.c: the program as the feedback relay (--feedback-relay).
  */
 #ifndef TELEX_KAFKA_CONSUMER_H
 #define TELEX_KAFKA_CONSUMER_H

@@ -9,8 +9,11 @@
  *     until empty; callbacks run here) into the prefetch FIFO, pausing the
  *     assigned partitions when the FIFO passes its high-water mark;
  *  2. handles records from the FIFO while stdout keeps up: not more than
- *     max_undelivered_messages records read but not yet in the pipe, and
- *     not while the writer is congested (4 MiB behind);
+ *     max_undelivered_messages records not done (in the pipe, or with
+ *     delivery feedback written by Telegraf's outputs), with feedback not
+ *     more than its window of metrics unconfirmed, and not while the
+ *     writer is congested (4 MiB behind); with feedback, marks go out
+ *     between the records (kc_feedback.c says why);
  *  3. resumes the partitions once the FIFO is down to its low-water mark
  *     and stdout is not congested.
  * A pass handles a bounded number of records and reschedules itself, so
