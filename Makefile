@@ -7,6 +7,7 @@
 #   make bench      print the benchmark tables, draw the benchmark chart
 #   make docs       draw docs/architecture.svg (Graphviz)
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS each
+#   make lint       clang-tidy, cppcheck, clang-format --dry-run (test/lint.mk)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deb / rpm  packages built with the distributions' flags (packaging/)
 #

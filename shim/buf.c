@@ -42,13 +42,21 @@ int buf_putc(struct buf *b, char c)
 	return buf_append(b, &c, 1);
 }
 
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+/* How many bytes fmt makes of ap (without the NUL), or -1; ap is left
+ * for the caller to use. */
+static int buf_fmt_len(const char *fmt, va_list ap)
 {
 	va_list copy;
 	va_copy(copy, ap);
 	char probe[1];
 	int n = vsnprintf(probe, 0, fmt, copy);
 	va_end(copy);
+	return n;
+}
+
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	int n = buf_fmt_len(fmt, ap);
 	if (n < 0)
 		return -1;
 	/* +1 for the NUL vsnprintf writes; it is not counted in len. */
@@ -94,7 +102,7 @@ struct arena_chunk {
 	_Alignas(8) char mem[];
 };
 
-#define ARENA_DEFAULT_CHUNK (16 * 1024)
+#define ARENA_DEFAULT_CHUNK ((size_t)16 * 1024)
 
 static struct arena_chunk *arena_chunk_new(size_t size)
 {
@@ -151,16 +159,10 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char probe[1];
-	int n = vsnprintf(probe, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return NULL;
-	char *s = arena_alloc(a, (size_t)n + 1);
-	if (!s)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	int n = buf_fmt_len(fmt, ap);
+	char *s = n < 0 ? NULL : arena_alloc(a, (size_t)n + 1);
+	if (s)
+		vsnprintf(s, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	return s;
 }
@@ -183,4 +185,20 @@ void arena_free(struct arena *a)
 		a->spare = c->next;
 		free(c);
 	}
+}
+
+void *array_grow(void *items, size_t n, size_t *cap, size_t size, size_t first)
+{
+	if (n < *cap)
+		return items;
+	size_t ncap = *cap ? *cap * 2 : first;
+	if (ncap < n + 1)
+		ncap = n + 1;
+	if (ncap > SIZE_MAX / size)
+		return NULL;
+	void *p = realloc(items, ncap * size);
+	if (!p)
+		return NULL;
+	*cap = ncap;
+	return p;
 }

@@ -70,27 +70,43 @@ static bool doc_hidden(const struct cfg_option *o)
 	return o->type == CFG_IGNORED || (o->flags & CFG_DEPRECATED);
 }
 
-/* Help text wrapped at DOC_WIDTH, each line starting with prefix. */
-static void doc_wrap(struct buf *out, const char *prefix, const char *text)
+/* text as lines of at most `room` bytes after prefix, broken at spaces.
+ * For roff (man): a line that would start with a dot or quote gets "\&"
+ * (within its room), and a word longer than a line stays whole (a roff
+ * escape holds no space, so none is cut); otherwise it is cut. */
+static void doc_wrap_lines(struct buf *out, const char *prefix, size_t room,
+			   bool man, const char *text)
 {
-	size_t plen = strlen(prefix);
 	const char *p = text;
 	while (*p) {
 		while (*p == ' ')
 			p++;
 		if (!*p)
 			break;
-		size_t room = DOC_WIDTH > plen + 20 ? DOC_WIDTH - plen : 20;
+		bool guard = man && (*p == '.' || *p == '\'');
+		size_t fit = room - (guard ? 2 : 0);
 		size_t n = strlen(p);
-		if (n > room) {
-			size_t cut = room;
+		if (n > fit) {
+			size_t cut = fit;
 			while (cut > 0 && p[cut] != ' ')
 				cut--;
-			n = cut ? cut : room;
+			if (cut == 0)
+				cut = man ? strcspn(p, " ") : fit;
+			n = cut;
 		}
-		buf_printf(out, "%s%.*s\n", prefix, (int)n, p);
+		buf_printf(out, "%s%s%.*s\n", prefix, guard ? "\\&" : "",
+			   (int)n, p);
 		p += n;
 	}
+}
+
+/* Help text wrapped at DOC_WIDTH, each line starting with prefix. */
+static void doc_wrap(struct buf *out, const char *prefix, const char *text)
+{
+	size_t plen = strlen(prefix);
+	doc_wrap_lines(out, prefix,
+		       DOC_WIDTH > plen + 20 ? DOC_WIDTH - plen : 20, false,
+		       text);
 }
 
 /* Entries of a map's default ({ a = "b" }) as "a = \"b\"" lines. */
@@ -224,30 +240,10 @@ static void doc_roff(struct buf *out, const char *s)
 }
 
 /* Roff text (markup already in place) as input lines of at most
- * DOC_MAN_WIDTH bytes, broken at spaces: escapes hold no space, so none is
- * cut. A line that would start with a dot or quote gets "\&". */
+ * DOC_MAN_WIDTH bytes. */
 static void doc_man_wrap(struct buf *out, const char *text)
 {
-	const char *p = text;
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		if (!*p)
-			break;
-		bool guard = *p == '.' || *p == '\'';
-		size_t room = DOC_MAN_WIDTH - (guard ? 2 : 0);
-		size_t n = strlen(p);
-		if (n > room) {
-			size_t cut = room;
-			while (cut > 0 && p[cut] != ' ')
-				cut--;
-			if (cut == 0) /* one long word: keep it whole */
-				cut = strcspn(p, " ");
-			n = cut;
-		}
-		buf_printf(out, "%s%.*s\n", guard ? "\\&" : "", (int)n, p);
-		p += n;
-	}
+	doc_wrap_lines(out, "", DOC_MAN_WIDTH, true, text);
 }
 
 /* Plain text as wrapped roff. */
@@ -268,11 +264,11 @@ static void doc_man_text(struct buf *out, const char *text)
 	buf_free(&e);
 }
 
-static void doc_man_option(struct buf *out, const char *prefix,
-			   const struct cfg_option *o)
+/* The option's tag line, name (type, details); details that would make it
+ * too long go first in the paragraph instead. */
+static void doc_man_tag(struct buf *out, const char *prefix,
+			const struct cfg_option *o)
 {
-	/* The tag: name (type, details); details that would make the tag
-	 * line too long go first in the paragraph instead. */
 	struct buf tag = BUF_INIT, details = BUF_INIT;
 	buf_printf(&tag, "\\fB");
 	doc_roff(&tag, prefix);
@@ -308,38 +304,54 @@ static void doc_man_option(struct buf *out, const char *prefix,
 	}
 	buf_free(&tag);
 	buf_free(&details);
+}
+
+/* "One of: ..." for an option with choices. */
+static void doc_man_choices(struct buf *out, const struct cfg_option *o)
+{
+	struct buf c = BUF_INIT;
+	buf_printf(&c, "One of: ");
+	for (const char *const *ch = o->choices; *ch; ch++) {
+		buf_printf(&c, "%s\"", ch == o->choices ? "" : ", ");
+		doc_roff(&c, *ch);
+		buf_putc(&c, '"');
+	}
+	buf_printf(&c, ".");
+	buf_putc(&c, '\0');
+	buf_printf(out, ".br\n");
+	doc_man_wrap(out, c.data);
+	buf_free(&c);
+}
+
+/* "From MIN to MAX." for a number, a duration or a size with a range. */
+static void doc_man_range(struct buf *out, const struct cfg_option *o)
+{
+	char lo[48], hi[48];
+	if (o->type == CFG_DURATION) {
+		cfg_format_duration(o->min, lo, sizeof(lo));
+		cfg_format_duration(o->max, hi, sizeof(hi));
+	} else {
+		snprintf(lo, sizeof(lo), "%lld", (long long)o->min);
+		snprintf(hi, sizeof(hi), "%lld", (long long)o->max);
+	}
+	buf_printf(out, ".br\nFrom ");
+	doc_roff(out, lo);
+	buf_printf(out, " to ");
+	doc_roff(out, hi);
+	buf_printf(out, ".\n");
+}
+
+static void doc_man_option(struct buf *out, const char *prefix,
+			   const struct cfg_option *o)
+{
+	doc_man_tag(out, prefix, o);
 	if (o->help && *o->help)
 		doc_man_text(out, o->help);
-	if (o->choices) {
-		struct buf c = BUF_INIT;
-		buf_printf(&c, "One of: ");
-		for (const char *const *ch = o->choices; *ch; ch++) {
-			buf_printf(&c, "%s\"", ch == o->choices ? "" : ", ");
-			doc_roff(&c, *ch);
-			buf_putc(&c, '"');
-		}
-		buf_printf(&c, ".");
-		buf_putc(&c, '\0');
-		buf_printf(out, ".br\n");
-		doc_man_wrap(out, c.data);
-		buf_free(&c);
-	}
+	if (o->choices)
+		doc_man_choices(out, o);
 	if (o->min < o->max && (o->type == CFG_INT || o->type == CFG_DURATION ||
-				o->type == CFG_SIZE)) {
-		char lo[48], hi[48];
-		if (o->type == CFG_DURATION) {
-			cfg_format_duration(o->min, lo, sizeof(lo));
-			cfg_format_duration(o->max, hi, sizeof(hi));
-		} else {
-			snprintf(lo, sizeof(lo), "%lld", (long long)o->min);
-			snprintf(hi, sizeof(hi), "%lld", (long long)o->max);
-		}
-		buf_printf(out, ".br\nFrom ");
-		doc_roff(out, lo);
-		buf_printf(out, " to ");
-		doc_roff(out, hi);
-		buf_printf(out, ".\n");
-	}
+				o->type == CFG_SIZE))
+		doc_man_range(out, o);
 	if (o->type == CFG_TABLE) {
 		char sub[256];
 		snprintf(sub, sizeof(sub), "%s%s.", prefix, o->name);

@@ -49,21 +49,20 @@ struct env_out {
 	struct cfg_src *src;
 	struct buf b;
 	bool oom;
+	char *err; /* where an error goes */
+	size_t errlen;
 };
 
 static void env_seg(struct env_out *o, size_t orig, bool literal)
 {
 	struct cfg_src *s = o->src;
-	if (s->nsegs == s->segs_cap) {
-		size_t cap = s->segs_cap ? s->segs_cap * 2 : 16;
-		struct cfg_seg *n = realloc(s->segs, cap * sizeof(*n));
-		if (!n) {
-			o->oom = true;
-			return;
-		}
-		s->segs = n;
-		s->segs_cap = cap;
+	struct cfg_seg *segs =
+	    array_grow(s->segs, s->nsegs, &s->segs_cap, sizeof(*segs), 16);
+	if (!segs) {
+		o->oom = true;
+		return;
 	}
+	s->segs = segs;
 	s->segs[s->nsegs++] = (struct cfg_seg){o->b.len, orig, literal};
 }
 
@@ -142,8 +141,7 @@ static bool env_literal_ok(enum env_state st, const char *v, size_t vn)
  * cannot be written there (err set). name: the variable, for messages;
  * at: the '$' in the file. */
 static int env_put_value(struct env_out *o, enum env_state st, const char *v,
-			 size_t vn, const char *name, size_t at, char *err,
-			 size_t errlen)
+			 size_t vn, const char *name, size_t at)
 {
 	if (st == ENV_TEXT) {
 		env_put(o, v, vn);
@@ -153,7 +151,7 @@ static int env_put_value(struct env_out *o, enum env_state st, const char *v,
 		if (!env_literal_ok(st, v, vn)) {
 			size_t line, col;
 			env_orig_pos(o->src, at, &line, &col);
-			snprintf(err, errlen,
+			snprintf(o->err, o->errlen,
 				 "%s:%zu:%zu: the value of %s cannot be put in "
 				 "a '...' string (it holds a quote, a newline "
 				 "or a control character); use a \"...\" "
@@ -164,35 +162,22 @@ static int env_put_value(struct env_out *o, enum env_state st, const char *v,
 		env_put(o, v, vn);
 		return 0;
 	}
+	/* A basic string: TOML's escapes. */
+	static const char *const named['\\' + 1] = {
+	    ['"'] = "\\\"", ['\\'] = "\\\\", ['\n'] = "\\n",
+	    ['\t'] = "\\t", ['\r'] = "\\r",
+	};
 	for (size_t i = 0; i < vn; i++) {
 		unsigned char c = (unsigned char)v[i];
-		char esc[8];
-		size_t en = 0;
-		switch (c) {
-		case '"':
-			en = (size_t)snprintf(esc, sizeof(esc), "\\\"");
-			break;
-		case '\\':
-			en = (size_t)snprintf(esc, sizeof(esc), "\\\\");
-			break;
-		case '\n':
-			en = (size_t)snprintf(esc, sizeof(esc), "\\n");
-			break;
-		case '\t':
-			en = (size_t)snprintf(esc, sizeof(esc), "\\t");
-			break;
-		case '\r':
-			en = (size_t)snprintf(esc, sizeof(esc), "\\r");
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				en = (size_t)snprintf(esc, sizeof(esc),
-						      "\\u%04x", c);
-		}
-		if (en)
-			env_put(o, esc, en);
-		else
+		if (c < sizeof(named) / sizeof(named[0]) && named[c]) {
+			env_put(o, named[c], 2);
+		} else if (c < 0x20 || c == 0x7f) {
+			char esc[8];
+			int en = snprintf(esc, sizeof(esc), "\\u%04x", c);
+			env_put(o, esc, (size_t)en);
+		} else {
 			env_put(o, v + i, 1);
+		}
 	}
 	return 0;
 }
@@ -209,118 +194,154 @@ static void env_warn_unset(const struct cfg_src *src, size_t at,
 }
 
 static int env_expand_word(struct env_out *o, enum env_state st, const char *p,
-			   size_t n, size_t at, int depth, char *err,
-			   size_t errlen);
+			   size_t n, size_t at, int depth);
+
+/* A reference to a variable: $NAME, ${NAME}, ${NAME<op>word} or
+ * ${NAME:<op>word}. */
+struct env_ref {
+	char name[256];
+	bool braced;
+	char op;	  /* '\0' (none), '-', '+' or '?' */
+	bool colon;	  /* ':' before op: empty counts as unset */
+	const char *word; /* op's word, wn bytes */
+	size_t wn;
+	size_t len; /* bytes of the reference, from its '$' */
+};
+
+/* $NAME at p[0] == '$'; false when there is none. */
+static bool env_ref_plain(const char *p, size_t n, struct env_ref *r)
+{
+	if (n < 2 || !env_name_start(p[1]))
+		return false;
+	size_t k = 2;
+	while (k < n && env_name_char(p[k]))
+		k++;
+	if (k - 1 >= sizeof(r->name))
+		return false;
+	memcpy(r->name, p + 1, k - 1);
+	r->name[k - 1] = '\0';
+	r->braced = r->colon = false;
+	r->op = '\0';
+	r->word = NULL;
+	r->wn = 0;
+	r->len = k;
+	return true;
+}
+
+/* ${...} at p[0] == '$'; false when there is none: no closing brace on
+ * the line, or ${a b}, ${a:x} (kept as text). */
+static bool env_ref_braced(const char *p, size_t n, struct env_ref *r)
+{
+	if (n < 3 || p[1] != '{' || !env_name_start(p[2]))
+		return false;
+	size_t body = env_brace_end(p + 2, n - 2);
+	if (body == 0)
+		return false;
+	const char *b = p + 2;
+	size_t k = 1;
+	while (k < body && env_name_char(b[k]))
+		k++;
+	if (k >= sizeof(r->name))
+		return false;
+	memcpy(r->name, b, k);
+	r->name[k] = '\0';
+	r->colon = k < body && b[k] == ':';
+	size_t opi = k + (r->colon ? 1 : 0);
+	r->op = '\0';
+	if (opi < body)
+		r->op = b[opi];
+	if (k < body && !(r->op == '-' || r->op == '+' || r->op == '?'))
+		return false;
+	r->braced = true;
+	r->word = b + opi + 1;
+	r->wn = k < body ? body - opi - 1 : 0;
+	r->len = body + 3;
+	return true;
+}
+
+/* ${NAME?msg} of an unset (or, with ':', empty) variable. */
+__attribute__((cold)) static int
+env_required(struct env_out *o, const struct env_ref *r, size_t at, bool set)
+{
+	size_t line, col;
+	env_orig_pos(o->src, at, &line, &col);
+	snprintf(o->err, o->errlen,
+		 "%s:%zu:%zu: required environment variable %s is %s: %.*s",
+		 o->src->filename, line, col, r->name,
+		 set ? "empty" : "not set", (int)r->wn, r->word);
+	return -1;
+}
+
+/* What reference r (its '$' at byte `at` of the file) stands for: 0 with
+ * *v its value, or *use_word set when its word replaces it; 1 when it is
+ * unset and has no default (kept as text, with a warning); -1 error. */
+static int env_ref_resolve(struct env_out *o, const struct env_ref *r,
+			   size_t at, const char **v, bool *use_word)
+{
+	*v = getenv(r->name);
+	bool set = *v != NULL, full = set && **v;
+	*use_word = false;
+	switch (r->op) {
+	case '-':
+		*use_word = r->colon ? !full : !set;
+		return 0;
+	case '+':
+		*use_word = r->colon ? full : set;
+		if (!*use_word)
+			*v = "";
+		return 0;
+	case '?':
+		return (r->colon ? !full : !set) ? env_required(o, r, at, set)
+						 : 0;
+	}
+	if (set)
+		return 0;
+	env_warn_unset(o->src, at, r->name, r->braced);
+	return 1;
+}
 
 /* Handle the template at p[0] == '$' (p[0..n) is the rest of the text).
  * Returns how many bytes it consumed; *done false when p holds no template
  * (the caller copies the '$' as text). -1 on error. */
 static long env_template(struct env_out *o, enum env_state st, const char *p,
-			 size_t n, size_t at, int depth, bool *done, char *err,
-			 size_t errlen)
+			 size_t n, size_t at, int depth, bool *done)
 {
+	struct env_ref r;
+	const char *v;
+	bool use_word;
 	*done = false;
 	if (n >= 2 && p[1] == '$') {
 		env_put(o, "$", 1);
 		*done = true;
 		return 2;
 	}
-	if (n >= 2 && env_name_start(p[1])) {
-		size_t k = 2;
-		while (k < n && env_name_char(p[k]))
-			k++;
-		char name[256];
-		if (k - 1 >= sizeof(name))
-			return 0;
-		memcpy(name, p + 1, k - 1);
-		name[k - 1] = '\0';
-		const char *v = getenv(name);
-		if (!v) {
-			env_warn_unset(o->src, at, name, false);
-			return 0;
-		}
-		char what[260];
-		snprintf(what, sizeof(what), "$%s", name);
-		if (env_put_value(o, st, v, strlen(v), what, at, err, errlen))
-			return -1;
-		*done = true;
-		return (long)k;
-	}
-	if (n < 3 || p[1] != '{' || !env_name_start(p[2]))
+	if (!env_ref_plain(p, n, &r) && !env_ref_braced(p, n, &r))
 		return 0;
-	size_t body = env_brace_end(p + 2, n - 2);
-	if (body == 0)
-		return 0;
-	const char *b = p + 2;
-	size_t k = 1;
-	while (k < body && env_name_char(b[k]))
-		k++;
-	if (k >= 256)
-		return 0;
-	char name[256];
-	memcpy(name, b, k);
-	name[k] = '\0';
-	bool colon = k < body && b[k] == ':';
-	size_t opi = k + (colon ? 1 : 0);
-	char op = opi < body ? b[opi] : '\0';
-	if (k < body && !(op == '-' || op == '+' || op == '?'))
-		return 0; /* ${a b}, ${a:x}: not a template, kept as text */
-	const char *word = b + opi + 1;
-	size_t wn = k < body ? body - opi - 1 : 0;
-	const char *v = getenv(name);
-	bool set = v != NULL, full = v && *v;
-	bool use_word = false;
-	switch (op) {
-	case '\0':
-		if (!set) {
-			env_warn_unset(o->src, at, name, true);
-			return 0;
-		}
-		break;
-	case '-':
-		use_word = colon ? !full : !set;
-		break;
-	case '+':
-		use_word = colon ? full : set;
-		if (!use_word)
-			v = "";
-		break;
-	case '?':
-		if (colon ? !full : !set) {
-			size_t line, col;
-			env_orig_pos(o->src, at, &line, &col);
-			snprintf(err, errlen,
-				 "%s:%zu:%zu: required environment variable "
-				 "%s is %s: %.*s",
-				 o->src->filename, line, col, name,
-				 set ? "empty" : "not set", (int)wn, word);
-			return -1;
-		}
-		break;
-	}
-	char what[260];
-	snprintf(what, sizeof(what), "${%s}", name);
+	int rc = env_ref_resolve(o, &r, at, &v, &use_word);
+	if (rc)
+		return rc < 0 ? -1 : 0;
 	if (use_word) {
-		if (env_expand_word(o, st, word, wn, at, depth + 1, err,
-				    errlen) < 0)
+		if (env_expand_word(o, st, r.word, r.wn, at, depth + 1) < 0)
 			return -1;
-	} else if (env_put_value(o, st, v, strlen(v), what, at, err, errlen)) {
-		return -1;
+	} else {
+		char what[260];
+		snprintf(what, sizeof(what), "%s%s%s", r.braced ? "${" : "$",
+			 r.name, r.braced ? "}" : "");
+		if (env_put_value(o, st, v, strlen(v), what, at))
+			return -1;
 	}
 	*done = true;
-	return (long)(body + 3);
+	return (long)r.len;
 }
 
 /* Expand a default word: templates inside it are expanded, the rest is
  * copied escaped like a value. */
 static int env_expand_word(struct env_out *o, enum env_state st, const char *p,
-			   size_t n, size_t at, int depth, char *err,
-			   size_t errlen)
+			   size_t n, size_t at, int depth)
 {
 	if (depth > ENV_MAX_DEPTH) {
-		snprintf(err, errlen,
-			 "%s: environment defaults nested too "
-			 "deeply",
+		snprintf(o->err, o->errlen,
+			 "%s: environment defaults nested too deeply",
 			 o->src->filename);
 		return -1;
 	}
@@ -328,8 +349,8 @@ static int env_expand_word(struct env_out *o, enum env_state st, const char *p,
 	while (i < n) {
 		if (p[i] == '$') {
 			bool done;
-			long used = env_template(o, st, p + i, n - i, at, depth,
-						 &done, err, errlen);
+			long used =
+			    env_template(o, st, p + i, n - i, at, depth, &done);
 			if (used < 0)
 				return -1;
 			if (done) {
@@ -340,8 +361,7 @@ static int env_expand_word(struct env_out *o, enum env_state st, const char *p,
 		size_t j = i + 1;
 		while (j < n && p[j] != '$')
 			j++;
-		if (env_put_value(o, st, p + i, j - i, "a ${...} default", at,
-				  err, errlen))
+		if (env_put_value(o, st, p + i, j - i, "a ${...} default", at))
 			return -1;
 		i = j;
 	}
@@ -356,67 +376,76 @@ static size_t env_quotes(const char *p, size_t n, char q)
 	return k;
 }
 
+/* The closing quotes of a multi-line string at p[i] (q its quote):
+ * how many bytes to copy; up to two quotes before the closing three
+ * belong to the string. */
+static size_t env_ml_close(enum env_state *st, const char *p, size_t n,
+			   size_t i, char q)
+{
+	size_t k = env_quotes(p + i, n - i, q);
+	if (k < 3)
+		return k;
+	*st = ENV_TEXT;
+	return k > 5 ? 5 : k;
+}
+
+static size_t env_step_text(enum env_state *st, const char *p, size_t n,
+			    size_t i)
+{
+	char c = p[i];
+	if (c == '#') {
+		*st = ENV_COMMENT;
+	} else if (c == '"' || c == '\'') {
+		if (env_quotes(p + i, n - i, c) >= 3) {
+			*st = c == '"' ? ENV_ML_BASIC : ENV_ML_LITERAL;
+			return 3;
+		}
+		*st = c == '"' ? ENV_BASIC : ENV_LITERAL;
+	}
+	return 1;
+}
+
+/* In "..." or """...""": escapes are skipped whole. */
+static size_t env_step_basic(enum env_state *st, const char *p, size_t n,
+			     size_t i)
+{
+	char c = p[i];
+	if (c == '\\' && i + 1 < n)
+		return 2;
+	if (*st == ENV_ML_BASIC)
+		return c == '"' ? env_ml_close(st, p, n, i, '"') : 1;
+	if (c == '"' || c == '\n')
+		*st = ENV_TEXT;
+	return 1;
+}
+
 /* Advance the lexical state over p[i]; returns how many bytes to copy. */
 static size_t env_step(enum env_state *st, const char *p, size_t n, size_t i)
 {
 	char c = p[i];
 	switch (*st) {
 	case ENV_TEXT:
-		if (c == '#') {
-			*st = ENV_COMMENT;
-		} else if (c == '"' || c == '\'') {
-			size_t q = env_quotes(p + i, n - i, c);
-			if (q >= 3) {
-				*st = c == '"' ? ENV_ML_BASIC : ENV_ML_LITERAL;
-				return 3;
-			}
-			*st = c == '"' ? ENV_BASIC : ENV_LITERAL;
-		}
-		return 1;
+		return env_step_text(st, p, n, i);
 	case ENV_COMMENT:
 		if (c == '\n')
 			*st = ENV_TEXT;
 		return 1;
 	case ENV_BASIC:
 	case ENV_ML_BASIC:
-		if (c == '\\' && i + 1 < n)
-			return 2;
-		if (c == '"') {
-			if (*st == ENV_BASIC) {
-				*st = ENV_TEXT;
-				return 1;
-			}
-			size_t q = env_quotes(p + i, n - i, '"');
-			if (q >= 3) {
-				*st = ENV_TEXT;
-				return q > 5 ? 5 : q;
-			}
-			return q;
-		}
-		if (c == '\n' && *st == ENV_BASIC)
-			*st = ENV_TEXT;
-		return 1;
+		return env_step_basic(st, p, n, i);
 	case ENV_LITERAL:
 		if (c == '\'' || c == '\n')
 			*st = ENV_TEXT;
 		return 1;
 	case ENV_ML_LITERAL:
-		if (c == '\'') {
-			size_t q = env_quotes(p + i, n - i, '\'');
-			if (q >= 3) {
-				*st = ENV_TEXT;
-				return q > 5 ? 5 : q;
-			}
-			return q;
-		}
-		return 1;
+		return c == '\'' ? env_ml_close(st, p, n, i, '\'') : 1;
 	}
 	return 1;
 }
 
 int cfg_env_expand(struct cfg_src *src, bool expand, char *err, size_t errlen)
 {
-	struct env_out o = {src, BUF_INIT, false};
+	struct env_out o = {src, BUF_INIT, false, err, errlen};
 	const char *p = src->orig;
 	size_t n = src->orig_len;
 	enum env_state st = ENV_TEXT;
@@ -428,8 +457,8 @@ int cfg_env_expand(struct cfg_src *src, bool expand, char *err, size_t errlen)
 			bool done;
 			size_t mark = o.b.len;
 			env_seg(&o, i, false);
-			long used = env_template(&o, st, p + i, n - i, i, 0,
-						 &done, err, errlen);
+			long used =
+			    env_template(&o, st, p + i, n - i, i, 0, &done);
 			if (used < 0)
 				goto fail;
 			if (done) {

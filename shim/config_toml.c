@@ -8,7 +8,8 @@
  * end with a comma, as TOML 1.1 allows). Dates and times are refused with
  * a message saying so: no telex option takes one. Every error names
  * file:line:col. The reader never guesses: anything it does not understand
- * is an error. Tokens are read by config_toml_lex.c.
+ * is an error. Tokens are read by config_toml_lex.c and
+ * config_toml_string.c.
  *
  * The tree lives in one arena; nothing is freed piecemeal.
  */
@@ -314,112 +315,160 @@ static int toml_keyval(struct toml_parser *p, struct cfg_table *t)
 	return toml_table_add(p, t, parts[n - 1], pos[n - 1], v);
 }
 
+/* A table header being read: [a.b.c] or [[a.b.c]] (aot). */
+struct toml_header {
+	size_t open; /* its '[' */
+	bool aot;
+	const char *parts[TOML_MAX_KEY_PARTS];
+	size_t pos[TOML_MAX_KEY_PARTS];
+	int n;
+};
+
+/* The key of the header at p->i and its closing bracket(s). */
+static int toml_header_key(struct toml_parser *p, struct toml_header *h)
+{
+	h->open = p->i;
+	h->aot = p->i + 1 < p->n && p->s[p->i + 1] == '[';
+	p->i += h->aot ? 2 : 1;
+	toml_ws(p);
+	h->n = toml_key(p, h->parts, h->pos);
+	if (h->n < 0)
+		return -1;
+	if (p->i >= p->n || p->s[p->i] != ']' ||
+	    (h->aot && (p->i + 1 >= p->n || p->s[p->i + 1] != ']'))) {
+		char b[16];
+		return toml_err(p, p->i,
+				"expected '%s' to close the table header, "
+				"found %s",
+				h->aot ? "]]" : "]",
+				toml_what(p, b, sizeof(b)));
+	}
+	p->i += h->aot ? 2 : 1;
+	return 0;
+}
+
+/* A new table as the next element of array a. */
+static int toml_array_new_table(struct toml_parser *p, struct cfg_array *a,
+				size_t open, struct cfg_table **t)
+{
+	struct cfg_table *nt = toml_table_new(p, open, CFG_TABLE_HEADER);
+	struct cfg_value *tv = toml_value_new(p, CFG_TV_TABLE, open);
+	if (!nt || !tv)
+		return toml_oom(p);
+	tv->u.t = nt;
+	if (toml_array_add(p, a, tv))
+		return -1;
+	*t = nt;
+	return 0;
+}
+
+/* Part k does not exist under *t: a new table (implicit unless it is the
+ * last part), in a new array of tables for the last part of [[...]]. *t
+ * becomes the new table. */
+static int toml_header_create(struct toml_parser *p,
+			      const struct toml_header *h, int k,
+			      struct cfg_table **t)
+{
+	bool last = k == h->n - 1;
+	bool array = h->aot && last;
+	struct cfg_value *v =
+	    toml_value_new(p, array ? CFG_TV_ARRAY : CFG_TV_TABLE, h->open);
+	struct cfg_table *nt = NULL;
+	if (!v)
+		return toml_oom(p);
+	if (array) {
+		struct cfg_array *a = arena_alloc(&p->doc->arena, sizeof(*a));
+		if (!a)
+			return toml_oom(p);
+		memset(a, 0, sizeof(*a));
+		a->of_tables = true;
+		v->u.a = a;
+		if (toml_array_new_table(p, a, h->open, &nt))
+			return -1;
+	} else {
+		nt = toml_table_new(
+		    p, h->open, last ? CFG_TABLE_HEADER : CFG_TABLE_IMPLICIT);
+		if (!nt)
+			return toml_oom(p);
+		v->u.t = nt;
+	}
+	if (toml_table_add(p, *t, h->parts[k], h->pos[k], v))
+		return -1;
+	*t = nt;
+	return 0;
+}
+
+/* Part k is an array of tables (first set at `line`): [[...]] adds an
+ * element, a longer header goes into its last element, [...] of it is an
+ * error. */
+static int toml_header_array(struct toml_parser *p, const struct toml_header *h,
+			     int k, struct cfg_array *a, size_t line,
+			     struct cfg_table **t)
+{
+	bool last = k == h->n - 1;
+	if (last && h->aot)
+		return toml_array_new_table(p, a, h->open, t);
+	if (last)
+		return toml_err(p, h->pos[k],
+				"[%s] is already an array of tables ([[%s]], "
+				"line %zu)",
+				h->parts[k], h->parts[k], line);
+	*t = a->items[a->n - 1]->u.t;
+	return 0;
+}
+
+/* Part k is value v (first set at `line`): it must be a table, and as the
+ * last part of [...] one that only a longer header made so far. */
+static int toml_header_table(struct toml_parser *p, const struct toml_header *h,
+			     int k, struct cfg_value *v, size_t line,
+			     struct cfg_table **t)
+{
+	const char *part = h->parts[k];
+	if (v->kind != CFG_TV_TABLE || (v->u.t->flags & CFG_TABLE_INLINE))
+		return toml_err(p, h->pos[k],
+				"\"%s\" is already set to a value on line "
+				"%zu; it cannot also be a table",
+				part, line);
+	*t = v->u.t;
+	if (k < h->n - 1)
+		return 0;
+	if (h->aot)
+		return toml_err(p, h->pos[k],
+				"[[%s]]: \"%s\" is already a table (line %zu)",
+				part, part, line);
+	if (!((*t)->flags & CFG_TABLE_IMPLICIT))
+		return toml_err(p, h->open,
+				"table [%s] is defined twice (first on line "
+				"%zu)",
+				part, line);
+	(*t)->flags =
+	    ((*t)->flags & ~(unsigned)CFG_TABLE_IMPLICIT) | CFG_TABLE_HEADER;
+	(*t)->pos = h->open;
+	return 0;
+}
+
 /* [a.b.c] or [[a.b.c]] at p->i; sets *cur to the table that follows. */
 static int toml_header(struct toml_parser *p, struct cfg_table **cur)
 {
-	size_t open = p->i;
-	bool aot = p->i + 1 < p->n && p->s[p->i + 1] == '[';
-	p->i += aot ? 2 : 1;
-	toml_ws(p);
-	const char *parts[TOML_MAX_KEY_PARTS];
-	size_t pos[TOML_MAX_KEY_PARTS];
-	int n = toml_key(p, parts, pos);
-	if (n < 0)
+	struct toml_header h;
+	if (toml_header_key(p, &h))
 		return -1;
-	if (p->i >= p->n || p->s[p->i] != ']' ||
-	    (aot && (p->i + 1 >= p->n || p->s[p->i + 1] != ']'))) {
-		char b[16];
-		return toml_err(p, p->i,
-				"expected '%s' to close the table "
-				"header, found %s",
-				aot ? "]]" : "]", toml_what(p, b, sizeof(b)));
-	}
-	p->i += aot ? 2 : 1;
 	struct cfg_table *t = p->doc->root;
-	for (int k = 0; k < n; k++) {
-		const struct cfg_kv *kv = cfg_toml_get(t, parts[k]);
-		bool last = k == n - 1;
+	for (int k = 0; k < h.n; k++) {
+		const struct cfg_kv *kv = cfg_toml_get(t, h.parts[k]);
 		if (!kv) {
-			struct cfg_table *nt = toml_table_new(
-			    p, open,
-			    last ? CFG_TABLE_HEADER : CFG_TABLE_IMPLICIT);
-			struct cfg_value *v = toml_value_new(
-			    p, aot && last ? CFG_TV_ARRAY : CFG_TV_TABLE, open);
-			if (!nt || !v)
-				return toml_oom(p);
-			if (aot && last) {
-				struct cfg_array *a =
-				    arena_alloc(&p->doc->arena, sizeof(*a));
-				if (!a)
-					return toml_oom(p);
-				memset(a, 0, sizeof(*a));
-				a->of_tables = true;
-				v->u.a = a;
-				struct cfg_value *tv =
-				    toml_value_new(p, CFG_TV_TABLE, open);
-				if (!tv)
-					return toml_oom(p);
-				tv->u.t = nt;
-				if (toml_array_add(p, a, tv))
-					return -1;
-			} else {
-				v->u.t = nt;
-			}
-			if (toml_table_add(p, t, parts[k], pos[k], v))
+			if (toml_header_create(p, &h, k, &t))
 				return -1;
-			t = nt;
 			continue;
 		}
-		struct cfg_value *v = kv->val;
 		size_t line, col;
 		cfg_src_pos(p->doc->src, kv->pos, &line, &col);
-		if (v->kind == CFG_TV_ARRAY && v->u.a->of_tables) {
-			if (last && aot) {
-				struct cfg_table *nt =
-				    toml_table_new(p, open, CFG_TABLE_HEADER);
-				struct cfg_value *tv =
-				    toml_value_new(p, CFG_TV_TABLE, open);
-				if (!nt || !tv)
-					return toml_oom(p);
-				tv->u.t = nt;
-				if (toml_array_add(p, v->u.a, tv))
-					return -1;
-				t = nt;
-				continue;
-			}
-			if (last)
-				return toml_err(p, pos[k],
-						"[%s] is already "
-						"an array of tables "
-						"([[%s]], line %zu)",
-						parts[k], parts[k], line);
-			t = v->u.a->items[v->u.a->n - 1]->u.t;
-			continue;
-		}
-		if (v->kind != CFG_TV_TABLE ||
-		    (v->u.t->flags & CFG_TABLE_INLINE))
-			return toml_err(
-			    p, pos[k],
-			    "\"%s\" is already set to "
-			    "a value on line %zu; it cannot also be "
-			    "a table",
-			    parts[k], line);
-		t = v->u.t;
-		if (!last)
-			continue;
-		if (aot)
-			return toml_err(p, pos[k],
-					"[[%s]]: \"%s\" is already "
-					"a table (line %zu)",
-					parts[k], parts[k], line);
-		if (!(t->flags & CFG_TABLE_IMPLICIT))
-			return toml_err(p, open,
-					"table [%s] is defined twice "
-					"(first on line %zu)",
-					parts[k], line);
-		t->flags = (t->flags & ~(unsigned)CFG_TABLE_IMPLICIT) |
-			   CFG_TABLE_HEADER;
-		t->pos = open;
+		struct cfg_value *v = kv->val;
+		int rc = v->kind == CFG_TV_ARRAY && v->u.a->of_tables
+			     ? toml_header_array(p, &h, k, v->u.a, line, &t)
+			     : toml_header_table(p, &h, k, v, line, &t);
+		if (rc)
+			return -1;
 	}
 	*cur = t;
 	return toml_end_of_line(p, "the table header");

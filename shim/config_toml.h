@@ -1,7 +1,8 @@
 /*
- * config_toml.h: the TOML reader's parser state, shared by its two files:
- * config_toml_lex.c (whitespace, strings, keys, numbers) and config_toml.c
- * (values, tables, the document). Private to the config reader.
+ * config_toml.h: the TOML reader's parser state, shared by its files:
+ * config_toml_lex.c (whitespace, keys, numbers), config_toml_string.c
+ * (strings) and config_toml.c (values, tables, the document). Private to
+ * the config reader.
  */
 #ifndef TELEX_CONFIG_TOML_H
 #define TELEX_CONFIG_TOML_H

@@ -82,10 +82,10 @@ struct units_unit {
 
 static const struct units_unit units_time[] = {
     {"ns", 1},
-    {"us", 1e3},
-    {"\xc2\xb5s", 1e3}, /* µs, U+00B5 */
-    {"\xce\xbcs", 1e3}, /* μs, U+03BC */
-    {"ms", 1e6},
+    {"us", 1000ULL},
+    {"\xc2\xb5s", 1000ULL}, /* µs, U+00B5 */
+    {"\xce\xbcs", 1000ULL}, /* μs, U+03BC */
+    {"ms", 1000000ULL},
     {"s", 1000000000ULL},
     {"m", 60000000000ULL},
     {"h", 3600000000000ULL},
@@ -116,6 +116,69 @@ static const struct units_unit units_decimal[] = {
     {NULL, 0},
 };
 
+/* The unit at *s (the letters up to the next digit or '.'), looked up in
+ * table; NULL when it is not there. *s moves past it. */
+static const struct units_unit *units_unit_at(const char **s,
+					      const struct units_unit *table)
+{
+	size_t u = 0;
+	while ((*s)[u] && (*s)[u] != '.' && !((*s)[u] >= '0' && (*s)[u] <= '9'))
+		u++;
+	const struct units_unit *unit = NULL;
+	for (const struct units_unit *t = table; t->name; t++)
+		if (strlen(t->name) == u && memcmp(t->name, *s, u) == 0)
+			unit = t;
+	*s += u;
+	return unit;
+}
+
+/* One term at *s, a number and its unit ("1.5h"), in the table's base
+ * unit into *part; -1 when it is not one or overflows int64. *s moves
+ * past it. */
+static int units_term(const char **s, const struct units_unit *table,
+		      uint64_t *part)
+{
+	const char *p = *s;
+	if (!(*p == '.' || (*p >= '0' && *p <= '9')))
+		return -1;
+	uint64_t whole, frac = 0;
+	bool ok;
+	size_t n = units_leading_int(p, &whole, &ok);
+	if (!ok)
+		return -1;
+	bool pre = n > 0, post = false;
+	double scale = 1;
+	p += n;
+	if (*p == '.') {
+		p++;
+		size_t k = 0;
+		/* Digits past 18 cannot change a double: skip them. */
+		for (; p[k] >= '0' && p[k] <= '9'; k++) {
+			if (k < 18) {
+				frac = frac * 10 + (uint64_t)(p[k] - '0');
+				scale *= 10;
+			}
+		}
+		post = k > 0;
+		p += k;
+	}
+	const struct units_unit *unit = units_unit_at(&p, table);
+	if ((!pre && !post) || !unit)
+		return -1;
+	*s = p;
+	const uint64_t max = (uint64_t)INT64_MAX;
+	if (whole > max / unit->scale)
+		return -1;
+	*part = whole * unit->scale;
+	if (frac) {
+		double f = (double)frac * ((double)unit->scale / scale);
+		if (f >= 9.2e18)
+			return -1;
+		*part += (uint64_t)f;
+	}
+	return 0;
+}
+
 /* Go's time.ParseDuration / units.ParseUnit: [-+]?([0-9]*(\.[0-9]*)?unit)+
  * Whole parts are exact; fractions are scaled as doubles, as Go does.
  * Overflow of int64 is an error. */
@@ -135,53 +198,9 @@ static int units_parse(const char *s, const struct units_unit *table,
 		return -1;
 	uint64_t total = 0;
 	while (*s) {
-		if (!(*s == '.' || (*s >= '0' && *s <= '9')))
-			return -1;
-		uint64_t whole, frac = 0;
-		bool ok;
-		size_t n = units_leading_int(s, &whole, &ok);
-		if (!ok)
-			return -1;
-		bool pre = n > 0, post = false;
-		double scale = 1;
-		s += n;
-		if (*s == '.') {
-			s++;
-			size_t k = 0;
-			/* Digits past 18 cannot change a double: skip them. */
-			for (; s[k] >= '0' && s[k] <= '9'; k++) {
-				if (k < 18) {
-					frac =
-					    frac * 10 + (uint64_t)(s[k] - '0');
-					scale *= 10;
-				}
-			}
-			post = k > 0;
-			s += k;
-		}
-		if (!pre && !post)
-			return -1;
-		size_t u = 0;
-		while (s[u] && s[u] != '.' && !(s[u] >= '0' && s[u] <= '9'))
-			u++;
-		const struct units_unit *unit = NULL;
-		for (const struct units_unit *t = table; t->name; t++)
-			if (strlen(t->name) == u && memcmp(t->name, s, u) == 0)
-				unit = t;
-		if (!unit)
-			return -1;
-		s += u;
-		const uint64_t max = (uint64_t)INT64_MAX;
-		if (whole > max / unit->scale)
-			return -1;
-		uint64_t part = whole * unit->scale;
-		if (frac) {
-			double f = (double)frac * ((double)unit->scale / scale);
-			if (f >= 9.2e18)
-				return -1;
-			part += (uint64_t)f;
-		}
-		if (part > max - total)
+		uint64_t part;
+		if (units_term(&s, table, &part) < 0 ||
+		    part > (uint64_t)INT64_MAX - total)
 			return -1;
 		total += part;
 	}

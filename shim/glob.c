@@ -327,17 +327,18 @@ struct glob_list *glob_list_new_sep(const struct cfg_strv *patterns,
 	/* One glob: the pattern, or "{p1,p2,...}" as Telegraf joins them. */
 	g->kind = GLOB_NFA;
 	struct buf b = BUF_INIT;
-	if (n != 1)
-		buf_putc(&b, '{');
+	int no_memory = n != 1 ? buf_putc(&b, '{') : 0;
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			buf_putc(&b, ',');
+			no_memory |= buf_putc(&b, ',');
 		if (*patterns->v[i]) /* (never buf_append 0 bytes to NULL) */
-			buf_append(&b, patterns->v[i], strlen(patterns->v[i]));
+			no_memory |= buf_append(&b, patterns->v[i],
+						strlen(patterns->v[i]));
 	}
 	if (n != 1)
-		buf_putc(&b, '}');
-	if (buf_putc(&b, '\0') < 0) {
+		no_memory |= buf_putc(&b, '}');
+	/* A byte that did not fit would make another pattern. */
+	if ((no_memory | buf_putc(&b, '\0')) < 0) {
 		buf_free(&b);
 		goto oom;
 	}

@@ -216,19 +216,28 @@ static struct glob_token glob_next(struct glob_lexer *l)
 /* ------------------------------------------------------------------ */
 /* Parser and compiler: tokens straight to NFA instructions. */
 
+/* Room for one more instruction; false (and g->oom) when out of memory. */
+static bool glob_grow(struct glob_prog *g)
+{
+	struct glob_inst *p =
+	    array_grow(g->prog, g->nprog, &g->cap, sizeof(*p), 32);
+	if (!p) {
+		g->oom = true;
+		return false;
+	}
+	g->prog = p;
+	return true;
+}
+
+/* Append an instruction; returns its index. Out of memory, it returns
+ * the last instruction's (the compile then fails with g->oom, and the
+ * callers' fix-ups of that index write into memory that exists:
+ * glob_compile makes the first room before anything is emitted). */
 static size_t glob_emit(struct glob_prog *g, enum glob_op op, uint32_t a,
 			uint32_t b, bool neg)
 {
-	if (g->nprog == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 32;
-		struct glob_inst *p = realloc(g->prog, cap * sizeof(*p));
-		if (!p) {
-			g->oom = true;
-			return g->nprog ? g->nprog - 1 : 0;
-		}
-		g->prog = p;
-		g->cap = cap;
-	}
+	if (!glob_grow(g))
+		return g->nprog - 1;
 	g->prog[g->nprog] = (struct glob_inst){(uint8_t)op, neg, a, b};
 	return g->nprog++;
 }
@@ -348,7 +357,8 @@ static int glob_compile(struct glob_prog *g, const uint32_t *pat, size_t n,
 			const char **why)
 {
 	uint32_t *textbuf = malloc((n + 1) * sizeof(*textbuf));
-	if (!textbuf) {
+	if (!textbuf || !glob_grow(g)) {
+		free(textbuf);
 		*why = "out of memory";
 		return -1;
 	}
@@ -427,12 +437,24 @@ static int glob_compile(struct glob_prog *g, const uint32_t *pat, size_t n,
 	return rc;
 }
 
-static uint32_t *glob_runes(const char *s, size_t *n)
+/* What glob_runes made of a string. */
+enum glob_runes_result {
+	GLOB_RUNES_OK,
+	GLOB_RUNES_BAD_UTF8,
+	GLOB_RUNES_NO_MEMORY,
+};
+
+/* s as code points into *out (0-terminated, the caller frees it) and
+ * their count into *n; on failure *out is NULL and *n 0. */
+static enum glob_runes_result glob_runes(const char *s, uint32_t **out,
+					 size_t *n)
 {
 	size_t len = strlen(s);
+	*out = NULL;
+	*n = 0;
 	uint32_t *r = malloc((len + 1) * sizeof(*r));
 	if (!r)
-		return NULL;
+		return GLOB_RUNES_NO_MEMORY;
 	size_t k = 0;
 	for (size_t i = 0; i < len;) {
 		size_t w;
@@ -440,15 +462,23 @@ static uint32_t *glob_runes(const char *s, size_t *n)
 		    glob_decode((const unsigned char *)s + i, len - i, &w);
 		if (cp == 0xfffd) {
 			free(r);
-			*n = (size_t)-1;
-			return NULL;
+			return GLOB_RUNES_BAD_UTF8;
 		}
 		r[k++] = cp;
 		i += w;
 	}
 	r[k] = 0;
+	*out = r;
 	*n = k;
-	return r;
+	return GLOB_RUNES_OK;
+}
+
+/* The message for a failed glob_runes of `what`. */
+static const char *glob_runes_why(enum glob_runes_result rc, const char *what)
+{
+	if (rc == GLOB_RUNES_NO_MEMORY)
+		return "out of memory";
+	return what;
 }
 
 /* ------------------------------------------------------------------ */
@@ -550,26 +580,23 @@ int glob_prog_compile(struct glob_prog *g, const char *pattern,
 		      const char *seps, const char **why)
 {
 	memset(g, 0, sizeof(*g));
-	if (seps && *seps) {
-		size_t ns;
-		g->seps = glob_runes(seps, &ns);
-		if (!g->seps) {
-			*why = ns == (size_t)-1 ? "invalid UTF-8 in the "
-						  "separators"
-						: "out of memory";
-			return -1;
-		}
-		g->nseps = ns;
-	}
-	size_t np;
-	uint32_t *runes = glob_runes(pattern, &np);
-	if (!runes) {
-		*why = np == (size_t)-1 ? "invalid UTF-8" : "out of memory";
+	enum glob_runes_result rc = GLOB_RUNES_OK;
+	if (seps && *seps)
+		rc = glob_runes(seps, &g->seps, &g->nseps);
+	if (rc != GLOB_RUNES_OK) {
+		*why = glob_runes_why(rc, "invalid UTF-8 in the separators");
 		return -1;
 	}
-	int rc = glob_compile(g, runes, np, why);
+	uint32_t *runes;
+	size_t np;
+	rc = glob_runes(pattern, &runes, &np);
+	if (rc != GLOB_RUNES_OK) {
+		*why = glob_runes_why(rc, "invalid UTF-8");
+		return -1;
+	}
+	int compiled = glob_compile(g, runes, np, why);
 	free(runes);
-	return rc;
+	return compiled;
 }
 
 void glob_prog_free(struct glob_prog *g)

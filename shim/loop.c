@@ -15,6 +15,8 @@
  */
 #include "telex/loop.h"
 
+#include "telex/buf.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -120,14 +122,11 @@ int loop_add_fd(struct loop *l, int fd, unsigned events, loop_fd_cb cb,
 		errno = fd < 0 ? EBADF : !cb ? EINVAL : EEXIST;
 		return -1;
 	}
-	if (l->nfds == l->fds_cap) {
-		size_t cap = l->fds_cap ? l->fds_cap * 2 : 8;
-		struct loop_fd *p = realloc(l->fds, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		l->fds = p;
-		l->fds_cap = cap;
-	}
+	struct loop_fd *fds =
+	    array_grow(l->fds, l->nfds, &l->fds_cap, sizeof(*fds), 8);
+	if (!fds)
+		return -1;
+	l->fds = fds;
 	l->fds[l->nfds++] = (struct loop_fd){
 	    .fd = fd,
 	    .events = events,
@@ -229,14 +228,11 @@ int64_t loop_add_timer(struct loop *l, int64_t after_ns, int64_t interval_ns,
 {
 	if (!cb || interval_ns < 0)
 		return -1;
-	if (l->ntimers == l->timers_cap) {
-		size_t cap = l->timers_cap ? l->timers_cap * 2 : 8;
-		struct loop_timer *p = realloc(l->timers, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		l->timers = p;
-		l->timers_cap = cap;
-	}
+	struct loop_timer *timers = array_grow(
+	    l->timers, l->ntimers, &l->timers_cap, sizeof(*timers), 8);
+	if (!timers)
+		return -1;
+	l->timers = timers;
 	if (after_ns < 0)
 		after_ns = 0;
 	int64_t now = telex_monotonic_ns();

@@ -69,12 +69,12 @@ static void lp_big_shl(struct lp_big *b, unsigned bits)
 
 static void lp_big_pow10(struct lp_big *b, unsigned e)
 {
-	for (; e >= 9; e -= 9)
-		lp_big_mul_small(b, 1000000000u);
 	static const uint32_t p10[9] = {
 	    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
-	if (e)
-		lp_big_mul_small(b, p10[e]);
+	for (unsigned q = e / 9; q > 0; q--)
+		lp_big_mul_small(b, 1000000000u);
+	if (e % 9)
+		lp_big_mul_small(b, p10[e % 9]);
 }
 
 static int lp_big_cmp(const struct lp_big *a, const struct lp_big *b)
@@ -125,7 +125,18 @@ static void lp_big_sub(struct lp_big *a, const struct lp_big *b)
 
 /* ------------------------------------------------------------------ */
 
-size_t lp_float_shortest_exact(double v, char digits[17], int *point)
+/* The slow path's state (the free-format algorithm above): v = r/s, and
+ * the rounding interval is ((r - mm)/s, (r + mp)/s), closed when
+ * inclusive. */
+struct lp_dragon {
+	struct lp_big r, s, mp, mm;
+	bool inclusive;
+};
+
+/* v's mantissa and exponent as r, s, mp, mm. The interval is closed when
+ * the mantissa is even (round-half-even reads the bounds back as v); at a
+ * power of two the gap below is half the gap above. */
+static void lp_dragon_init(struct lp_dragon *d, double v)
 {
 	uint64_t bits;
 	memcpy(&bits, &v, sizeof(bits));
@@ -138,92 +149,115 @@ size_t lp_float_shortest_exact(double v, char digits[17], int *point)
 		mant |= UINT64_C(1) << 52;
 		e2 = bexp - 1075;
 	}
-	/* v = r/s; the rounding interval is ((r - mm)/s, (r + mp)/s), closed
-	 * when the mantissa is even (round-half-even reads the bounds back
-	 * as v). At a power of two the gap below is half the gap above. */
 	bool boundary = mant == (UINT64_C(1) << 52) && e2 > -1074;
-	bool inclusive = (mant & 1) == 0;
-	struct lp_big r, s, mp, mm;
-	lp_big_set(&r, mant);
+	d->inclusive = (mant & 1) == 0;
+	lp_big_set(&d->r, mant);
 	if (e2 >= 0) {
-		lp_big_shl(&r, (unsigned)e2 + (boundary ? 2 : 1));
-		lp_big_set(&s, boundary ? 4 : 2);
-		lp_big_set(&mm, 1);
-		lp_big_shl(&mm, (unsigned)e2);
-		lp_big_set(&mp, 1);
-		lp_big_shl(&mp, (unsigned)e2 + (boundary ? 1 : 0));
+		lp_big_shl(&d->r, (unsigned)e2 + (boundary ? 2 : 1));
+		lp_big_set(&d->s, boundary ? 4 : 2);
+		lp_big_set(&d->mm, 1);
+		lp_big_shl(&d->mm, (unsigned)e2);
+		lp_big_set(&d->mp, 1);
+		lp_big_shl(&d->mp, (unsigned)e2 + (boundary ? 1 : 0));
 	} else {
-		lp_big_shl(&r, boundary ? 2 : 1);
-		lp_big_set(&s, 1);
-		lp_big_shl(&s, (unsigned)(-e2) + (boundary ? 2 : 1));
-		lp_big_set(&mm, 1);
-		lp_big_set(&mp, boundary ? 2 : 1);
+		lp_big_shl(&d->r, boundary ? 2 : 1);
+		lp_big_set(&d->s, 1);
+		lp_big_shl(&d->s, (unsigned)(-e2) + (boundary ? 2 : 1));
+		lp_big_set(&d->mm, 1);
+		lp_big_set(&d->mp, boundary ? 2 : 1);
 	}
-	/* Scale so that the upper bound lies in [0.1, 1): k is then the
-	 * position of the decimal point. The estimate may be one too small. */
+}
+
+/* Scale so that the upper bound lies in [0.1, 1); returns the position of
+ * the decimal point. The estimate from log10 may be one too small. */
+static int lp_dragon_scale(struct lp_dragon *d, double v)
+{
 	int k = (int)ceil(log10(v) - 1e-10);
 	if (k >= 0) {
-		lp_big_pow10(&s, (unsigned)k);
+		lp_big_pow10(&d->s, (unsigned)k);
 	} else {
-		lp_big_pow10(&r, (unsigned)-k);
-		lp_big_pow10(&mp, (unsigned)-k);
-		lp_big_pow10(&mm, (unsigned)-k);
+		lp_big_pow10(&d->r, (unsigned)-k);
+		lp_big_pow10(&d->mp, (unsigned)-k);
+		lp_big_pow10(&d->mm, (unsigned)-k);
 	}
-	int c = lp_big_add_cmp(&r, &mp, &s);
-	while (inclusive ? c >= 0 : c > 0) {
-		lp_big_mul_small(&s, 10);
+	int c = lp_big_add_cmp(&d->r, &d->mp, &d->s);
+	while (d->inclusive ? c >= 0 : c > 0) {
+		lp_big_mul_small(&d->s, 10);
 		k++;
-		c = lp_big_add_cmp(&r, &mp, &s);
+		c = lp_big_add_cmp(&d->r, &d->mp, &d->s);
 	}
+	return k;
+}
+
+/* Whether the last digit d, whose remainder is within both bounds (low
+ * and high) or neither, rounds up: to the nearer, ties to even. */
+static bool lp_dragon_round_up(const struct lp_dragon *d, int digit, bool low,
+			       bool high)
+{
+	struct lp_big r2 = d->r;
+	lp_big_shl(&r2, 1);
+	int half = lp_big_cmp(&r2, &d->s);
+	if (low && high)
+		return half > 0 || (half == 0 && (digit & 1));
+	if (!low && !high) /* never reached for a double */
+		return half >= 0;
+	return high;
+}
+
+/* The digits, one per step, until the remainder is within the interval;
+ * the last digit may be 10 (carried by lp_digits_carry). */
+static size_t lp_dragon_digits(struct lp_dragon *d, char digits[17])
+{
 	size_t n = 0;
 	for (;;) {
-		lp_big_mul_small(&r, 10);
-		lp_big_mul_small(&mp, 10);
-		lp_big_mul_small(&mm, 10);
-		int d = 0;
-		while (lp_big_cmp(&r, &s) >= 0) {
-			lp_big_sub(&r, &s);
-			d++;
+		lp_big_mul_small(&d->r, 10);
+		lp_big_mul_small(&d->mp, 10);
+		lp_big_mul_small(&d->mm, 10);
+		int digit = 0;
+		while (lp_big_cmp(&d->r, &d->s) >= 0) {
+			lp_big_sub(&d->r, &d->s);
+			digit++;
 		}
-		int lo = lp_big_cmp(&r, &mm);
-		int hi = lp_big_add_cmp(&r, &mp, &s);
-		bool low = inclusive ? lo <= 0 : lo < 0;
-		bool high = inclusive ? hi >= 0 : hi > 0;
+		int lo = lp_big_cmp(&d->r, &d->mm);
+		int hi = lp_big_add_cmp(&d->r, &d->mp, &d->s);
+		bool low = d->inclusive ? lo <= 0 : lo < 0;
+		bool high = d->inclusive ? hi >= 0 : hi > 0;
 		if (!low && !high && n < 16) {
-			digits[n++] = (char)('0' + d);
+			digits[n++] = (char)('0' + digit);
 			continue;
 		}
-		if (low && high) {
-			struct lp_big r2 = r;
-			lp_big_shl(&r2, 1);
-			int half = lp_big_cmp(&r2, &s);
-			high = half > 0 || (half == 0 && (d & 1));
-		} else if (!low && !high) {
-			/* Never reached for a double; round to nearest. */
-			struct lp_big r2 = r;
-			lp_big_shl(&r2, 1);
-			high = lp_big_cmp(&r2, &s) >= 0;
-		}
-		if (high)
-			d++;
-		digits[n++] = (char)('0' + d);
-		break;
+		digit += lp_dragon_round_up(d, digit, low, high);
+		digits[n++] = (char)('0' + digit);
+		return n;
 	}
-	/* A round-up of a 9 carries into the digits before. */
+}
+
+/* A round-up of a 9 carries into the digits before (the point moves when
+ * it carries out of the first); trailing zeros go. Returns the count. */
+static size_t lp_digits_carry(char digits[17], size_t n, int *point)
+{
 	while (n > 0 && digits[n - 1] > '9') {
 		n--;
 		if (n == 0) {
 			digits[0] = '1';
 			n = 1;
-			k++;
+			(*point)++;
 			break;
 		}
 		digits[n - 1]++;
 	}
 	while (n > 1 && digits[n - 1] == '0')
 		n--;
-	*point = k;
 	return n;
+}
+
+size_t lp_float_shortest_exact(double v, char digits[17], int *point)
+{
+	struct lp_dragon d;
+	lp_dragon_init(&d, v);
+	*point = lp_dragon_scale(&d, v);
+	size_t n = lp_dragon_digits(&d, digits);
+	return lp_digits_carry(digits, n, point);
 }
 
 /* Lay out 0.DIGITS * 10^point without an exponent, as Go's 'f' does. */

@@ -39,6 +39,11 @@ size_t lp_format_int(int64_t v, char *out);
  * number of digits (at most 17). */
 size_t lp_float_shortest_exact(double v, char digits[17], int *point);
 
+static inline bool lp_is_digit(char c)
+{
+	return (unsigned char)(c - '0') < 10;
+}
+
 /* What "\c" stands for in a parsed slice of escape kind KIND (enum
  * lp_escape of telex/lp.h), or 0 when it is no escape there: a backslash
  * escapes only the characters of its section's set. */
@@ -46,9 +51,13 @@ static inline char lp_unescape_char(unsigned char kind, char c)
 {
 	switch (kind) {
 	case LP_ESC_KEY:
-		return (c == ',' || c == '=' || c == ' ') ? c : 0;
+		if (c == ',' || c == '=' || c == ' ')
+			return c;
+		return 0;
 	case LP_ESC_NAME:
-		return (c == ',' || c == ' ') ? c : 0;
+		if (c == ',' || c == ' ')
+			return c;
+		return 0;
 	case LP_ESC_STRING:
 		switch (c) {
 		case '\\':

@@ -29,6 +29,68 @@
 
 static const char lp_json_hex[] = "0123456789abcdef";
 
+/* A byte >= 0x80 at p[i] (n bytes in all) as JSON writes it: a valid
+ * sequence as is, but U+2028 and U+2029 escaped (as Go does, for
+ * JavaScript); an invalid byte as \ufffd. Returns the next w; *i moves on. */
+static inline char *lp_json_put_utf8(char *w, const unsigned char *p, size_t n,
+				     size_t *i)
+{
+	size_t l = lp_utf8_len(p + *i, n - *i);
+	if (l == 0) {
+		memcpy(w, "\\ufffd", 6);
+		*i += 1;
+		return w + 6;
+	}
+	if (l == 3 && p[*i] == 0xe2 && p[*i + 1] == 0x80 &&
+	    (p[*i + 2] == 0xa8 || p[*i + 2] == 0xa9)) {
+		memcpy(w, p[*i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+		*i += 3;
+		return w + 6;
+	}
+	memcpy(w, p + *i, l);
+	*i += l;
+	return w + l;
+}
+
+/* An ASCII byte as JSON writes it: control bytes, '"' and '\\' escaped,
+ * and '<', '>', '&' as \u00XX (Go's HTML-safe default). */
+static inline char *lp_json_put_ascii(char *w, unsigned char c)
+{
+	if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' &&
+	    c != '&') {
+		*w++ = (char)c;
+		return w;
+	}
+	*w++ = '\\';
+	switch (c) {
+	case '"':
+	case '\\':
+		*w++ = (char)c;
+		return w;
+	case '\b':
+		*w++ = 'b';
+		return w;
+	case '\f':
+		*w++ = 'f';
+		return w;
+	case '\n':
+		*w++ = 'n';
+		return w;
+	case '\r':
+		*w++ = 'r';
+		return w;
+	case '\t':
+		*w++ = 't';
+		return w;
+	}
+	*w++ = 'u';
+	*w++ = '0';
+	*w++ = '0';
+	*w++ = lp_json_hex[c >> 4];
+	*w++ = lp_json_hex[c & 15];
+	return w;
+}
+
 /* Append the JSON string of the unescaped value of s. */
 static int lp_json_put_string(struct buf *out, const struct lp_slice *s)
 {
@@ -44,76 +106,19 @@ static int lp_json_put_string(struct buf *out, const struct lp_slice *s)
 	}
 	/* Worst case: every byte becomes \ufffd (6 bytes). */
 	char *w = buf_reserve(out, 6 * n + 2);
-	if (!w) {
-		if (tmp != stack)
-			free(tmp);
-		return -1;
+	if (w) {
+		char *start = w;
+		const unsigned char *p = (const unsigned char *)src;
+		*w++ = '"';
+		for (size_t i = 0; i < n;)
+			w = p[i] >= 0x80 ? lp_json_put_utf8(w, p, n, &i)
+					 : lp_json_put_ascii(w, p[i++]);
+		*w++ = '"';
+		out->len += (size_t)(w - start);
 	}
-	char *start = w;
-	*w++ = '"';
-	const unsigned char *p = (const unsigned char *)src;
-	for (size_t i = 0; i < n;) {
-		unsigned char c = p[i];
-		if (c >= 0x80) {
-			size_t l = lp_utf8_len(p + i, n - i);
-			if (l == 0) {
-				memcpy(w, "\\ufffd", 6);
-				w += 6;
-				i++;
-			} else if (l == 3 && c == 0xe2 && p[i + 1] == 0x80 &&
-				   (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
-				memcpy(w,
-				       p[i + 2] == 0xa8 ? "\\u2028" : "\\u2029",
-				       6);
-				w += 6;
-				i += 3;
-			} else {
-				memcpy(w, p + i, l);
-				w += l;
-				i += l;
-			}
-			continue;
-		}
-		i++;
-		if (c >= 0x20 && c != '"' && c != '\\' && c != '<' &&
-		    c != '>' && c != '&') {
-			*w++ = (char)c;
-			continue;
-		}
-		*w++ = '\\';
-		switch (c) {
-		case '"':
-		case '\\':
-			*w++ = (char)c;
-			break;
-		case '\b':
-			*w++ = 'b';
-			break;
-		case '\f':
-			*w++ = 'f';
-			break;
-		case '\n':
-			*w++ = 'n';
-			break;
-		case '\r':
-			*w++ = 'r';
-			break;
-		case '\t':
-			*w++ = 't';
-			break;
-		default:
-			*w++ = 'u';
-			*w++ = '0';
-			*w++ = '0';
-			*w++ = lp_json_hex[c >> 4];
-			*w++ = lp_json_hex[c & 15];
-		}
-	}
-	*w++ = '"';
-	out->len += (size_t)(w - start);
 	if (tmp != stack)
 		free(tmp);
-	return 0;
+	return w ? 0 : -1;
 }
 
 /* Go's encoding/json float: 'f' -1 in [1e-6, 1e21), else 'e' -1 with
@@ -362,34 +367,58 @@ static void lp_json_number(json_object *v, struct lp_field *f)
 	}
 }
 
-/* Fill m from one metric object; NULL when well formed, else why not
- * (detail names the offending key). */
-static const char *lp_json_metric(json_object *o, int64_t unit,
-				  struct lp_metric *m, const char **detail)
+/* The "tags" object of o, when there is one, into m. */
+static const char *lp_json_tags(json_object *o, struct lp_metric *m,
+				const char **detail)
 {
-	json_object *name, *fields, *tags, *ts;
-	*detail = NULL;
-	if (!json_object_is_type(o, json_type_object))
-		return "is not an object";
-	if (!json_object_object_get_ex(o, "name", &name) ||
-	    !json_object_is_type(name, json_type_string) ||
-	    json_object_get_string_len(name) == 0)
-		return "has no \"name\" string";
-	m->name = lp_json_slice(name);
-	if (json_object_object_get_ex(o, "tags", &tags)) {
-		if (!json_object_is_type(tags, json_type_object))
-			return "has \"tags\" that is not an object";
-		json_object_object_foreach(tags, k, v)
-		{
-			*detail = k;
-			if (!json_object_is_type(v, json_type_string))
-				return "has a tag value that is not a string:";
-			if (lp_metric_add_tag(
-				m, k, strlen(k), json_object_get_string(v),
-				(size_t)json_object_get_string_len(v)) < 0)
-				return "out of memory at";
-		}
+	json_object *tags;
+	if (!json_object_object_get_ex(o, "tags", &tags))
+		return NULL;
+	if (!json_object_is_type(tags, json_type_object))
+		return "has \"tags\" that is not an object";
+	json_object_object_foreach(tags, k, v)
+	{
+		*detail = k;
+		if (!json_object_is_type(v, json_type_string))
+			return "has a tag value that is not a string:";
+		if (lp_metric_add_tag(
+			m, k, strlen(k), json_object_get_string(v),
+			(size_t)json_object_get_string_len(v)) < 0)
+			return "out of memory at";
 	}
+	*detail = NULL;
+	return NULL;
+}
+
+/* One field's value v into f. */
+static const char *lp_json_field(json_object *v, struct lp_field *f)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_int:
+	case json_type_double:
+		lp_json_number(v, f);
+		/* json-c reads NaN and Infinity even when strict. */
+		if (f->type == LP_FLOAT && !isfinite(f->v.f))
+			return "has a field that is NaN or infinite:";
+		return NULL;
+	case json_type_boolean:
+		f->type = LP_BOOL;
+		f->v.b = json_object_get_boolean(v);
+		return NULL;
+	case json_type_string:
+		f->type = LP_STRING;
+		f->v.s = lp_json_slice(v);
+		return NULL;
+	default:
+		return "has a field that is not a number, boolean or string:";
+	}
+}
+
+/* The "fields" object of o (at least one field) into m. */
+static const char *lp_json_fields(json_object *o, struct lp_metric *m,
+				  const char **detail)
+{
+	json_object *fields;
 	if (!json_object_object_get_ex(o, "fields", &fields) ||
 	    !json_object_is_type(fields, json_type_object) ||
 	    json_object_object_length(fields) == 0)
@@ -401,46 +430,59 @@ static const char *lp_json_metric(json_object *o, int64_t unit,
 		if (!f)
 			return "out of memory at";
 		f->key = (struct lp_slice){k, strlen(k), LP_ESC_NONE};
-		switch (json_object_get_type(v)) {
-		case json_type_int:
-		case json_type_double:
-			lp_json_number(v, f);
-			/* json-c reads NaN and Infinity even when strict. */
-			if (f->type == LP_FLOAT && !isfinite(f->v.f))
-				return "has a field that is NaN or infinite:";
-			break;
-		case json_type_boolean:
-			f->type = LP_BOOL;
-			f->v.b = json_object_get_boolean(v);
-			break;
-		case json_type_string:
-			f->type = LP_STRING;
-			f->v.s = lp_json_slice(v);
-			break;
-		default:
-			return "has a field that is not a number, boolean or "
-			       "string:";
-		}
+		const char *why = lp_json_field(v, f);
+		if (why)
+			return why;
 		m->nfields++;
 	}
 	*detail = NULL;
-	if (json_object_object_get_ex(o, "timestamp", &ts)) {
-		int64_t t;
-		if (json_object_is_type(ts, json_type_int)) {
-			int64_t v = json_object_get_int64(ts);
-			if (__builtin_mul_overflow(v, unit, &t))
-				return "has a timestamp out of range";
-		} else if (json_object_is_type(ts, json_type_double)) {
-			double d = json_object_get_double(ts) * (double)unit;
-			if (!(d > -9.2e18 && d < 9.2e18))
-				return "has a timestamp out of range";
-			t = (int64_t)d;
-		} else {
-			return "has a timestamp that is not a number";
-		}
-		m->time = t;
-		m->has_time = true;
+	return NULL;
+}
+
+/* The "timestamp" of o, when there is one, in units of `unit` ns. */
+static const char *lp_json_time(json_object *o, int64_t unit,
+				struct lp_metric *m)
+{
+	json_object *ts;
+	int64_t t;
+	if (!json_object_object_get_ex(o, "timestamp", &ts))
+		return NULL;
+	if (json_object_is_type(ts, json_type_int)) {
+		int64_t v = json_object_get_int64(ts);
+		if (__builtin_mul_overflow(v, unit, &t))
+			return "has a timestamp out of range";
+	} else if (json_object_is_type(ts, json_type_double)) {
+		double d = json_object_get_double(ts) * (double)unit;
+		if (!(d > -9.2e18 && d < 9.2e18))
+			return "has a timestamp out of range";
+		t = (int64_t)d;
+	} else {
+		return "has a timestamp that is not a number";
 	}
+	m->time = t;
+	m->has_time = true;
+	return NULL;
+}
+
+/* Fill m from one metric object; NULL when well formed, else why not
+ * (detail names the offending key). */
+static const char *lp_json_metric(json_object *o, int64_t unit,
+				  struct lp_metric *m, const char **detail)
+{
+	json_object *name;
+	const char *why;
+	*detail = NULL;
+	if (!json_object_is_type(o, json_type_object))
+		return "is not an object";
+	if (!json_object_object_get_ex(o, "name", &name) ||
+	    !json_object_is_type(name, json_type_string) ||
+	    json_object_get_string_len(name) == 0)
+		return "has no \"name\" string";
+	m->name = lp_json_slice(name);
+	if ((why = lp_json_tags(o, m, detail)) ||
+	    (why = lp_json_fields(o, m, detail)) ||
+	    (why = lp_json_time(o, unit, m)))
+		return why;
 	m->modified = true;
 	return NULL;
 }

@@ -41,28 +41,22 @@ void lp_metric_free(struct lp_metric *m)
 /* Room for one more tag; the parser uses these too. */
 struct lp_tag *lp_metric_grow_tags(struct lp_metric *m)
 {
-	if (m->ntags == m->tags_cap) {
-		size_t cap = m->tags_cap ? m->tags_cap * 2 : 8;
-		struct lp_tag *t = realloc(m->tags, cap * sizeof(*t));
-		if (!t)
-			return NULL;
-		m->tags = t;
-		m->tags_cap = cap;
-	}
-	return &m->tags[m->ntags];
+	struct lp_tag *t =
+	    array_grow(m->tags, m->ntags, &m->tags_cap, sizeof(*t), 8);
+	if (!t)
+		return NULL;
+	m->tags = t;
+	return &t[m->ntags];
 }
 
 struct lp_field *lp_metric_grow_fields(struct lp_metric *m)
 {
-	if (m->nfields == m->fields_cap) {
-		size_t cap = m->fields_cap ? m->fields_cap * 2 : 8;
-		struct lp_field *f = realloc(m->fields, cap * sizeof(*f));
-		if (!f)
-			return NULL;
-		m->fields = f;
-		m->fields_cap = cap;
-	}
-	return &m->fields[m->nfields];
+	struct lp_field *f =
+	    array_grow(m->fields, m->nfields, &m->fields_cap, sizeof(*f), 8);
+	if (!f)
+		return NULL;
+	m->fields = f;
+	return &f[m->nfields];
 }
 
 static struct lp_slice lp_plain(const char *p, size_t n)
@@ -145,54 +139,51 @@ static struct lp_field *lp_metric_new_field(struct lp_metric *m,
 	return f;
 }
 
+/* A field of the value and type in v. */
+static int lp_metric_add_value(struct lp_metric *m, const char *key,
+			       size_t klen, struct lp_field v)
+{
+	struct lp_field *f = lp_metric_new_field(m, key, klen, v.type);
+	if (!f)
+		return -1;
+	f->v = v.v;
+	return 0;
+}
+
 int lp_metric_add_int(struct lp_metric *m, const char *key, size_t klen,
 		      int64_t v)
 {
-	struct lp_field *f = lp_metric_new_field(m, key, klen, LP_INT);
-	if (!f)
-		return -1;
-	f->v.i = v;
-	return 0;
+	return lp_metric_add_value(m, key, klen,
+				   (struct lp_field){.type = LP_INT, .v.i = v});
 }
 
 int lp_metric_add_uint(struct lp_metric *m, const char *key, size_t klen,
 		       uint64_t v)
 {
-	struct lp_field *f = lp_metric_new_field(m, key, klen, LP_UINT);
-	if (!f)
-		return -1;
-	f->v.u = v;
-	return 0;
+	return lp_metric_add_value(
+	    m, key, klen, (struct lp_field){.type = LP_UINT, .v.u = v});
 }
 
 int lp_metric_add_float(struct lp_metric *m, const char *key, size_t klen,
 			double v)
 {
-	struct lp_field *f = lp_metric_new_field(m, key, klen, LP_FLOAT);
-	if (!f)
-		return -1;
-	f->v.f = v;
-	return 0;
+	return lp_metric_add_value(
+	    m, key, klen, (struct lp_field){.type = LP_FLOAT, .v.f = v});
 }
 
 int lp_metric_add_bool(struct lp_metric *m, const char *key, size_t klen,
 		       bool v)
 {
-	struct lp_field *f = lp_metric_new_field(m, key, klen, LP_BOOL);
-	if (!f)
-		return -1;
-	f->v.b = v;
-	return 0;
+	return lp_metric_add_value(
+	    m, key, klen, (struct lp_field){.type = LP_BOOL, .v.b = v});
 }
 
 int lp_metric_add_string(struct lp_metric *m, const char *key, size_t klen,
 			 const char *v, size_t vlen)
 {
-	struct lp_field *f = lp_metric_new_field(m, key, klen, LP_STRING);
-	if (!f)
-		return -1;
-	f->v.s = lp_plain(v, vlen);
-	return 0;
+	return lp_metric_add_value(
+	    m, key, klen,
+	    (struct lp_field){.type = LP_STRING, .v.s = lp_plain(v, vlen)});
 }
 
 int lp_metric_add_string_copy(struct lp_metric *m, const char *key, size_t klen,
@@ -212,11 +203,20 @@ void lp_metric_set_time(struct lp_metric *m, int64_t ns)
 	m->modified = true;
 }
 
+/* lp_slice_eq with the common case (no escapes, another length) decided
+ * here: a lookup by a router compares every key of every line. */
+static inline bool lp_key_eq(const struct lp_slice *s, const char *p, size_t n)
+{
+	if (!s->escaped)
+		return s->len == n && (n == 0 || memcmp(s->ptr, p, n) == 0);
+	return lp_slice_eq(s, p, n);
+}
+
 const struct lp_tag *lp_metric_find_tag(const struct lp_metric *m,
 					const char *key, size_t klen)
 {
 	for (size_t i = m->ntags; i-- > 0;)
-		if (lp_slice_eq(&m->tags[i].key, key, klen))
+		if (lp_key_eq(&m->tags[i].key, key, klen))
 			return &m->tags[i];
 	return NULL;
 }
@@ -225,7 +225,7 @@ const struct lp_field *lp_metric_find_field(const struct lp_metric *m,
 					    const char *key, size_t klen)
 {
 	for (size_t i = m->nfields; i-- > 0;)
-		if (lp_slice_eq(&m->fields[i].key, key, klen))
+		if (lp_key_eq(&m->fields[i].key, key, klen))
 			return &m->fields[i];
 	return NULL;
 }

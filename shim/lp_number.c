@@ -50,11 +50,6 @@ size_t lp_format_int(int64_t v, char *out)
 	return 1 + lp_format_uint(-(uint64_t)v, out + 1);
 }
 
-static inline bool lp_isdigit(char c)
-{
-	return (unsigned char)(c - '0') < 10;
-}
-
 /* Unsigned decimal digits only, no sign, no '_': what ParseUint(s, 10, 64)
  * takes. */
 int lp_parse_uint(const char *p, size_t n, uint64_t *out)
@@ -126,7 +121,7 @@ static bool lp_underscores_ok(const char *p, size_t n)
 	}
 	for (; i < n; i++) {
 		char c = p[i];
-		if (lp_isdigit(c) ||
+		if (lp_is_digit(c) ||
 		    (hex && lp_lower(c) >= 'a' && lp_lower(c) <= 'f')) {
 			saw = '0';
 		} else if (c == '_') {
@@ -164,9 +159,83 @@ struct lp_float_syntax {
 	bool exact, neg, hex, underscores;
 };
 
+/* Where the mantissa's digits stand. */
+struct lp_float_digits {
+	bool sawdot, sawdigits;
+	int ndigits, dropped, frac;
+};
+
+/* One mantissa digit c: counted, and kept while there are at most 19. */
+static void lp_float_digit(struct lp_float_syntax *f, struct lp_float_digits *d,
+			   char c)
+{
+	d->sawdigits = true;
+	if (f->hex)
+		return;
+	if (d->sawdot)
+		d->frac++;
+	if (c == '0' && d->ndigits == 0)
+		return; /* leading zeros carry no digit */
+	if (d->ndigits < 19) {
+		f->mant = f->mant * 10 + (uint64_t)(c - '0');
+		d->ndigits++;
+	} else {
+		d->dropped++;
+		if (c != '0')
+			f->exact = false;
+	}
+}
+
+/* The mantissa from p[*i]: digits (hex ones too), one '.', '_'. False on
+ * a second '.'; *i is left at the first byte that is none of them. */
+static bool lp_float_mantissa(const char *p, size_t n, size_t *i,
+			      struct lp_float_syntax *f,
+			      struct lp_float_digits *d)
+{
+	for (; *i < n; (*i)++) {
+		char c = p[*i];
+		if (c == '_') {
+			f->underscores = true;
+		} else if (c == '.') {
+			if (d->sawdot)
+				return false;
+			d->sawdot = true;
+		} else if (lp_is_digit(c) || (f->hex && lp_lower(c) >= 'a' &&
+					      lp_lower(c) <= 'f')) {
+			lp_float_digit(f, d, c);
+		} else {
+			break;
+		}
+	}
+	return d->sawdigits;
+}
+
+/* The exponent after its letter at p[*i]: [+-]digits with '_'; false
+ * without a digit. Clamped: past 100000 it only means overflow. */
+static bool lp_float_exponent(const char *p, size_t n, size_t *i,
+			      struct lp_float_syntax *f, long *exp)
+{
+	bool eneg = false, edigits = false;
+	if (*i < n && (p[*i] == '+' || p[*i] == '-'))
+		eneg = p[(*i)++] == '-';
+	for (; *i < n && (lp_is_digit(p[*i]) || p[*i] == '_'); (*i)++) {
+		if (p[*i] == '_') {
+			f->underscores = true;
+			continue;
+		}
+		edigits = true;
+		if (*exp < 100000)
+			*exp = *exp * 10 + (p[*i] - '0');
+	}
+	if (eneg)
+		*exp = -*exp;
+	return edigits;
+}
+
 static bool lp_float_scan(const char *p, size_t n, struct lp_float_syntax *f)
 {
 	size_t i = 0;
+	struct lp_float_digits d = {0};
 	memset(f, 0, sizeof(*f));
 	f->exact = true;
 	if (i < n && (p[i] == '+' || p[i] == '-'))
@@ -175,62 +244,13 @@ static bool lp_float_scan(const char *p, size_t n, struct lp_float_syntax *f)
 		f->hex = true;
 		i += 2;
 	}
-	bool sawdot = false, sawdigits = false;
-	int ndigits = 0, dropped = 0, frac = 0;
-	for (; i < n; i++) {
-		char c = p[i];
-		if (c == '_') {
-			f->underscores = true;
-			continue;
-		}
-		if (c == '.') {
-			if (sawdot)
-				return false;
-			sawdot = true;
-			continue;
-		}
-		bool digit = lp_isdigit(c);
-		if (!digit &&
-		    !(f->hex && lp_lower(c) >= 'a' && lp_lower(c) <= 'f'))
-			break;
-		sawdigits = true;
-		if (f->hex)
-			continue;
-		if (sawdot)
-			frac++;
-		if (c == '0' && ndigits == 0)
-			continue; /* leading zeros carry no digit */
-		if (ndigits < 19) {
-			f->mant = f->mant * 10 + (uint64_t)(c - '0');
-			ndigits++;
-		} else {
-			dropped++;
-			if (c != '0')
-				f->exact = false;
-		}
-	}
-	if (!sawdigits)
+	if (!lp_float_mantissa(p, n, &i, f, &d))
 		return false;
 	long exp = 0;
 	if (i < n && lp_lower(p[i]) == (f->hex ? 'p' : 'e')) {
 		i++;
-		bool eneg = false;
-		if (i < n && (p[i] == '+' || p[i] == '-'))
-			eneg = p[i++] == '-';
-		bool edigits = false;
-		for (; i < n && (lp_isdigit(p[i]) || p[i] == '_'); i++) {
-			if (p[i] == '_') {
-				f->underscores = true;
-				continue;
-			}
-			edigits = true;
-			if (exp < 100000)
-				exp = exp * 10 + (p[i] - '0');
-		}
-		if (!edigits)
+		if (!lp_float_exponent(p, n, &i, f, &exp))
 			return false;
-		if (eneg)
-			exp = -exp;
 	} else if (f->hex) {
 		return false; /* a hex mantissa needs its 'p' exponent */
 	}
@@ -238,7 +258,7 @@ static bool lp_float_scan(const char *p, size_t n, struct lp_float_syntax *f)
 		return false;
 	if (f->hex)
 		f->exact = false;
-	f->exp10 = (int)(exp + dropped - frac);
+	f->exp10 = (int)(exp + d.dropped - d.frac);
 	return true;
 }
 

@@ -7,10 +7,11 @@
  * their positions follow influxdata/line-protocol (v2), whose conformance
  * corpus test_lp_corpus runs; see ../shared/spec/line-protocol.md.
  *
- * Tokens are found with the window scanner of lp_scan.h; a token is a
- * slice of the line, flagged when it holds escapes to remove later. The
- * metric's arrays grow only when a line has more tags or fields than any
- * line before it.
+ * The walk goes in named steps (series key: measurement and tags; fields;
+ * timestamp), each taking its tokens with lp_token.h; a token is a slice
+ * of the line, flagged when it holds escapes to remove later. Error texts
+ * are built in lp_parse_error.c, off the hot path. The metric's arrays
+ * grow only when a line has more tags or fields than any line before it.
  */
 #include "lp_parse.h"
 
@@ -22,127 +23,61 @@ const unsigned char lp_special[256] = {
 };
 
 /* ------------------------------------------------------------------ */
-/* Tokens. Each returns the index just past the token and sets *esc when
- * the token holds an escape to remove and *bad on invalid UTF-8. */
+/* Tokens */
 
-/* A marked byte >= 0x80: skip its UTF-8 sequence, or flag it. */
-static inline size_t lp_skip_utf8(const char *p, size_t i, size_t n, bool *bad)
+/* The token of escape kind `kind` at i into *t; an error on invalid
+ * UTF-8. */
+__attribute__((always_inline)) static inline int
+lp_token_at(struct lp_ctx *c, size_t i, unsigned char kind, struct lp_token *t)
 {
-	size_t l = lp_utf8_len((const unsigned char *)p + i, n - i);
-	if (!l) {
-		*bad = true;
-		l = 1;
-	}
-	return i + l;
+	bool bad = false;
+	t->start = i;
+	t->esc = false;
+	t->end = lp_take(&c->sc, i, kind, &t->esc, &bad);
+	return bad ? lp_bad_utf8(c, t->start, t->end) : 0;
 }
 
-__attribute__((always_inline)) static inline size_t
-lp_take_name(struct lp_scan *sc, size_t i, bool *esc, bool *bad)
+static inline struct lp_slice lp_token_slice(const struct lp_ctx *c,
+					     const struct lp_token *t,
+					     unsigned char kind)
 {
-	const char *p = sc->p;
-	size_t n = sc->n;
-	for (;;) {
-		i = lp_scan_next(sc, i);
-		if (i == n)
-			return i;
-		unsigned char c = (unsigned char)p[i];
-		if (c == '\\') {
-			if (i + 1 < n && (p[i + 1] == ',' || p[i + 1] == ' ')) {
-				*esc = true;
-				i += 2;
-			} else {
-				i++;
-			}
-		} else if (c >= 0x80) {
-			i = lp_skip_utf8(p, i, n, bad);
-		} else if (c == '=' || c == '"') {
-			i++;
-		} else {
-			return i;
-		}
-	}
-}
-
-__attribute__((always_inline)) static inline size_t
-lp_take_key(struct lp_scan *sc, size_t i, bool *esc, bool *bad)
-{
-	const char *p = sc->p;
-	size_t n = sc->n;
-	for (;;) {
-		i = lp_scan_next(sc, i);
-		if (i == n)
-			return i;
-		unsigned char c = (unsigned char)p[i];
-		if (c == '\\') {
-			char d = i + 1 < n ? p[i + 1] : 0;
-			if (d == ',' || d == '=' || d == ' ') {
-				*esc = true;
-				i += 2;
-			} else {
-				i++;
-			}
-		} else if (c >= 0x80) {
-			i = lp_skip_utf8(p, i, n, bad);
-		} else if (c == '"') {
-			i++;
-		} else {
-			return i;
-		}
-	}
-}
-
-/* The content of a string value, from just after its opening quote to its
- * closing quote (or n). */
-__attribute__((always_inline)) static inline size_t
-lp_take_string(struct lp_scan *sc, size_t i, bool *esc, bool *bad)
-{
-	const char *p = sc->p;
-	size_t n = sc->n;
-	for (;;) {
-		i = lp_scan_next(sc, i);
-		if (i == n)
-			return i;
-		unsigned char c = (unsigned char)p[i];
-		if (c == '"')
-			return i;
-		if (c == '\\') {
-			char d = i + 1 < n ? p[i + 1] : 0;
-			if (d == '\\' || d == '"' || d == 'n' || d == 'r' ||
-			    d == 't') {
-				*esc = true;
-				i += 2;
-			} else {
-				i++;
-			}
-		} else if (c >= 0x80) {
-			i = lp_skip_utf8(p, i, n, bad);
-		} else {
-			i++; /* space, comma, '=', control: all content */
-		}
-	}
-}
-
-/* The end of a number or boolean value: ',' or white space. */
-static inline size_t lp_take_value(struct lp_scan *sc, size_t i)
-{
-	const char *p = sc->p;
-	for (;;) {
-		i = lp_scan_next(sc, i);
-		if (i == sc->n)
-			return i;
-		char c = p[i];
-		if (c == ',' || c == ' ' || c == '\r' || c == '\n')
-			return i;
-		i++;
-	}
-}
-
-static inline bool lp_is_ws(char c)
-{
-	return c == ' ' || c == '\r' || c == '\n';
+	return (struct lp_slice){c->p + t->start, t->end - t->start,
+				 t->esc ? kind : LP_ESC_NONE};
 }
 
 /* ------------------------------------------------------------------ */
+/* Measurement and tags */
+
+/* Leading spaces; a blank or comment line holds no metric. */
+static inline int lp_walk_lead(const struct lp_ctx *c, size_t *ip)
+{
+	const char *p = c->p;
+	size_t n = c->n, i = 0;
+	while (i < n && p[i] == ' ')
+		i++;
+	*ip = i;
+	if (i == n || p[i] == '#' || (i + 1 == n && p[i] == '\r'))
+		return lp_not_metric(c, i);
+	return 0;
+}
+
+__attribute__((always_inline)) static inline int
+lp_walk_name(struct lp_ctx *c, size_t *ip, struct lp_metric *m)
+{
+	struct lp_token t;
+	if (lp_token_at(c, *ip, LP_ESC_NAME, &t) < 0)
+		return -1;
+	if (t.end == t.start)
+		return lp_fail_char(c, t.end, "invalid character ",
+				    " found at start of measurement name");
+	if (m) {
+		m->name = lp_token_slice(c, &t, LP_ESC_NAME);
+		m->line = (struct lp_slice){c->p + t.start, c->n - t.start,
+					    LP_ESC_NONE};
+	}
+	*ip = t.end;
+	return 0;
+}
 
 /* After a measurement or a tag value: a ',' must start another tag. */
 static inline int lp_tag_comma(const struct lp_ctx *c, size_t *ip)
@@ -162,75 +97,115 @@ static inline int lp_tag_comma(const struct lp_ctx *c, size_t *ip)
 	return 0;
 }
 
-/* A number or boolean value p[v..e); fills f when not NULL. */
-static inline int lp_number(const struct lp_ctx *c, size_t v, size_t e,
-			    struct lp_field *f, size_t kstart, size_t kend,
-			    bool kesc)
+/* One tag, key=value. */
+__attribute__((always_inline)) static inline int
+lp_walk_tag(struct lp_ctx *c, size_t *ip, struct lp_metric *m)
+{
+	struct lp_token k, v;
+	if (lp_token_at(c, *ip, LP_ESC_KEY, &k) < 0)
+		return -1;
+	if (k.end == k.start || k.end >= c->n || c->p[k.end] != '=')
+		return lp_bad_tag_key(c, &k);
+	if (lp_token_at(c, k.end + 1, LP_ESC_KEY, &v) < 0)
+		return -1;
+	if (v.end == v.start)
+		return lp_bad_tag_value(c, &k);
+	if (m) {
+		struct lp_tag *t = m->ntags < m->tags_cap
+				       ? &m->tags[m->ntags]
+				       : lp_metric_grow_tags(m);
+		if (!t)
+			return lp_fail(c, k.start, "out of memory");
+		t->key = lp_token_slice(c, &k, LP_ESC_KEY);
+		t->value = lp_token_slice(c, &v, LP_ESC_KEY);
+		m->ntags++;
+	}
+	*ip = v.end;
+	return 0;
+}
+
+/* The series key: the measurement and its tags, up to the space before
+ * the fields. */
+__attribute__((always_inline)) static inline int
+lp_walk_series(struct lp_ctx *c, size_t *ip, struct lp_metric *m)
 {
 	const char *p = c->p;
-	char first = p[v], last = p[e - 1];
-	int rc;
-	if (first == 't' || first == 'T' || first == 'f' || first == 'F') {
-		size_t len = e - v;
-		bool b;
-		if (len == 1)
-			b = first == 't' || first == 'T';
-		else if ((len == 4 && (!memcmp(p + v, "true", 4) ||
-				       !memcmp(p + v, "True", 4) ||
-				       !memcmp(p + v, "TRUE", 4))))
-			b = true;
-		else if (len == 5 && (!memcmp(p + v, "false", 5) ||
-				      !memcmp(p + v, "False", 5) ||
-				      !memcmp(p + v, "FALSE", 5)))
-			b = false;
-		else
-			return lp_bad_value(c, kstart, kend, kesc, v, e,
-					    "invalid boolean value");
-		if (f) {
-			f->type = LP_BOOL;
-			f->v.b = b;
-		}
-		return 0;
-	}
-	if (last == 'i') {
-		int64_t x;
-		rc = lp_parse_int(p + v, e - 1 - v, &x);
-		if (rc)
-			return lp_bad_value(c, kstart, kend, kesc, v, e,
-					    lp_num_why(rc, "invalid integer"));
-		if (f) {
-			f->type = LP_INT;
-			f->v.i = x;
-		}
-		return 0;
-	}
-	if (last == 'u') {
-		uint64_t x;
-		rc = lp_parse_uint(p + v, e - 1 - v, &x);
-		if (rc)
-			return lp_bad_value(c, kstart, kend, kesc, v, e,
-					    lp_num_why(rc, "invalid unsigned"));
-		if (f) {
-			f->type = LP_UINT;
-			f->v.u = x;
-		}
-		return 0;
-	}
-	double x;
-	rc = lp_parse_float(p + v, e - v, &x);
-	if (rc)
-		return lp_bad_value(c, kstart, kend, kesc, v, e,
-				    lp_num_why(rc, "invalid float"));
-	if (f) {
-		f->type = LP_FLOAT;
-		f->v.f = x;
+	size_t n = c->n;
+	if (lp_walk_name(c, ip, m) < 0 || lp_tag_comma(c, ip) < 0)
+		return -1;
+	while (*ip >= n || p[*ip] != ' ') {
+		if (lp_walk_tag(c, ip, m) < 0)
+			return -1;
+		if (*ip >= n)
+			break;
+		if (lp_tag_comma(c, ip) < 0)
+			return -1;
 	}
 	return 0;
 }
 
-static inline bool lp_is_sep(char c)
+/* ------------------------------------------------------------------ */
+/* Field values */
+
+static bool lp_bool_text(const char *p, size_t n, bool *b)
 {
-	return c == ',' || c == ' ' || c == '\r' || c == '\n';
+	if (n == 1) {
+		*b = p[0] == 't' || p[0] == 'T';
+		return true;
+	}
+	if (n == 4 && (!memcmp(p, "true", 4) || !memcmp(p, "True", 4) ||
+		       !memcmp(p, "TRUE", 4))) {
+		*b = true;
+		return true;
+	}
+	if (n == 5 && (!memcmp(p, "false", 5) || !memcmp(p, "False", 5) ||
+		       !memcmp(p, "FALSE", 5))) {
+		*b = false;
+		return true;
+	}
+	return false;
+}
+
+/* A number or boolean p[0..n) (n > 0) in Go's syntax and ranges into x;
+ * NULL, or why it is not one. */
+static const char *lp_value_text(const char *p, size_t n, struct lp_field *x)
+{
+	char first = p[0], last = p[n - 1];
+	int rc;
+	if (first == 't' || first == 'T' || first == 'f' || first == 'F') {
+		x->type = LP_BOOL;
+		return lp_bool_text(p, n, &x->v.b) ? NULL
+						   : "invalid boolean value";
+	}
+	if (last == 'i') {
+		x->type = LP_INT;
+		rc = lp_parse_int(p, n - 1, &x->v.i);
+		return rc ? lp_num_why(rc, "invalid integer") : NULL;
+	}
+	if (last == 'u') {
+		x->type = LP_UINT;
+		rc = lp_parse_uint(p, n - 1, &x->v.u);
+		return rc ? lp_num_why(rc, "invalid unsigned") : NULL;
+	}
+	x->type = LP_FLOAT;
+	rc = lp_parse_float(p, n, &x->v.f);
+	return rc ? lp_num_why(rc, "invalid float") : NULL;
+}
+
+/* The number or boolean value p[v..e) of field `key`; fills f when not
+ * NULL. */
+static int lp_number(const struct lp_ctx *c, const struct lp_token *key,
+		     size_t v, size_t e, struct lp_field *f)
+{
+	struct lp_field x;
+	const char *why = lp_value_text(c->p + v, e - v, &x);
+	if (why)
+		return lp_bad_value(c, key, v, e, why);
+	if (f) {
+		f->type = x.type;
+		f->v = x.v;
+	}
+	return 0;
 }
 
 static const double lp_exact_pow10[19] = {
@@ -252,10 +227,12 @@ lp_value_fast(const char *p, size_t i, size_t n, struct lp_field *f,
 	bool neg = p[i] == '-';
 	size_t j = i + neg, start = j;
 	uint64_t v = 0;
-	while (j < n && (unsigned char)(p[j] - '0') < 10 && j - start < 18)
+	while (j < n && lp_is_digit(p[j]) && j - start < 18)
 		v = v * 10 + (uint64_t)(p[j++] - '0');
 	size_t nd = j - start;
-	char c = j < n ? p[j] : 0;
+	char c = '\0';
+	if (j < n)
+		c = p[j];
 	if ((c == 'i' || (c == 'u' && !neg)) && nd > 0) {
 		j++;
 		if (j < n && !lp_is_sep(p[j]))
@@ -275,8 +252,7 @@ lp_value_fast(const char *p, size_t i, size_t n, struct lp_field *f,
 	size_t frac = 0;
 	if (c == '.') {
 		size_t fs = ++j;
-		while (j < n && (unsigned char)(p[j] - '0') < 10 &&
-		       nd + (j - fs) < 18)
+		while (j < n && lp_is_digit(p[j]) && nd + (j - fs) < 18)
 			v = v * 10 + (uint64_t)(p[j++] - '0');
 		frac = j - fs;
 		nd += frac;
@@ -292,50 +268,76 @@ lp_value_fast(const char *p, size_t i, size_t n, struct lp_field *f,
 	return true;
 }
 
-/* After the fields: an optional timestamp, then spaces, then the end. */
-static inline int lp_time(const struct lp_ctx *c, size_t i, struct lp_metric *m)
+/* A string value; *ip at its opening quote, left past the closing one. */
+__attribute__((always_inline)) static inline int
+lp_walk_string(struct lp_ctx *c, size_t *ip, struct lp_field *f)
+{
+	struct lp_token s;
+	if (lp_token_at(c, *ip + 1, LP_ESC_STRING, &s) < 0)
+		return -1;
+	if (s.end >= c->n)
+		return lp_fail(c, *ip,
+			       "expected closing quote for string field value, "
+			       "found end of input");
+	if (f) {
+		f->type = LP_STRING;
+		f->v.s = lp_token_slice(c, &s, LP_ESC_STRING);
+	}
+	*ip = s.end + 1;
+	return 0;
+}
+
+/* The value of field `key` at *ip; fills f when not NULL. */
+__attribute__((always_inline)) static inline int
+lp_walk_value(struct lp_ctx *c, const struct lp_token *key, size_t *ip,
+	      struct lp_field *f)
 {
 	const char *p = c->p;
-	size_t n = c->n, start = i;
-	while (i < n && ((unsigned char)(p[i] - '0') < 10 || p[i] == '-'))
-		i++;
-	size_t end = i;
-	if (i < n) {
-		if (!lp_is_ws(p[i])) {
-			char tok[128];
-			size_t e = i;
-			while (e < n && p[e] != '\r' && p[e] != '\n')
-				e++;
-			lp_quote_token(tok, sizeof(tok), p + start, e - start);
-			return lp_fail(c, start, "invalid timestamp %s", tok);
-		}
-		while (i < n && p[i] == ' ')
-			i++;
-		if (i < n && !(i + 1 == n && p[i] == '\r')) {
-			char tok[128];
-			size_t e = i;
-			while (e < n && p[e] != '\r' && p[e] != '\n')
-				e++;
-			lp_quote_token(tok, sizeof(tok), p + i, e - i);
-			return lp_fail(
-			    c, i, "unexpected text after timestamp %s", tok);
-		}
+	size_t v = *ip, e;
+	char v0 = p[v];
+	if (v0 == '"')
+		return lp_walk_string(c, ip, f);
+	if (!lp_is_digit(v0) && v0 != '-' && v0 != '.' && v0 != 't' &&
+	    v0 != 'T' && v0 != 'f' && v0 != 'F')
+		return lp_fail(c, v, "field value has unrecognized type");
+	if (!lp_value_fast(p, v, c->n, f, &e)) {
+		e = lp_take_value(&c->sc, v);
+		if (lp_number(c, key, v, e, f) < 0)
+			return -1;
 	}
-	if (end == start)
-		return 0;
-	int64_t t;
-	int rc = lp_parse_int(p + start, end - start, &t);
-	if (rc) {
-		char tok[128];
-		lp_quote_token(tok, sizeof(tok), p + start, end - start);
-		return lp_fail(c, start, "invalid timestamp %s: %s", tok,
-			       rc == LP_NUM_RANGE ? "out of range"
-						  : "not an integer");
-	}
+	*ip = e;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Fields and timestamp */
+
+/* One field, key=value. */
+__attribute__((always_inline)) static inline int
+lp_walk_field(struct lp_ctx *c, size_t *ip, struct lp_metric *m)
+{
+	struct lp_token k;
+	if (lp_token_at(c, *ip, LP_ESC_KEY, &k) < 0)
+		return -1;
+	if (k.end == k.start || k.end >= c->n || c->p[k.end] != '=')
+		return lp_bad_field_key(c, &k);
+	size_t i = k.end + 1;
+	if (i >= c->n)
+		return lp_fail(c, i,
+			       "expected field value, found end of input");
+	struct lp_field *f = NULL;
 	if (m) {
-		m->time = t;
-		m->has_time = true;
+		f = m->nfields < m->fields_cap ? &m->fields[m->nfields]
+					       : lp_metric_grow_fields(m);
+		if (!f)
+			return lp_fail(c, k.start, "out of memory");
+		f->key = lp_token_slice(c, &k, LP_ESC_KEY);
 	}
+	if (lp_walk_value(c, &k, &i, f) < 0)
+		return -1;
+	if (m)
+		m->nfields++;
+	*ip = i;
 	return 0;
 }
 
@@ -352,11 +354,9 @@ static inline int lp_after_value(const struct lp_ctx *c, size_t *ip)
 		*ip = i + 1;
 		return LP_NEXT_FIELD;
 	}
-	if (!lp_is_ws(p[i])) {
-		char ch[16];
-		lp_quote_char(ch, sizeof(ch), (unsigned char)p[i]);
-		return lp_fail(c, i, "unexpected character %s after field", ch);
-	}
+	if (!lp_is_ws(p[i]))
+		return lp_fail_char(c, i, "unexpected character ",
+				    " after field");
 	while (i < n && p[i] == ' ')
 		i++;
 	*ip = i;
@@ -367,198 +367,74 @@ static inline int lp_after_value(const struct lp_ctx *c, size_t *ip)
 	return LP_NEXT_TIME;
 }
 
+/* After the fields: an optional timestamp, then spaces, then the end. */
+static inline int lp_walk_time(const struct lp_ctx *c, size_t i,
+			       struct lp_metric *m)
+{
+	const char *p = c->p;
+	size_t n = c->n, start = i;
+	while (i < n && (lp_is_digit(p[i]) || p[i] == '-'))
+		i++;
+	size_t end = i;
+	if (i < n) {
+		if (!lp_is_ws(p[i]))
+			return lp_fail_rest(c, start, "invalid timestamp");
+		while (i < n && p[i] == ' ')
+			i++;
+		if (i < n && !(i + 1 == n && p[i] == '\r'))
+			return lp_fail_rest(c, i,
+					    "unexpected text after timestamp");
+	}
+	if (end == start)
+		return 0;
+	int64_t t;
+	int rc = lp_parse_int(p + start, end - start, &t);
+	if (rc)
+		return lp_bad_time(c, start, end, rc);
+	if (m) {
+		m->time = t;
+		m->has_time = true;
+	}
+	return 0;
+}
+
+/* The fields, after the spaces that end the series key, and the
+ * timestamp. */
+__attribute__((always_inline)) static inline int
+lp_walk_fields(struct lp_ctx *c, size_t i, struct lp_metric *m)
+{
+	while (i < c->n && c->p[i] == ' ')
+		i++;
+	for (;;) {
+		if (lp_walk_field(c, &i, m) < 0)
+			return -1;
+		int next = lp_after_value(c, &i);
+		if (next == LP_NEXT_TIME)
+			return lp_walk_time(c, i, m);
+		if (next != LP_NEXT_FIELD)
+			return next == LP_NEXT_END ? 0 : -1;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+
 /*
- * The walk. m == NULL validates only; always_inline so that each entry
- * point gets its own copy with the metric code kept or dropped.
+ * The walk: series key, fields, timestamp. m == NULL validates only;
+ * always_inline so that each entry point gets its own copy with the
+ * metric code kept or dropped.
  */
 __attribute__((always_inline)) static inline int
 lp_walk(const char *p, size_t n, size_t first_line, struct lp_metric *m,
 	struct lp_error *err)
 {
 	struct lp_ctx c = {p, n, first_line, err, {0}};
-	lp_scan_init(&c.sc, p, n);
-	size_t i = 0;
-	bool esc = false, bad = false;
-	while (i < n && p[i] == ' ')
-		i++;
-	if (i == n || p[i] == '#' || (i + 1 == n && p[i] == '\r'))
-		return lp_not_metric(&c, i);
-	size_t lead = i;
-
-	/* Measurement. */
-	i = lp_take_name(&c.sc, i, &esc, &bad);
-	if (bad)
-		return lp_bad_utf8(&c, lead, i);
-	if (i == lead) {
-		char ch[16];
-		lp_quote_char(ch, sizeof(ch), (unsigned char)p[i]);
-		return lp_fail(&c, i,
-			       "invalid character %s found at start of "
-			       "measurement name",
-			       ch);
-	}
-	if (m) {
-		m->name = (struct lp_slice){p + lead, i - lead,
-					    esc ? LP_ESC_NAME : LP_ESC_NONE};
-		m->line = (struct lp_slice){p + lead, n - lead, LP_ESC_NONE};
-	}
-	if (lp_tag_comma(&c, &i) < 0)
+	size_t i;
+	if (lp_walk_lead(&c, &i) < 0)
 		return -1;
-
-	/* Tags, up to the space before the fields. */
-	while (i >= n || p[i] != ' ') {
-		size_t ks = i;
-		esc = bad = false;
-		i = lp_take_key(&c.sc, i, &esc, &bad);
-		if (bad)
-			return lp_bad_utf8(&c, ks, i);
-		bool kesc = esc;
-		if (i == ks || i >= n || p[i] != '=') {
-			if (i >= n)
-				return lp_fail(&c, ks, "empty tag name");
-			char ch[16], key[128];
-			lp_quote_char(ch, sizeof(ch), (unsigned char)p[i]);
-			if (i == ks)
-				return lp_fail(&c, ks,
-					       "expected tag key or field but "
-					       "found %s instead",
-					       ch);
-			lp_token_text(key, sizeof(key), p + ks, i - ks,
-				      kesc ? LP_ESC_KEY : LP_ESC_NONE);
-			return lp_fail(&c, ks,
-				       "expected '=' after tag key %s, but "
-				       "got %s instead",
-				       key, ch);
-		}
-		size_t ke = i++;
-		size_t vs = i;
-		esc = bad = false;
-		i = lp_take_key(&c.sc, i, &esc, &bad);
-		if (bad)
-			return lp_bad_utf8(&c, vs, i);
-		if (i == vs) {
-			char key[128];
-			lp_token_text(key, sizeof(key), p + ks, ke - ks,
-				      kesc ? LP_ESC_KEY : LP_ESC_NONE);
-			return lp_fail(&c, vs,
-				       "expected tag value after tag key %s, "
-				       "but none found",
-				       key);
-		}
-		if (m) {
-			struct lp_tag *t = m->ntags < m->tags_cap
-					       ? &m->tags[m->ntags]
-					       : lp_metric_grow_tags(m);
-			if (!t)
-				return lp_fail(&c, ks, "out of memory");
-			t->key = (struct lp_slice){
-			    p + ks, ke - ks, kesc ? LP_ESC_KEY : LP_ESC_NONE};
-			t->value = (struct lp_slice){
-			    p + vs, i - vs, esc ? LP_ESC_KEY : LP_ESC_NONE};
-			m->ntags++;
-		}
-		if (i >= n)
-			break;
-		if (lp_tag_comma(&c, &i) < 0)
-			return -1;
-	}
-	while (i < n && p[i] == ' ')
-		i++;
-
-	/* Fields. */
-	for (;;) {
-		size_t ks = i;
-		esc = bad = false;
-		i = lp_take_key(&c.sc, i, &esc, &bad);
-		if (bad)
-			return lp_bad_utf8(&c, ks, i);
-		bool kesc = esc;
-		size_t ke = i;
-		if (i == ks) {
-			if (i >= n)
-				return lp_fail(&c, i,
-					       "expected field key but none "
-					       "found");
-			char ch[16];
-			lp_quote_char(ch, sizeof(ch), (unsigned char)p[i]);
-			return lp_fail(&c, i,
-				       "invalid character %s found at start "
-				       "of field key",
-				       ch);
-		}
-		if (i >= n || p[i] != '=') {
-			char key[128], ch[16];
-			lp_token_text(key, sizeof(key), p + ks, ke - ks,
-				      kesc ? LP_ESC_KEY : LP_ESC_NONE);
-			if (i >= n)
-				return lp_fail(&c, i,
-					       "want '=' after field key %s, "
-					       "found end of input",
-					       key);
-			lp_quote_char(ch, sizeof(ch), (unsigned char)p[i]);
-			return lp_fail(&c, i,
-				       "want '=' after field key %s, found %s",
-				       key, ch);
-		}
-		i++;
-		if (i >= n)
-			return lp_fail(&c, i,
-				       "expected field value, found end of "
-				       "input");
-		struct lp_field *f = NULL;
-		if (m) {
-			f = m->nfields < m->fields_cap
-				? &m->fields[m->nfields]
-				: lp_metric_grow_fields(m);
-			if (!f)
-				return lp_fail(&c, ks, "out of memory");
-			f->key = (struct lp_slice){
-			    p + ks, ke - ks, kesc ? LP_ESC_KEY : LP_ESC_NONE};
-		}
-		size_t vs = i;
-		char v0 = p[i];
-		if (v0 == '"') {
-			esc = bad = false;
-			i = lp_take_string(&c.sc, i + 1, &esc, &bad);
-			if (bad)
-				return lp_bad_utf8(&c, vs + 1, i);
-			if (i >= n)
-				return lp_fail(&c, vs,
-					       "expected closing quote for "
-					       "string field value, found end "
-					       "of input");
-			if (f) {
-				f->type = LP_STRING;
-				f->v.s = (struct lp_slice){
-				    p + vs + 1, i - vs - 1,
-				    esc ? LP_ESC_STRING : LP_ESC_NONE};
-			}
-			i++;
-		} else if ((unsigned char)(v0 - '0') < 10 || v0 == '-' ||
-			   v0 == '.' || v0 == 't' || v0 == 'T' || v0 == 'f' ||
-			   v0 == 'F') {
-			size_t e;
-			if (lp_value_fast(p, i, n, f, &e)) {
-				i = e;
-			} else {
-				i = lp_take_value(&c.sc, i);
-				if (lp_number(&c, vs, i, f, ks, ke, kesc) < 0)
-					return -1;
-			}
-		} else {
-			return lp_fail(&c, vs,
-				       "field value has unrecognized type");
-		}
-		if (m)
-			m->nfields++;
-		int next = lp_after_value(&c, &i);
-		if (next < 0)
-			return -1;
-		if (next == LP_NEXT_END)
-			return 0;
-		if (next == LP_NEXT_TIME)
-			return lp_time(&c, i, m);
-	}
+	lp_scan_init(&c.sc, p, n);
+	if (lp_walk_series(&c, &i, m) < 0)
+		return -1;
+	return lp_walk_fields(&c, i, m);
 }
 
 int lp_validate_line(const char *p, size_t len, size_t first_line,
@@ -575,5 +451,22 @@ int lp_parse_line(const char *p, size_t len, size_t first_line,
 		lp_metric_reset(m);
 		return -1;
 	}
+	return 0;
+}
+
+int lp_parse_series_key(const char *p, size_t len, size_t first_line,
+			struct lp_metric *m, struct lp_error *err)
+{
+	struct lp_ctx c = {p, len, first_line, err, {0}};
+	size_t i;
+	lp_metric_reset(m);
+	if (lp_walk_lead(&c, &i) < 0)
+		return -1;
+	lp_scan_init(&c.sc, p, len);
+	if (lp_walk_series(&c, &i, m) < 0) {
+		lp_metric_reset(m);
+		return -1;
+	}
+	m->line = (struct lp_slice){NULL, 0, LP_ESC_NONE};
 	return 0;
 }

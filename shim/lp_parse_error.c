@@ -15,27 +15,13 @@
 /* Go's %q of one byte, e.g. ' ', '\t', '\x00'. */
 void lp_quote_char(char *out, size_t n, unsigned char c)
 {
-	switch (c) {
-	case '\t':
-		snprintf(out, n, "'\\t'");
-		return;
-	case '\n':
-		snprintf(out, n, "'\\n'");
-		return;
-	case '\r':
-		snprintf(out, n, "'\\r'");
-		return;
-	case '\v':
-		snprintf(out, n, "'\\v'");
-		return;
-	case '\f':
-		snprintf(out, n, "'\\f'");
-		return;
-	case '\'':
-		snprintf(out, n, "'\\''");
-		return;
-	}
-	if (c < 0x20 || c >= 0x7f)
+	static const char *const named[0x28] = {
+	    ['\t'] = "'\\t'", ['\n'] = "'\\n'", ['\r'] = "'\\r'",
+	    ['\v'] = "'\\v'", ['\f'] = "'\\f'", ['\''] = "'\\''",
+	};
+	if (c < sizeof(named) / sizeof(named[0]) && named[c])
+		snprintf(out, n, "%s", named[c]);
+	else if (c < 0x20 || c >= 0x7f)
 		snprintf(out, n, "'\\x%02x'", c);
 	else
 		snprintf(out, n, "'%c'", c);
@@ -111,15 +97,92 @@ int lp_bad_utf8(const struct lp_ctx *c, size_t start, size_t end)
 	return lp_fail(c, start, "invalid utf-8 sequence in token %s", tok);
 }
 
-int lp_bad_value(const struct lp_ctx *c, size_t kstart, size_t kend, bool kesc,
+int lp_fail_char(const struct lp_ctx *c, size_t pos, const char *before,
+		 const char *after)
+{
+	char ch[16];
+	lp_quote_char(ch, sizeof(ch), (unsigned char)c->p[pos]);
+	return lp_fail(c, pos, "%s%s%s", before, ch, after);
+}
+
+int lp_fail_rest(const struct lp_ctx *c, size_t pos, const char *what)
+{
+	char tok[128];
+	size_t e = pos;
+	while (e < c->n && c->p[e] != '\r' && c->p[e] != '\n')
+		e++;
+	lp_quote_token(tok, sizeof(tok), c->p + pos, e - pos);
+	return lp_fail(c, pos, "%s %s", what, tok);
+}
+
+/* The unescaped text of a key token, quoted, for a message. */
+static void lp_key_text(const struct lp_ctx *c, const struct lp_token *key,
+			char *out, size_t n)
+{
+	lp_token_text(out, n, c->p + key->start, key->end - key->start,
+		      key->esc ? LP_ESC_KEY : LP_ESC_NONE);
+}
+
+int lp_bad_tag_key(const struct lp_ctx *c, const struct lp_token *key)
+{
+	char ch[16], text[128];
+	if (key->end >= c->n)
+		return lp_fail(c, key->start, "empty tag name");
+	lp_quote_char(ch, sizeof(ch), (unsigned char)c->p[key->end]);
+	if (key->end == key->start)
+		return lp_fail(c, key->start,
+			       "expected tag key or field but found %s instead",
+			       ch);
+	lp_key_text(c, key, text, sizeof(text));
+	return lp_fail(c, key->start,
+		       "expected '=' after tag key %s, but got %s instead",
+		       text, ch);
+}
+
+int lp_bad_tag_value(const struct lp_ctx *c, const struct lp_token *key)
+{
+	char text[128];
+	lp_key_text(c, key, text, sizeof(text));
+	return lp_fail(c, key->end + 1,
+		       "expected tag value after tag key %s, but none found",
+		       text);
+}
+
+int lp_bad_field_key(const struct lp_ctx *c, const struct lp_token *key)
+{
+	char text[128];
+	size_t i = key->end;
+	if (i == key->start && i >= c->n)
+		return lp_fail(c, i, "expected field key but none found");
+	if (i == key->start)
+		return lp_fail_char(c, i, "invalid character ",
+				    " found at start of field key");
+	lp_key_text(c, key, text, sizeof(text));
+	if (i >= c->n)
+		return lp_fail(
+		    c, i, "want '=' after field key %s, found end of input",
+		    text);
+	char ch[16];
+	lp_quote_char(ch, sizeof(ch), (unsigned char)c->p[i]);
+	return lp_fail(c, i, "want '=' after field key %s, found %s", text, ch);
+}
+
+int lp_bad_value(const struct lp_ctx *c, const struct lp_token *key,
 		 size_t vstart, size_t vend, const char *why)
 {
-	char key[128], val[128];
-	lp_token_text(key, sizeof(key), c->p + kstart, kend - kstart,
-		      kesc ? LP_ESC_KEY : LP_ESC_NONE);
+	char text[128], val[128];
+	lp_key_text(c, key, text, sizeof(text));
 	lp_quote_token(val, sizeof(val), c->p + vstart, vend - vstart);
 	return lp_fail(c, vstart, "cannot parse value %s for field key %s: %s",
-		       val, key, why);
+		       val, text, why);
+}
+
+int lp_bad_time(const struct lp_ctx *c, size_t start, size_t end, int rc)
+{
+	char tok[128];
+	lp_quote_token(tok, sizeof(tok), c->p + start, end - start);
+	return lp_fail(c, start, "invalid timestamp %s: %s", tok,
+		       rc == LP_NUM_RANGE ? "out of range" : "not an integer");
 }
 
 const char *lp_num_why(int rc, const char *kind)

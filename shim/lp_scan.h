@@ -38,10 +38,10 @@ struct lp_scan {
 #ifdef __SSE2__
 static inline unsigned lp_scan_mask16(__m128i x)
 {
-	__m128i m = _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)); /* ctl, >=0x80 */
+	/* Signed: control bytes, the space, and bytes >= 0x80. */
+	__m128i m = _mm_cmpgt_epi8(_mm_set1_epi8(0x21), x);
 	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(',')));
 	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('=')));
-	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(' ')));
 	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
 	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
 	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
@@ -84,7 +84,8 @@ static inline void lp_scan_init(struct lp_scan *sc, const char *p, size_t n)
 }
 
 /* The first marked index at or after i (i never goes back), or n. */
-static inline size_t lp_scan_next(struct lp_scan *sc, size_t i)
+__attribute__((always_inline)) static inline size_t
+lp_scan_next(struct lp_scan *sc, size_t i)
 {
 	for (;;) {
 		size_t off = i - sc->base;

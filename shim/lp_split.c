@@ -134,6 +134,106 @@ static inline size_t lp_find3(const char *buf, size_t i, size_t n, char a,
 
 enum { LP_WALK_MORE, LP_WALK_END, LP_WALK_OVER };
 
+/* The walk over one piece of a metric: the bytes buf[0..n) it may look at
+ * (n shrinks to span_max once a string crossed a line), the state, and
+ * how it stopped. */
+struct lp_split_walk {
+	const char *buf;
+	size_t n, max;
+	int st;
+	bool found; /* the terminating '\n' is at the index returned */
+	bool over;  /* a string crossed a line and span_max passed */
+};
+
+/* Each step goes on from buf[i] in its state and returns where the walk
+ * goes on (n: the piece is used up). */
+
+static inline size_t lp_split_lead(struct lp_split_walk *w, size_t i)
+{
+	while (i < w->n && w->buf[i] == ' ')
+		i++;
+	if (i == w->n)
+		return i;
+	if (w->buf[i] == '\n') {
+		w->found = true;
+		return i;
+	}
+	w->st = w->buf[i] == '#' ? LP_SPLIT_COMMENT : LP_SPLIT_HEAD;
+	return i + 1;
+}
+
+/* A comment or the timestamp: only the '\n' matters. */
+static inline size_t lp_split_rest(struct lp_split_walk *w, size_t i)
+{
+	const char *nl = memchr(w->buf + i, '\n', w->n - i);
+	if (!nl)
+		return w->n;
+	w->found = true;
+	return (size_t)(nl - w->buf);
+}
+
+/* A space ends the head (or the fields) unless a backslash escapes it. */
+static inline size_t lp_split_head(struct lp_split_walk *w, size_t i)
+{
+	i = lp_find3(w->buf, i, w->n, ' ', '\n', '\n');
+	if (i == w->n)
+		return i;
+	if (w->buf[i] == '\n') {
+		w->found = true;
+		return i;
+	}
+	if (w->buf[i - 1] != '\\')
+		w->st = LP_SPLIT_FIELDS;
+	return i + 1;
+}
+
+/* A '"' right after an unescaped '=' opens a string value. */
+static inline size_t lp_split_fields(struct lp_split_walk *w, size_t i)
+{
+	const char *buf = w->buf;
+	i = lp_find3(buf, i, w->n, ' ', '\n', '"');
+	if (i == w->n)
+		return i;
+	if (buf[i] == '\n') {
+		w->found = true;
+		return i;
+	}
+	if (buf[i] == ' ') {
+		if (buf[i - 1] != '\\')
+			w->st = LP_SPLIT_TIME;
+	} else if (i >= 2 && buf[i - 1] == '=' && buf[i - 2] != '\\') {
+		w->st = LP_SPLIT_STRING;
+	}
+	return i + 1;
+}
+
+/* In a string a '\n' is content, counted (the terminator must then come
+ * within span_max); a '"' after an even run of backslashes closes it. */
+static inline size_t lp_split_string(struct lp_splitter *s,
+				     struct lp_split_walk *w, size_t i)
+{
+	const char *buf = w->buf;
+	i = lp_find3(buf, i, w->n, '"', '\n', '"');
+	if (i == w->n)
+		return i;
+	if (buf[i] == '\n') {
+		s->lines_in++;
+		if (i + 1 >= w->max) {
+			w->over = true;
+			return i;
+		}
+		if (w->n > w->max)
+			w->n = w->max;
+		return i + 1;
+	}
+	size_t k = i;
+	while (buf[k - 1] == '\\')
+		k--;
+	if ((i - k) % 2 == 0)
+		w->st = LP_SPLIT_FIELDS;
+	return i + 1;
+}
+
 /* The structural walk, resumable at any byte. LP_WALK_END with *end at the
  * terminating '\n'; LP_WALK_MORE (state saved) when buf ends first;
  * LP_WALK_OVER when the metric spans lines and its first span_max bytes
@@ -141,90 +241,39 @@ enum { LP_WALK_MORE, LP_WALK_END, LP_WALK_OVER };
 static int lp_split_walk(struct lp_splitter *s, const char *buf, size_t n,
 			 size_t *end)
 {
-	size_t max = s->span_max;
-	if (s->lines_in && n > max)
-		n = max;
+	struct lp_split_walk w = {buf, n, s->span_max, s->state, false, false};
+	if (s->lines_in && w.n > w.max)
+		w.n = w.max;
 	size_t i = s->scanned;
-	int st = s->state;
-	while (i < n) {
-		switch (st) {
+	while (i < w.n && !w.found && !w.over) {
+		switch (w.st) {
 		case LP_SPLIT_LEAD:
-			while (i < n && buf[i] == ' ')
-				i++;
-			if (i == n)
-				break;
-			if (buf[i] == '\n')
-				goto found;
-			st = buf[i] == '#' ? LP_SPLIT_COMMENT : LP_SPLIT_HEAD;
-			i++;
-			continue;
+			i = lp_split_lead(&w, i);
+			break;
 		case LP_SPLIT_COMMENT:
-		case LP_SPLIT_TIME: {
-			const char *nl = memchr(buf + i, '\n', n - i);
-			if (nl) {
-				i = (size_t)(nl - buf);
-				goto found;
-			}
-			i = n;
-			continue;
-		}
+		case LP_SPLIT_TIME:
+			i = lp_split_rest(&w, i);
+			break;
 		case LP_SPLIT_HEAD:
-			i = lp_find3(buf, i, n, ' ', '\n', '\n');
-			if (i == n)
-				break;
-			if (buf[i] == '\n')
-				goto found;
-			if (buf[i - 1] != '\\')
-				st = LP_SPLIT_FIELDS;
-			i++;
-			continue;
+			i = lp_split_head(&w, i);
+			break;
 		case LP_SPLIT_FIELDS:
-			i = lp_find3(buf, i, n, ' ', '\n', '"');
-			if (i == n)
-				break;
-			if (buf[i] == '\n')
-				goto found;
-			if (buf[i] == ' ') {
-				if (buf[i - 1] != '\\')
-					st = LP_SPLIT_TIME;
-			} else if (i >= 2 && buf[i - 1] == '=' &&
-				   buf[i - 2] != '\\') {
-				st = LP_SPLIT_STRING;
-			}
-			i++;
-			continue;
-		case LP_SPLIT_STRING: {
-			i = lp_find3(buf, i, n, '"', '\n', '"');
-			if (i == n)
-				break;
-			if (buf[i] == '\n') {
-				/* The terminator, after this byte, must come
-				 * before span_max. */
-				s->lines_in++;
-				if (i + 1 >= max)
-					return LP_WALK_OVER;
-				if (n > max)
-					n = max;
-				i++;
-				continue;
-			}
-			size_t k = i;
-			while (buf[k - 1] == '\\')
-				k--;
-			if ((i - k) % 2 == 0)
-				st = LP_SPLIT_FIELDS;
-			i++;
-			continue;
+			i = lp_split_fields(&w, i);
+			break;
+		case LP_SPLIT_STRING:
+			i = lp_split_string(s, &w, i);
+			break;
 		}
-		}
-		break;
 	}
-	s->scanned = n;
-	s->state = st;
-	return s->lines_in && n >= max ? LP_WALK_OVER : LP_WALK_MORE;
-found:
-	*end = i;
-	return LP_WALK_END;
+	if (w.found) {
+		*end = i;
+		return LP_WALK_END;
+	}
+	if (w.over)
+		return LP_WALK_OVER;
+	s->scanned = w.n;
+	s->state = w.st;
+	return s->lines_in && w.n >= w.max ? LP_WALK_OVER : LP_WALK_MORE;
 }
 
 size_t lp_split_next(struct lp_splitter *s, const char *buf, size_t len,
@@ -294,8 +343,8 @@ void lp_reader_init(struct lp_reader *r, const char *buf, size_t len)
 	lp_splitter_init(&r->split);
 }
 
-int lp_reader_next(struct lp_reader *r, struct lp_metric *m,
-		   struct lp_error *err)
+enum lp_read_result lp_reader_next(struct lp_reader *r, struct lp_metric *m,
+				   struct lp_error *err)
 {
 	while (r->pos < r->len) {
 		const char *p = r->buf + r->pos;
@@ -317,7 +366,7 @@ int lp_reader_next(struct lp_reader *r, struct lp_metric *m,
 		}
 		if (lp_parse_line(p, text, first, m, err) == 0) {
 			r->pos += n;
-			return 1;
+			return LP_READ_METRIC;
 		}
 		/* An invalid metric over several lines: a '"' opened on its
 		 * first line swallowed the lines after it. That line is the
@@ -325,7 +374,7 @@ int lp_reader_next(struct lp_reader *r, struct lp_metric *m,
 		const char *nl = memchr(p, '\n', text);
 		if (!nl) {
 			r->pos += n;
-			return -1;
+			return LP_READ_INVALID;
 		}
 		size_t line_len = (size_t)(nl - p);
 		r->pos += line_len + 1;
@@ -333,7 +382,9 @@ int lp_reader_next(struct lp_reader *r, struct lp_metric *m,
 				   lp_count_newlines(p, text));
 		if (line_len && p[line_len - 1] == '\r')
 			line_len--;
-		return lp_parse_line(p, line_len, first, m, err) == 0 ? 1 : -1;
+		return lp_parse_line(p, line_len, first, m, err) == 0
+			   ? LP_READ_METRIC
+			   : LP_READ_INVALID;
 	}
-	return 0;
+	return LP_READ_END;
 }

@@ -21,9 +21,9 @@
 #include "telex/buf.h"
 #include "telex/loop.h"
 
-#define OUT_BATCH_DEFAULT (256u * 1024)
-#define OUT_HIGH_WATER_DEFAULT (4u * 1024 * 1024)
-#define OUT_LOW_WATER_DEFAULT (1u * 1024 * 1024)
+#define OUT_BATCH_DEFAULT ((size_t)256 * 1024)
+#define OUT_HIGH_WATER_DEFAULT ((size_t)4 * 1024 * 1024)
+#define OUT_LOW_WATER_DEFAULT ((size_t)1 * 1024 * 1024)
 
 struct out_writer {
 	int fd;

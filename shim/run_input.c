@@ -18,7 +18,7 @@
 #define TELEX_STDIN_CHUNK 65536
 /* Per readiness, read at most this much before gathering: a flood on stdin
  * must not starve the loop. */
-#define TELEX_STDIN_BURST (1024 * 1024)
+#define TELEX_STDIN_BURST ((size_t)1024 * 1024)
 
 /* ------------------------------------------------------------------ */
 /* stdin: lines ask for a gather, EOF asks to stop. */
@@ -87,15 +87,15 @@ int telex_watch_stdin(struct telex *t)
 /* ------------------------------------------------------------------ */
 /* Emitting. */
 
-int telex_emit(struct telex *t, struct lp_metric *m)
+enum telex_emit_result telex_emit(struct telex *t, struct lp_metric *m)
 {
 	if (!t->out_ready || t->out.broken) {
 		t->unwritable++;
-		return -1;
+		return TELEX_EMIT_UNWRITABLE;
 	}
 	if (!t->filter_noop && !filter_apply(t->filter, m)) {
 		t->dropped++;
-		return 0;
+		return TELEX_EMIT_FILTERED;
 	}
 	struct buf *b = out_writer_buf(&t->out);
 	if (m->line.ptr && !m->modified) {
@@ -106,7 +106,7 @@ int telex_emit(struct telex *t, struct lp_metric *m)
 			log_limited(&t->limiter, LOG_ERROR, "out of memory",
 				    "out of memory queueing a metric for "
 				    "stdout");
-			return -1;
+			return TELEX_EMIT_UNWRITABLE;
 		}
 	} else {
 		struct lp_error err;
@@ -117,25 +117,27 @@ int telex_emit(struct telex *t, struct lp_metric *m)
 			    "metric \"%.*s\" not written: %s",
 			    (int)(m->name.len < 200 ? m->name.len : 200),
 			    m->name.ptr ? m->name.ptr : "", err.msg);
-			return -1;
+			return TELEX_EMIT_UNWRITABLE;
 		}
 	}
 	t->emitted++;
 	if (out_writer_commit(&t->out) < 0)
-		return -1;
-	return 1;
+		return TELEX_EMIT_UNWRITABLE;
+	return TELEX_EMIT_QUEUED;
 }
 
-int telex_emit_line(struct telex *t, const char *line, size_t len)
+enum telex_emit_result telex_emit_line(struct telex *t, const char *line,
+				       size_t len)
 {
 	if (!t->out_ready || t->out.broken)
-		return -1;
+		return TELEX_EMIT_UNWRITABLE;
 	struct buf *b = out_writer_buf(&t->out);
 	if (buf_append(b, line, len) < 0 || buf_putc(b, '\n') < 0) {
 		b->len = t->out.committed;
-		return -1;
+		return TELEX_EMIT_UNWRITABLE;
 	}
-	return out_writer_commit(&t->out) < 0 ? -1 : 1;
+	return out_writer_commit(&t->out) < 0 ? TELEX_EMIT_UNWRITABLE
+					      : TELEX_EMIT_QUEUED;
 }
 
 const char *telex_out_unwritten(const struct telex *t, size_t *len)
@@ -282,6 +284,26 @@ static void telex_input_summary(struct telex *t)
 		(unsigned long long)t->out.written);
 }
 
+/* Run the loop until the program stops: after each pass a gather that
+ * was asked for (gathers: a polled input), then all that the pass
+ * emitted goes out in one write(2). TELEX_EXIT_FAILURE when the loop
+ * failed (logged), else TELEX_EXIT_OK. */
+static int telex_input_loop(struct telex *t, bool gathers)
+{
+	while (!t->stopping) {
+		if (loop_run_once(t->loop, -1) < 0) {
+			log_error("event loop: %m");
+			return TELEX_EXIT_FAILURE;
+		}
+		if (gathers && t->gather_pending && !t->stopping) {
+			t->gather_pending = false;
+			telex_gather(t);
+		}
+		out_writer_flush(&t->out);
+	}
+	return TELEX_EXIT_OK;
+}
+
 int telex_run_input(struct telex *t)
 {
 	int rc = TELEX_EXIT_OK;
@@ -300,19 +322,7 @@ int telex_run_input(struct telex *t)
 				  strerror(errno));
 			return TELEX_EXIT_FAILURE;
 		}
-		while (!t->stopping) {
-			if (loop_run_once(t->loop, -1) < 0) {
-				log_error("event loop: %m");
-				rc = TELEX_EXIT_FAILURE;
-				break;
-			}
-			if (t->gather_pending && !t->stopping) {
-				t->gather_pending = false;
-				telex_gather(t);
-			}
-			/* What callbacks emitted outside a gather. */
-			out_writer_flush(&t->out);
-		}
+		rc = telex_input_loop(t, true);
 		/* A request that came with the end ("echo | prog") is
 		 * honoured. */
 		if (t->gather_pending) {
@@ -328,23 +338,13 @@ int telex_run_input(struct telex *t)
 
 int telex_run_service(struct telex *t)
 {
-	int rc = TELEX_EXIT_OK;
 	if (telex_watch_stdin(t) < 0) {
 		log_error("watching stdin: %s", strerror(errno));
 		return TELEX_EXIT_FAILURE;
 	}
 	if (t->p->start && t->p->start(t, t->state) < 0)
 		return TELEX_EXIT_FAILURE;
-	while (!t->stopping) {
-		if (loop_run_once(t->loop, -1) < 0) {
-			log_error("event loop: %m");
-			rc = TELEX_EXIT_FAILURE;
-			break;
-		}
-		/* Everything the callbacks of this pass emitted, in one
-		 * write(2). */
-		out_writer_flush(&t->out);
-	}
+	int rc = telex_input_loop(t, false);
 	if (t->p->stop)
 		t->p->stop(t, t->state);
 	if (telex_drain(t) < 0 || telex_out_failed(t))

@@ -16,21 +16,18 @@
 
 #include "telex_private.h"
 
-#define TELEX_READ_CHUNK (256u * 1024)
+#define TELEX_READ_CHUNK ((size_t)256 * 1024)
 /* A buffer grown this large for one huge metric is given back once empty. */
-#define TELEX_IN_KEEP (4u * 1024 * 1024)
+#define TELEX_IN_KEEP ((size_t)4 * 1024 * 1024)
 
 static int telex_in_push(struct telex_in *in, size_t off, size_t len,
 			 size_t line_no, bool side, bool newline)
 {
-	if (in->npend == in->pend_cap) {
-		size_t cap = in->pend_cap ? in->pend_cap * 2 : 256;
-		struct telex_pending *p = realloc(in->pend, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		in->pend = p;
-		in->pend_cap = cap;
-	}
+	struct telex_pending *pend =
+	    array_grow(in->pend, in->npend, &in->pend_cap, sizeof(*pend), 256);
+	if (!pend)
+		return -1;
+	in->pend = pend;
 	in->pend[in->npend++] = (struct telex_pending){.off = off,
 						       .len = len,
 						       .line_no = line_no,

@@ -12,6 +12,7 @@ pkgs=(
 	dpkg-dev rpm haproxy python3 python3-yaml
 	keepalived openssl
 	lintian rpmlint devscripts mandoc gpg cpio mmdebstrap graphviz gnuplot-nox
+	clang-tidy clang-format cppcheck
 )
 missing=()
 for p in "${pkgs[@]}"; do

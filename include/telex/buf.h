@@ -18,7 +18,10 @@ struct buf {
 	size_t cap;
 };
 
+/* (clang-format would spread these initialisers over four lines.) */
+/* clang-format off */
 #define BUF_INIT { NULL, 0, 0 }
+/* clang-format on */
 
 /* Make room for at least `extra` more bytes. Returns a pointer to the free
  * space (data + len), or NULL when out of memory (the buffer is unchanged). */
@@ -28,26 +31,31 @@ char *buf_reserve(struct buf *b, size_t extra);
 int buf_append(struct buf *b, const void *p, size_t n);
 int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 
 /* Drop the first n bytes (n <= len), keeping the rest at the front. */
 void buf_consume(struct buf *b, size_t n);
 
 /* Forget the content, keep the memory. */
-static inline void buf_clear(struct buf *b) { b->len = 0; }
+static inline void buf_clear(struct buf *b)
+{
+	b->len = 0;
+}
 
 /* Release the memory; the buffer can be reused as if BUF_INIT. */
 void buf_free(struct buf *b);
 
 struct arena_chunk;
 struct arena {
-	struct arena_chunk *head;   /* chunk being filled */
-	struct arena_chunk *spare;  /* chunks kept by arena_reset() */
-	size_t chunk_size;          /* 0: default (16 KiB) */
+	struct arena_chunk *head;  /* chunk being filled */
+	struct arena_chunk *spare; /* chunks kept by arena_reset() */
+	size_t chunk_size;	   /* 0: default (16 KiB) */
 };
 
+/* clang-format off */
 #define ARENA_INIT { NULL, NULL, 0 }
+/* clang-format on */
 
 /* Memory that stays put until arena_reset()/arena_free(); 8-byte aligned.
  * NULL when out of memory. */
@@ -55,10 +63,17 @@ void *arena_alloc(struct arena *a, size_t n);
 /* Copy of p[0..n) with a terminating NUL. */
 char *arena_strndup(struct arena *a, const char *p, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Forget every allocation; keep the chunks for reuse (no free()). */
 void arena_reset(struct arena *a);
 void arena_free(struct arena *a);
+
+/* Room for element n of the array `items` of *cap elements of `size`
+ * bytes (malloc'd, or NULL with *cap 0): the array itself when n < *cap,
+ * else it moved to twice the room (`first` elements the first time) and
+ * *cap says so. NULL when out of memory: items is unchanged and still
+ * the caller's. */
+void *array_grow(void *items, size_t n, size_t *cap, size_t size, size_t first);
 
 #endif

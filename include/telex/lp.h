@@ -163,7 +163,7 @@ void lp_quote_token(char *out, size_t n, const char *p, size_t len);
  * line that is valid on its own is read, and no byte is scanned more than
  * twice however the lines are crafted. */
 
-#define LP_SPLIT_SPAN_MAX (1024u * 1024)
+#define LP_SPLIT_SPAN_MAX ((size_t)1024 * 1024)
 
 struct lp_splitter {
 	size_t line;	 /* physical line number of the next metric's start:
@@ -219,6 +219,26 @@ int lp_validate_line(const char *p, size_t len, size_t first_line,
 int lp_parse_line(const char *p, size_t len, size_t first_line,
 		  struct lp_metric *m, struct lp_error *err);
 
+/* The series key of p only: the measurement and its tags, up to the
+ * space before the fields, into m (reset first), for routing by tags
+ * without reading the rest; m holds no field, no time and no line. The
+ * same steps, checks and errors as lp_parse_line up to there; the fields
+ * are not looked at (validate the line first). 0 ok, -1 error. */
+int lp_parse_series_key(const char *p, size_t len, size_t first_line,
+			struct lp_metric *m, struct lp_error *err);
+
+/* Skimming: parts of a line read without parsing it (lp_skim.c). */
+
+/* The timestamp of p, a line lp_validate_line accepts, read from its
+ * end: true and *ns set when the line has one. (Other text: a result
+ * that means nothing, and nothing read outside p[0..len).) */
+bool lp_line_time(const char *p, size_t len, int64_t *ns);
+
+/* The measurement of any text, for messages: after leading spaces, up to
+ * the first unescaped ',' or space (or a control byte), as the parser
+ * reads it; a slice of p, escapes flagged. */
+struct lp_slice lp_line_name(const char *p, size_t len);
+
 /* Iterates over a complete buffer (a Kafka record, a file): one metric per
  * call, skipping blank and comment lines; the last metric may lack its
  * terminator. After an error the reader continues with the next metric;
@@ -232,10 +252,17 @@ struct lp_reader {
 };
 
 void lp_reader_init(struct lp_reader *r, const char *buf, size_t len);
-/* 1: m holds the next metric; 0: end of buffer; -1: the next metric is
- * invalid, err says why and where, the reader has moved past it. */
-int lp_reader_next(struct lp_reader *r, struct lp_metric *m,
-		   struct lp_error *err);
+
+/* What lp_reader_next found. */
+enum lp_read_result {
+	LP_READ_INVALID = -1, /* the next metric is invalid: err says why and
+				 where; the reader has moved past it */
+	LP_READ_END = 0,      /* the end of the buffer */
+	LP_READ_METRIC = 1,   /* m holds the next metric */
+};
+
+enum lp_read_result lp_reader_next(struct lp_reader *r, struct lp_metric *m,
+				   struct lp_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Writer: Telegraf's influx serializer. Tags sorted by unescaped key,

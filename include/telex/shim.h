@@ -119,19 +119,28 @@ struct log_limiter *telex_log_limiter(struct telex *t);
 /* ------------------------------------------------------------------ */
 /* Inputs: emitting metrics. */
 
+/* What became of a metric handed to telex_emit. */
+enum telex_emit_result {
+	TELEX_EMIT_UNWRITABLE = -1, /* not written: stdout is gone, out of
+				       memory, or not serialisable (logged,
+				       counted) */
+	TELEX_EMIT_FILTERED = 0,    /* dropped by a filter */
+	TELEX_EMIT_QUEUED = 1,	    /* queued for stdout */
+};
+
 /*
  * Queue m for stdout: the common options (name_override, [NAME.tags],
  * filters) are applied, then the metric is written as one line: its
  * original bytes when it was parsed and nothing changed, else serialised.
- * Returns 1 queued, 0 dropped by a filter, -1 not writable (logged,
- * counted). m may be reused as soon as the call returns.
+ * m may be reused as soon as the call returns.
  */
-int telex_emit(struct telex *t, struct lp_metric *m);
+enum telex_emit_result telex_emit(struct telex *t, struct lp_metric *m);
 
 /* Queue one line of the plugin's own (no '\n' in it) for stdout, as is:
- * no filter, no rename, not counted as a metric. 1 queued, -1 stdout is
- * gone or out of memory. */
-int telex_emit_line(struct telex *t, const char *line, size_t len);
+ * no filter, no rename, not counted as a metric. TELEX_EMIT_QUEUED, or
+ * TELEX_EMIT_UNWRITABLE when stdout is gone or out of memory. */
+enum telex_emit_result telex_emit_line(struct telex *t, const char *line,
+				       size_t len);
 
 /*
  * Output progress, for service inputs that must know when their lines

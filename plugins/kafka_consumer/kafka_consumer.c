@@ -19,7 +19,7 @@
 #define KC_EXIT_BUDGET_NS (4500LL * 1000000LL)
 #define KC_CLOSE_MIN_NS (500LL * 1000000LL)
 
-static int kc_sink_emit(void *arg, struct lp_metric *m)
+static enum telex_emit_result kc_sink_emit(void *arg, struct lp_metric *m)
 {
 	struct kc *c = arg;
 	return telex_emit(c->t, m);

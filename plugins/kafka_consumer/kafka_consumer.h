@@ -182,10 +182,10 @@ struct kc_msg {
 };
 
 /* Where metrics go: telex_emit() in the program, a buffer in the tests.
- * emit returns 1 written, 0 dropped by a filter, -1 not writable;
- * broken tells whether stdout is gone (then the record is not done). */
+ * emit returns what telex_emit() returns; broken tells whether stdout is
+ * gone (then the record is not done). */
 struct kc_sink {
-	int (*emit)(void *arg, struct lp_metric *m);
+	enum telex_emit_result (*emit)(void *arg, struct lp_metric *m);
 	bool (*broken)(void *arg);
 	void *arg;
 };

@@ -337,7 +337,7 @@ static void kc_fetch_mark(struct kc *c)
 	int n =
 	    snprintf(line, sizeof(line), "%s,instance=%s seq=%llui",
 		     KC_FB_MARK_NAME, c->fb_instance, (unsigned long long)seq);
-	if (telex_emit_line(c->t, line, (size_t)n) < 0)
+	if (telex_emit_line(c->t, line, (size_t)n) != TELEX_EMIT_QUEUED)
 		return; /* stdout is gone: nothing more is confirmed anyway */
 	c->fb.next_seq++;
 	log_debug("feedback: mark %llu after %llu metrics",

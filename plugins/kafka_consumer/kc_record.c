@@ -206,15 +206,20 @@ static void kc_record_emit(struct kc_record *r, struct lp_metric *m)
 			    (long long)r->cur->offset);
 		return;
 	}
-	int rc = r->sink.emit(r->sink.arg, m);
-	if (rc > 0)
+	switch (r->sink.emit(r->sink.arg, m)) {
+	case TELEX_EMIT_QUEUED:
 		r->st.metrics++;
-	else if (rc == 0)
+		break;
+	case TELEX_EMIT_FILTERED:
 		r->st.filtered++;
-	else if (r->sink.broken(r->sink.arg))
-		r->broken = true;
-	else
-		r->st.unwritable++; /* the shim has logged why */
+		break;
+	case TELEX_EMIT_UNWRITABLE:
+		if (r->sink.broken(r->sink.arg))
+			r->broken = true;
+		else
+			r->st.unwritable++; /* the shim has logged why */
+		break;
+	}
 }
 
 static void kc_record_invalid(struct kc_record *r, const struct lp_error *e)
@@ -232,10 +237,11 @@ static void kc_record_influx(struct kc_record *r, const struct kc_msg *msg)
 {
 	struct lp_reader rd;
 	struct lp_error err;
-	int rc;
+	enum lp_read_result rc;
 	lp_reader_init(&rd, msg->payload, msg->len);
-	while (!r->broken && (rc = lp_reader_next(&rd, &r->metric, &err)))
-		if (rc > 0)
+	while (!r->broken &&
+	       (rc = lp_reader_next(&rd, &r->metric, &err)) != LP_READ_END)
+		if (rc == LP_READ_METRIC)
 			kc_record_emit(r, &r->metric);
 		else
 			kc_record_invalid(r, &err);

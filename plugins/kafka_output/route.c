@@ -7,18 +7,16 @@
  * (exclude_topic_tag, data_format = "json").
  *
  * A line is looked at no more than the options need (the shim already
- * validated it): not at all when only the timestamp matters (the last
- * word of the line); its series key only (measurement and tags, up to the
- * first space) when routing needs tags; a full lp_parse_line() when
- * headers, exclude_topic_tag or json need fields or a changed metric, or
- * when the series key holds escapes (the parser knows their rules).
+ * validated it): not at all when only the timestamp matters
+ * (lp_line_time: the last word of the line); its series key only
+ * (lp_parse_series_key: measurement and tags) when routing needs tags; a
+ * full lp_parse_line() when headers, exclude_topic_tag or json need
+ * fields or a changed metric. All three are the line-protocol library's,
+ * so they read a line as the parser does.
  */
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "kafka_output.h"
 #include "telex/lp_json.h"
@@ -63,207 +61,17 @@ void kout_router_free(struct kout_router *r)
 
 struct lp_slice kout_line_name(const char *p, size_t len)
 {
-	size_t i = 0;
-	while (i < len && p[i] == ' ')
-		i++;
-	size_t start = i;
-	while (i < len && p[i] != ',' && p[i] != ' ') {
-		if (p[i] == '\\' && i + 1 < len)
-			i++;
-		i++;
-	}
-	/* Raw text, escapes included: it is only ever shown in messages. */
-	return (struct lp_slice){.ptr = p + start, .len = i - start};
+	return lp_line_name(p, len);
 }
 
-/* Bit k set: p[k] is one of , = space \ (the bytes that shape a series
- * key), for the 16 bytes at p; SSE2 compares, else a loop. */
-static inline uint32_t kout_series_marks(const char *p)
-{
-#ifdef __SSE2__
-	__m128i x = _mm_loadu_si128((const __m128i *)p);
-	__m128i m = _mm_cmpeq_epi8(x, _mm_set1_epi8(','));
-	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('=')));
-	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(' ')));
-	m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
-	return (uint32_t)_mm_movemask_epi8(m);
-#else
-	uint32_t m = 0;
-	for (unsigned k = 0; k < 16; k++)
-		m |= (uint32_t)(p[k] == ',' || p[k] == '=' || p[k] == ' ' ||
-				p[k] == '\\')
-		     << k;
-	return m;
-#endif
-}
-
-/* The series key of a valid line, in one pass; false when it holds a
- * backslash (the escape rules are the parser's business) or more tags
- * than kept. Measurement names and tag values have no quoting, so
- * without escapes the first space ends it. The bytes that matter are
- * found 16 at a time (never past the line's end: the last partial block
- * is looked at byte by byte); most of a series key is none of them. */
-static bool kout_scan_series(const char *p, size_t len, struct kout_series *s)
-{
-	size_t i = 0;
-	while (i < len && p[i] == ' ')
-		i++;
-	s->name = p + i;
-	s->ntags = 0;
-	const char *key = NULL; /* the tag being read, NULL: the name */
-	const char *eq = NULL;	/* its first '=' */
-	size_t block = i;
-	for (;;) {
-		uint32_t marks;
-		size_t at = block;
-		if (block + 16 <= len) {
-			marks = kout_series_marks(p + block);
-			block += 16;
-		} else {
-			marks = 0;
-			for (size_t k = 0; block + k < len; k++) {
-				char c = p[block + k];
-				marks |= (uint32_t)(c == ',' || c == '=' ||
-						    c == ' ' || c == '\\')
-					 << k;
-			}
-			if (!marks)
-				return false; /* no space: not a line */
-			block = len;
-		}
-		for (; marks; marks &= marks - 1) {
-			const char *q = p + at + (unsigned)__builtin_ctz(marks);
-			char c = *q;
-			if (c == '\\')
-				return false;
-			if (c == '=') {
-				if (key && !eq)
-					eq = q;
-				continue; /* part of a name or value */
-			}
-			/* ',' or ' ': the name or a tag ends here. */
-			if (!key) {
-				s->name_len = (size_t)(q - s->name);
-			} else {
-				if (!eq || s->ntags == KOUT_SERIES_TAGS ||
-				    q - key > 65535)
-					return false;
-				s->tags[s->ntags].key = key;
-				s->tags[s->ntags].key_len =
-				    (uint16_t)(eq - key);
-				s->tags[s->ntags].value_len =
-				    (uint16_t)(q - eq - 1);
-				s->ntags++;
-			}
-			if (c == ' ')
-				return true;
-			key = q + 1;
-			eq = NULL;
-		}
-	}
-}
-
-/* A tag of the scanned series key (the last one of that key wins, as in
- * line protocol). */
-static bool kout_series_tag(const struct kout_series *s, const char *key,
-			    size_t klen, struct lp_slice *value)
-{
-	for (unsigned i = s->ntags; i-- > 0;) {
-		if (s->tags[i].key_len != klen ||
-		    memcmp(s->tags[i].key, key, klen) != 0)
-			continue;
-		*value = (struct lp_slice){.ptr = s->tags[i].key + klen + 1,
-					   .len = s->tags[i].value_len};
-		return true;
-	}
-	return false;
-}
-
-/* A tag of this line, scanned or parsed. */
+/* A tag of this line: its series key or whole metric is in r->m. */
 static bool kout_tag(const struct kout_router *r, const char *key, size_t klen,
 		     struct lp_slice *value)
 {
-	if (!r->parsed)
-		return kout_series_tag(&r->series, key, klen, value);
 	const struct lp_tag *t = lp_metric_find_tag(&r->m, key, klen);
 	if (t)
 		*value = t->value;
 	return t != NULL;
-}
-
-static struct lp_slice kout_name(const struct kout_router *r)
-{
-	if (r->parsed)
-		return r->m.name;
-	return (struct lp_slice){.ptr = r->series.name,
-				 .len = r->series.name_len};
-}
-
-/* The timestamp of a valid line without parsing it: the last word, when
- * it is an integer. Fields are key=value pairs and strings end with a
- * quote, so a bare integer after the last space can only be the time. */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* The 8 bytes at s as a number when they are all digits, else -1: the
- * digit test and the conversion 8 at a time (halves, then pairs). */
-static inline int64_t kout_digits8(const char *s)
-{
-	uint64_t x;
-	memcpy(&x, s, 8);
-	const uint64_t hi = 0xf0f0f0f0f0f0f0f0ull, zero = 0x3030303030303030ull;
-	if ((x & hi) != zero ||
-	    ((x + 0x0606060606060606ull) & hi) != zero) /* > '9' */
-		return -1;
-	x -= zero;
-	x = (x * 10 + (x >> 8)) & 0x00ff00ff00ff00ffull;
-	x = (x * 100 + (x >> 16)) & 0x0000ffff0000ffffull;
-	x = (x * 10000 + (x >> 32)) & 0xffffffffull;
-	return (int64_t)x;
-}
-#endif
-
-static bool kout_scan_time(const char *p, size_t len, int64_t *ns)
-{
-	/* A '\r' may end a line (what is left of a "\r\n"), after spaces. */
-	if (len && p[len - 1] == '\r')
-		len--;
-	while (len && p[len - 1] == ' ')
-		len--;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* Nanoseconds since 2001 to 2286 have 19 digits: " " 3 + 8 + 8. */
-	if (len >= 20 && p[len - 20] == ' ' && p[len - 19] >= '0' &&
-	    p[len - 19] <= '9' && p[len - 18] >= '0' && p[len - 18] <= '9' &&
-	    p[len - 17] >= '0' && p[len - 17] <= '9') {
-		int64_t a = kout_digits8(p + len - 16),
-			b = kout_digits8(p + len - 8);
-		if (a >= 0 && b >= 0) {
-			int64_t top = (p[len - 19] - '0') * 100 +
-				      (p[len - 18] - '0') * 10 +
-				      (p[len - 17] - '0');
-			/* At most 999...9 (19 nines): fits in uint64, and
-			 * the validator let only int64 times through. */
-			*ns =
-			    (int64_t)((uint64_t)top * 10000000000000000ull +
-				      (uint64_t)a * 100000000ull + (uint64_t)b);
-			return true;
-		}
-	}
-#endif
-	size_t i = len;
-	while (i && p[i - 1] >= '0' && p[i - 1] <= '9')
-		i--;
-	if (i == len)
-		return false;
-	size_t digits = i;
-	bool neg = i && p[i - 1] == '-';
-	if (neg)
-		i--;
-	if (!i || p[i - 1] != ' ')
-		return false;
-	uint64_t v = 0;
-	for (size_t j = digits; j < len; j++)
-		v = v * 10 + (uint64_t)(p[j] - '0');
-	*ns = neg ? -(int64_t)v : (int64_t)v;
-	return true;
 }
 
 void kout_uuid4(struct kout_router *r, char out[36])
@@ -329,9 +137,8 @@ static int kout_route_topic(struct kout_router *r, struct kout_record *rec)
 	}
 	const char *sep = sfx->separator ? sfx->separator : "";
 	if (suffix && strcmp(sfx->method, "measurement") == 0) {
-		struct lp_slice name = kout_name(r);
 		if (buf_append(&r->topic, sep, strlen(sep)) ||
-		    kout_append_unescaped(&r->topic, &name))
+		    kout_append_unescaped(&r->topic, &r->m.name))
 			return -1;
 	} else if (suffix) {
 		/* "tags": the values of the keys, missing ones skipped. */
@@ -439,25 +246,25 @@ int kout_route(struct kout_router *r, const char *p, size_t len, size_t line_no,
 	rec->name.escaped = 0;
 	int64_t ns = 0;
 	bool has_time = false;
-	r->parsed = false;
-	if (r->mode == KOUT_PARSE ||
-	    (r->mode == KOUT_SCAN && !kout_scan_series(p, len, &r->series))) {
+	/* r->m: the series key (KOUT_SCAN) or the whole metric (parsed). */
+	r->parsed = r->mode == KOUT_PARSE;
+	if (r->mode != KOUT_BYTES) {
 		struct lp_error lerr;
-		if (lp_parse_line(p, len, line_no, &r->m, &lerr) < 0) {
+		int rc =
+		    r->parsed
+			? lp_parse_line(p, len, line_no, &r->m, &lerr)
+			: lp_parse_series_key(p, len, line_no, &r->m, &lerr);
+		if (rc < 0) {
 			snprintf(err, errlen, "%s", lerr.msg);
 			return -1;
 		}
-		r->parsed = true;
+		rec->name = r->m.name;
+	}
+	if (r->parsed) {
 		has_time = r->m.has_time;
 		ns = r->m.time;
 	} else if (r->timestamp_from_metric) {
-		has_time = kout_scan_time(p, len, &ns);
-	}
-	if (r->parsed) {
-		rec->name = r->m.name;
-	} else if (r->mode != KOUT_BYTES) {
-		rec->name.ptr = r->series.name;
-		rec->name.len = r->series.name_len;
+		has_time = lp_line_time(p, len, &ns);
 	}
 	if (kout_route_topic(r, rec) || kout_route_key(r, rec) ||
 	    (r->headers->n && kout_route_headers(r, rec)))

@@ -32,7 +32,7 @@ static void lv_extra_emit(struct lv_mapper *mp, int64_t time, int rc)
 	if (m->nfields == 0)
 		return;
 	lp_metric_set_time(m, time);
-	if (mp->emit(mp->emit_arg, m) < 0)
+	if (mp->emit(mp->emit_arg, m) == TELEX_EMIT_UNWRITABLE)
 		mp->dropped++;
 	else
 		mp->metrics++;

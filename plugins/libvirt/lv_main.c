@@ -51,12 +51,12 @@ struct lv_state {
 
 /* On the worker (gathers) or the loop thread (events): a metric goes out
  * unless its gather was left behind. */
-static int lv_emit(void *arg, struct lp_metric *m)
+static enum telex_emit_result lv_emit(void *arg, struct lp_metric *m)
 {
 	struct lv_state *st = arg;
 	if (!lv_worker_enter(&st->worker))
-		return -1;
-	int rc = telex_emit(st->t, m);
+		return TELEX_EMIT_UNWRITABLE;
+	enum telex_emit_result rc = telex_emit(st->t, m);
 	lv_worker_leave(&st->worker);
 	return rc;
 }

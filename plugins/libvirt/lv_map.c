@@ -306,7 +306,7 @@ static void lv_emit_metric(struct lv_mapper *mp, int64_t time, int rc)
 		m->line.escaped = false;
 		m->modified = false;
 	}
-	if (mp->emit(mp->emit_arg, m) < 0)
+	if (mp->emit(mp->emit_arg, m) == TELEX_EMIT_UNWRITABLE)
 		mp->dropped++;
 	else
 		mp->metrics++;

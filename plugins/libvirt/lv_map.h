@@ -21,6 +21,7 @@
 #include "lv_schema.h"
 #include "telex/buf.h"
 #include "telex/lp.h"
+#include "telex/shim.h"
 
 /* Statistics groups, equal to libvirt's virDomainStatsTypes bits. */
 enum {
@@ -38,7 +39,7 @@ enum {
 };
 
 /* Hands one finished metric on; returns what telex_emit() returns. */
-typedef int (*lv_emit_fn)(void *arg, struct lp_metric *m);
+typedef enum telex_emit_result (*lv_emit_fn)(void *arg, struct lp_metric *m);
 
 struct lv_map_options {
 	unsigned groups;       /* LV_GROUP_* bits to emit */
@@ -92,7 +93,7 @@ struct lv_mapper {
 	size_t nextras, extras_cap;
 	struct buf names; /* field names built from kvm stat keys */
 	uint64_t metrics; /* emitted, for the gather statistics */
-	uint64_t dropped; /* not writable (telex_emit returned -1) */
+	uint64_t dropped; /* not writable (TELEX_EMIT_UNWRITABLE) */
 	uint64_t no_memory;
 };
 

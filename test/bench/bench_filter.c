@@ -61,7 +61,7 @@ static double bench_run(const struct buf *in, const struct metric_filter *f,
 		struct lp_error e;
 		lp_reader_init(&r, in->data, in->len);
 		size_t n = 0;
-		while (lp_reader_next(&r, &m, &e) == 1) {
+		while (lp_reader_next(&r, &m, &e) == LP_READ_METRIC) {
 			if (!f || filter_apply(f, &m))
 				n++;
 			arena_reset(&m.arena);

@@ -4,6 +4,9 @@
  *
  *   split+validate  lp_split_next + lp_validate_line per metric (what a
  *                   forwarder does before passing the bytes on)
+ *   split+series key  lp_split_next + lp_parse_series_key + lp_line_time
+ *                   per metric (what telex-kafka-output reads of a line
+ *                   it routes by tags)
  *   parse           lp_reader_next: split and parse into a reused metric
  *   write           lp_write_metric of already parsed metrics
  *   write json      lp_json_write of the same metrics (Telegraf's JSON)
@@ -13,7 +16,7 @@
  *
  * Each row is the best of several passes over the same data, which is
  * larger than the caches. bench_lp [MB] [PASSES] [ROW] (defaults 64, 7, all
- * rows; ROW is split, parse, write, json or wide, for profiling one).
+ * rows; ROW is split, series, parse, write, json or wide, for profiling one).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -32,6 +35,13 @@ static double bench_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* What every row measures on: the lines, their count, passes to run. */
+struct bench_input {
+	const struct buf *in;
+	size_t count;
+	int passes;
+};
+
 struct bench_result {
 	double best; /* seconds */
 	size_t bytes, lines;
@@ -39,7 +49,7 @@ struct bench_result {
 
 static void bench_row(const char *name, const struct bench_result *r)
 {
-	printf("%-16s %10.1f %14.0f %10zu %12zu\n", name,
+	printf("%-18s %10.1f %14.0f %10zu %12zu\n", name,
 	       (double)r->bytes / r->best / 1e6, (double)r->lines / r->best,
 	       r->bytes, r->lines);
 }
@@ -47,9 +57,37 @@ static void bench_row(const char *name, const struct bench_result *r)
 /* Keeps the compiler from dropping work whose result is unused. */
 static volatile size_t bench_sink;
 
-static void bench_split_validate(const struct buf *in, int passes,
-				 struct bench_result *r)
+/* What is done to each metric text the splitter finds: false when it
+ * was invalid. */
+typedef bool (*bench_each_fn)(const char *p, size_t len, size_t first,
+			      struct lp_metric *m);
+
+static bool bench_validate(const char *p, size_t len, size_t first,
+			   struct lp_metric *m)
 {
+	(void)m;
+	return lp_validate_line(p, len, first, NULL) == 0;
+}
+
+/* What telex-kafka-output reads of a line it routes by tags: the series
+ * key, and the timestamp from the line's end. */
+static bool bench_series_key(const char *p, size_t len, size_t first,
+			     struct lp_metric *m)
+{
+	int64_t ns;
+	if (lp_parse_series_key(p, len, first, m, NULL) < 0 ||
+	    !lp_line_time(p, len, &ns))
+		return false;
+	bench_sink += m->ntags + (size_t)ns;
+	return true;
+}
+
+/* lp_split_next over the whole input, fn on each metric text. */
+static void bench_split_each(const struct buf *in, int passes, bench_each_fn fn,
+			     struct bench_result *r)
+{
+	struct lp_metric m;
+	lp_metric_init(&m);
 	r->best = 1e9;
 	for (int k = 0; k < passes; k++) {
 		double t0 = bench_now();
@@ -63,8 +101,7 @@ static void bench_split_validate(const struct buf *in, int passes,
 						 in->len - pos, &text);
 			if (n == 0)
 				break;
-			bad += lp_validate_line(in->data + pos, text, first,
-						NULL) != 0;
+			bad += !fn(in->data + pos, text, first, &m);
 			pos += n;
 			lines++;
 		}
@@ -73,12 +110,12 @@ static void bench_split_validate(const struct buf *in, int passes,
 			r->best = t;
 		r->bytes = pos;
 		r->lines = lines;
-		bench_sink += bad;
 		if (bad) {
 			fprintf(stderr, "bench_lp: %zu invalid lines\n", bad);
 			exit(1);
 		}
 	}
+	lp_metric_free(&m);
 }
 
 static void bench_parse(const struct buf *in, int passes,
@@ -93,13 +130,13 @@ static void bench_parse(const struct buf *in, int passes,
 		lp_reader_init(&rd, in->data, in->len);
 		size_t lines = 0, fields = 0;
 		struct lp_error err;
-		int rc;
-		while ((rc = lp_reader_next(&rd, &m, &err)) > 0) {
+		enum lp_read_result rc;
+		while ((rc = lp_reader_next(&rd, &m, &err)) == LP_READ_METRIC) {
 			lines++;
 			fields += m.nfields;
 		}
 		double t = bench_now() - t0;
-		if (rc < 0) {
+		if (rc == LP_READ_INVALID) {
 			fprintf(stderr, "bench_lp: %s\n", err.msg);
 			exit(1);
 		}
@@ -124,7 +161,7 @@ static void bench_write(const struct buf *in, int passes, bool json,
 		if (n == cap)
 			ms = realloc(ms, (cap *= 2) * sizeof(*ms));
 		lp_metric_init(&ms[n]);
-		if (lp_reader_next(&rd, &ms[n], NULL) <= 0) {
+		if (lp_reader_next(&rd, &ms[n], NULL) != LP_READ_METRIC) {
 			lp_metric_free(&ms[n]);
 			break;
 		}
@@ -213,6 +250,41 @@ static void bench_write_wide(size_t count, int passes, struct bench_result *r)
 	buf_free(&out);
 }
 
+/* The rows: ROW (the command's third argument) selects one by id. */
+static const struct bench_op {
+	const char *id, *title;
+	enum { BENCH_SPLIT, BENCH_PARSE, BENCH_WRITE, BENCH_WIDE } kind;
+	bench_each_fn each; /* BENCH_SPLIT: what is done to each metric */
+	bool json;	    /* BENCH_WRITE */
+} bench_ops[] = {
+    {"split", "split+validate", BENCH_SPLIT, bench_validate, false},
+    {"series", "split+series key", BENCH_SPLIT, bench_series_key, false},
+    {"parse", "parse", BENCH_PARSE, NULL, false},
+    {"write", "write", BENCH_WRITE, NULL, false},
+    {"json", "write json", BENCH_WRITE, NULL, true},
+    /* As many metrics as the realistic lines. */
+    {"wide", "write 20 fields", BENCH_WIDE, NULL, false},
+};
+
+static void bench_run(const struct bench_op *op, const struct bench_input *c,
+		      struct bench_result *r)
+{
+	switch (op->kind) {
+	case BENCH_SPLIT:
+		bench_split_each(c->in, c->passes, op->each, r);
+		break;
+	case BENCH_PARSE:
+		bench_parse(c->in, c->passes, r);
+		break;
+	case BENCH_WRITE:
+		bench_write(c->in, c->passes, op->json, r);
+		break;
+	case BENCH_WIDE:
+		bench_write_wide(c->count, c->passes, r);
+		break;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	size_t mb = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
@@ -231,30 +303,17 @@ int main(int argc, char **argv)
 	printf("line protocol, one core, %zu lines of ~%zu bytes "
 	       "(lpgen seed %d), best of %d\n",
 	       (size_t)g.count, in.len / g.count, LPGEN_DEFAULT_SEED, passes);
-	printf("%-16s %10s %14s %10s %12s\n", "operation", "MB/s", "lines/s",
+	printf("%-18s %10s %14s %10s %12s\n", "operation", "MB/s", "lines/s",
 	       "bytes", "lines");
 	const char *only = argc > 3 ? argv[3] : "";
-	struct bench_result r;
-	if (!*only || !strcmp(only, "split")) {
-		bench_split_validate(&in, passes, &r);
-		bench_row("split+validate", &r);
-	}
-	if (!*only || !strcmp(only, "parse")) {
-		bench_parse(&in, passes, &r);
-		bench_row("parse", &r);
-	}
-	if (!*only || !strcmp(only, "write")) {
-		bench_write(&in, passes, false, &r);
-		bench_row("write", &r);
-	}
-	if (!*only || !strcmp(only, "json")) {
-		bench_write(&in, passes, true, &r);
-		bench_row("write json", &r);
-	}
-	if (!*only || !strcmp(only, "wide")) {
-		/* As many metrics as the realistic lines. */
-		bench_write_wide((size_t)g.count, passes, &r);
-		bench_row("write 20 fields", &r);
+	const struct bench_input c = {&in, (size_t)g.count, passes};
+	for (size_t i = 0; i < sizeof(bench_ops) / sizeof(bench_ops[0]); i++) {
+		const struct bench_op *op = &bench_ops[i];
+		struct bench_result r = {0};
+		if (*only && strcmp(only, op->id) != 0)
+			continue;
+		bench_run(op, &c, &r);
+		bench_row(op->title, &r);
 	}
 	buf_free(&in);
 	return 0;

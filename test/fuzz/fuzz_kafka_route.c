@@ -2,9 +2,10 @@
  * fuzz_kafka_route.c: telex-kafka-output's reading of lines and header
  * templates. Any bytes compile as a header template or fail cleanly. For a
  * line the shim would accept (lp_validate_line), the record's key, topic
- * and timestamp come out the same whether telex-kafka-output scanned the
- * series key (its fast path) or the line was parsed: a differential check
- * of the scanner against lp_parse_line.
+ * and timestamp come out the same whether telex-kafka-output read the
+ * series key only and the time from the line's end (its fast paths:
+ * lp_parse_series_key, lp_line_time) or the line was parsed: a
+ * differential check of routing against lp_parse_line.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -93,27 +93,27 @@ static void fz_check_line(struct fz *z, const char *p, size_t len)
 }
 
 /* What telex_emit() does with a metric, then the checks. */
-static int fz_emit(void *arg, struct lp_metric *m)
+static enum telex_emit_result fz_emit(void *arg, struct lp_metric *m)
 {
 	struct fz *z = arg;
 	if (z->fail_after >= 0 && z->emitted >= z->fail_after) {
 		z->broken = true;
-		return -1;
+		return TELEX_EMIT_UNWRITABLE;
 	}
 	size_t start = z->out.len;
 	if (m->line.ptr && !m->modified) {
 		if (buf_append(&z->out, m->line.ptr, m->line.len) < 0 ||
 		    buf_putc(&z->out, '\n') < 0)
-			return -1;
+			return TELEX_EMIT_UNWRITABLE;
 	} else {
 		struct lp_error e;
 		if (lp_write_metric(&z->out, m, 0, &e) < 0)
-			return -1;
+			return TELEX_EMIT_UNWRITABLE;
 	}
 	z->emitted++;
 	fz_check_line(z, z->out.data + start, z->out.len - start);
 	z->out.len = 0;
-	return 1;
+	return TELEX_EMIT_QUEUED;
 }
 
 static bool fz_broken(void *arg)

@@ -6,12 +6,15 @@
  * far as Telegraf's writer keeps it: tags sorted with the last of a
  * repeated key, a repeated field key in its first place with its last
  * value, and a form feed in a string coming back as backslash-f (Telegraf
- * escapes it so, and no parser reads that escape).
+ * escapes it so, and no parser reads that escape). The readers of parts
+ * of a line (lp_parse_series_key, lp_line_time, lp_line_name) agree with
+ * the parser on every text (lp_skim_check.h).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../unit/lp_skim_check.h"
 #include "telex/lp.h"
 
 static void check(int ok)
@@ -153,8 +156,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(e1.line >= first && e1.column >= 1);
 		} else {
 			check(!lp_line_is_blank(p + pos, text));
-			fz_round_trip(&m);
 		}
+		check(!skim_differs(p + pos, text, first, r, &m, &e2));
+		if (r == 0)
+			fz_round_trip(&m);
 		pos += n;
 	}
 	lp_metric_free(&m);

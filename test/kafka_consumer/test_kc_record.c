@@ -23,18 +23,18 @@ struct sink {
 	bool broken;
 };
 
-static int sink_emit(void *arg, struct lp_metric *m)
+static enum telex_emit_result sink_emit(void *arg, struct lp_metric *m)
 {
 	struct sink *s = arg;
 	if (s->fail_after >= 0 && s->emitted >= s->fail_after) {
 		s->broken = true;
-		return -1;
+		return TELEX_EMIT_UNWRITABLE;
 	}
 	s->emitted++;
 	if (m->line.ptr && !m->modified) {
 		buf_append(&s->out, m->line.ptr, m->line.len);
 		buf_putc(&s->out, '\n');
-		return 1;
+		return TELEX_EMIT_QUEUED;
 	}
 	struct lp_error e;
 	return lp_write_metric(&s->out, m, 0, &e) == 0 ? 1 : -1;

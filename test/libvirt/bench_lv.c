@@ -40,27 +40,27 @@ struct sink {
 
 /* What the shim's telex_emit() does per metric when no filter is set:
  * copy the text the mapper wrote, or serialise; write in batches. */
-static int sink_emit(void *arg, struct lp_metric *m)
+static enum telex_emit_result sink_emit(void *arg, struct lp_metric *m)
 {
 	struct sink *s = arg;
 	struct lp_error err;
 	if (m->line.ptr && !m->modified) {
 		if (buf_append(&s->out, m->line.ptr, m->line.len) < 0 ||
 		    buf_putc(&s->out, '\n') < 0)
-			return -1;
+			return TELEX_EMIT_UNWRITABLE;
 	} else if (lp_write_metric(&s->out, m, 0, &err) < 0) {
-		return -1;
+		return TELEX_EMIT_UNWRITABLE;
 	}
 	s->metrics++;
 	if (s->out.len >= 256 * 1024)
 		goto flush;
-	return 1;
+	return TELEX_EMIT_QUEUED;
 flush:
 	s->bytes += s->out.len;
 	if (write(s->fd, s->out.data, s->out.len) < 0)
-		return -1;
+		return TELEX_EMIT_UNWRITABLE;
 	buf_clear(&s->out);
-	return 1;
+	return TELEX_EMIT_QUEUED;
 }
 
 static void sink_flush(struct sink *s)
@@ -167,11 +167,11 @@ static void free_shaped(struct shaped *s)
 }
 
 /* Counts, writes nothing: the mapper's own share. */
-static int discard_emit(void *arg, struct lp_metric *m)
+static enum telex_emit_result discard_emit(void *arg, struct lp_metric *m)
 {
 	(void)m;
 	((struct sink *)arg)->metrics++;
-	return 1;
+	return TELEX_EMIT_QUEUED;
 }
 
 /* Median time to map (and write, unless map_only) 1,000 domains shaped

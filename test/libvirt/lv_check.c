@@ -59,9 +59,9 @@ int main(int argc, char **argv)
 	size_t cap = 1024, nnames = 0;
 	char **names = malloc(cap * sizeof(*names));
 	int64_t *times = malloc(cap * sizeof(*times));
-	int rc;
-	while ((rc = lp_reader_next(&rd, &m, &err)) != 0) {
-		if (rc < 0) {
+	enum lp_read_result rc;
+	while ((rc = lp_reader_next(&rd, &m, &err)) != LP_READ_END) {
+		if (rc == LP_READ_INVALID) {
 			invalid++;
 			continue;
 		}

@@ -204,7 +204,7 @@ static char *lvt_slice(const struct lp_slice *s)
 	return out;
 }
 
-int lvt_capture_emit(void *arg, struct lp_metric *m)
+enum telex_emit_result lvt_capture_emit(void *arg, struct lp_metric *m)
 {
 	struct lvt_capture *c = arg;
 	if (c->schema) {
@@ -220,7 +220,7 @@ int lvt_capture_emit(void *arg, struct lp_metric *m)
 	size_t mark = c->text.len;
 	if (lp_write_metric(&c->text, m, 0, &err) < 0) {
 		c->unwritable++;
-		return -1;
+		return TELEX_EMIT_UNWRITABLE;
 	}
 	/* A metric handed on with its text must be byte for byte what the
 	 * writer makes of it: the shim forwards that text as is. */
@@ -279,7 +279,7 @@ int lvt_capture_emit(void *arg, struct lp_metric *m)
 		}
 	}
 	x->time = m->time;
-	return 1;
+	return TELEX_EMIT_QUEUED;
 }
 
 void lvt_capture_clear(struct lvt_capture *c)

@@ -13,6 +13,7 @@
 
 #include "telex/buf.h"
 #include "telex/lp.h"
+#include "telex/shim.h"
 
 #define LVT_MAX_NAMES 40
 
@@ -75,7 +76,7 @@ struct lvt_capture {
 };
 
 /* An lv_emit_fn: copies m into the capture (arg). */
-int lvt_capture_emit(void *arg, struct lp_metric *m);
+enum telex_emit_result lvt_capture_emit(void *arg, struct lp_metric *m);
 void lvt_capture_clear(struct lvt_capture *c);
 void lvt_capture_free(struct lvt_capture *c);
 

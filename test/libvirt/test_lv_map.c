@@ -477,12 +477,13 @@ struct counting {
 
 /* Writes each metric as the program would, into a buffer cleared per
  * domain: an emitter that allocates nothing once the buffer has grown. */
-static int count_emit(void *arg, struct lp_metric *m)
+static enum telex_emit_result count_emit(void *arg, struct lp_metric *m)
 {
 	struct counting *c = arg;
 	struct lp_error err;
 	c->metrics++;
-	return lp_write_metric(&c->out, m, 0, &err) < 0 ? -1 : 1;
+	return lp_write_metric(&c->out, m, 0, &err) < 0 ? TELEX_EMIT_UNWRITABLE
+							: TELEX_EMIT_QUEUED;
 }
 
 /* After the first domain the mapper allocates nothing: mapping the same

@@ -131,7 +131,7 @@ static int example_input_gather(struct telex *t, void *state)
 				return -1;
 			}
 		}
-		if (telex_emit(t, &e->m) < 0)
+		if (telex_emit(t, &e->m) == TELEX_EMIT_UNWRITABLE)
 			return -1;
 	}
 	return 0;

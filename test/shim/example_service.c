@@ -94,7 +94,7 @@ static void example_service_tick(struct loop *l, void *arg)
 		lp_metric_set_name(&s->m, "service", 7);
 		lp_metric_add_int(&s->m, "seq", 3, s->emitted);
 		lp_metric_set_time(&s->m, now);
-		if (telex_emit(s->t, &s->m) < 0)
+		if (telex_emit(s->t, &s->m) == TELEX_EMIT_UNWRITABLE)
 			return;
 		s->emitted++;
 		if (example_service_track(s, telex_out_queued(s->t)) < 0) {

@@ -89,7 +89,7 @@ static int p_gather(struct telex *t, void *state)
 					       strlen(r->parsed_line), 1, &m,
 					       &err),
 				 0);
-		assert_int_equal(telex_emit(t, &m), 1);
+		assert_int_equal(telex_emit(t, &m), TELEX_EMIT_QUEUED);
 	}
 	lp_metric_free(&m);
 	return r->gather_rc;
@@ -495,7 +495,7 @@ static void s_tick(struct loop *l, void *arg)
 	lp_metric_init(&m);
 	lp_metric_set_name(&m, "s", 1);
 	lp_metric_add_int(&m, "n", 1, rec->emitted);
-	assert_int_equal(telex_emit(t, &m), 1);
+	assert_int_equal(telex_emit(t, &m), TELEX_EMIT_QUEUED);
 	lp_metric_free(&m);
 	if (++rec->emitted == rec->service_total)
 		telex_shutdown(t);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -210,6 +211,36 @@ static void test_arena_strings(void **state)
 	arena_free(&a);
 }
 
+/* array_grow: the first room, doubling, the same array while there is
+ * room, and the elements kept when it moves. */
+static void test_array_grow(void **state)
+{
+	(void)state;
+	int *a = NULL;
+	size_t n = 0, cap = 0;
+	for (int i = 0; i < 100; i++) {
+		size_t before = cap;
+		int *g = array_grow(a, n, &cap, sizeof(*a), 4);
+		assert_non_null(g);
+		if (n < before)
+			assert_ptr_equal(g, a); /* room left: not moved */
+		if (n < 4)
+			assert_int_equal(cap, 4);
+		a = g;
+		a[n++] = i;
+		assert_true(n <= cap);
+	}
+	assert_int_equal(cap, 128);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(a[i], i);
+	/* An element count that would overflow size_t: refused. */
+	size_t huge = SIZE_MAX / 2 + 1;
+	size_t hcap = huge;
+	assert_null(array_grow(a, huge, &hcap, sizeof(*a), 4));
+	assert_int_equal(hcap, huge);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +252,7 @@ int main(void)
 	    cmocka_unit_test(test_arena_alloc),
 	    cmocka_unit_test(test_arena_reset_reuses),
 	    cmocka_unit_test(test_arena_strings),
+	    cmocka_unit_test(test_array_grow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
  * test_glob.c: Telegraf's glob filters: exact lists, the glob syntax of
  * gobwas/glob as Telegraf compiles it, separators, refused patterns, and
  * a differential check of both matchers (the fast one for simple
- * patterns, the NFA) against a plain backtracking matcher.
+ * patterns, the NFA) against a plain backtracking matcher, and every
+ * allocation of a compile failing in turn.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,35 @@
 #include <cmocka.h>
 
 #include "telex/filter.h"
+
+/* Allocation failure on purpose: this test is linked with --wrap for
+ * malloc, calloc and realloc (unit.mk), so every allocation of the code
+ * under test comes here. When alloc_fail_in is n > 0, the n-th one from
+ * now fails. */
+static long alloc_fail_in;
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t k, size_t n);
+void *__real_realloc(void *p, size_t n);
+
+static bool alloc_fails(void)
+{
+	return alloc_fail_in > 0 && --alloc_fail_in == 0;
+}
+
+void *__wrap_malloc(size_t n)
+{
+	return alloc_fails() ? NULL : __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t k, size_t n)
+{
+	return alloc_fails() ? NULL : __real_calloc(k, n);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	return alloc_fails() ? NULL : __real_realloc(p, n);
+}
 
 /* Compile the NULL-terminated patterns (with separators seps). */
 static struct glob_list *compile(const char *seps, const char *p0, ...)
@@ -214,6 +244,42 @@ static void test_bad_patterns(void **state)
 	}
 }
 
+/* Each allocation of a compile fails in turn: it is an "out of memory"
+ * error (or, for an optional table, a compile that still matches right),
+ * never another message, a crash or a leak (the sanitizer build checks
+ * leaks), until the compile needs no more. Among them the NFA's
+ * separators and pattern as code points (glob_runes). */
+static void test_out_of_memory(void **state)
+{
+	(void)state;
+	static const char *const pats[] = {"a*b[c-e]?", "x**", "{1,2}"};
+	struct cfg_strv v = {(char **)pats, 3, true};
+	long failures = 0;
+	for (long k = 1;; k++) {
+		char err[256] = "";
+		alloc_fail_in = k;
+		struct glob_list *g =
+		    glob_list_new_sep(&v, ".", err, sizeof(err));
+		bool failed = alloc_fail_in == 0;
+		alloc_fail_in = 0;
+		if (g) {
+			/* Compiled without what failed (a fast path's
+			 * table): it still matches as it must. */
+			assert_false(glob_list_match(g, "a.b.cdz", 7));
+			assert_true(glob_list_match(g, "abcz", 4));
+			assert_true(glob_list_match(g, "x.y", 3));
+			glob_list_free(g);
+			if (!failed)
+				break;
+			continue;
+		}
+		if (!failed || !strstr(err, "out of memory"))
+			fail_msg("allocation %ld: %s", k, err);
+		failures++;
+	}
+	assert_true(failures >= 2);
+}
+
 static void test_long_pattern(void **state)
 {
 	(void)state;
@@ -307,6 +373,7 @@ int main(void)
 	    cmocka_unit_test(test_syntax),
 	    cmocka_unit_test(test_list_joined_like_telegraf),
 	    cmocka_unit_test(test_bad_patterns),
+	    cmocka_unit_test(test_out_of_memory),
 	    cmocka_unit_test(test_long_pattern),
 	    cmocka_unit_test(test_against_reference),
 	};

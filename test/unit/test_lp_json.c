@@ -251,6 +251,15 @@ static void test_json_read(void **state)
 	assert_non_null(strstr(err.msg, "metric 2"));
 	assert_non_null(strstr(err.msg, "zz"));
 	buf_free(&c.text);
+	/* A missing "fields" names no key: not the last tag's. */
+	const char *nofields = "{\"name\":\"x\",\"tags\":{\"tk\":\"v\"}}";
+	c = (struct collected){BUF_INIT, 0, 0};
+	assert_int_equal(
+	    lp_json_read(nofields, strlen(nofields), 0, &m, collect, &c, &err),
+	    1);
+	assert_non_null(strstr(err.msg, "has no \"fields\" object"));
+	assert_null(strstr(err.msg, "tk"));
+	buf_free(&c.text);
 	lp_metric_free(&m);
 }
 
@@ -360,8 +369,8 @@ static void test_json_round_trip(void **state)
 	lp_metric_init(&back);
 	int n = 0;
 	struct lp_error err;
-	int rc;
-	while ((rc = lp_reader_next(&r, &m, &err)) > 0) {
+	enum lp_read_result rc;
+	while ((rc = lp_reader_next(&r, &m, &err)) == LP_READ_METRIC) {
 		buf_clear(&json);
 		assert_int_equal(lp_json_write(&json, &m, 1, NULL), 0);
 		struct round rt = {&m, 0};
@@ -371,7 +380,7 @@ static void test_json_round_trip(void **state)
 		assert_int_equal(rt.seen, 1);
 		n++;
 	}
-	if (rc < 0)
+	if (rc == LP_READ_INVALID)
 		fail_msg("%s at %zu:%zu", err.msg, err.line, err.column);
 	assert_int_equal(n, 2000);
 	buf_free(&lines);

@@ -359,32 +359,32 @@ static void test_reader(void **state)
 	struct lp_metric m;
 	lp_metric_init(&m);
 	struct lp_error e;
-	assert_int_equal(lp_reader_next(&r, &m, &e), 1);
+	assert_int_equal(lp_reader_next(&r, &m, &e), LP_READ_METRIC);
 	assert_true(slice_is(&m.name, "a"));
 	assert_int_equal(m.time, 1);
 	/* An error names its line; the reader goes on after it. */
-	assert_int_equal(lp_reader_next(&r, &m, &e), -1);
+	assert_int_equal(lp_reader_next(&r, &m, &e), LP_READ_INVALID);
 	assert_int_equal(e.line, 4);
 	assert_int_equal(e.column, 9);
-	assert_int_equal(lp_reader_next(&r, &m, &e), 1);
+	assert_int_equal(lp_reader_next(&r, &m, &e), LP_READ_METRIC);
 	assert_true(slice_is(&m.name, "c"));
 	assert_true(slice_is(&m.fields[0].v.s, "multi\nline"));
 	/* The last line: no '\n', a final '\r' is a terminator. */
-	assert_int_equal(lp_reader_next(&r, &m, &e), 1);
+	assert_int_equal(lp_reader_next(&r, &m, &e), LP_READ_METRIC);
 	assert_true(slice_is(&m.name, "d"));
 	assert_int_equal(m.time, 4);
 	assert_int_equal(m.line.len, 8);
-	assert_int_equal(lp_reader_next(&r, &m, &e), 0);
-	assert_int_equal(lp_reader_next(&r, &m, &e), 0);
+	assert_int_equal(lp_reader_next(&r, &m, &e), LP_READ_END);
+	assert_int_equal(lp_reader_next(&r, &m, &e), LP_READ_END);
 	/* Errors after a multi-line string count its lines. */
 	const char *two = "c s=\"1\n2\" 3\nbad\n";
 	lp_reader_init(&r, two, strlen(two));
-	assert_int_equal(lp_reader_next(&r, &m, &e), 1);
-	assert_int_equal(lp_reader_next(&r, &m, &e), -1);
+	assert_int_equal(lp_reader_next(&r, &m, &e), LP_READ_METRIC);
+	assert_int_equal(lp_reader_next(&r, &m, &e), LP_READ_INVALID);
 	assert_int_equal(e.line, 3);
-	assert_int_equal(lp_reader_next(&r, &m, &e), 0);
+	assert_int_equal(lp_reader_next(&r, &m, &e), LP_READ_END);
 	lp_reader_init(&r, "", 0);
-	assert_int_equal(lp_reader_next(&r, &m, &e), 0);
+	assert_int_equal(lp_reader_next(&r, &m, &e), LP_READ_END);
 	lp_metric_free(&m);
 }
 

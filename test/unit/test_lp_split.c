@@ -293,27 +293,27 @@ static void test_reader_resyncs_after_unclosed_quote(void **state)
 	struct lp_error err;
 	lp_metric_init(&m);
 	lp_reader_init(&r, buf, strlen(buf));
-	assert_int_equal(lp_reader_next(&r, &m, &err), -1);
+	assert_int_equal(lp_reader_next(&r, &m, &err), LP_READ_INVALID);
 	assert_int_equal(err.line, 1);
 	assert_non_null(strstr(err.msg, "closing quote"));
-	assert_int_equal(lp_reader_next(&r, &m, &err), 1);
+	assert_int_equal(lp_reader_next(&r, &m, &err), LP_READ_METRIC);
 	assert_int_equal(m.line.len, 5);
 	assert_memory_equal(m.line.ptr, "m v=1", 5);
-	assert_int_equal(lp_reader_next(&r, &m, &err), 1);
+	assert_int_equal(lp_reader_next(&r, &m, &err), LP_READ_METRIC);
 	assert_memory_equal(m.line.ptr, "m g=\"x\" 2", 9);
 	/* Past the lines the bad metric had swallowed, a string may span
 	 * lines again. */
-	assert_int_equal(lp_reader_next(&r, &m, &err), 1);
+	assert_int_equal(lp_reader_next(&r, &m, &err), LP_READ_METRIC);
 	assert_int_equal(m.line.len, 11);
-	assert_int_equal(lp_reader_next(&r, &m, &err), 0);
+	assert_int_equal(lp_reader_next(&r, &m, &err), LP_READ_END);
 
 	/* Without a terminator at the end of the buffer, the same. */
 	const char *tail = "m f=\"abc 1\nm v=1";
 	lp_reader_init(&r, tail, strlen(tail));
-	assert_int_equal(lp_reader_next(&r, &m, &err), -1);
-	assert_int_equal(lp_reader_next(&r, &m, &err), 1);
+	assert_int_equal(lp_reader_next(&r, &m, &err), LP_READ_INVALID);
+	assert_int_equal(lp_reader_next(&r, &m, &err), LP_READ_METRIC);
 	assert_int_equal(m.line.len, 5);
-	assert_int_equal(lp_reader_next(&r, &m, &err), 0);
+	assert_int_equal(lp_reader_next(&r, &m, &err), LP_READ_END);
 	lp_metric_free(&m);
 }
 
