@@ -20,7 +20,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "kafka_consumer.h"
+#include "kc.h"
 
 #define KC_FBSOCK_LINE_MAX (64u * 1024)
 #define KC_FBSOCK_RETRY_NS (200LL * 1000000LL)

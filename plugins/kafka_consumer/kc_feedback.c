@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_consumer.h"
+#include "kc.h"
 
 void kc_fb_init(struct kc_fb *f, char *const *outputs, size_t n,
 		uint64_t window)

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_consumer.h"
+#include "kc.h"
 
 void kc_offsets_init(struct kc_offsets *o)
 {

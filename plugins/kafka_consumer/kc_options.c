@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_consumer.h"
+#include "kc.h"
 
 static const char *const kc_offsets_choices[] = {"oldest", "newest", NULL};
 static const char *const kc_strategies[] = {"range", "roundrobin", "sticky",

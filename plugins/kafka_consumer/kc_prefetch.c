@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_consumer.h"
+#include "kc.h"
 
 void kc_prefetch_init(struct kc_prefetch *p)
 {

@@ -22,7 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "kafka_consumer.h"
+#include "kc.h"
 
 #define KC_RELAY_CLIENTS 8
 #define KC_RELAY_BACKLOG (4u * 1024 * 1024)

@@ -12,7 +12,7 @@
 
 #include "lv_collect.h"
 #include "lv_events.h"
-#include "lv_options.h"
+#include "lv.h"
 #include "lv_util.h"
 #include "lv_worker.h"
 #include "telex/shim.h"

@@ -1,8 +1,8 @@
 /*
  * lv_options.c: the options of [[inputs.libvirt]] and their checks
- * (lv_options.h). Error texts follow the native plugin's where it has one.
+ * (lv.h). Error texts follow the native plugin's where it has one.
  */
-#include "lv_options.h"
+#include "lv.h"
 
 #include <ctype.h>
 #include <stdio.h>

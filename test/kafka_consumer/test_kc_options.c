@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../../plugins/kafka_consumer/kafka_consumer.h"
+#include "../../plugins/kafka_consumer/kc.h"
 
 static const struct cfg_spec spec = {"inputs", "kafka_consumer", kc_options};
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "../../plugins/kafka_output/kafka_output.h"
+#include "../../plugins/kafka_output/kout.h"
 
 static void test_float_go(void **state)
 {

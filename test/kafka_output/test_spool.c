@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "../../plugins/kafka_output/kafka_output.h"
+#include "../../plugins/kafka_output/kout.h"
 
 static void test_crc32c(void **state)
 {

@@ -1,10 +1,10 @@
 /*
- * produce.c: one record into librdkafka, its delivery report, and what
+ * kout_produce.c: one record into librdkafka, its delivery report, and what
  * happens to a record that fails.
  *
  * A failure either may pass (brokers down, a timeout, message.timeout.ms,
  * a leader moving, our own purge): the record is copied from its report
- * and produced again (retry.c), in both modes, for as long as it takes;
+ * and produced again (kout_retry.c), in both modes, for as long as it takes;
  * or it will not (too large, unknown topic, not authorized, an invalid
  * record): it is counted, logged, kept in the rejected file in spool mode
  * (memory mode has no disk: it is counted and logged only), and its lines
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 /* Failures that producing again cannot cure. Everything else (transport,
  * timeouts, leadership, replication, throttling, purges) may pass. */

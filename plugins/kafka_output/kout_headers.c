@@ -1,5 +1,5 @@
 /*
- * headers.c: [outputs.kafka.headers], header name = a Go text/template
+ * kout_headers.c: [outputs.kafka.headers], header name = a Go text/template
  * over the metric. The native plugin runs Go's template engine; telex
  * understands the three actions that make sense for a metric and literal
  * text around them:
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 static int kout_part_add(struct kout_header *h, enum kout_part_kind kind,
 			 const char *text, size_t len)

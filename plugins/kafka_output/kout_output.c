@@ -1,5 +1,5 @@
 /*
- * output.c: taking lines, back-pressure, retries, flush.
+ * kout_output.c: taking lines, back-pressure, retries, flush.
  *
  * Memory mode (spool_dir = ""): write() produces each line into
  * librdkafka's queue; when it is full, write() takes fewer lines and the
@@ -12,13 +12,13 @@
  * when the spool is full. Records are produced from the spool as
  * librdkafka's queue has room (straight from write()'s lines when the
  * reader has caught up, so the file is not read back), and the spool's
- * space is given back as delivery reports confirm them (acks.c). At the
+ * space is given back as delivery reports confirm them (kout_acks.c). At the
  * flush deadline, or as soon as nothing was delivered for a second with
  * records waiting, the spool keeps what is left for the next start: exit
  * 0, nothing lost.
  *
  * Both modes: a record whose delivery failed for a reason that may pass
- * is produced again (produce.c, retry.c); first the rest of librdkafka's
+ * is produced again (kout_produce.c, kout_retry.c); first the rest of librdkafka's
  * queue is purged and every record waited for, so that the failed ones
  * are produced again ahead of anything newer of the same key.
  */
@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 /* Before failed records are produced again: keeps a failure that comes
  * back at once (a partition without a leader) from becoming a busy loop. */
@@ -111,7 +111,7 @@ static void kout_retry_timer_cb(struct loop *l, void *arg)
 	kout_on_served(k);
 }
 
-/* The phases of retrying (kafka_output.h), then producing new records. */
+/* The phases of retrying (kout.h), then producing new records. */
 void kout_advance(struct kout *k)
 {
 	if (k->purge_pending) {

@@ -1,6 +1,6 @@
 /*
- * spool.c: opening the spool, writing, reading and giving space back
- * (layout and guarantees: spool.h; the files themselves: spool_file.c).
+ * kout_spool.c: opening the spool, writing, reading and giving space back
+ * (layout and guarantees: kout_spool.h; the files themselves: kout_spool_file.c).
  *
  * One writer, one reader, both on the loop's thread. write() buffers the
  * frames of a batch and writes them with one pwrite() before the shim
@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "spool_internal.h"
+#include "kout_spool_internal.h"
 #include "telex/log.h"
 #include "telex/shim.h"
 

@@ -1,6 +1,6 @@
 /*
- * spool_status.c: telex-kafka-output --spool-status DIR, what a spool
- * holds, for an operator (spool.h). It only reads: it takes no lock and
+ * kout_spool_status.c: telex-kafka-output --spool-status DIR, what a spool
+ * holds, for an operator (kout_spool.h). It only reads: it takes no lock and
  * cuts nothing, so it can look at the spool of a running process, or at
  * one left behind after a crash, before anything is changed. One "key:
  * value" line per fact, so that scripts can read it too.
@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 /* Who holds the lock: its pid, or 0 when nobody does. */
 static long kout_status_holder(int dirfd)

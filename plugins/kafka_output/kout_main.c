@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 static const char *const kout_suffix_methods[] = {"", "measurement", "tags",
 						  NULL};

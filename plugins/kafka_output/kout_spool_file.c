@@ -1,5 +1,5 @@
 /*
- * spool_file.c: the spool's files (layout: spool.h): segment files (the
+ * kout_spool_file.c: the spool's files (layout: kout_spool.h): segment files (the
  * list, creating, sealing, removing, and loading what an earlier run
  * left, with its torn tail cut off), the ack file's two slots, and reading
  * a file a window at a time, for the start-up scan, --spool-status and
@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "spool_internal.h"
+#include "kout_spool_internal.h"
 #include "telex/log.h"
 
 #define KOUT_ACK_MAGIC 0x4b415854u /* "TXAK" */

@@ -1,5 +1,5 @@
 /*
- * topics.c: librdkafka topic handles by name. Producing by name makes
+ * kout_topics.c: librdkafka topic handles by name. Producing by name makes
  * librdkafka look the topic up in a list under a lock for every record;
  * with topic_tag routing that is per metric, so telex keeps its own hash
  * table of handles (and remembers the last one: consecutive metrics
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 static uint32_t kout_topic_hash(const char *p, size_t n)
 {

@@ -1,11 +1,11 @@
 /*
- * conf.c: what a [[outputs.kafka]] table must satisfy beyond its
+ * kout_options.c: what a [[outputs.kafka]] table must satisfy beyond its
  * declaration, and the librdkafka producer properties it becomes.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 int kout_check(const struct kout_config *c, char *err, size_t errlen)
 {

@@ -1,19 +1,19 @@
 /*
- * kafka_output.h: telex-kafka-output's internals, shared by its files:
- *  - main.c: the option table and the plugin's life cycle callbacks,
- *  - conf.c: config checks and the librdkafka properties,
- *  - output.c: taking lines, back-pressure, retries, flush, the stats,
- *  - output_spool.c: the same in spool mode: appending, the pump,
+ * kout.h: telex-kafka-output's internals, shared by its files:
+ *  - kout_main.c: the option table and the plugin's life cycle callbacks,
+ *  - kout_options.c: config checks and the librdkafka properties,
+ *  - kout_output.c: taking lines, back-pressure, retries, flush, the stats,
+ *  - kout_output_spool.c: the same in spool mode: appending, the pump,
  *    releasing, the spool's timers,
- *  - produce.c: producing a record, delivery reports, failures,
- *  - route.c: topic, key, timestamp and value of a metric's record,
- *  - headers.c: the [outputs.kafka.headers] templates,
- *  - pack.c: several metrics per record (metrics_per_record),
- *  - topics.c: the topic handle cache and its limit,
- *  - acks.c: which spooled lines are done (the ledger), records' tickets,
- *  - retry.c: records to produce again after a retriable failure,
- *  - rejected.c: the file of records Kafka refused for good,
- *  - spool.h and its files: the disk spool (spool_dir).
+ *  - kout_produce.c: producing a record, delivery reports, failures,
+ *  - kout_route.c: topic, key, timestamp and value of a metric's record,
+ *  - kout_headers.c: the [outputs.kafka.headers] templates,
+ *  - kout_pack.c: several metrics per record (metrics_per_record),
+ *  - kout_topics.c: the topic handle cache and its limit,
+ *  - kout_acks.c: which spooled lines are done (the ledger), records' tickets,
+ *  - kout_retry.c: records to produce again after a retriable failure,
+ *  - kout_rejected.c: the file of records Kafka refused for good,
+ *  - kout_spool.h and its files: the disk spool (spool_dir).
  */
 #ifndef TELEX_KAFKA_OUTPUT_H
 #define TELEX_KAFKA_OUTPUT_H
@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "../kafka_common/kafka_common.h"
-#include "spool.h"
+#include "kout_spool.h"
 #include "telex/buf.h"
 #include "telex/lp.h"
 #include "telex/shim.h"
@@ -64,14 +64,14 @@ struct kout_config {
 
 #define KOUT_TABLE "outputs.kafka"
 
-/* conf.c: 0, or -1 with err naming the option and why. */
+/* kout_options.c: 0, or -1 with err naming the option and why. */
 int kout_check(const struct kout_config *c, char *err, size_t errlen);
 /* The producer's librdkafka properties, [outputs.kafka.librdkafka] last. */
 int kout_conf(const struct kout_config *c, rd_kafka_conf_t *conf, char *err,
 	      size_t errlen);
 
 /* ------------------------------------------------------------------ */
-/* headers.c */
+/* kout_headers.c */
 
 enum kout_part_kind { KOUT_TEXT, KOUT_NAME, KOUT_TAG, KOUT_FIELD };
 
@@ -110,7 +110,7 @@ int kout_headers_eval(const struct kout_headers *hs, const struct lp_metric *m,
 size_t kout_format_float_go(double v, char *out);
 
 /* ------------------------------------------------------------------ */
-/* topics.c: rd_kafka_topic_t handles by name. */
+/* kout_topics.c: rd_kafka_topic_t handles by name. */
 
 struct kout_topic {
 	char *name;
@@ -139,7 +139,7 @@ rd_kafka_topic_t *kout_topic_get(struct kout_topics *ts, rd_kafka_t *rk,
 void kout_topics_free(struct kout_topics *ts);
 
 /* ------------------------------------------------------------------ */
-/* route.c: one metric's record. */
+/* kout_route.c: one metric's record. */
 
 /* What the record of one metric is made of. Pointers are into the line,
  * the config, or the router's scratch buffers (valid until the next
@@ -214,7 +214,7 @@ struct lp_slice kout_line_name(const char *p, size_t len);
 void kout_uuid4(struct kout_router *r, char out[36]);
 
 /* ------------------------------------------------------------------ */
-/* acks.c: which spooled lines are done, and what each record holds.
+/* kout_acks.c: which spooled lines are done, and what each record holds.
  *
  * A record in librdkafka's hands carries a token (its opaque): its
  * production number (retries are produced again in that order), its
@@ -253,7 +253,7 @@ struct kout_ledger {
 	uint64_t head_chunk;	 /* number of ring[head] */
 	bool open;		 /* the newest chunk takes more lines */
 	uint64_t pending;	 /* lines read, not done */
-	struct kout_ticket *free_tickets; /* acks.c */
+	struct kout_ticket *free_tickets; /* kout_acks.c */
 	struct kout_ticket_block *blocks;
 	uint64_t next_seq;
 };
@@ -300,7 +300,7 @@ uint32_t kout_token_metrics(kout_token tok);
 uint64_t kout_token_seq(const struct kout_ledger *l, kout_token tok);
 
 /* ------------------------------------------------------------------ */
-/* retry.c: records that failed for a reason that may pass (brokers down,
+/* kout_retry.c: records that failed for a reason that may pass (brokers down,
  * timeouts, message.timeout.ms, our own purge), copied from their
  * delivery reports, produced again in production order. */
 
@@ -338,7 +338,7 @@ static inline bool kout_retry_empty(const struct kout_retry *r)
 }
 
 /* ------------------------------------------------------------------ */
-/* rejected.c: spool_dir/rejected.lp, records Kafka refused for good
+/* kout_rejected.c: spool_dir/rejected.lp, records Kafka refused for good
  * (too large, unknown topic, not authorized, ...), each after a comment
  * line saying when, why, to which topic and key: what an operator needs
  * to fix the cause and feed the lines again. */
@@ -365,7 +365,7 @@ void kout_rejected_sync(struct kout_rejected *r, bool data);
 void kout_rejected_close(struct kout_rejected *r);
 
 /* ------------------------------------------------------------------ */
-/* pack.c: metrics_per_record > 1. Lines whose records would have the same
+/* kout_pack.c: metrics_per_record > 1. Lines whose records would have the same
  * topic, key and headers are appended to one open pack; a pack is
  * produced when it has metrics_per_record lines or the next line would
  * take it over max_message_bytes, and linger.ms after a batch. */
@@ -401,7 +401,7 @@ struct kout_packer {
 };
 
 /* ------------------------------------------------------------------ */
-/* output.c and produce.c */
+/* kout_output.c and kout_produce.c */
 
 struct kout_fail_reason {
 	const char *reason; /* static text (rd_kafka_err2name or ours) */
@@ -525,15 +525,15 @@ struct kout_in {
 	int64_t time_ms; /* when it was taken */
 };
 
-/* Route and produce (or pack) one line (output.c). 0 taken; 1 not taken,
+/* Route and produce (or pack) one line (kout_output.c). 0 taken; 1 not taken,
  * the queue is full; 2 taken, and the queue is full now; -1 fatal. */
 int kout_line(struct kout *k, const struct kout_in *in);
-/* After any event: purge, retry, give space back, produce (output.c). */
+/* After any event: purge, retry, give space back, produce (kout_output.c). */
 void kout_advance(struct kout *k);
 /* "1.5 MiB" */
 void kout_bytes_text(uint64_t n, char *out, size_t len);
 
-/* Spool mode (output_spool.c): write(); produce from the spool while
+/* Spool mode (kout_output_spool.c): write(); produce from the spool while
  * librdkafka has room (0, or -1 fatal); give back what the ledger says is
  * done; the stats line's part about the spool. */
 int kout_write_spool(struct kout *k, const struct telex_batch *b,
@@ -542,7 +542,7 @@ int kout_pump(struct kout *k);
 void kout_release(struct kout *k);
 void kout_spool_text(struct kout *k, char *out, size_t len);
 
-/* Callbacks and life cycle (output.c), wired up in main.c. */
+/* Callbacks and life cycle (kout_output.c), wired up in kout_main.c. */
 void kout_set_dr_cb(rd_kafka_conf_t *conf);
 void kout_on_served(void *owner);
 void kout_on_fatal(void *owner, const char *why);
@@ -554,7 +554,7 @@ int kout_flush(struct telex *t, void *state, int64_t deadline_ns);
 int kout_spool_start(struct kout *k, char *err, size_t errlen);
 void kout_spool_stop(struct kout *k);
 
-/* pack.c entry points (the packer lives in struct kout). Lines' runs are
+/* kout_pack.c entry points (the packer lives in struct kout). Lines' runs are
  * moved into the pack. 0 taken; 1 taken, and librdkafka's queue is full;
  * -1 fatal. */
 int kout_pack_line(struct kout *k, const struct kout_record *rec,
@@ -563,7 +563,7 @@ int kout_pack_line(struct kout *k, const struct kout_record *rec,
  * (the rest stays and is retried first), -1 fatal. */
 int kout_pack_flush(struct kout *k);
 bool kout_pack_waiting(const struct kout *k);
-/* Produce the open packs after pack_linger_ns (output.c). */
+/* Produce the open packs after pack_linger_ns (kout_output.c). */
 void kout_pack_linger(struct kout *k);
 /* Metrics in packs not produced yet. */
 uint64_t kout_pack_metrics(const struct kout *k);

@@ -1,6 +1,6 @@
 /*
- * kafka_consumer.h: telex-kafka-consumer's internals, shared by its files:
- *  - kafka_consumer.c: the plugin's life cycle (init, start, stop, close),
+ * kc.h: telex-kafka-consumer's internals, shared by its files:
+ *  - kc_main.c: the plugin's life cycle (init, start, stop, close),
  *  - kc_options.c: the option table, its checks, the librdkafka properties,
  *  - kc_offsets.c: which record offsets may be committed (stdout
  *    positions per record, done once written or confirmed),

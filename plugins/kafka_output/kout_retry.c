@@ -1,5 +1,5 @@
 /*
- * retry.c: records to produce again (kafka_output.h).
+ * kout_retry.c: records to produce again (kout.h).
  *
  * librdkafka gives a record up after message.timeout.ms, or after
  * `retries` failed requests; telex does not: the delivery report still
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 int kout_retry_push(struct kout_retry *r, const rd_kafka_message_t *m,
 		    kout_token tok, uint64_t seq)

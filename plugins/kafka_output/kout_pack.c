@@ -1,5 +1,5 @@
 /*
- * pack.c: metrics_per_record > 1, several metrics in one record.
+ * kout_pack.c: metrics_per_record > 1, several metrics in one record.
  *
  * Users of the native plugin asked for it (Telegraf issues 4161, 4517):
  * one record per metric makes records of ~200 bytes, and Kafka's cost is
@@ -10,7 +10,7 @@
  * open pack (found through a hash table of open packs). A pack is
  * produced when it holds metrics_per_record lines or the next line would
  * take it past max_message_bytes; the others linger.ms after a batch (a
- * timer in output.c, as librdkafka's own batches linger), oldest first,
+ * timer in kout_output.c, as librdkafka's own batches linger), oldest first,
  * and at end of input. A pack librdkafka's queue has no room for waits
  * (WAITING) and is produced first when there is room again. Lines in
  * packs were already taken from the shim: this is the one place where
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 /* A pack grown this large is given back when it is done. */
 #define KOUT_PACK_KEEP (64u * 1024)

@@ -3,7 +3,7 @@
  * metrics on stdout (inputs.execd with signal = "none", or any pipe),
  * reading Telegraf's [[inputs.kafka_consumer]] table. A service input of
  * the shim: this file is its life cycle; the work is in the kc_*.c files
- * (see kafka_consumer.h).
+ * (see kc.h).
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "kafka_consumer.h"
+#include "kc.h"
 
 /* From EOF or SIGTERM to the end of close(): Telegraf sends SIGTERM 5 s
  * after closing stdin. */

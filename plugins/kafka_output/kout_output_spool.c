@@ -1,5 +1,5 @@
 /*
- * output_spool.c: spool mode's side of output.c (see there): write()
+ * kout_output_spool.c: spool mode's side of kout_output.c (see there): write()
  * appends the batch to the spool and takes what the file got (a full
  * spool pauses stdin by holding back the last line, spooled already);
  * the pump produces from the spool while librdkafka has room; delivered
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 /* After a write to the spool failed (disk full): when to try again. */
 #define KOUT_SPOOL_RETRY_NS (1000LL * 1000000)

@@ -1,5 +1,5 @@
 /*
- * lv_options.h: the [[inputs.libvirt]] options: the native four with their
+ * lv.h: the [[inputs.libvirt]] options: the native four with their
  * defaults and validation errors, and telex's additions (all off or inert
  * by default, so the schema stays the native one). The one declaration
  * drives parsing, --sample-config (sample.conf) and the man page.

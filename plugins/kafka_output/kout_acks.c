@@ -1,5 +1,5 @@
 /*
- * acks.c: the ledger of delivery (kafka_output.h), and tickets.
+ * kout_acks.c: the ledger of delivery (kout.h), and tickets.
  *
  * Delivery reports come back out of order (64 partitions, retries), but
  * the spool gives space back in order. Tracking every line would cost
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 #define KOUT_TICKETS_PER_BLOCK 1024
 
