@@ -15,7 +15,8 @@
 
 #include "../../plugins/kafka_consumer/kc.h"
 
-static const struct cfg_spec spec = {"inputs", "kafka_consumer", kc_options};
+static const struct cfg_spec spec = {
+    .section = "inputs", .name = "kafka_consumer", .options = kc_options};
 
 struct loaded {
 	struct kc_config c;
