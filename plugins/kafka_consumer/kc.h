@@ -59,9 +59,9 @@ struct kc_config {
 
 extern const struct cfg_option kc_options[];
 
-/* Semantic checks the option table cannot express (a topic or a regexp,
- * regexps that compile). 0, or -1 with err naming the option. */
-int kc_config_check(const struct kc_config *c, char *err, size_t errlen);
+/* The finalize hook of the table (cfg_spec.finalize): a topic or a
+ * regexp to consume, feedback_socket and feedback_outputs together. */
+int kc_config_finalize(void *config, struct cfg_problem *p);
 
 /* All consumer properties: the shared options, the native ones, telex's
  * flow-control choices, then [inputs.kafka_consumer.librdkafka]. */

@@ -173,10 +173,6 @@ static int kc_init(struct telex *t, void *config, void **state)
 {
 	const struct kc_config *cfg = config;
 	char err[1024];
-	if (kc_config_check(cfg, err, sizeof(err))) {
-		log_error("%s", err);
-		return TELEX_EXIT_USAGE;
-	}
 	struct kc *c = calloc(1, sizeof(*c));
 	if (c)
 		c->header_tags =
@@ -319,7 +315,8 @@ static const struct telex_plugin kc_plugin = {
     .kind = TELEX_SERVICE_INPUT,
     .config = {.section = "inputs",
 	       .name = "kafka_consumer",
-	       .options = kc_options},
+	       .options = kc_options,
+	       .finalize = kc_config_finalize},
     .config_size = sizeof(struct kc_config),
     .init = kc_init,
     .start = kc_start,

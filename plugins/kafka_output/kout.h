@@ -64,8 +64,10 @@ struct kout_config {
 
 #define KOUT_TABLE "outputs.kafka"
 
-/* kout_options.c: 0, or -1 with err naming the option and why. */
-int kout_check(const struct kout_config *c, char *err, size_t errlen);
+/* kout_options.c: the table's options (with their own checks) and the
+ * finalize hook (rules across options), for the plugin's cfg_spec. */
+extern const struct cfg_option kout_options[];
+int kout_config_finalize(void *config, struct cfg_problem *p);
 /* The producer's librdkafka properties, [outputs.kafka.librdkafka] last. */
 int kout_conf(const struct kout_config *c, rd_kafka_conf_t *conf, char *err,
 	      size_t errlen);
@@ -128,6 +130,11 @@ struct kout_topics {
 
 /* Kafka's own limit on a topic name's length. */
 #define KOUT_TOPIC_NAME_MAX 249
+
+/* Kafka's rule for topic names (length, characters): 0, or -1 with err
+ * saying why. */
+int kout_topic_name_check(const char *name, size_t len, char *err,
+			  size_t errlen);
 
 /* The handle for name[0..len), created on first use; NULL with err and
  * *reason ("invalid topic", "too many topics") set when the name is not a

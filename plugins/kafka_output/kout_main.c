@@ -1,155 +1,14 @@
 /*
  * telex-kafka-output: metrics from stdin (outputs.execd, or any pipe) to
- * Kafka with librdkafka, reading Telegraf's [[outputs.kafka]] table. This
- * file holds the option table (the one declaration behind parsing,
- * --sample-config and the man page), the checks a config must pass, the
- * librdkafka properties it becomes, and the plugin's life cycle.
+ * Kafka with librdkafka, reading Telegraf's [[outputs.kafka]] table
+ * (kout_options.c). This file holds the plugin's life cycle and
+ * --spool-status.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kout.h"
-
-static const char *const kout_suffix_methods[] = {"", "measurement", "tags",
-						  NULL};
-static const char *const kout_timestamps[] = {"metric", "now", NULL};
-static const char *const kout_formats[] = {"influx", "json", NULL};
-static const char *const kout_fsyncs[] = {"interval", "always", "never", NULL};
-
-/* clang-format off */
-#define KOUT_OPT(field, ...)                                                  \
-	{.name = #field, .offset = offsetof(struct kout_config, field),       \
-	 __VA_ARGS__}
-
-static const struct cfg_option kout_suffix_options[] = {
-	{.name = "method",
-	 .type = CFG_STRING,
-	 .offset = offsetof(struct kout_topic_suffix, method),
-	 .default_value = "\"\"",
-	 .choices = kout_suffix_methods,
-	 .help = "\"measurement\": topic + separator + measurement; \"tags\": "
-		 "topic + separator + the values of keys"},
-	{.name = "keys",
-	 .type = CFG_STRING_LIST,
-	 .offset = offsetof(struct kout_topic_suffix, keys),
-	 .default_value = "[]",
-	 .help = "tags whose values make the suffix (missing ones skipped)"},
-	{.name = "separator",
-	 .type = CFG_STRING,
-	 .offset = offsetof(struct kout_topic_suffix, separator),
-	 .default_value = "\"\"",
-	 .help = "text between topic and suffix parts"},
-	{0},
-};
-
-static const struct cfg_option kout_options[] = {
-	KAFKA_CONNECT_OPTIONS(struct kout_config, kc),
-	KAFKA_SOCKS5_OPTION(struct kout_config, kc, ""),
-	KOUT_OPT(topic, .type = CFG_STRING, .flags = CFG_REQUIRED,
-		 .default_value = "\"telegraf\"",
-		 .help = "topic of the records"),
-	KOUT_OPT(topic_tag, .type = CFG_STRING, .default_value = "\"\"",
-		 .help = "if a metric has this tag, its value is the topic"),
-	KOUT_OPT(exclude_topic_tag, .type = CFG_BOOL, .default_value = "false",
-		 .help = "remove topic_tag from the record (re-serialises it)"),
-	KOUT_OPT(routing_tag, .type = CFG_STRING, .flags = CFG_EXAMPLE,
-		 .default_value = "\"host\"",
-		 .help = "the value of this tag is the record key"),
-	KOUT_OPT(routing_key, .type = CFG_STRING, .default_value = "\"\"",
-		 .help = "key when routing_tag is unset or missing; \"random\": "
-			 "a UUIDv4 per record; empty: no key"),
-	KOUT_OPT(compression_codec, .type = CFG_INT, .default_value = "0",
-		 .min = 0, .max = 4,
-		 .help = "0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd"),
-	KOUT_OPT(idempotent_writes, .type = CFG_BOOL, .default_value = "false",
-		 .help = "exactly one copy of each record (needs required_acks "
-			 "= -1)"),
-	KOUT_OPT(required_acks, .type = CFG_INT, .default_value = "-1",
-		 .min = -1, .max = 1,
-		 .help = "0 none, 1 the leader, -1 all in-sync replicas"),
-	KOUT_OPT(max_retry, .type = CFG_INT, .default_value = "3", .min = 0,
-		 .max = 2147483647,
-		 .help = "retries of a failed produce request (librdkafka "
-			 "retries)"),
-	KOUT_OPT(max_message_bytes, .type = CFG_INT,
-		 .default_value = "1000000", .min = 1, .max = 1000000000,
-		 .help = "a larger record is dropped with an error"),
-	KOUT_OPT(producer_timestamp, .type = CFG_STRING,
-		 .default_value = "\"metric\"", .choices = kout_timestamps,
-		 .help = "(after Telegraf 1.25) record timestamp: \"metric\" "
-			 "time (ms) or \"now\""),
-	KOUT_OPT(metric_name_header, .type = CFG_STRING,
-		 .flags = CFG_DEPRECATED, .default_value = "\"\"",
-		 .help = "deprecated: a header holding the measurement; use "
-			 "[outputs.kafka.headers]"),
-	KAFKA_TLS_OPTIONS(struct kout_config, kc),
-	KAFKA_SASL_OPTIONS(struct kout_config, kc),
-	KAFKA_SARAMA_OPTIONS,
-	KOUT_OPT(data_format, .type = CFG_STRING, .default_value = "\"influx\"",
-		 .choices = kout_formats,
-		 .help = "record value: \"influx\" (line protocol) or \"json\""),
-	KOUT_OPT(json_timestamp_units, .type = CFG_DURATION,
-		 .default_value = "\"1s\"",
-		 .help = "json: unit of the timestamp"),
-	KAFKA_IGNORED("json_timestamp_format", "\"\"",
-		      "ignored: json timestamps are numbers"),
-	KAFKA_IGNORED("influx_max_line_bytes", "0",
-		      "ignored: lines are forwarded as they come"),
-	KAFKA_IGNORED("influx_sort_fields", "false",
-		      "ignored: lines are forwarded as they come"),
-	KAFKA_IGNORED("influx_uint_support", "false",
-		      "ignored: lines are forwarded as they come"),
-	KOUT_OPT(metrics_per_record, .type = CFG_INT, .default_value = "1",
-		 .min = 1, .max = 1000000,
-		 .help = "(telex) pack up to this many metrics of one topic "
-			 "and key into a record (influx only)"),
-	KOUT_OPT(stats_interval, .type = CFG_DURATION,
-		 .default_value = "\"60s\"",
-		 .help = "(telex) log a delivery summary this often (0: "
-			 "never)"),
-	KOUT_OPT(max_topics, .type = CFG_INT, .default_value = "1000",
-		 .min = 1, .max = 1000000,
-		 .help = "(telex) records for more distinct topics are refused "
-			 "(librdkafka keeps every topic it saw until exit)"),
-	KOUT_OPT(spool_dir, .type = CFG_STRING, .flags = CFG_EXAMPLE,
-		 .default_value = "\"/var/lib/telex/kafka-output\"",
-		 .help = "(telex) a directory where lines wait until Kafka "
-			 "confirms them (outages, restarts, crashes lose "
-			 "nothing); unset or \"\": memory only (the package "
-			 "creates this one for Telegraf's user)"),
-	KOUT_OPT(spool_max_bytes, .type = CFG_SIZE,
-		 .default_value = "\"1GiB\"", .min = 1 << 20,
-		 .max = INT64_C(1) << 50,
-		 .help = "(telex) the spool's size; when full, stdin is paused "
-			 "(nothing is dropped)"),
-	KOUT_OPT(spool_fsync, .type = CFG_STRING,
-		 .default_value = "\"interval\"", .choices = kout_fsyncs,
-		 .help = "(telex) \"interval\": sync every spool_fsync_interval "
-			 "(a power loss may lose that much); \"always\": "
-			 "before lines are taken; \"never\": when the kernel "
-			 "writes back"),
-	KOUT_OPT(spool_fsync_interval, .type = CFG_DURATION,
-		 .default_value = "\"1s\"", .min = 1000000,
-		 .max = INT64_C(3600) * 1000000000,
-		 .help = "(telex) how often the spool is synced and its "
-			 "delivered position recorded"),
-	KOUT_OPT(spool_rejected_max_bytes, .type = CFG_SIZE,
-		 .default_value = "\"100MiB\"", .min = 0,
-		 .max = INT64_C(1) << 50,
-		 .help = "(telex) the most spool_dir/rejected.lp keeps of "
-			 "records Kafka refused for good"),
-	KOUT_OPT(topic_suffix, .type = CFG_TABLE, .sub = kout_suffix_options,
-		 .help = "[outputs.kafka.topic_suffix]: a suffix for the topic"),
-	KOUT_OPT(headers, .type = CFG_STRING_MAP,
-		 .help = "[outputs.kafka.headers]: name = template over the "
-			 "metric ({{ .Name }}, {{ .Tag \"k\" }}, "
-			 "{{ .Field \"f\" }})"),
-	KAFKA_LIBRDKAFKA_OPTION(struct kout_config, kc),
-	{0},
-};
-
-/* clang-format on */
 
 static void kout_close(struct telex *t, void *state);
 
@@ -214,10 +73,6 @@ static int kout_init(struct telex *t, void *config, void **state)
 {
 	const struct kout_config *c = config;
 	char err[1024];
-	if (kout_check(c, err, sizeof(err))) {
-		log_error("%s", err);
-		return TELEX_EXIT_USAGE;
-	}
 	struct kout *k = calloc(1, sizeof(*k));
 	if (!k) {
 		log_error("out of memory");
@@ -305,7 +160,10 @@ static const struct telex_plugin kout_plugin = {
 	       "Telegraf's outputs.kafka",
     .usage_extra = kout_usage,
     .kind = TELEX_OUTPUT,
-    .config = {.section = "outputs", .name = "kafka", .options = kout_options},
+    .config = {.section = "outputs",
+	       .name = "kafka",
+	       .options = kout_options,
+	       .finalize = kout_config_finalize},
     .config_size = sizeof(struct kout_config),
     .init = kout_init,
     .write = kout_write,

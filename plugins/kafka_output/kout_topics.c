@@ -90,9 +90,8 @@ static bool kout_topic_char_ok(char c)
 	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
-/* Kafka's rule for topic names; 0, or -1 with err saying why. */
-static int kout_topic_name_check(const char *name, size_t len, char *err,
-				 size_t errlen)
+int kout_topic_name_check(const char *name, size_t len, char *err,
+			  size_t errlen)
 {
 	char shown[300];
 	kout_topic_shown(shown, sizeof(shown), name, len);

@@ -126,7 +126,7 @@ ko_conf badhdr <<'EOF'
 EOF
 ko_run badhdr </dev/null
 mk_eq "unsupported template: exit status" 2 $?
-ko_logged badhdr '^E! .*headers.*"x".*unsupported template action'
+ko_logged badhdr '^E! .*/badhdr\.conf:5: bad value for "headers" in \[\[outputs\.kafka\]\]: header "x": unsupported template action'
 
 # producer_timestamp = "now": the time of producing, not the metric's.
 ko_conf now <<<$'  topic = "now"\n  producer_timestamp = "now"'
@@ -216,7 +216,7 @@ mk_eq "sarama: delivered" 3 "$(mk_count sarama)"
 ko_conf socks5 <<<$'  topic = "socks5"\n  socks5_enabled = true'
 head -n 1 "$MK_TMP/in.lp" | ko_run socks5
 mk_eq "socks5_enabled = true: exit" 2 "$?"
-ko_logged socks5 '^E! .*socks5_enabled = true: librdkafka has no SOCKS5'
+ko_logged socks5 '^E! .*/socks5\.conf:4: bad value for "socks5_enabled" in \[\[outputs\.kafka\]\]: librdkafka has no SOCKS5'
 
 # stats_interval: a periodic summary from librdkafka's statistics.
 ko_conf stats <<<$'  topic = "stats"\n  stats_interval = "200ms"'
@@ -251,13 +251,13 @@ head -n 1 "$MK_TMP/in.lp" | ko_run tls -flush_timeout 1s
 mk_eq "tls: exit status" 1 $?
 ko_logged tls '^W! librdkafka: .*ssl://.*(SSL|handshake)'
 
-# Config errors: exit 2 with the reason.
+# Config errors: exit 2 with the reason, at the file's line.
 ko_conf idem <<<$'  topic = "x"\n  idempotent_writes = true\n  required_acks = 1'
 ko_run idem </dev/null
 mk_eq "idempotent with acks=1: exit status" 2 $?
-ko_logged idem 'idempotent_writes needs required_acks = -1'
+ko_logged idem '^E! .*/idem\.conf:4: \[\[outputs\.kafka\]\]: idempotent_writes needs required_acks = -1'
 ko_conf badprop <<<$'  topic = "x"\n  [outputs.kafka.librdkafka]\n    "no.such" = "1"'
 ko_run badprop </dev/null
 mk_eq "unknown librdkafka property: exit status" 2 $?
-ko_logged badprop 'outputs.kafka.librdkafka.*no.such'
+ko_logged badprop '^E! .*/badprop\.conf:5: bad value for "librdkafka" in \[\[outputs\.kafka\]\]: property "no\.such"'
 echo PASS

@@ -170,5 +170,5 @@ for _ in $(seq 100); do
 done
 kill -TERM "$TPID"
 wait "$TPID"
-tlogged 'spool_dir .*: cannot create files in it: Permission denied \(the user running telex-kafka-output needs write access\)'
+tlogged 'tg\.conf:[0-9]+: bad value for "spool_dir" in \[\[outputs\.kafka\]\]: ".*": cannot create files in it: Permission denied \(the user running telex-kafka-output needs write access\)'
 echo PASS
