@@ -491,15 +491,33 @@ struct kout {
 	struct buf scratch; /* a line and its '\n', for librdkafka to copy */
 };
 
+/* What producing a record (or the packs) came to, in the spirit of
+ * librdkafka's RD_KAFKA_RESP_ERR__QUEUE_FULL. */
+enum kout_result {
+	KOUT_OK,	 /* produced, or refused for good (counted, kept in
+			    the rejected file, its lines done) */
+	KOUT_QUEUE_FULL, /* librdkafka's queue is full: nothing produced,
+			    the lines still the caller's (a pack waits) */
+	KOUT_FATAL,	 /* the handle is unusable or memory ran out:
+			    the program stops */
+};
+
+/* What became of a line offered to the producer (kout_line,
+ * kout_pack_line). */
+enum kout_take {
+	KOUT_TAKEN,	 /* produced, packed, or refused for good */
+	KOUT_TAKEN_FULL, /* taken, and librdkafka's queue is full now:
+			    offer no more until it drains */
+	KOUT_NOT_TAKEN,	 /* the queue is full: offer it again later */
+	KOUT_TAKE_FATAL, /* as KOUT_FATAL */
+};
+
 /* Produce one record made of lines (moved to its ticket when produced);
- * rec's pointers are copied by librdkafka. 0 produced, or failed for good
- * (counted, kept in the rejected file, lines done); 1 the queue is full
- * (nothing produced, lines still the caller's); -1 fatal. */
-int kout_produce(struct kout *k, const struct kout_record *rec,
-		 struct kout_lines *lines);
-/* Produce retry entry i again: 0 produced (or failed for good), 1 queue
- * full, -1 fatal. */
-int kout_produce_again(struct kout *k, size_t i);
+ * rec's pointers are copied by librdkafka. */
+enum kout_result kout_produce(struct kout *k, const struct kout_record *rec,
+			      struct kout_lines *lines);
+/* Produce retry entry i again. */
+enum kout_result kout_produce_again(struct kout *k, size_t i);
 /* Count metrics that will never be delivered, and log why (rate-limited;
  * not logged when fmt is NULL). */
 void kout_fail(struct kout *k, const char *reason, uint64_t metrics,
@@ -532,9 +550,8 @@ struct kout_in {
 	int64_t time_ms; /* when it was taken */
 };
 
-/* Route and produce (or pack) one line (kout_output.c). 0 taken; 1 not taken,
- * the queue is full; 2 taken, and the queue is full now; -1 fatal. */
-int kout_line(struct kout *k, const struct kout_in *in);
+/* Route and produce (or pack) one line (kout_output.c). */
+enum kout_take kout_line(struct kout *k, const struct kout_in *in);
 /* After any event: purge, retry, give space back, produce (kout_output.c). */
 void kout_advance(struct kout *k);
 /* "1.5 MiB" */
@@ -562,13 +579,12 @@ int kout_spool_start(struct kout *k, char *err, size_t errlen);
 void kout_spool_stop(struct kout *k);
 
 /* kout_pack.c entry points (the packer lives in struct kout). Lines' runs are
- * moved into the pack. 0 taken; 1 taken, and librdkafka's queue is full;
- * -1 fatal. */
-int kout_pack_line(struct kout *k, const struct kout_record *rec,
-		   struct kout_lines *lines);
-/* Produce every pack, oldest first. 0 all produced, 1 the queue is full
- * (the rest stays and is retried first), -1 fatal. */
-int kout_pack_flush(struct kout *k);
+ * moved into the pack: never KOUT_NOT_TAKEN. */
+enum kout_take kout_pack_line(struct kout *k, const struct kout_record *rec,
+			      struct kout_lines *lines);
+/* Produce every pack, oldest first; on KOUT_QUEUE_FULL the rest stays and
+ * is produced first next time. */
+enum kout_result kout_pack_flush(struct kout *k);
 bool kout_pack_waiting(const struct kout *k);
 /* Produce the open packs after pack_linger_ns (kout_output.c). */
 void kout_pack_linger(struct kout *k);

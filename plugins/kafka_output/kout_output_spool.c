@@ -44,17 +44,17 @@ int kout_pump(struct kout *k)
 	char err[512];
 	bool packing = k->cfg->metrics_per_record > 1;
 	while (k->phase == KOUT_NORMAL && !k->blocked && !k->fatal) {
-		if (packing && k->packer.nwaiting && kout_pack_flush(k) != 0)
+		if (packing && k->packer.nwaiting &&
+		    kout_pack_flush(k) != KOUT_OK)
 			break;
 		struct kout_frame f;
 		struct kout_spool_pos pos;
-		int rc = kout_spool_peek(&k->spool, &f, &pos, err, sizeof(err));
-		if (rc < 0) {
+		enum kout_peek peek =
+		    kout_spool_peek(&k->spool, &f, &pos, err, sizeof(err));
+		if (peek == KOUT_PEEK_ERROR)
 			log_limited(telex_log_limiter(k->t), LOG_ERROR,
 				    "spool read", "%s", err);
-			break;
-		}
-		if (rc == 0)
+		if (peek != KOUT_PEEK_LINE)
 			break;
 		struct kout_in in = {.p = f.payload,
 				     .len = f.len - 1,
@@ -63,10 +63,10 @@ int kout_pump(struct kout *k)
 				     .pos = &pos,
 				     .frame_size = f.size,
 				     .time_ms = f.time_ms};
-		rc = kout_line(k, &in);
-		if (rc < 0)
+		enum kout_take take = kout_line(k, &in);
+		if (take == KOUT_TAKE_FATAL)
 			return -1;
-		if (rc > 0)
+		if (take != KOUT_TAKEN)
 			break;
 	}
 	if (packing)
@@ -278,10 +278,10 @@ int kout_write_spool(struct kout *k, const struct telex_batch *b,
 				     .pos = &k->lpos[i],
 				     .frame_size = kout_frame_size(l->len),
 				     .time_ms = now_ms};
-		int rc = kout_line(k, &in);
-		if (rc < 0)
+		enum kout_take take = kout_line(k, &in);
+		if (take == KOUT_TAKE_FATAL)
 			return -1;
-		if (rc > 0)
+		if (take != KOUT_TAKEN)
 			hot = false;
 	}
 	if (k->cfg->metrics_per_record > 1)

@@ -110,8 +110,8 @@ void kout_reject(struct kout *k, const char *reason, struct kout_lines *lines,
 	kout_lines_free(lines);
 }
 
-int kout_produce(struct kout *k, const struct kout_record *rec,
-		 struct kout_lines *lines)
+enum kout_result kout_produce(struct kout *k, const struct kout_record *rec,
+			      struct kout_lines *lines)
 {
 	size_t size = rec->value_len + rec->key_len + rec->hdr_bytes;
 	size_t given = rec->value_len - rec->newline_missing;
@@ -129,7 +129,7 @@ int kout_produce(struct kout *k, const struct kout_record *rec,
 			    "a record of %zu bytes is larger than "
 			    "max_message_bytes (%lld)",
 			    size, (long long)k->cfg->max_message_bytes);
-		return 0;
+		return KOUT_OK;
 	}
 	rd_kafka_topic_t *rkt = k->default_rkt;
 	if (rec->topic != k->cfg->topic || !rkt) {
@@ -141,14 +141,14 @@ int kout_produce(struct kout *k, const struct kout_record *rec,
 			kout_reject(k, reason, lines, rec->topic,
 				    rec->topic_len, rec->key, rec->key_len, val,
 				    vlen, &rec->name, "%s", err);
-			return 0;
+			return KOUT_OK;
 		}
 	}
 	kout_token t = kout_token_new(&k->ledger, lines);
 	if (!t) {
 		k->fatal = true;
 		log_error("out of memory for a record's ticket");
-		return -1;
+		return KOUT_FATAL;
 	}
 	rd_kafka_vu_t vu[8];
 	size_t n = 0;
@@ -165,7 +165,7 @@ int kout_produce(struct kout *k, const struct kout_record *rec,
 			k->fatal = true;
 			log_error("out of memory for a record of %zu bytes",
 				  size);
-			return -1;
+			return KOUT_FATAL;
 		}
 		memcpy(dst, rec->value, given);
 		dst[given] = '\n';
@@ -205,7 +205,7 @@ int kout_produce(struct kout *k, const struct kout_record *rec,
 		k->inflight_metrics += kout_token_metrics(t);
 		k->inflight_bytes += rec->value_len + rec->key_len;
 		k->records_produced++;
-		return 0;
+		return KOUT_OK;
 	}
 	rd_kafka_resp_err_t e = rd_kafka_error_code(error);
 	rd_kafka_error_destroy(error);
@@ -214,11 +214,11 @@ int kout_produce(struct kout *k, const struct kout_record *rec,
 	kout_token_undo(&k->ledger, t, lines);
 	if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL && k->inflight_records > 0) {
 		k->blocked = true;
-		return 1;
+		return KOUT_QUEUE_FULL;
 	}
 	if (e == RD_KAFKA_RESP_ERR__FATAL) {
 		k->fatal = true;
-		return -1;
+		return KOUT_FATAL;
 	}
 	/* QUEUE_FULL with an empty queue: the record alone exceeds
 	 * queue.buffering.max.kbytes and would wait forever. */
@@ -229,10 +229,10 @@ int kout_produce(struct kout *k, const struct kout_record *rec,
 		    "producing a record of %zu bytes to topic \"%.*s\": %s",
 		    size, (int)(rec->topic_len > 200 ? 200 : rec->topic_len),
 		    rec->topic, rd_kafka_err2str(e));
-	return 0;
+	return KOUT_OK;
 }
 
-int kout_produce_again(struct kout *k, size_t i)
+enum kout_result kout_produce_again(struct kout *k, size_t i)
 {
 	struct kout_retry_rec *e = &k->retry.v[i];
 	char err[512];
@@ -248,7 +248,7 @@ int kout_produce_again(struct kout *k, size_t i)
 			    e->key_len, e->value, e->value_len, NULL, "%s",
 			    err);
 		kout_retry_release(&k->retry, i);
-		return 0;
+		return KOUT_OK;
 	}
 	rd_kafka_vu_t vu[8];
 	size_t n = 0;
@@ -282,17 +282,17 @@ int kout_produce_again(struct kout *k, size_t i)
 		k->inflight_bytes += e->value_len + e->key_len;
 		k->retried_records++;
 		kout_retry_release(&k->retry, i);
-		return 0;
+		return KOUT_OK;
 	}
 	rd_kafka_resp_err_t code = rd_kafka_error_code(error);
 	rd_kafka_error_destroy(error);
 	if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL && k->inflight_records > 0) {
 		k->blocked = true;
-		return 1;
+		return KOUT_QUEUE_FULL;
 	}
 	if (code == RD_KAFKA_RESP_ERR__FATAL) {
 		k->fatal = true;
-		return -1;
+		return KOUT_FATAL;
 	}
 	struct kout_lines lines;
 	kout_token_undo(&k->ledger, t, &lines);
@@ -301,7 +301,7 @@ int kout_produce_again(struct kout *k, size_t i)
 		    "producing a record again to topic \"%.200s\": %s",
 		    e->topic, rd_kafka_err2str(code));
 	kout_retry_release(&k->retry, i);
-	return 0;
+	return KOUT_OK;
 }
 
 void kout_left(struct kout *k, const char *topic, uint64_t metrics)

@@ -201,12 +201,19 @@ int kout_spool_flush(struct kout_spool *sp, char *err, size_t errlen);
 /* True when the reader is at the end of what was written. */
 bool kout_spool_caught_up(const struct kout_spool *sp);
 
-/* The line frame at the reader's position: 1 (f and pos filled, the
- * payload valid until the next call), 0 none yet, -1 I/O error (err).
- * Seals, torn tails and damaged frames on the way are skipped (and
- * counted in damaged_bytes, logged). */
-int kout_spool_peek(struct kout_spool *sp, struct kout_frame *f,
-		    struct kout_spool_pos *pos, char *err, size_t errlen);
+/* What the reader found at its position (kout_spool_peek). */
+enum kout_peek {
+	KOUT_PEEK_LINE,	 /* a line frame: f and pos filled, the payload valid
+			    until the next call */
+	KOUT_PEEK_NONE,	 /* nothing more yet */
+	KOUT_PEEK_ERROR, /* an I/O error, err says which */
+};
+
+/* The line frame at the reader's position. Seals, torn tails and damaged
+ * frames on the way are skipped (and counted in damaged_bytes, logged). */
+enum kout_peek kout_spool_peek(struct kout_spool *sp, struct kout_frame *f,
+			       struct kout_spool_pos *pos, char *err,
+			       size_t errlen);
 
 /* Move the reader past the frame peek returned (or the frame of a line
  * produced straight from write(): pos is where it was, size its size). */

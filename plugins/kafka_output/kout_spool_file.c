@@ -1,9 +1,8 @@
 /*
- * kout_spool_file.c: the spool's files (layout: kout_spool.h): segment files (the
- * list, creating, sealing, removing, and loading what an earlier run
- * left, with its torn tail cut off), the ack file's two slots, and reading
- * a file a window at a time, for the start-up scan, --spool-status and
- * the reader.
+ * kout_spool_file.c: the spool's files (layout: kout_spool.h): segment files
+ * (the list, creating, sealing, removing, and loading what an earlier run left,
+ * with its torn tail cut off), the ack file's two slots, and reading a file a
+ * window at a time, for the start-up scan, --spool-status and the reader.
  */
 #include <dirent.h>
 #include <errno.h>

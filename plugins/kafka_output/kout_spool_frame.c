@@ -1,6 +1,6 @@
 /*
- * kout_spool_frame.c: the spool's frames in memory (layout: kout_spool.h). No I/O,
- * so that the decoder can be fuzzed: whatever bytes a damaged disk hands
+ * kout_spool_frame.c: the spool's frames in memory (layout: kout_spool.h). No
+ * I/O, so that the decoder can be fuzzed: whatever bytes a damaged disk hands
  * back, decoding says OK only for a frame whose header and payload both
  * match their checksums, and never reads past avail.
  *

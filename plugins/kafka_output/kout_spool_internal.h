@@ -1,8 +1,8 @@
 /*
- * kout_spool_internal.h: what kout_spool.c (opening, writing, reading, releasing)
- * and kout_spool_file.c (segment files, the ack file, reading a file a window
- * at a time) share. Internal to the spool; the rest of the program uses
- * kout_spool.h.
+ * kout_spool_internal.h: what kout_spool.c (opening, writing, reading,
+ * releasing) and kout_spool_file.c (segment files, the ack file, reading a file
+ * a window at a time) share. Internal to the spool; the rest of the program
+ * uses kout_spool.h.
  */
 #ifndef TELEX_KOUT_SPOOL_INTERNAL_H
 #define TELEX_KOUT_SPOOL_INTERNAL_H

@@ -176,7 +176,8 @@ static struct kout_spool_pos read_lines(struct kout_spool *sp, int from, int to)
 	struct kout_spool_pos pos = sp->rpos;
 	for (int i = from; i < to; i++) {
 		assert_int_equal(
-		    kout_spool_peek(sp, &f, &pos, err, sizeof(err)), 1);
+		    kout_spool_peek(sp, &f, &pos, err, sizeof(err)),
+		    KOUT_PEEK_LINE);
 		line_of(want, sizeof(want), i);
 		assert_int_equal(f.len, strlen(want) + 1);
 		assert_memory_equal(f.payload, want, f.len - 1);
@@ -200,7 +201,7 @@ static void test_spool_roundtrip(void **state)
 	struct kout_frame f;
 	struct kout_spool_pos pos;
 	assert_int_equal(kout_spool_peek(&x->sp, &f, &pos, err, sizeof(err)),
-			 0);
+			 KOUT_PEEK_NONE);
 	assert_true(kout_spool_caught_up(&x->sp));
 	/* The first 1,000 are done: segments before that one go. */
 	size_t segs = x->sp.nsegs;
@@ -251,7 +252,7 @@ static void test_spool_torn_tail(void **state)
 	struct kout_frame f;
 	struct kout_spool_pos pos;
 	assert_int_equal(kout_spool_peek(&x->sp, &f, &pos, err, sizeof(err)),
-			 0);
+			 KOUT_PEEK_NONE);
 	kout_spool_close(&x->sp);
 	/* Cut and sealed: the next start finds nothing torn. */
 	assert_int_equal(open_spool(x, 1 << 20, err, sizeof(err)), 0);
