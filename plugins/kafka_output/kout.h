@@ -35,7 +35,7 @@ struct kout_topic_suffix {
 };
 
 struct kout_config {
-	struct kafka_common_config kc;
+	struct kafka_common_config kafka;
 	char *topic;
 	char *topic_tag;
 	bool exclude_topic_tag;
@@ -434,7 +434,7 @@ struct kout_left_topic {
 struct kout {
 	struct telex *t;
 	const struct kout_config *cfg;
-	struct kafka_client kc;
+	struct kafka_client client;
 	struct kout_headers headers;
 	struct kout_router router;
 	struct kout_topics topics;

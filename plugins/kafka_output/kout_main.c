@@ -26,8 +26,8 @@ static int kout_open(struct telex *t, struct kout *k, char *err, size_t errlen)
 	kout_router_init(&k->router, c, &k->headers);
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	if (kout_conf(c, conf, err, errlen) ||
-	    kafka_client_conf(&k->kc, conf, &c->kc, telex_log_limiter(t), err,
-			      errlen)) {
+	    kafka_client_conf(&k->client, conf, &c->kafka, telex_log_limiter(t),
+			      err, errlen)) {
 		rd_kafka_conf_destroy(conf);
 		return TELEX_EXIT_USAGE;
 	}
@@ -46,16 +46,16 @@ static int kout_open(struct telex *t, struct kout *k, char *err, size_t errlen)
 	k->queue_max_bytes =
 	    kafka_conf_get_int(conf, "queue.buffering.max.kbytes", 32768) *
 	    1024;
-	k->kc.owner = k;
-	k->kc.on_served = kout_on_served;
-	k->kc.on_stats = kout_on_stats;
-	k->kc.on_fatal = kout_on_fatal;
+	k->client.owner = k;
+	k->client.on_served = kout_on_served;
+	k->client.on_stats = kout_on_stats;
+	k->client.on_fatal = kout_on_fatal;
 	/* rd_kafka_new() refuses inconsistent properties: a config error. */
-	if (kafka_client_start(&k->kc, RD_KAFKA_PRODUCER, conf, telex_loop(t),
-			       err, errlen))
+	if (kafka_client_start(&k->client, RD_KAFKA_PRODUCER, conf,
+			       telex_loop(t), err, errlen))
 		return TELEX_EXIT_USAGE;
 	const char *reason;
-	k->default_rkt = kout_topic_get(&k->topics, k->kc.rk, c->topic,
+	k->default_rkt = kout_topic_get(&k->topics, k->client.rk, c->topic,
 					strlen(c->topic), &reason, err, errlen);
 	if (!k->default_rkt) {
 		char why[512];
@@ -80,7 +80,7 @@ static int kout_init(struct telex *t, void *config, void **state)
 	}
 	k->t = t;
 	k->cfg = c;
-	k->kc.pipe_r = k->kc.pipe_w = -1;
+	k->client.pipe_r = k->client.pipe_w = -1;
 	int rc = kout_open(t, k, err, sizeof(err));
 	if (rc) {
 		log_error("%s", err);
@@ -103,7 +103,7 @@ static void kout_close(struct telex *t, void *state)
 		kout_token_drop(&k->ledger, k->retry.v[i].tok);
 	kout_retry_reset(&k->retry);
 	kout_topics_free(&k->topics);
-	kafka_client_close(&k->kc);
+	kafka_client_close(&k->client);
 	/* After the client: its last delivery reports may still move the
 	 * spool's ack position. */
 	kout_spool_stop(k);

@@ -93,7 +93,7 @@ int kout_config_finalize(void *config, struct cfg_problem *p)
 		return cfg_refuse(p, "idempotent_writes needs required_acks = "
 				     "-1");
 	}
-	return kafka_config_finalize(&c->kc, p);
+	return kafka_config_finalize(&c->kafka, p);
 }
 
 static const char *const kout_suffix_methods[] = {"", "measurement", "tags",
@@ -129,8 +129,8 @@ static const struct cfg_option kout_suffix_options[] = {
 };
 
 const struct cfg_option kout_options[] = {
-	KAFKA_CONNECT_OPTIONS(struct kout_config, kc),
-	KAFKA_SOCKS5_OPTION(struct kout_config, kc, ""),
+	KAFKA_CONNECT_OPTIONS(struct kout_config, kafka),
+	KAFKA_SOCKS5_OPTION(struct kout_config, kafka, ""),
 	KOUT_OPT(topic, .type = CFG_STRING, .flags = CFG_REQUIRED,
 		 .default_value = "\"telegraf\"", .check = kout_check_topic,
 		 .help = "topic of the records"),
@@ -168,8 +168,8 @@ const struct cfg_option kout_options[] = {
 		 .flags = CFG_DEPRECATED, .default_value = "\"\"",
 		 .help = "deprecated: a header holding the measurement; use "
 			 "[outputs.kafka.headers]"),
-	KAFKA_TLS_OPTIONS(struct kout_config, kc),
-	KAFKA_SASL_OPTIONS(struct kout_config, kc),
+	KAFKA_TLS_OPTIONS(struct kout_config, kafka),
+	KAFKA_SASL_OPTIONS(struct kout_config, kafka),
 	KAFKA_SARAMA_OPTIONS,
 	KOUT_OPT(data_format, .type = CFG_STRING, .default_value = "\"influx\"",
 		 .choices = kout_formats,
@@ -232,7 +232,7 @@ const struct cfg_option kout_options[] = {
 		 .help = "[outputs.kafka.headers]: name = template over the "
 			 "metric ({{ .Name }}, {{ .Tag \"k\" }}, "
 			 "{{ .Field \"f\" }})"),
-	KAFKA_LIBRDKAFKA_OPTION(struct kout_config, kc),
+	KAFKA_LIBRDKAFKA_OPTION(struct kout_config, kafka),
 	{0},
 };
 
@@ -258,7 +258,7 @@ int kout_conf(const struct kout_config *c, rd_kafka_conf_t *conf, char *err,
 	static const char *const codecs[] = {"none", "gzip", "snappy", "lz4",
 					     "zstd"};
 	char num[32];
-	if (kafka_conf_apply(&c->kc, conf, KOUT_TABLE, err, errlen) ||
+	if (kafka_conf_apply(&c->kafka, conf, KOUT_TABLE, err, errlen) ||
 	    kafka_conf_set(conf, "compression.codec",
 			   codecs[c->compression_codec], err, errlen) ||
 	    kafka_conf_set(conf, "acks",
@@ -288,5 +288,5 @@ int kout_conf(const struct kout_config *c, rd_kafka_conf_t *conf, char *err,
 		 (long long)(c->stats_interval / 1000000));
 	if (kafka_conf_set(conf, "statistics.interval.ms", num, err, errlen))
 		return -1;
-	return kafka_conf_passthrough(&c->kc, conf, KOUT_TABLE, err, errlen);
+	return kafka_conf_passthrough(&c->kafka, conf, KOUT_TABLE, err, errlen);
 }

@@ -128,8 +128,8 @@ void kout_advance(struct kout *k)
 {
 	if (k->purge_pending) {
 		k->purge_pending = false;
-		rd_kafka_purge(k->kc.rk, RD_KAFKA_PURGE_F_QUEUE |
-					     RD_KAFKA_PURGE_F_NON_BLOCKING);
+		rd_kafka_purge(k->client.rk, RD_KAFKA_PURGE_F_QUEUE |
+						 RD_KAFKA_PURGE_F_NON_BLOCKING);
 	}
 	if (k->blocked && kout_has_room(k))
 		k->blocked = false;
@@ -411,13 +411,13 @@ static uint64_t kout_finish(struct kout *k)
 				  (unsigned long long)k->inflight_records);
 		/* Their delivery reports come back with _PURGE_QUEUE or
 		 * _PURGE_INFLIGHT. */
-		rd_kafka_purge(k->kc.rk, RD_KAFKA_PURGE_F_QUEUE |
-					     RD_KAFKA_PURGE_F_INFLIGHT);
+		rd_kafka_purge(k->client.rk, RD_KAFKA_PURGE_F_QUEUE |
+						 RD_KAFKA_PURGE_F_INFLIGHT);
 		/* Briefly: the deadline is already behind us, and Telegraf
 		 * sends SIGTERM 5 s after closing stdin. */
 		int64_t until = telex_monotonic_ns() + 200000000LL;
 		while (k->inflight_records && telex_monotonic_ns() < until)
-			kafka_client_serve(&k->kc, 20);
+			kafka_client_serve(&k->client, 20);
 	}
 	for (size_t i = k->retry.next; i < k->retry.n; i++) {
 		struct kout_retry_rec *e = &k->retry.v[i];
@@ -472,7 +472,9 @@ int kout_flush(struct telex *t, void *state, int64_t deadline_ns)
 		if (k->phase == KOUT_RETRYING && k->retry_at_ns - now < wait)
 			wait = k->retry_at_ns - now;
 		int ms = (int)(wait / 1000000);
-		kafka_client_serve(&k->kc, ms < 1 ? 1 : ms > 100 ? 100 : ms);
+		kafka_client_serve(&k->client, ms < 1	  ? 1
+					       : ms > 100 ? 100
+							  : ms);
 	}
 	uint64_t lost = kout_finish(k);
 	uint64_t kept = 0;

@@ -135,7 +135,7 @@ enum kout_result kout_produce(struct kout *k, const struct kout_record *rec,
 	if (rec->topic != k->cfg->topic || !rkt) {
 		char err[512];
 		const char *reason;
-		rkt = kout_topic_get(&k->topics, k->kc.rk, rec->topic,
+		rkt = kout_topic_get(&k->topics, k->client.rk, rec->topic,
 				     rec->topic_len, &reason, err, sizeof(err));
 		if (!rkt) {
 			kout_reject(k, reason, lines, rec->topic,
@@ -199,7 +199,7 @@ enum kout_result kout_produce(struct kout *k, const struct kout_record *rec,
 		vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
 		vu[n++].u.headers = hdrs;
 	}
-	rd_kafka_error_t *error = rd_kafka_produceva(k->kc.rk, vu, n);
+	rd_kafka_error_t *error = rd_kafka_produceva(k->client.rk, vu, n);
 	if (!error) {
 		k->inflight_records++;
 		k->inflight_metrics += kout_token_metrics(t);
@@ -238,8 +238,9 @@ enum kout_result kout_produce_again(struct kout *k, size_t i)
 	char err[512];
 	const char *reason;
 	size_t tlen = strlen(e->topic);
-	rd_kafka_topic_t *rkt = kout_topic_get(&k->topics, k->kc.rk, e->topic,
-					       tlen, &reason, err, sizeof(err));
+	rd_kafka_topic_t *rkt =
+	    kout_topic_get(&k->topics, k->client.rk, e->topic, tlen, &reason,
+			   err, sizeof(err));
 	kout_token t = e->tok;
 	if (!rkt) {
 		struct kout_lines lines;
@@ -274,7 +275,7 @@ enum kout_result kout_produce_again(struct kout *k, size_t i)
 		vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
 		vu[n++].u.headers = e->hdrs;
 	}
-	rd_kafka_error_t *error = rd_kafka_produceva(k->kc.rk, vu, n);
+	rd_kafka_error_t *error = rd_kafka_produceva(k->client.rk, vu, n);
 	if (!error) {
 		e->hdrs = NULL; /* librdkafka's now */
 		k->inflight_records++;
@@ -326,10 +327,10 @@ const char *kout_topic_trouble(struct kout *k, const char *topic,
 	const char *reason;
 	char err[512];
 	rd_kafka_topic_t *rkt =
-	    kout_topic_get(&k->topics, k->kc.rk, topic, strlen(topic), &reason,
-			   err, sizeof(err));
+	    kout_topic_get(&k->topics, k->client.rk, topic, strlen(topic),
+			   &reason, err, sizeof(err));
 	const struct rd_kafka_metadata *md = NULL;
-	if (!rkt || rd_kafka_metadata(k->kc.rk, 0, rkt, &md, timeout_ms) !=
+	if (!rkt || rd_kafka_metadata(k->client.rk, 0, rkt, &md, timeout_ms) !=
 			RD_KAFKA_RESP_ERR_NO_ERROR)
 		return NULL;
 	const char *why = NULL;
@@ -344,8 +345,8 @@ static void kout_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 		       void *opaque)
 {
 	(void)rk;
-	struct kafka_client *kc = opaque;
-	struct kout *k = kc->owner;
+	struct kafka_client *client = opaque;
+	struct kout *k = client->owner;
 	kout_token t = (kout_token)m->_private;
 	uint64_t nlines = kout_token_metrics(t);
 	k->inflight_records--;

@@ -343,7 +343,7 @@ static void test_conf_properties(void **state)
 	(void)state;
 	struct kout_config c;
 	config_defaults(&c);
-	c.kc.brokers = (struct cfg_strv){brokers, 1, true};
+	c.kafka.brokers = (struct cfg_strv){brokers, 1, true};
 	char err[512];
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	assert_int_equal(kout_conf(&c, conf, err, sizeof(err)), 0);
@@ -363,7 +363,7 @@ static void test_conf_properties(void **state)
 	c.stats_interval = 0;
 	char *keys[] = {"acks", "linger.ms"};
 	char *vals[] = {"0", "1"};
-	c.kc.librdkafka = (struct cfg_map){keys, vals, 2};
+	c.kafka.librdkafka = (struct cfg_map){keys, vals, 2};
 	conf = rd_kafka_conf_new();
 	assert_int_equal(kout_conf(&c, conf, err, sizeof(err)), 0);
 	/* The pass-through wins over the native option. */
@@ -377,7 +377,7 @@ static void test_conf_properties(void **state)
 
 	config_defaults(&c);
 	c.idempotent_writes = true;
-	c.kc.brokers = (struct cfg_strv){brokers, 1, true};
+	c.kafka.brokers = (struct cfg_strv){brokers, 1, true};
 	conf = rd_kafka_conf_new();
 	assert_int_equal(kout_conf(&c, conf, err, sizeof(err)), 0);
 	assert_string_equal(conf_get(conf, "enable.idempotence"), "true");
