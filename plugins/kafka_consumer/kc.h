@@ -17,8 +17,8 @@
  *  - kc_fbsock.c: the consumer's connection to the feedback relay,
  *  - kc_relay.c: the program as the feedback relay (--feedback-relay).
  */
-#ifndef TELEX_KAFKA_CONSUMER_H
-#define TELEX_KAFKA_CONSUMER_H
+#ifndef TELEX_KC_H
+#define TELEX_KC_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,8 @@
 /*
  * kout.h: telex-kafka-output's internals, shared by its files:
- *  - kout_main.c: the option table and the plugin's life cycle callbacks,
- *  - kout_options.c: config checks and the librdkafka properties,
+ *  - kout_main.c: the plugin's life cycle callbacks, --spool-status,
+ *  - kout_options.c: the option table, its checks, the librdkafka
+ *    properties,
  *  - kout_output.c: taking lines, back-pressure, retries, flush, the stats,
  *  - kout_output_spool.c: the same in spool mode: appending, the pump,
  *    releasing, the spool's timers,
@@ -15,8 +16,8 @@
  *  - kout_rejected.c: the file of records Kafka refused for good,
  *  - kout_spool.h and its files: the disk spool (spool_dir).
  */
-#ifndef TELEX_KAFKA_OUTPUT_H
-#define TELEX_KAFKA_OUTPUT_H
+#ifndef TELEX_KOUT_H
+#define TELEX_KOUT_H
 
 #include <stdbool.h>
 #include <stddef.h>

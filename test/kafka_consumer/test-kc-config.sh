@@ -1,31 +1,18 @@
 #!/usr/bin/env bash
-# The [[inputs.kafka_consumer]] table: sample.conf is what --sample-config
-# prints, the man page's OPTIONS come from the same table, a native table
-# with every option of Telegraf's plugin loads unchanged (Sarama-only ones
-# ignored with a warning), and bad values are config errors (exit 2) that
-# name the file, the line and the option.
+# The [[inputs.kafka_consumer]] table: a native table with every option of
+# Telegraf's plugin loads unchanged (Sarama-only ones ignored with a
+# warning), and bad values are config errors (exit 2) that name the file,
+# the line and the option. (sample.conf and the man page against the
+# table: test/docs/test-plugin-docs.sh.)
 set -u
 . "$TELEX_SRC/test/mock_kafka/lib.sh"
 . "$TELEX_SRC/test/kafka_consumer/lib.sh"
 mk_need kcat
 kc_need
 
-mk_eq "sample.conf is --sample-config (make kafka-consumer-sample)" \
-	"$("$KC" --sample-config)" \
-	"$(cat "$TELEX_SRC/plugins/kafka_consumer/sample.conf")"
-man=$TELEX_BUILD/man/telex-kafka-consumer.1
-[ -f "$man" ] || mk_fail "$man not built"
-grep -q '@OPTIONS@' "$man" && mk_fail "the man page has no OPTIONS"
-for opt in max_undelivered_messages topic_regexps lag_interval \
-	msg_header_as_metric_name; do
-	grep -q "$opt" "$man" || mk_fail "$opt missing from the man page"
-done
+# sample.conf and the man page against the table: test-plugin-docs.
 "$KC" --man-options | grep -q consumer_fetch_max_wait ||
 	mk_fail "--man-options lacks consumer_fetch_max_wait"
-if command -v groff >/dev/null; then
-	warn=$(groff -man -Tutf8 -ww -z "$man" 2>&1)
-	mk_eq "groff warnings" "" "$warn"
-fi
 
 mk_start --brokers 1 --topic telegraf:1
 # Telegraf's own sample, every option set (TLS and SASL left empty).

@@ -6,16 +6,16 @@ UNIT_TESTS += $(KAFKA_OUTPUT_TEST) $(KAFKA_SPOOL_TEST)
 SCRIPT_TESTS += $(sort $(wildcard test/kafka_output/test-*.sh))
 BENCHES += test/kafka_output/bench-kafka-output.sh
 
-# The program's objects but its main().
+# The program's objects but its main() (KOUT_OBJ).
 $(KAFKA_OUTPUT_TEST): $(OBJ)/test/kafka_output/test_kafka_output.o \
-		$(filter-out %/kout_main.o,$(KAFKA_OUTPUT_OBJ)) $(KAFKA_COMMON_OBJ) \
+		$(KOUT_OBJ) $(KAFKA_COMMON_OBJ) \
 		$(LIBTELEX)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(RDKAFKA_LIBS) \
 		$(JSONC_LIBS) -lm
 
 $(KAFKA_SPOOL_TEST): $(OBJ)/test/kafka_output/test_spool.o \
-		$(filter-out %/kout_main.o,$(KAFKA_OUTPUT_OBJ)) $(KAFKA_COMMON_OBJ) \
+		$(KOUT_OBJ) $(KAFKA_COMMON_OBJ) \
 		$(LIBTELEX)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(RDKAFKA_LIBS) \
