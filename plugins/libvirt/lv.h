@@ -4,8 +4,8 @@
  * by default, so the schema stays the native one). The one declaration
  * drives parsing, --sample-config (sample.conf) and the man page.
  */
-#ifndef LV_OPTIONS_H
-#define LV_OPTIONS_H
+#ifndef LV_H
+#define LV_H
 
 #include <stdbool.h>
 #include <stddef.h>
