@@ -110,108 +110,68 @@ void kout_reject(struct kout *k, const char *reason, struct kout_lines *lines,
 	kout_lines_free(lines);
 }
 
-enum kout_result kout_produce(struct kout *k, const struct kout_record *rec,
-			      struct kout_lines *lines)
+/* What rd_kafka_produceva() gets for one record. */
+struct kout_msg {
+	rd_kafka_topic_t *rkt;
+	const void *value;
+	size_t value_len;
+	const void *key; /* NULL: no key */
+	size_t key_len;
+	int64_t timestamp_ms; /* 0: librdkafka's clock */
+	rd_kafka_headers_t *hdrs;
+	kout_token tok;
+};
+
+/* Hand msg to librdkafka (which copies value and key, and takes hdrs
+ * when it accepts). RD_KAFKA_RESP_ERR_NO_ERROR, or why not. */
+static rd_kafka_resp_err_t kout_produceva(struct kout *k,
+					  const struct kout_msg *msg)
 {
-	size_t size = rec->value_len + rec->key_len + rec->hdr_bytes;
-	size_t given = rec->value_len - rec->newline_missing;
-	/* For the rejected file: without the '\n' librdkafka's copy was
-	 * to add (the file adds its own). */
-	const char *val = rec->value;
-	size_t vlen = given;
-	if ((int64_t)size > k->cfg->max_message_bytes) {
-		struct lp_slice name = rec->name.len
-					   ? rec->name
-					   : kout_line_name(rec->value, given);
-		kout_reject(k, "message too large", lines, rec->topic,
-			    rec->topic_len, rec->key, rec->key_len, val, vlen,
-			    &name,
-			    "a record of %zu bytes is larger than "
-			    "max_message_bytes (%lld)",
-			    size, (long long)k->cfg->max_message_bytes);
-		return KOUT_OK;
-	}
-	rd_kafka_topic_t *rkt = k->default_rkt;
-	if (rec->topic != k->cfg->topic || !rkt) {
-		char err[512];
-		const char *reason;
-		rkt = kout_topic_get(&k->topics, k->client.rk, rec->topic,
-				     rec->topic_len, &reason, err, sizeof(err));
-		if (!rkt) {
-			kout_reject(k, reason, lines, rec->topic,
-				    rec->topic_len, rec->key, rec->key_len, val,
-				    vlen, &rec->name, "%s", err);
-			return KOUT_OK;
-		}
-	}
-	kout_token t = kout_token_new(&k->ledger, lines);
-	if (!t) {
-		k->fatal = true;
-		log_error("out of memory for a record's ticket");
-		return KOUT_FATAL;
-	}
 	rd_kafka_vu_t vu[8];
 	size_t n = 0;
 	vu[n].vtype = RD_KAFKA_VTYPE_RKT;
-	vu[n++].u.rkt = rkt;
+	vu[n++].u.rkt = msg->rkt;
 	vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
 	vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
-	const char *value = rec->value;
-	if (rec->newline_missing) {
-		buf_clear(&k->scratch);
-		char *dst = buf_reserve(&k->scratch, rec->value_len);
-		if (!dst) {
-			kout_token_undo(&k->ledger, t, lines);
-			k->fatal = true;
-			log_error("out of memory for a record of %zu bytes",
-				  size);
-			return KOUT_FATAL;
-		}
-		memcpy(dst, rec->value, given);
-		dst[given] = '\n';
-		value = dst;
-	}
 	vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
-	vu[n].u.mem.ptr = (void *)value;
-	vu[n++].u.mem.size = rec->value_len;
+	vu[n].u.mem.ptr = (void *)msg->value;
+	vu[n++].u.mem.size = msg->value_len;
 	vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
-	vu[n++].u.ptr = (void *)t;
-	if (rec->key) {
+	vu[n++].u.ptr = (void *)msg->tok;
+	if (msg->key) {
 		vu[n].vtype = RD_KAFKA_VTYPE_KEY;
-		vu[n].u.mem.ptr = (void *)rec->key;
-		vu[n++].u.mem.size = rec->key_len;
+		vu[n].u.mem.ptr = (void *)msg->key;
+		vu[n++].u.mem.size = msg->key_len;
 	}
-	if (rec->timestamp_ms) {
+	if (msg->timestamp_ms) {
 		vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
-		vu[n++].u.i64 = rec->timestamp_ms;
+		vu[n++].u.i64 = msg->timestamp_ms;
 	}
-	rd_kafka_headers_t *hdrs = NULL;
-	if (k->headers.n) {
-		hdrs = rd_kafka_headers_new(k->headers.n);
-		size_t start = 0;
-		for (size_t i = 0; i < k->headers.n; i++) {
-			rd_kafka_header_add(
-			    hdrs, k->headers.h[i].name, -1,
-			    rec->hdr_values + start,
-			    (ssize_t)(rec->hdr_ends[i] - start));
-			start = rec->hdr_ends[i];
-		}
+	if (msg->hdrs) {
 		vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
-		vu[n++].u.headers = hdrs;
+		vu[n++].u.headers = msg->hdrs;
 	}
 	rd_kafka_error_t *error = rd_kafka_produceva(k->client.rk, vu, n);
-	if (!error) {
-		k->inflight_records++;
-		k->inflight_metrics += kout_token_metrics(t);
-		k->inflight_bytes += rec->value_len + rec->key_len;
-		k->records_produced++;
-		return KOUT_OK;
-	}
+	if (!error)
+		return RD_KAFKA_RESP_ERR_NO_ERROR;
 	rd_kafka_resp_err_t e = rd_kafka_error_code(error);
 	rd_kafka_error_destroy(error);
-	if (hdrs)
-		rd_kafka_headers_destroy(hdrs);
-	kout_token_undo(&k->ledger, t, lines);
+	return e;
+}
+
+/* librdkafka holds msg now: count it in flight. */
+static void kout_in_flight(struct kout *k, const struct kout_msg *msg)
+{
+	k->inflight_records++;
+	k->inflight_metrics += kout_token_metrics(msg->tok);
+	k->inflight_bytes += msg->value_len + msg->key_len;
+}
+
+/* A refusal of librdkafka's that is not for good: the queue is full (with
+ * records in it, so that delivery reports will make room), or the handle
+ * is unusable. KOUT_OK: the record is refused for good. */
+static enum kout_result kout_refused(struct kout *k, rd_kafka_resp_err_t e)
+{
 	if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL && k->inflight_records > 0) {
 		k->blocked = true;
 		return KOUT_QUEUE_FULL;
@@ -222,14 +182,138 @@ enum kout_result kout_produce(struct kout *k, const struct kout_record *rec,
 	}
 	/* QUEUE_FULL with an empty queue: the record alone exceeds
 	 * queue.buffering.max.kbytes and would wait forever. */
+	return KOUT_OK;
+}
+
+/* The record's topic handle; NULL when the record was refused for good
+ * (too large, a topic that cannot be: counted, lines done). */
+static rd_kafka_topic_t *kout_produce_topic(struct kout *k,
+					    const struct kout_record *rec,
+					    struct kout_lines *lines,
+					    size_t given)
+{
+	size_t size = rec->value_len + rec->key_len + rec->hdr_bytes;
+	if ((int64_t)size > k->cfg->max_message_bytes) {
+		struct lp_slice name = rec->name.len
+					   ? rec->name
+					   : kout_line_name(rec->value, given);
+		kout_reject(k, "message too large", lines, rec->topic,
+			    rec->topic_len, rec->key, rec->key_len, rec->value,
+			    given, &name,
+			    "a record of %zu bytes is larger than "
+			    "max_message_bytes (%lld)",
+			    size, (long long)k->cfg->max_message_bytes);
+		return NULL;
+	}
+	if (rec->topic == k->cfg->topic && k->default_rkt)
+		return k->default_rkt;
+	char err[512];
+	const char *reason;
+	rd_kafka_topic_t *rkt =
+	    kout_topic_get(&k->topics, k->client.rk, rec->topic, rec->topic_len,
+			   &reason, err, sizeof(err));
+	if (!rkt)
+		kout_reject(k, reason, lines, rec->topic, rec->topic_len,
+			    rec->key, rec->key_len, rec->value, given,
+			    &rec->name, "%s", err);
+	return rkt;
+}
+
+/* The record's value with its '\n': rec's own, or a copy in k->scratch
+ * when the line had none. NULL when out of memory. */
+static const char *
+kout_produce_value(struct kout *k, const struct kout_record *rec, size_t given)
+{
+	if (!rec->newline_missing)
+		return rec->value;
+	buf_clear(&k->scratch);
+	char *dst = buf_reserve(&k->scratch, rec->value_len);
+	if (!dst)
+		return NULL;
+	memcpy(dst, rec->value, given);
+	dst[given] = '\n';
+	return dst;
+}
+
+/* The [outputs.kafka.headers] values of rec, for librdkafka; NULL for
+ * none. */
+static rd_kafka_headers_t *kout_produce_headers(const struct kout *k,
+						const struct kout_record *rec)
+{
+	if (!k->headers.n)
+		return NULL;
+	rd_kafka_headers_t *hdrs = rd_kafka_headers_new(k->headers.n);
+	size_t start = 0;
+	for (size_t i = 0; i < k->headers.n; i++) {
+		rd_kafka_header_add(hdrs, k->headers.h[i].name, -1,
+				    rec->hdr_values + start,
+				    (ssize_t)(rec->hdr_ends[i] - start));
+		start = rec->hdr_ends[i];
+	}
+	return hdrs;
+}
+
+enum kout_result kout_produce(struct kout *k, const struct kout_record *rec,
+			      struct kout_lines *lines)
+{
+	/* The rejected file gets the record without the '\n' librdkafka's
+	 * copy was to add (the file adds its own). */
+	size_t given = rec->value_len - rec->newline_missing;
+	struct kout_msg msg = {.rkt = kout_produce_topic(k, rec, lines, given)};
+	if (!msg.rkt)
+		return KOUT_OK;
+	msg.tok = kout_token_new(&k->ledger, lines);
+	if (!msg.tok) {
+		k->fatal = true;
+		log_error("out of memory for a record's ticket");
+		return KOUT_FATAL;
+	}
+	msg.value = kout_produce_value(k, rec, given);
+	if (!msg.value) {
+		kout_token_undo(&k->ledger, msg.tok, lines);
+		k->fatal = true;
+		log_error("out of memory for a record of %zu bytes",
+			  rec->value_len);
+		return KOUT_FATAL;
+	}
+	msg.value_len = rec->value_len;
+	msg.key = rec->key;
+	msg.key_len = rec->key_len;
+	msg.timestamp_ms = rec->timestamp_ms;
+	msg.hdrs = kout_produce_headers(k, rec);
+	rd_kafka_resp_err_t e = kout_produceva(k, &msg);
+	if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		kout_in_flight(k, &msg);
+		k->records_produced++;
+		return KOUT_OK;
+	}
+	if (msg.hdrs)
+		rd_kafka_headers_destroy(msg.hdrs);
+	kout_token_undo(&k->ledger, msg.tok, lines);
+	enum kout_result r = kout_refused(k, e);
+	if (r != KOUT_OK)
+		return r;
 	struct lp_slice name =
 	    rec->name.len ? rec->name : kout_line_name(rec->value, given);
 	kout_reject(k, rd_kafka_err2name(e), lines, rec->topic, rec->topic_len,
-		    rec->key, rec->key_len, val, vlen, &name,
+		    rec->key, rec->key_len, rec->value, given, &name,
 		    "producing a record of %zu bytes to topic \"%.*s\": %s",
-		    size, (int)(rec->topic_len > 200 ? 200 : rec->topic_len),
+		    rec->value_len + rec->key_len + rec->hdr_bytes,
+		    (int)(rec->topic_len > 200 ? 200 : rec->topic_len),
 		    rec->topic, rd_kafka_err2str(e));
 	return KOUT_OK;
+}
+
+/* Retry entry e refused for good (why: reason, then the message). */
+static void kout_reject_again(struct kout *k, size_t i, const char *reason,
+			      const char *why)
+{
+	struct kout_retry_rec *e = &k->retry.v[i];
+	struct kout_lines lines;
+	kout_token_undo(&k->ledger, e->tok, &lines);
+	kout_reject(k, reason, &lines, e->topic, strlen(e->topic), e->key,
+		    e->key_len, e->value, e->value_len, NULL, "%s", why);
+	kout_retry_release(&k->retry, i);
 }
 
 enum kout_result kout_produce_again(struct kout *k, size_t i)
@@ -237,71 +321,35 @@ enum kout_result kout_produce_again(struct kout *k, size_t i)
 	struct kout_retry_rec *e = &k->retry.v[i];
 	char err[512];
 	const char *reason;
-	size_t tlen = strlen(e->topic);
-	rd_kafka_topic_t *rkt =
-	    kout_topic_get(&k->topics, k->client.rk, e->topic, tlen, &reason,
-			   err, sizeof(err));
-	kout_token t = e->tok;
-	if (!rkt) {
-		struct kout_lines lines;
-		kout_token_undo(&k->ledger, t, &lines);
-		kout_reject(k, reason, &lines, e->topic, tlen, e->key,
-			    e->key_len, e->value, e->value_len, NULL, "%s",
-			    err);
-		kout_retry_release(&k->retry, i);
+	struct kout_msg msg = {.rkt = kout_topic_get(&k->topics, k->client.rk,
+						     e->topic, strlen(e->topic),
+						     &reason, err, sizeof(err)),
+			       .value = e->value,
+			       .value_len = e->value_len,
+			       .key = e->key,
+			       .key_len = e->key_len,
+			       .timestamp_ms = e->timestamp_ms,
+			       .hdrs = e->hdrs,
+			       .tok = e->tok};
+	if (!msg.rkt) {
+		kout_reject_again(k, i, reason, err);
 		return KOUT_OK;
 	}
-	rd_kafka_vu_t vu[8];
-	size_t n = 0;
-	vu[n].vtype = RD_KAFKA_VTYPE_RKT;
-	vu[n++].u.rkt = rkt;
-	vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-	vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
-	vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
-	vu[n].u.mem.ptr = e->value;
-	vu[n++].u.mem.size = e->value_len;
-	vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
-	vu[n++].u.ptr = (void *)t;
-	if (e->key) {
-		vu[n].vtype = RD_KAFKA_VTYPE_KEY;
-		vu[n].u.mem.ptr = e->key;
-		vu[n++].u.mem.size = e->key_len;
-	}
-	if (e->timestamp_ms) {
-		vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
-		vu[n++].u.i64 = e->timestamp_ms;
-	}
-	if (e->hdrs) {
-		vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
-		vu[n++].u.headers = e->hdrs;
-	}
-	rd_kafka_error_t *error = rd_kafka_produceva(k->client.rk, vu, n);
-	if (!error) {
+	rd_kafka_resp_err_t code = kout_produceva(k, &msg);
+	if (code == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		e->hdrs = NULL; /* librdkafka's now */
-		k->inflight_records++;
-		k->inflight_metrics += kout_token_metrics(t);
-		k->inflight_bytes += e->value_len + e->key_len;
+		kout_in_flight(k, &msg);
 		k->retried_records++;
 		kout_retry_release(&k->retry, i);
 		return KOUT_OK;
 	}
-	rd_kafka_resp_err_t code = rd_kafka_error_code(error);
-	rd_kafka_error_destroy(error);
-	if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL && k->inflight_records > 0) {
-		k->blocked = true;
-		return KOUT_QUEUE_FULL;
-	}
-	if (code == RD_KAFKA_RESP_ERR__FATAL) {
-		k->fatal = true;
-		return KOUT_FATAL;
-	}
-	struct kout_lines lines;
-	kout_token_undo(&k->ledger, t, &lines);
-	kout_reject(k, rd_kafka_err2name(code), &lines, e->topic, tlen, e->key,
-		    e->key_len, e->value, e->value_len, NULL,
-		    "producing a record again to topic \"%.200s\": %s",
-		    e->topic, rd_kafka_err2str(code));
-	kout_retry_release(&k->retry, i);
+	enum kout_result r = kout_refused(k, code);
+	if (r != KOUT_OK)
+		return r;
+	snprintf(err, sizeof(err),
+		 "producing a record again to topic \"%.200s\": %s", e->topic,
+		 rd_kafka_err2str(code));
+	kout_reject_again(k, i, rd_kafka_err2name(code), err);
 	return KOUT_OK;
 }
 

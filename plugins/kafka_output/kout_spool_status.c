@@ -62,98 +62,119 @@ static uint64_t kout_status_rejected(int dirfd, uint64_t *bytes)
 	return n;
 }
 
-int kout_spool_status(const char *dir, struct buf *out)
+/* What the files of a spool say. */
+struct kout_status {
+	struct kout_spool_pos ack; /* where delivery got (have_ack) */
+	bool have_ack;
+	long pid; /* the lock's holder: a pid, -1 unknown, 0 none */
+	uint64_t records, bytes, damaged, torn;
+	int64_t oldest_ms; /* 0: none */
+	size_t segments;
+	bool listed; /* a spool whose segments were looked at */
+};
+
+/* Lines of segment id (scanned into sc, open in fd) not delivered yet;
+ * sc->first_time_ms becomes the oldest of those. */
+static uint64_t kout_status_undelivered(const struct kout_status *st,
+					uint64_t id, int fd,
+					struct kout_seg_scan *sc)
 {
-	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0) {
-		log_error("--spool-status %s: %s", dir, strerror(errno));
-		return TELEX_EXIT_FAILURE;
+	if (!st->have_ack || id > st->ack.seg)
+		return sc->records;
+	if (id < st->ack.seg)
+		return 0;
+	uint64_t skip =
+	    st->ack.index < sc->records ? st->ack.index : sc->records;
+	if (skip) {
+		struct kout_seg_scan rest;
+		char err[256];
+		bool any = kout_seg_scan(fd, st->ack.off, &rest, err,
+					 sizeof(err)) == 0 &&
+			   rest.records;
+		sc->first_time_ms = any ? rest.first_time_ms : 0;
 	}
-	uint64_t *ids = NULL;
-	size_t nids = 0;
-	struct kout_spool_pos ack = {0, 0, 0};
+	return sc->records - skip;
+}
+
+/* Add segment i of ids to st. -1 when it cannot be read (logged). */
+static int kout_status_segment(struct kout_status *st, const char *dir,
+			       int dirfd, const uint64_t *ids, size_t i)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "%016" PRIx64 ".seg", ids[i]);
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	struct kout_seg_scan sc;
+	char err[256];
+	if (fd < 0 ||
+	    kout_seg_scan(fd, KOUT_SEG_HDR, &sc, err, sizeof(err)) < 0) {
+		log_error("%s/%s: %s", dir, name,
+			  fd < 0 ? strerror(errno) : err);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	st->bytes += sc.file_size;
+	st->damaged += sc.damaged_bytes;
+	/* The newest segment of a running process is being written: a
+	 * frame cut short at its end is not torn. */
+	if (!(st->pid && i + 1 == st->segments))
+		st->torn += sc.torn_bytes;
+	uint64_t left = kout_status_undelivered(st, ids[i], fd, &sc);
+	close(fd);
+	st->records += left;
+	if (left && !st->oldest_ms && sc.first_time_ms)
+		st->oldest_ms = sc.first_time_ms;
+	return 0;
+}
+
+/* The ack, the lock's holder and every segment of the spool open in
+ * dirfd. TELEX_EXIT_OK, or the exit code (logged why). */
+static int kout_status_read(struct kout_status *st, const char *dir, int dirfd)
+{
 	uint64_t gen = 0;
 	int ackfd = openat(dirfd, "ack", O_RDONLY | O_CLOEXEC);
-	bool have_ack = ackfd >= 0 && kout_spool_read_ack(ackfd, &ack, &gen);
+	st->have_ack = ackfd >= 0 && kout_spool_read_ack(ackfd, &st->ack, &gen);
 	if (ackfd >= 0)
 		close(ackfd);
-	if (kout_spool_list(dirfd, &ids, &nids) < 0) {
+	uint64_t *ids = NULL;
+	if (kout_spool_list(dirfd, &ids, &st->segments) < 0) {
 		log_error("--spool-status %s: %s", dir, strerror(errno));
-		close(dirfd);
 		return TELEX_EXIT_FAILURE;
 	}
-	struct stat st;
-	if (ackfd < 0 && !nids && fstatat(dirfd, "lock", &st, 0) < 0) {
+	struct stat sb;
+	if (ackfd < 0 && !st->segments && fstatat(dirfd, "lock", &sb, 0) < 0) {
 		log_error("--spool-status %s: not a telex-kafka-output spool "
 			  "(no ack, lock or segment files)",
 			  dir);
-		close(dirfd);
 		free(ids);
 		return TELEX_EXIT_FAILURE;
 	}
-	long pid = kout_status_holder(dirfd);
-	uint64_t records = 0, bytes = 0, damaged = 0, torn = 0;
-	int64_t oldest = 0;
-	int rc = 0;
-	for (size_t i = 0; i < nids; i++) {
-		char name[32];
-		snprintf(name, sizeof(name), "%016" PRIx64 ".seg", ids[i]);
-		int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-		struct kout_seg_scan sc;
-		char err[256];
-		if (fd < 0 || kout_seg_scan(fd, KOUT_SEG_HDR, &sc, err,
-					    sizeof(err)) < 0) {
-			log_error("%s/%s: %s", dir, name,
-				  fd < 0 ? strerror(errno) : err);
-			if (fd >= 0)
-				close(fd);
+	st->pid = kout_status_holder(dirfd);
+	st->listed = true;
+	int rc = TELEX_EXIT_OK;
+	for (size_t i = 0; i < st->segments; i++)
+		if (kout_status_segment(st, dir, dirfd, ids, i) < 0)
 			rc = TELEX_EXIT_FAILURE;
-			continue;
-		}
-		bytes += sc.file_size;
-		damaged += sc.damaged_bytes;
-		/* The newest segment of a running process is being
-		 * written: a frame cut short at its end is not torn. */
-		if (!(pid && i + 1 == nids))
-			torn += sc.torn_bytes;
-		uint64_t skip = 0;
-		if (have_ack && ids[i] < ack.seg) {
-			skip = sc.records;
-		} else if (have_ack && ids[i] == ack.seg) {
-			skip = ack.index < sc.records ? ack.index : sc.records;
-			if (skip) {
-				struct kout_seg_scan rest;
-				if (kout_seg_scan(fd, ack.off, &rest, err,
-						  sizeof(err)) == 0 &&
-				    rest.records)
-					sc.first_time_ms = rest.first_time_ms;
-				else
-					sc.first_time_ms = 0;
-			}
-		}
-		close(fd);
-		if (sc.records > skip) {
-			records += sc.records - skip;
-			if (!oldest && sc.first_time_ms)
-				oldest = sc.first_time_ms;
-		}
-	}
 	free(ids);
-	uint64_t rej_bytes;
-	uint64_t rejected = kout_status_rejected(dirfd, &rej_bytes);
-	close(dirfd);
+	return rc;
+}
+
+static void kout_status_print(const struct kout_status *st, const char *dir,
+			      uint64_t rejected, uint64_t rej_bytes,
+			      struct buf *out)
+{
 	buf_printf(out, "spool_dir: %s\n", dir);
-	if (pid > 0)
-		buf_printf(out, "state: in use by pid %ld\n", pid);
-	else if (pid < 0)
+	if (st->pid > 0)
+		buf_printf(out, "state: in use by pid %ld\n", st->pid);
+	else if (st->pid < 0)
 		buf_printf(out, "state: in use\n");
 	else
 		buf_printf(out, "state: not in use\n");
-	buf_printf(out, "records: %" PRIu64 "\n", records);
-	buf_printf(out, "bytes: %" PRIu64 "\n", bytes);
-	buf_printf(out, "segments: %zu\n", nids);
-	if (oldest) {
-		time_t t = (time_t)(oldest / 1000);
+	buf_printf(out, "records: %" PRIu64 "\n", st->records);
+	buf_printf(out, "bytes: %" PRIu64 "\n", st->bytes);
+	buf_printf(out, "segments: %zu\n", st->segments);
+	if (st->oldest_ms) {
+		time_t t = (time_t)(st->oldest_ms / 1000);
 		struct tm tm;
 		char when[32];
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
@@ -164,14 +185,31 @@ int kout_spool_status(const char *dir, struct buf *out)
 	} else {
 		buf_printf(out, "oldest: none\n");
 	}
-	if (have_ack)
+	if (st->have_ack)
 		buf_printf(out,
 			   "delivered_up_to: segment %016" PRIx64
 			   " offset %" PRIu64 "\n",
-			   ack.seg, ack.off);
-	buf_printf(out, "damaged_bytes: %" PRIu64 "\n", damaged);
-	buf_printf(out, "torn_bytes: %" PRIu64 "\n", torn);
+			   st->ack.seg, st->ack.off);
+	buf_printf(out, "damaged_bytes: %" PRIu64 "\n", st->damaged);
+	buf_printf(out, "torn_bytes: %" PRIu64 "\n", st->torn);
 	buf_printf(out, "rejected_records: %" PRIu64 "\n", rejected);
 	buf_printf(out, "rejected_bytes: %" PRIu64 "\n", rej_bytes);
+}
+
+int kout_spool_status(const char *dir, struct buf *out)
+{
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		log_error("--spool-status %s: %s", dir, strerror(errno));
+		return TELEX_EXIT_FAILURE;
+	}
+	struct kout_status st = {0};
+	int rc = kout_status_read(&st, dir, dirfd);
+	if (st.listed) {
+		uint64_t rej_bytes;
+		uint64_t rejected = kout_status_rejected(dirfd, &rej_bytes);
+		kout_status_print(&st, dir, rejected, rej_bytes, out);
+	}
+	close(dirfd);
 	return rc;
 }
