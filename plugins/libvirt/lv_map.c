@@ -289,8 +289,7 @@ static int lv_series_tags(struct lv_mapper *mp, const struct lv_domain_info *d,
 	return rc;
 }
 
-/* Hand the metric on, with its text when it could be written here. */
-static void lv_emit_metric(struct lv_mapper *mp, int64_t time, int rc)
+void lv_mapper_emit(struct lv_mapper *mp, int64_t time, int rc, bool text)
 {
 	struct lp_metric *m = &mp->metric;
 	if (rc) {
@@ -300,7 +299,7 @@ static void lv_emit_metric(struct lv_mapper *mp, int64_t time, int rc)
 	if (m->nfields == 0)
 		return;
 	lp_metric_set_time(m, time);
-	if (lv_line_end(&mp->line, time)) {
+	if (text && lv_line_end(&mp->line, time)) {
 		m->line.ptr = mp->line.text.data;
 		m->line.len = mp->line.text.len;
 		m->line.escaped = false;
@@ -360,7 +359,7 @@ static void lv_emit_series(struct lv_mapper *mp, const struct lv_domain_info *d,
 		if (pcpu >= 0)
 			rc |= lv_add_int(mp, "cpu_id", 6, pcpu);
 	}
-	lv_emit_metric(mp, mp->time, rc);
+	lv_mapper_emit(mp, mp->time, rc, true);
 }
 
 /* a[0..n) == b[0..n), eight bytes at a time: keys are short, and a call
