@@ -205,6 +205,11 @@ void kout_spool_close(struct kout_spool *sp)
 		}
 		kout_spool_sync(sp);
 	}
+	kout_spool_abandon(sp);
+}
+
+void kout_spool_abandon(struct kout_spool *sp)
+{
 	for (size_t i = 0; i < sp->nsegs; i++)
 		if (sp->segs[i].fd >= 0)
 			close(sp->segs[i].fd);

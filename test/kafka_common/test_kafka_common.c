@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "../../plugins/kafka_common/kafka_common.h"
+#include "../unit/config_expect.h"
 #include "telex/log.h"
 
 static char *conf_get(rd_kafka_conf_t *conf, const char *name)
@@ -122,22 +123,14 @@ static const struct cfg_spec tk_spec = {.section = "outputs",
 					.options = tk_options,
 					.finalize = tk_finalize};
 
-/* The table (after its header line) is refused with exactly want. */
+static const char *const tk_required[] = {"brokers = [\"b:1\"]", NULL};
+
+/* The table: body, then brokers (required) unless body sets it. */
 static void refused(const char *body, const char *want)
 {
-	char text[1024], err[1024];
-	/* brokers is required: after body, unless body sets it. */
-	snprintf(text, sizeof(text), "[[outputs.kafka]]\n%s%s", body,
-		 strstr(body, "brokers") ? "" : "brokers = [\"b:1\"]\n");
 	struct tk c;
-	struct telex_common common;
-	memset(&c, 0, sizeof(c));
-	assert_int_equal(cfg_load_text(&tk_spec, text, strlen(text), "k.conf",
-				       &c, &common, err, sizeof(err)),
-			 -1);
-	if (strcmp(err, want))
-		fail_msg("got \"%s\", want \"%s\"", err, want);
-	cfg_free(&tk_spec, &c, &common);
+	config_expect_table_refused(&tk_spec, &c, sizeof(c), body, tk_required,
+				    want);
 }
 
 /* What librdkafka cannot do, files it could not read, properties it
@@ -146,18 +139,19 @@ static void refused(const char *body, const char *want)
 static void test_checks_at_their_line(void **state)
 {
 	(void)state;
-	refused("brokers = [\"kafka://\"]\n",
-		"k.conf:2: bad value for \"brokers\" in [[outputs.kafka]]: at "
-		"least one broker needed (host:port)");
+	refused(
+	    "brokers = [\"kafka://\"]\n",
+	    "test.conf:2: bad value for \"brokers\" in [[outputs.kafka]]: at "
+	    "least one broker needed (host:port)");
 	refused(
 	    "\nsocks5_enabled = true\n",
-	    "k.conf:3: bad value for \"socks5_enabled\" in "
+	    "test.conf:3: bad value for \"socks5_enabled\" in "
 	    "[[outputs.kafka]]: librdkafka has no SOCKS5 proxy support, so "
 	    "telex cannot reach the brokers through one; let the host reach "
 	    "them directly, or use Telegraf's native plugin");
 	refused(
 	    "tls_min_version = \"TLS13\"\n",
-	    "k.conf:2: bad value for \"tls_min_version\" in "
+	    "test.conf:2: bad value for \"tls_min_version\" in "
 	    "[[outputs.kafka]]: librdkafka has no setting for the lowest TLS "
 	    "version and would accept TLS 1.2; require TLS 1.3 on the "
 	    "brokers instead");
@@ -166,30 +160,33 @@ static void test_checks_at_their_line(void **state)
 		char body[128], want[512];
 		snprintf(body, sizeof(body),
 			 "%s = \"/nonexistent/telex/file.pem\"\n", files[i]);
-		snprintf(want, sizeof(want),
-			 "k.conf:2: bad value for \"%s\" in [[outputs.kafka]]: "
-			 "cannot read \"/nonexistent/telex/file.pem\": No such "
-			 "file or directory",
-			 files[i]);
+		snprintf(
+		    want, sizeof(want),
+		    "test.conf:2: bad value for \"%s\" in [[outputs.kafka]]: "
+		    "cannot read \"/nonexistent/telex/file.pem\": No such "
+		    "file or directory",
+		    files[i]);
 		refused(body, want);
 	}
 	refused("sasl_mechanism = \"GSSAPI\"\n"
 		"sasl_gssapi_auth_type = \"KRB5_KEYTAB_AUTH\"\n",
-		"k.conf:3: [[outputs.kafka]]: sasl_gssapi_auth_type = "
+		"test.conf:3: [[outputs.kafka]]: sasl_gssapi_auth_type = "
 		"\"KRB5_KEYTAB_AUTH\" needs sasl_gssapi_key_tab_path");
 	refused("sasl_gssapi_auth_type = \"KRB5_PASSWORD\"\n",
-		"k.conf:2: bad value for \"sasl_gssapi_auth_type\" in "
+		"test.conf:2: bad value for \"sasl_gssapi_auth_type\" in "
 		"[[outputs.kafka]]: \"KRB5_PASSWORD\" is not one of \"\", "
 		"\"KRB5_USER_AUTH\", \"KRB5_KEYTAB_AUTH\"");
-	refused("sasl_gssapi_kerberos_config_path = \"/it's\"\n",
-		"k.conf:2: bad value for \"sasl_gssapi_kerberos_config_path\" "
-		"in [[outputs.kafka]]: may not contain a single quote");
+	refused(
+	    "sasl_gssapi_kerberos_config_path = \"/it's\"\n",
+	    "test.conf:2: bad value for \"sasl_gssapi_kerberos_config_path\" "
+	    "in [[outputs.kafka]]: may not contain a single quote");
 	/* The property at fault, at its own line; a secret never shown. */
-	refused("brokers = [\"b:1\"]\n[outputs.kafka.librdkafka]\n"
-		"\"linger.ms\" = 5\n\"no.such.property\" = \"hunter2\"\n",
-		"k.conf:5: bad value for \"librdkafka\" in [[outputs.kafka]]: "
-		"property \"no.such.property\": No such configuration "
-		"property: \"no.such.property\"");
+	refused(
+	    "brokers = [\"b:1\"]\n[outputs.kafka.librdkafka]\n"
+	    "\"linger.ms\" = 5\n\"no.such.property\" = \"hunter2\"\n",
+	    "test.conf:5: bad value for \"librdkafka\" in [[outputs.kafka]]: "
+	    "property \"no.such.property\": No such configuration "
+	    "property: \"no.such.property\"");
 	/* A keytab auth without GSSAPI is not used: accepted. */
 	const char *ok = "[[outputs.kafka]]\nbrokers = [\"b:1\"]\n"
 			 "sasl_gssapi_auth_type = \"KRB5_KEYTAB_AUTH\"\n"

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "../../plugins/kafka_consumer/kc.h"
+#include "../unit/config_expect.h"
 
 static const struct cfg_spec spec = {.section = "inputs",
 				     .name = "kafka_consumer",
@@ -153,15 +154,7 @@ static void test_subscription(void **state)
 static void load_fails(const char *toml, const char *want)
 {
 	struct kc_config c;
-	struct telex_common common;
-	char err[1024];
-	memset(&c, 0, sizeof(c));
-	assert_int_equal(cfg_load_text(&spec, toml, strlen(toml), "test.conf",
-				       &c, &common, err, sizeof(err)),
-			 -1);
-	if (strncmp(err, want, strlen(want)))
-		fail_msg("\"%s\" does not start with \"%s\"", err, want);
-	cfg_free(&spec, &c, &common);
+	config_expect_refused(&spec, &c, sizeof(c), toml, want);
 }
 
 static void test_checks(void **state)

@@ -6,16 +6,9 @@ UNIT_TESTS += $(KAFKA_OUTPUT_TEST) $(KAFKA_SPOOL_TEST)
 SCRIPT_TESTS += $(sort $(wildcard test/kafka_output/test-*.sh))
 BENCHES += test/kafka_output/bench-kafka-output.sh
 
-# The program's objects but its main() (KOUT_OBJ).
-$(KAFKA_OUTPUT_TEST): $(OBJ)/test/kafka_output/test_kafka_output.o \
-		$(KOUT_OBJ) $(KAFKA_COMMON_OBJ) \
-		$(LIBTELEX)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(RDKAFKA_LIBS) \
-		$(JSONC_LIBS) -lm
-
-$(KAFKA_SPOOL_TEST): $(OBJ)/test/kafka_output/test_spool.o \
-		$(KOUT_OBJ) $(KAFKA_COMMON_OBJ) \
+# Linked with the program's objects but its main() (KOUT_OBJ).
+$(KAFKA_OUTPUT_TEST) $(KAFKA_SPOOL_TEST): $(TESTBIN)/kafka/%: \
+		$(OBJ)/test/kafka_output/%.o $(KOUT_OBJ) $(KAFKA_COMMON_OBJ) \
 		$(LIBTELEX)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(RDKAFKA_LIBS) \

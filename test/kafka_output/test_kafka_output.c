@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "../../plugins/kafka_output/kout.h"
+#include "../unit/config_expect.h"
 
 static void test_float_go(void **state)
 {
@@ -389,23 +390,16 @@ static const struct cfg_spec kout_spec = {.section = "outputs",
 					  .options = kout_options,
 					  .finalize = kout_config_finalize};
 
-/* The table [[outputs.kafka]] + body (+ the required brokers and topic
- * when body has none) is refused with an error that starts with want. */
+static const char *const kout_required[] = {"brokers = [\"b:1\"]",
+					    "topic = \"t\"", NULL};
+
+/* The table: body, then the required brokers and topic unless body sets
+ * them. */
 static void refused(const char *body, const char *want)
 {
-	char text[1024], err[1024];
-	snprintf(text, sizeof(text), "[[outputs.kafka]]\n%s%s%s", body,
-		 strstr(body, "brokers") ? "" : "brokers = [\"b:1\"]\n",
-		 strstr(body, "topic =") ? "" : "topic = \"t\"\n");
 	struct kout_config c;
-	struct telex_common common;
-	memset(&c, 0, sizeof(c));
-	assert_int_equal(cfg_load_text(&kout_spec, text, strlen(text), "k.conf",
-				       &c, &common, err, sizeof(err)),
-			 -1);
-	if (strncmp(err, want, strlen(want)))
-		fail_msg("got \"%s\", want \"%s...\"", err, want);
-	cfg_free(&kout_spec, &c, &common);
+	config_expect_table_refused(&kout_spec, &c, sizeof(c), body,
+				    kout_required, want);
 }
 
 /* What the table must satisfy beyond its declaration, refused where the
@@ -415,43 +409,47 @@ static void test_check(void **state)
 {
 	(void)state;
 	refused("required_acks = 1\nidempotent_writes = true\n",
-		"k.conf:3: [[outputs.kafka]]: idempotent_writes needs "
+		"test.conf:3: [[outputs.kafka]]: idempotent_writes needs "
 		"required_acks = -1");
 	refused("metrics_per_record = 2\ndata_format = \"json\"\n",
-		"k.conf:2: [[outputs.kafka]]: metrics_per_record > 1 needs "
+		"test.conf:2: [[outputs.kafka]]: metrics_per_record > 1 needs "
 		"data_format = \"influx\"");
-	refused("topic = \"a b\"\n",
-		"k.conf:2: bad value for \"topic\" in [[outputs.kafka]]: topic "
-		"\"a b\": byte 2 (0x20) is not allowed in Kafka topic names");
-	refused("topic = \"\"\n", "k.conf:2: bad value for \"topic\" in "
+	refused(
+	    "topic = \"a b\"\n",
+	    "test.conf:2: bad value for \"topic\" in [[outputs.kafka]]: topic "
+	    "\"a b\": byte 2 (0x20) is not allowed in Kafka topic names");
+	refused("topic = \"\"\n", "test.conf:2: bad value for \"topic\" in "
 				  "[[outputs.kafka]]: empty topic name");
 	refused("json_timestamp_units = \"0s\"\n",
-		"k.conf:2: bad value for \"json_timestamp_units\"");
+		"test.conf:2: bad value for \"json_timestamp_units\"");
 	refused("data_format = \"carbon2\"\n",
-		"k.conf:2: bad value for \"data_format\"");
+		"test.conf:2: bad value for \"data_format\"");
 	refused("brokers = [\"b:1\"]\ntopic = \"t\"\n"
 		"[outputs.kafka.topic_suffix]\nmethod = \"host\"\n",
-		"k.conf:5: bad value for \"topic_suffix.method\"");
+		"test.conf:5: bad value for \"topic_suffix.method\"");
 	refused("brokers = [\"b:1\"]\ntopic = \"t\"\n[outputs.kafka.headers]\n"
 		"a = \"{{ .Name }}\"\nb = \"{{ .Time }}\"\n",
-		"k.conf:6: bad value for \"headers\" in [[outputs.kafka]]: "
+		"test.conf:6: bad value for \"headers\" in [[outputs.kafka]]: "
 		"header \"b\": unsupported template action \"{{.Time}}\"");
-	refused("spool_dir = \"/dev/null/spool\"\n",
-		"k.conf:2: bad value for \"spool_dir\" in [[outputs.kafka]]: "
-		"\"/dev/null/spool\": cannot create it: Not a directory");
-	refused("spool_dir = \"/dev/null\"\n",
-		"k.conf:2: bad value for \"spool_dir\" in [[outputs.kafka]]: "
-		"\"/dev/null\" is not a directory");
-	refused("spool_dir = \"/nonexistent/telex/spool\"\n",
-		"k.conf:2: bad value for \"spool_dir\" in [[outputs.kafka]]: "
-		"\"/nonexistent/telex/spool\": cannot create it: No such file "
-		"or directory");
+	refused(
+	    "spool_dir = \"/dev/null/spool\"\n",
+	    "test.conf:2: bad value for \"spool_dir\" in [[outputs.kafka]]: "
+	    "\"/dev/null/spool\": cannot create it: Not a directory");
+	refused(
+	    "spool_dir = \"/dev/null\"\n",
+	    "test.conf:2: bad value for \"spool_dir\" in [[outputs.kafka]]: "
+	    "\"/dev/null\" is not a directory");
+	refused(
+	    "spool_dir = \"/nonexistent/telex/spool\"\n",
+	    "test.conf:2: bad value for \"spool_dir\" in [[outputs.kafka]]: "
+	    "\"/nonexistent/telex/spool\": cannot create it: No such file "
+	    "or directory");
 	/* The shared options' checks run in this table too. */
 	refused("socks5_enabled = true\n",
-		"k.conf:2: bad value for \"socks5_enabled\"");
+		"test.conf:2: bad value for \"socks5_enabled\"");
 	refused("sasl_mechanism = \"GSSAPI\"\n"
 		"sasl_gssapi_auth_type = \"KRB5_KEYTAB_AUTH\"\n",
-		"k.conf:3: [[outputs.kafka]]: sasl_gssapi_auth_type");
+		"test.conf:3: [[outputs.kafka]]: sasl_gssapi_auth_type");
 }
 
 static void test_topic_cache(void **state)

@@ -127,22 +127,6 @@ static int open_spool(struct fixture *x, uint64_t max, char *err, size_t n)
 }
 
 /* A crash: descriptors closed (the lock with them), nothing written. */
-static void crash(struct kout_spool *sp)
-{
-	for (size_t i = 0; i < sp->nsegs; i++)
-		if (sp->segs[i].fd >= 0)
-			close(sp->segs[i].fd);
-	int fds[] = {sp->rfd, sp->ackfd, sp->lockfd, sp->dirfd};
-	for (size_t i = 0; i < 4; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	free(sp->segs);
-	buf_free(&sp->wbuf);
-	buf_free(&sp->rbuf);
-	free(sp->dir);
-	memset(sp, 0, sizeof(*sp));
-}
-
 static void line_of(char *out, size_t n, int i)
 {
 	snprintf(out, n, "vm_cpu,host=hv%d,domain=vm-%04d cpu=%d.5 %d", i % 3,
@@ -235,7 +219,7 @@ static void test_spool_torn_tail(void **state)
 	assert_int_equal(open_spool(x, 1 << 20, err, sizeof(err)), 0);
 	add_lines(&x->sp, 0, 500);
 	uint64_t id = x->sp.segs[x->sp.nsegs - 1].id;
-	crash(&x->sp);
+	kout_spool_abandon(&x->sp); /* as kill -9 */
 	/* kill -9 in the middle of a write: half a frame at the end. */
 	snprintf(path, sizeof(path), "%s/%016llx.seg", x->dir,
 		 (unsigned long long)id);

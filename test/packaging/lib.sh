@@ -1,0 +1,28 @@
+# Helpers of the package tests (sourced after test/mock_kafka/lib.sh).
+
+# A one-broker telex-mock-kafka cluster (topic telegraf) reachable at
+# localhost:9092, where the installed configs point, through HAProxy;
+# localhost may resolve to ::1 first (Debian's /etc/hosts): it listens on
+# both. Stopped at exit.
+pkg_broker_on_localhost() {
+	mk_start --brokers 1 --topic telegraf:1
+	cat >"$MK_TMP/haproxy.cfg" <<CFG
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+listen kafka
+  bind 127.0.0.1:9092
+$(ip -6 addr show dev lo 2>/dev/null | grep -q '::1/' && echo '  bind [::1]:9092')
+  server b1 ${MK_BOOTSTRAP%%,*}
+CFG
+	haproxy -db -f "$MK_TMP/haproxy.cfg" >"$MK_TMP/haproxy.log" 2>&1 &
+	local hp=$! i
+	mk_at_exit "kill $hp 2>/dev/null; wait $hp 2>/dev/null"
+	for i in $(seq 50); do
+		kcat -L -b localhost:9092 -m 2 >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	mk_fail "no broker on localhost:9092: $(cat "$MK_TMP/haproxy.log")"
+}
