@@ -225,10 +225,7 @@ ko_start stats "$MK_TMP/stats.in"
 exec {feed}>"$MK_TMP/stats.in"
 head -n 40 "$MK_TMP/in.lp" >&$feed
 mk_wait_count stats 40 >/dev/null
-for _ in $(seq 50); do
-	grep -q ' 40 metrics delivered' "$MK_TMP/stats.log" && break
-	sleep 0.1
-done
+ko_await "$MK_TMP/stats.log" ' 40 metrics delivered' 50
 exec {feed}>&-
 wait "$KO_PID" || mk_fail "stats: exit $?"
 ko_logged stats '^I! kafka output: 40 metrics delivered in 40 records, 0 failed, 0 records queued, 0 retries, [1-9][0-9]* bytes sent, 3 brokers \([1-3] up\), rtt avg [0-9.]+ ms p99 [0-9.]+ ms$'

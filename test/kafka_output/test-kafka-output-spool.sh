@@ -168,10 +168,7 @@ ko_start full "$MK_TMP/full.in"
 cat "$MK_TMP/full.lp" >"$MK_TMP/full.in" &
 writer=$!
 mk_at_exit "kill $writer 2>/dev/null"
-for _ in $(seq 300); do
-	grep -q 'is full' "$MK_TMP/full.log" && break
-	sleep 0.1
-done
+ko_await "$MK_TMP/full.log" 'is full' 300
 ko_logged full '^W! spool .* is full \(.*\): stdin paused until Kafka confirms records; nothing is dropped'
 sleep 1
 kill -0 $writer 2>/dev/null || mk_fail "full: the writer was not held up"

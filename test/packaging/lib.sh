@@ -26,3 +26,23 @@ CFG
 	done
 	mk_fail "no broker on localhost:9092: $(cat "$MK_TMP/haproxy.log")"
 }
+
+# pkg_consume [RUNNER...]: telex-kafka-consumer with its installed config,
+# started through RUNNER (chroot ROOT, timeout N, ...), until it wrote a
+# line (30 s at most); then stdin's EOF ends it. Returns its exit code;
+# its stdout is $MK_TMP/kc.out, its stderr $MK_TMP/kc.err.
+pkg_consume() {
+	local kc kcin i
+	mkfifo "$MK_TMP/kc.in"
+	"$@" telex-kafka-consumer -config /etc/telex/kafka-consumer.conf \
+		<"$MK_TMP/kc.in" >"$MK_TMP/kc.out" 2>"$MK_TMP/kc.err" &
+	kc=$!
+	exec {kcin}>"$MK_TMP/kc.in"
+	for i in $(seq 150); do
+		grep -q . "$MK_TMP/kc.out" && break
+		kill -0 $kc 2>/dev/null || break
+		sleep 0.2
+	done
+	exec {kcin}>&-
+	wait $kc
+}

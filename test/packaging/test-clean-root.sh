@@ -79,18 +79,7 @@ echo 'mem,host=h2 used=5i 1700000000000000000' |
 rc=$?
 [ $rc = 0 ] || fail "telex-kafka-output in the clean root: exit $rc: $(cat "$MK_TMP/out.err")"
 grep -E '^(E|W)! ' "$MK_TMP/out.err" && fail "telex-kafka-output logged: $(cat "$MK_TMP/out.err")"
-mkfifo "$MK_TMP/kc.in"
-timeout 60 chroot "$root" telex-kafka-consumer -config /etc/telex/kafka-consumer.conf \
-	<"$MK_TMP/kc.in" >"$MK_TMP/kc.out" 2>"$MK_TMP/kc.err" &
-kc=$!
-exec {kcin}>"$MK_TMP/kc.in"
-for i in $(seq 150); do
-	grep -q . "$MK_TMP/kc.out" && break
-	kill -0 $kc 2>/dev/null || break
-	sleep 0.2
-done
-exec {kcin}>&-
-wait $kc
+pkg_consume timeout 60 chroot "$root"
 rc=$?
 [ $rc = 0 ] || fail "telex-kafka-consumer in the clean root: exit $rc: $(cat "$MK_TMP/kc.err")"
 mk_eq "consumed in the clean root" 'mem,host=h2 used=5i 1700000000000000000' \

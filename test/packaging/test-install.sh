@@ -108,18 +108,7 @@ got=$(timeout 30 kcat -C -b localhost:9092 -t telegraf -o beginning -e -q -f '%k
 mk_eq "record (key from routing_tag = \"host\")" \
 	'h1 cpu,host=h1 usage=1 1700000000000000000' "$got"
 
-mkfifo "$MK_TMP/kc.in"
-telex-kafka-consumer -config /etc/telex/kafka-consumer.conf \
-	<"$MK_TMP/kc.in" >"$MK_TMP/kc.out" 2>"$MK_TMP/kc.err" &
-kc=$!
-exec {kcin}>"$MK_TMP/kc.in"
-for i in $(seq 150); do
-	grep -q . "$MK_TMP/kc.out" && break
-	kill -0 $kc 2>/dev/null || break
-	sleep 0.2
-done
-exec {kcin}>&-
-wait $kc
+pkg_consume timeout 60
 rc=$?
 [ $rc = 0 ] || fail "telex-kafka-consumer with its installed config: exit $rc: $(cat "$MK_TMP/kc.err")"
 mk_eq "consumed from topics = [\"telegraf\"]" \
