@@ -184,3 +184,34 @@ void arena_free(struct arena *a)
 		free(c);
 	}
 }
+
+void *array_grow(void *v, size_t *cap, size_t first, size_t elem)
+{
+	size_t n = *cap ? *cap * 2 : first;
+	if (n < *cap || n > SIZE_MAX / elem)
+		return NULL;
+	void *p = realloc(v, n * elem);
+	if (p)
+		*cap = n;
+	return p;
+}
+
+void *ring_grow(void *v, size_t head, size_t len, size_t *cap, size_t first,
+		size_t elem)
+{
+	size_t n = *cap ? *cap * 2 : first;
+	if (n < *cap || n > SIZE_MAX / elem)
+		return NULL;
+	char *p = malloc(n * elem);
+	if (!p)
+		return NULL;
+	/* The run from head to the end of v, then the wrapped rest. */
+	size_t first_run = *cap - head < len ? *cap - head : len;
+	if (len) {
+		memcpy(p, (char *)v + head * elem, first_run * elem);
+		memcpy(p + first_run * elem, v, (len - first_run) * elem);
+	}
+	free(v);
+	*cap = n;
+	return p;
+}

@@ -1,5 +1,6 @@
 /*
- * buf.h: a growable byte buffer and a chunked arena.
+ * buf.h: a growable byte buffer, a chunked arena, and the growth of
+ * arrays and ring buffers of any element.
  *
  * struct buf is the one output buffer type of telex: the line-protocol
  * writer, the JSON writer and the shim's stdout writer all append to it.
@@ -60,5 +61,21 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 /* Forget every allocation; keep the chunks for reuse (no free()). */
 void arena_reset(struct arena *a);
 void arena_free(struct arena *a);
+
+/* Arrays and power-of-two rings of elem-byte elements, grown by
+ * doubling: the one way telex grows its queues and tables. */
+
+/* v (an array of *cap elements) reallocated to twice that (first when
+ * *cap is 0), *cap updated. The new array, or NULL when out of memory (v
+ * and *cap unchanged). */
+void *array_grow(void *v, size_t *cap, size_t first, size_t elem);
+
+/* v, a ring of *cap elements (a power of two; index i at (head + i) &
+ * (*cap - 1)) holding len from head on, copied in order into a new ring
+ * twice the size (first, a power of two, when *cap is 0), and freed. The
+ * new ring, whose head is 0, or NULL when out of memory (nothing
+ * changed). */
+void *ring_grow(void *v, size_t head, size_t len, size_t *cap, size_t first,
+		size_t elem);
 
 #endif

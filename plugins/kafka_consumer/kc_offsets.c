@@ -82,12 +82,11 @@ int64_t kc_offsets_get(struct kc_offsets *o, const char *topic,
 	if (found >= 0)
 		return found;
 	if (o->nparts == o->parts_cap) {
-		size_t cap = o->parts_cap ? o->parts_cap * 2 : 16;
-		struct kc_part *np = realloc(o->parts, cap * sizeof(*np));
+		struct kc_part *np =
+		    array_grow(o->parts, &o->parts_cap, 16, sizeof(*np));
 		if (!np)
 			return -1;
 		o->parts = np;
-		o->parts_cap = cap;
 	}
 	char *name = strdup(topic);
 	if (!name)
@@ -123,15 +122,11 @@ static struct kc_pending *kc_offsets_at(struct kc_offsets *o, size_t i)
 
 static int kc_offsets_grow(struct kc_offsets *o)
 {
-	size_t cap = o->ring_cap ? o->ring_cap * 2 : 1024;
-	struct kc_pending *nr = malloc(cap * sizeof(*nr));
+	struct kc_pending *nr = ring_grow(o->ring, o->head, o->len,
+					  &o->ring_cap, 1024, sizeof(*nr));
 	if (!nr)
 		return -1;
-	for (size_t i = 0; i < o->len; i++)
-		nr[i] = *kc_offsets_at(o, i);
-	free(o->ring);
 	o->ring = nr;
-	o->ring_cap = cap;
 	o->head = 0;
 	return 0;
 }

@@ -39,15 +39,11 @@ static struct kout_chunk *kout_chunk_at(struct kout_ledger *l, uint64_t chunk)
 
 static int kout_ledger_grow(struct kout_ledger *l)
 {
-	size_t cap = l->cap ? l->cap * 2 : 64;
-	struct kout_chunk *ring = malloc(cap * sizeof(*ring));
+	struct kout_chunk *ring =
+	    ring_grow(l->ring, l->head, l->n, &l->cap, 64, sizeof(*ring));
 	if (!ring)
 		return -1;
-	for (size_t i = 0; i < l->n; i++)
-		ring[i] = l->ring[(l->head + i) & (l->cap - 1)];
-	free(l->ring);
 	l->ring = ring;
-	l->cap = cap;
 	l->head = 0;
 	return 0;
 }

@@ -17,12 +17,11 @@ int kout_retry_push(struct kout_retry *r, const rd_kafka_message_t *m,
 		    kout_token tok, uint64_t seq)
 {
 	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 256;
-		struct kout_retry_rec *v = realloc(r->v, cap * sizeof(*v));
+		struct kout_retry_rec *v =
+		    array_grow(r->v, &r->cap, 256, sizeof(*v));
 		if (!v)
 			return -1;
 		r->v = v;
-		r->cap = cap;
 	}
 	const char *topic = rd_kafka_topic_name(m->rkt);
 	size_t tlen = strlen(topic);

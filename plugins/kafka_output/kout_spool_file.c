@@ -270,12 +270,11 @@ struct kout_seg *kout_seg_find(struct kout_spool *sp, uint64_t id)
 struct kout_seg *kout_seg_push(struct kout_spool *sp, const struct kout_seg *s)
 {
 	if (sp->nsegs == sp->segs_cap) {
-		size_t cap = sp->segs_cap ? sp->segs_cap * 2 : 16;
-		struct kout_seg *v = realloc(sp->segs, cap * sizeof(*v));
+		struct kout_seg *v =
+		    array_grow(sp->segs, &sp->segs_cap, 16, sizeof(*v));
 		if (!v)
 			return NULL;
 		sp->segs = v;
-		sp->segs_cap = cap;
 	}
 	sp->segs[sp->nsegs] = *s;
 	sp->bytes += s->bytes;

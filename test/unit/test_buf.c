@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -210,6 +211,39 @@ static void test_arena_strings(void **state)
 	arena_free(&a);
 }
 
+/* Arrays double from their first size; a ring keeps its order across the
+ * wrap. */
+static void test_array_and_ring_grow(void **state)
+{
+	(void)state;
+	size_t cap = 0;
+	int *a = array_grow(NULL, &cap, 4, sizeof(*a));
+	assert_non_null(a);
+	assert_int_equal(cap, 4);
+	for (int i = 0; i < 4; i++)
+		a[i] = i;
+	a = array_grow(a, &cap, 4, sizeof(*a));
+	assert_int_equal(cap, 8);
+	assert_int_equal(a[3], 3);
+	free(a);
+
+	cap = 0;
+	int *r = ring_grow(NULL, 0, 0, &cap, 4, sizeof(*r));
+	assert_int_equal(cap, 4);
+	/* 3 elements from head 2: slots 2, 3, 0. */
+	r[2] = 10, r[3] = 11, r[0] = 12;
+	r = ring_grow(r, 2, 3, &cap, 4, sizeof(*r));
+	assert_non_null(r);
+	assert_int_equal(cap, 8);
+	assert_int_equal(r[0], 10);
+	assert_int_equal(r[1], 11);
+	assert_int_equal(r[2], 12);
+	free(r);
+	size_t huge = SIZE_MAX / 2 + 1;
+	assert_null(array_grow(NULL, &huge, 4, 2));
+	assert_int_equal(huge, SIZE_MAX / 2 + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +255,7 @@ int main(void)
 	    cmocka_unit_test(test_arena_alloc),
 	    cmocka_unit_test(test_arena_reset_reuses),
 	    cmocka_unit_test(test_arena_strings),
+	    cmocka_unit_test(test_array_and_ring_grow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
