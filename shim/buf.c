@@ -185,33 +185,38 @@ void arena_free(struct arena *a)
 	}
 }
 
-void *array_grow(void *v, size_t *cap, size_t first, size_t elem)
+void *array_grow(void *items, size_t n, size_t *cap, size_t size, size_t first)
 {
-	size_t n = *cap ? *cap * 2 : first;
-	if (n < *cap || n > SIZE_MAX / elem)
+	if (n < *cap)
+		return items;
+	size_t ncap = *cap ? *cap * 2 : first;
+	if (ncap < n + 1)
+		ncap = n + 1;
+	if (ncap > SIZE_MAX / size)
 		return NULL;
-	void *p = realloc(v, n * elem);
-	if (p)
-		*cap = n;
+	void *p = realloc(items, ncap * size);
+	if (!p)
+		return NULL;
+	*cap = ncap;
 	return p;
 }
 
-void *ring_grow(void *v, size_t head, size_t len, size_t *cap, size_t first,
-		size_t elem)
+void *ring_grow(void *items, size_t head, size_t n, size_t *cap, size_t size,
+		size_t first)
 {
-	size_t n = *cap ? *cap * 2 : first;
-	if (n < *cap || n > SIZE_MAX / elem)
+	size_t ncap = *cap ? *cap * 2 : first;
+	if (ncap < *cap || ncap > SIZE_MAX / size)
 		return NULL;
-	char *p = malloc(n * elem);
+	char *p = malloc(ncap * size);
 	if (!p)
 		return NULL;
-	/* The run from head to the end of v, then the wrapped rest. */
-	size_t first_run = *cap - head < len ? *cap - head : len;
-	if (len) {
-		memcpy(p, (char *)v + head * elem, first_run * elem);
-		memcpy(p + first_run * elem, v, (len - first_run) * elem);
+	/* From head to the end of the old ring, then the wrapped rest. */
+	size_t run = *cap - head < n ? *cap - head : n;
+	if (n) {
+		memcpy(p, (char *)items + head * size, run * size);
+		memcpy(p + run * size, items, (n - run) * size);
 	}
-	free(v);
-	*cap = n;
+	free(items);
+	*cap = ncap;
 	return p;
 }

@@ -1,6 +1,5 @@
 /*
- * buf.h: a growable byte buffer, a chunked arena, and the growth of
- * arrays and ring buffers of any element.
+ * buf.h: a growable byte buffer and a chunked arena.
  *
  * struct buf is the one output buffer type of telex: the line-protocol
  * writer, the JSON writer and the shim's stdout writer all append to it.
@@ -62,20 +61,19 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 void arena_reset(struct arena *a);
 void arena_free(struct arena *a);
 
-/* Arrays and power-of-two rings of elem-byte elements, grown by
- * doubling: the one way telex grows its queues and tables. */
+/* Room for element n of the array `items` of *cap elements of `size`
+ * bytes (malloc'd, or NULL with *cap 0): the array itself when n < *cap,
+ * else it moved to twice the room (`first` elements the first time) and
+ * *cap says so. NULL when out of memory: items is unchanged and still
+ * the caller's. */
+void *array_grow(void *items, size_t n, size_t *cap, size_t size, size_t first);
 
-/* v (an array of *cap elements) reallocated to twice that (first when
- * *cap is 0), *cap updated. The new array, or NULL when out of memory (v
- * and *cap unchanged). */
-void *array_grow(void *v, size_t *cap, size_t first, size_t elem);
-
-/* v, a ring of *cap elements (a power of two; index i at (head + i) &
- * (*cap - 1)) holding len from head on, copied in order into a new ring
- * twice the size (first, a power of two, when *cap is 0), and freed. The
- * new ring, whose head is 0, or NULL when out of memory (nothing
- * changed). */
-void *ring_grow(void *v, size_t head, size_t len, size_t *cap, size_t first,
-		size_t elem);
+/* The ring `items` of *cap elements of `size` bytes (*cap a power of two,
+ * element i at (head + i) & (*cap - 1)), full with its n elements, moved
+ * in order to a new ring of twice the room (`first`, a power of two, the
+ * first time) whose head is 0; *cap says so, the old ring is freed. NULL
+ * when out of memory: nothing changed. */
+void *ring_grow(void *items, size_t head, size_t n, size_t *cap, size_t size,
+		size_t first);
 
 #endif

@@ -67,7 +67,7 @@ int kc_fb_mark_add(struct kc_fb *f, uint64_t seq, uint64_t pos,
 {
 	if (f->mlen == f->mcap) {
 		struct kc_fb_mark *nm = ring_grow(f->marks, f->mhead, f->mlen,
-						  &f->mcap, 64, sizeof(*nm));
+						  &f->mcap, sizeof(*nm), 64);
 		if (!nm)
 			return -1;
 		f->marks = nm;

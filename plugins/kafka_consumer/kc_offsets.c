@@ -81,13 +81,11 @@ int64_t kc_offsets_get(struct kc_offsets *o, const char *topic,
 	int64_t found = kc_offsets_find(o, topic, partition);
 	if (found >= 0)
 		return found;
-	if (o->nparts == o->parts_cap) {
-		struct kc_part *np =
-		    array_grow(o->parts, &o->parts_cap, 16, sizeof(*np));
-		if (!np)
-			return -1;
-		o->parts = np;
-	}
+	struct kc_part *np =
+	    array_grow(o->parts, o->nparts, &o->parts_cap, sizeof(*np), 16);
+	if (!np)
+		return -1;
+	o->parts = np;
 	char *name = strdup(topic);
 	if (!name)
 		return -1;
@@ -123,7 +121,7 @@ static struct kc_pending *kc_offsets_at(struct kc_offsets *o, size_t i)
 static int kc_offsets_grow(struct kc_offsets *o)
 {
 	struct kc_pending *nr = ring_grow(o->ring, o->head, o->len,
-					  &o->ring_cap, 1024, sizeof(*nr));
+					  &o->ring_cap, sizeof(*nr), 1024);
 	if (!nr)
 		return -1;
 	o->ring = nr;

@@ -86,7 +86,7 @@ int kc_prefetch_push(struct kc_prefetch *p, rd_kafka_message_t *m)
 {
 	if (p->len == p->cap) {
 		rd_kafka_message_t **nv = ring_grow(p->v, p->head, p->len,
-						    &p->cap, 4096, sizeof(*nv));
+						    &p->cap, sizeof(*nv), 4096);
 		if (!nv)
 			return -1;
 		p->v = nv;

@@ -40,7 +40,7 @@ static struct kout_chunk *kout_chunk_at(struct kout_ledger *l, uint64_t chunk)
 static int kout_ledger_grow(struct kout_ledger *l)
 {
 	struct kout_chunk *ring =
-	    ring_grow(l->ring, l->head, l->n, &l->cap, 64, sizeof(*ring));
+	    ring_grow(l->ring, l->head, l->n, &l->cap, sizeof(*ring), 64);
 	if (!ring)
 		return -1;
 	l->ring = ring;

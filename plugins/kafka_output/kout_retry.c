@@ -16,13 +16,11 @@
 int kout_retry_push(struct kout_retry *r, const rd_kafka_message_t *m,
 		    kout_token tok, uint64_t seq)
 {
-	if (r->n == r->cap) {
-		struct kout_retry_rec *v =
-		    array_grow(r->v, &r->cap, 256, sizeof(*v));
-		if (!v)
-			return -1;
-		r->v = v;
-	}
+	struct kout_retry_rec *v =
+	    array_grow(r->v, r->n, &r->cap, sizeof(*v), 256);
+	if (!v)
+		return -1;
+	r->v = v;
 	const char *topic = rd_kafka_topic_name(m->rkt);
 	size_t tlen = strlen(topic);
 	char *mem = malloc(tlen + 1 + m->key_len + m->len + 1);

@@ -269,13 +269,11 @@ struct kout_seg *kout_seg_find(struct kout_spool *sp, uint64_t id)
 
 struct kout_seg *kout_seg_push(struct kout_spool *sp, const struct kout_seg *s)
 {
-	if (sp->nsegs == sp->segs_cap) {
-		struct kout_seg *v =
-		    array_grow(sp->segs, &sp->segs_cap, 16, sizeof(*v));
-		if (!v)
-			return NULL;
-		sp->segs = v;
-	}
+	struct kout_seg *v =
+	    array_grow(sp->segs, sp->nsegs, &sp->segs_cap, sizeof(*v), 16);
+	if (!v)
+		return NULL;
+	sp->segs = v;
 	sp->segs[sp->nsegs] = *s;
 	sp->bytes += s->bytes;
 	return &sp->segs[sp->nsegs++];
