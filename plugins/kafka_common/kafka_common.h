@@ -166,7 +166,7 @@ int kafka_config_finalize(const struct kafka_common_config *c,
  * librdkafka: accepted so that a native table loads unchanged, ignored
  * with one warning each. */
 #define KAFKA_IGNORED(n, def, h)                                              \
-	{.name = n, .type = CFG_IGNORED, .default_value = def, .help = h}
+	{.name = (n), .type = CFG_IGNORED, .default_value = (def), .help = (h)}
 
 #define KAFKA_SARAMA_OPTIONS                                                  \
 	KAFKA_IGNORED("version", "\"\"",                                      \

@@ -88,7 +88,7 @@ static void kc_record_setup(struct kc *c)
 	/* As in Telegraf, the name header is never also a tag. */
 	for (size_t i = 0; i < cfg->msg_headers_as_tags.n; i++) {
 		char *h = cfg->msg_headers_as_tags.v[i];
-		if (!r->name_header || strcmp(h, r->name_header))
+		if (!r->name_header || strcmp(h, r->name_header) != 0)
 			c->header_tags[r->nheader_tags++] = h;
 	}
 	r->header_tags = c->header_tags;

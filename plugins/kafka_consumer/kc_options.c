@@ -240,7 +240,7 @@ static int kc_conf_int(rd_kafka_conf_t *conf, const char *name, int64_t v,
  */
 #define KC_QUEUED_MIN_MESSAGES 16384
 #define KC_QUEUED_MAX_KBYTES 8192
-#define KC_FETCH_MAX_BYTES (1024 * 1024)
+#define KC_FETCH_MAX_BYTES (INT64_C(1) << 20)
 /* New topics matching topic_regexps are found by a metadata refresh
  * (librdkafka: every 5 minutes by default). */
 #define KC_REGEXP_REFRESH_MS 30000

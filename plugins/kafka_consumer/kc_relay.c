@@ -25,7 +25,7 @@
 #include "kc.h"
 
 #define KC_RELAY_CLIENTS 8
-#define KC_RELAY_BACKLOG (4u * 1024 * 1024)
+#define KC_RELAY_BACKLOG ((size_t)4 << 20)
 
 struct kc_relay;
 
@@ -272,7 +272,7 @@ static int kc_relay_write(struct telex *t, void *state,
 			r->clients_cut++;
 			log_limited(telex_log_limiter(r->t), LOG_WARN,
 				    "consumer not reading",
-				    "a consumer did not read %u bytes of "
+				    "a consumer did not read %zu bytes of "
 				    "feedback: cut off (it reconnects)",
 				    KC_RELAY_BACKLOG);
 			kc_relay_drop(r, cl);

@@ -83,7 +83,8 @@ static int kout_check_spool_dir(const void *value, struct cfg_problem *p)
 int kout_config_finalize(void *config, struct cfg_problem *p)
 {
 	const struct kout_config *c = config;
-	if (c->metrics_per_record > 1 && strcmp(c->data_format, "influx")) {
+	if (c->metrics_per_record > 1 &&
+	    strcmp(c->data_format, "influx") != 0) {
 		p->key = "metrics_per_record";
 		return cfg_refuse(p, "metrics_per_record > 1 needs data_format "
 				     "= \"influx\"");

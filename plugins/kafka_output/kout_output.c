@@ -200,7 +200,7 @@ void kout_on_fatal(void *owner, const char *why)
 /* "1.5 MiB" */
 void kout_bytes_text(uint64_t n, char *out, size_t len)
 {
-	if (n < 10 * 1024)
+	if (n < 10ull * 1024)
 		snprintf(out, len, "%llu bytes", (unsigned long long)n);
 	else if (n < 10ull * 1024 * 1024)
 		snprintf(out, len, "%.1f KiB", (double)n / 1024);
@@ -347,10 +347,10 @@ static void kout_summary(struct kout *k, uint64_t kept)
 	if (k->spooling && k->replayed)
 		buf_printf(&why, "; %llu metrics came from an earlier run",
 			   (unsigned long long)k->replayed);
-	if (k->spooling && k->spool.torn_bytes + k->spool.damaged_bytes)
+	uint64_t damaged = k->spool.torn_bytes + k->spool.damaged_bytes;
+	if (k->spooling && damaged)
 		buf_printf(&why, "; %llu damaged bytes of the spool skipped",
-			   (unsigned long long)(k->spool.torn_bytes +
-						k->spool.damaged_bytes));
+			   (unsigned long long)damaged);
 	if (k->spooling)
 		buf_printf(&why,
 			   "; spool %s: %llu metrics left for the next "

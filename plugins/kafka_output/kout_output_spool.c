@@ -18,7 +18,7 @@
 
 /* Room kept free before stdin is read again after the spool was full:
  * more than the shim reads at once (256 KiB), so that it is taken. */
-#define KOUT_SPOOL_RESERVE (512u * 1024)
+#define KOUT_SPOOL_RESERVE ((uint64_t)512 << 10)
 
 /* How soon a stop is noticed while a line is held back. */
 #define KOUT_HELD_CHECK_NS (100LL * 1000000)

@@ -23,7 +23,7 @@
 #include "kout.h"
 
 /* A pack grown this large is given back when it is done. */
-#define KOUT_PACK_KEEP (64u * 1024)
+#define KOUT_PACK_KEEP ((size_t)64 << 10)
 
 static uint32_t kout_fnv(uint32_t h, const void *p, size_t n)
 {

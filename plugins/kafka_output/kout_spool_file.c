@@ -237,7 +237,8 @@ int kout_spool_list(int dirfd, uint64_t **ids, size_t *n)
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		char *end;
-		if (strlen(e->d_name) != 20 || strcmp(e->d_name + 16, ".seg"))
+		if (strlen(e->d_name) != 20 ||
+		    strcmp(e->d_name + 16, ".seg") != 0)
 			continue;
 		uint64_t id = strtoull(e->d_name, &end, 16);
 		if (end != e->d_name + 16)

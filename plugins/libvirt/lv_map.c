@@ -164,7 +164,8 @@ static int lv_add_extra(struct lv_mapper *mp, struct lv_series *s,
 	if (!dst)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		dst[i] = name[i] == '.' || name[i] == '-' ? '_' : name[i];
+		dst[i] =
+		    (char)(name[i] == '.' || name[i] == '-' ? '_' : name[i]);
 	mp->names.len += n;
 	struct lv_extra *e = &mp->extras[mp->nextras];
 	e->name_off = (uint32_t)off;
@@ -440,8 +441,8 @@ void lv_map_domain(struct lv_mapper *mp, const struct lv_domain_info *dom,
 			res->state = p->value.i;
 		if (k->meas < 0)
 			continue;
-		r.meas = k->meas;
-		r.key = k->key;
+		r.meas = (int)k->meas;
+		r.key = (int)k->key;
 		r.i1 = p->field + k->i1off, r.i1len = k->i1len;
 		r.i2 = p->field + k->i2off, r.i2len = k->i2len;
 		struct lv_series *s = lv_series_get(mp, &r, last_of);

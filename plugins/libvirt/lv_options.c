@@ -154,7 +154,7 @@ const struct cfg_option lv_options[] = {
 	     "inputs.execd with signal = \"none\" and no -poll_interval "
 	     "nothing is gathered; 0 never warns",
      .min = 0,
-     .max = 24 * 3600 * LV_SECOND},
+     .max = 24LL * 3600 * LV_SECOND},
     {.name = "device_name_tags",
      .type = CFG_BOOL,
      .offset = LV_OPT(device_name_tags),
