@@ -151,13 +151,19 @@ enum kc_fb_event kc_fb_sample(struct kc_fb *f, size_t out,
 	struct kc_fb_output *o = &f->out[out];
 	if (o->seen && s->ts < o->ts)
 		return KC_FB_STALE; /* an older sample, late: nothing new */
-	if (o->seen && s->ts == o->ts) {
-		if (s->added == o->added && s->written == o->written &&
-		    s->dropped == o->dropped)
-			return KC_FB_STALE; /* the same sample again */
-		f->ambiguous = true;	    /* two outputs answer to one name */
+	/* One output's counters never go back while Telegraf runs (and
+	 * telex runs no longer than Telegraf): counters that do belong to
+	 * another output of the same name (same plugin, no alias). Two
+	 * gathers within one millisecond (Telegraf's precision) share a
+	 * time, with counters that went on: that is just the next sample. */
+	if (o->seen && (s->added < o->added || s->written < o->written ||
+			s->dropped < o->dropped)) {
+		f->ambiguous = true;
 		return KC_FB_AMBIGUOUS;
 	}
+	if (o->seen && s->ts == o->ts && s->added == o->added &&
+	    s->written == o->written && s->dropped == o->dropped)
+		return KC_FB_STALE; /* the same sample again */
 	bool dropped = o->seen && s->dropped > o->dropped;
 	uint64_t lost = dropped ? (uint64_t)(s->dropped - o->dropped) : 0;
 	o->seen = true;
