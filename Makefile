@@ -90,6 +90,36 @@ $(OBJ)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# A telex program, made from its plugin folder by one template:
+#   $(eval $(call telex_program,VAR,NAME,DIR,PREFIX,OBJECTS,LIBS))
+# VAR_OBJ: the objects of DIR/*.c but DIR/PREFIX_main.c (main()), which
+# tests and benchmarks link; $(BIN)/NAME: the program, those objects,
+# OBJECTS (shared ones) and libtelex, linked with LIBS; its man page
+# $(BUILD)/man/NAME.1 from DIR/NAME.1.in, the OPTIONS section from
+# `NAME --man-options`; `make NAME-sample` rewrites DIR/sample.conf from
+# `NAME --sample-config` (test/docs/test-plugin-docs.sh checks that the
+# checked-in sample and the man page agree with the option table).
+define telex_program
+$(1)_OBJ := $$(patsubst %.c,$$(OBJ)/%.o,$$(filter-out \
+	$(3)/$(4)_main.c,$$(wildcard $(3)/*.c)))
+PROGRAMS += $$(BIN)/$(2)
+MANPAGES += $$(BUILD)/man/$(2).1
+
+$$(BIN)/$(2): $$(OBJ)/$(3)/$(4)_main.o $$($(1)_OBJ) $(5) $$(LIBTELEX)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $(6)
+
+$$(BUILD)/man/$(2).1: $(3)/$(2).1.in $$(BIN)/$(2)
+	@mkdir -p $$(@D)
+	$$(BIN)/$(2) --man-options > $$@.options
+	sed -e '/^@OPTIONS@$$$$/{r $$@.options' -e 'd}' $$(MAN_SED) $$< > $$@
+	rm -f $$@.options
+
+.PHONY: $(2)-sample
+$(2)-sample: $$(BIN)/$(2)
+	$$(BIN)/$(2) --sample-config > $(3)/sample.conf
+endef
+
 # shim first: the others link its objects.
 include shim/shim.mk
 include $(sort $(wildcard plugins/*/*.mk test/*.mk test/*/*.mk packaging/*.mk))

@@ -202,3 +202,23 @@ void *array_grow(void *items, size_t n, size_t *cap, size_t size, size_t first)
 	*cap = ncap;
 	return p;
 }
+
+void *ring_grow(void *items, size_t head, size_t n, size_t *cap, size_t size,
+		size_t first)
+{
+	size_t ncap = *cap ? *cap * 2 : first;
+	if (ncap < *cap || ncap > SIZE_MAX / size)
+		return NULL;
+	char *p = malloc(ncap * size);
+	if (!p)
+		return NULL;
+	/* From head to the end of the old ring, then the wrapped rest. */
+	size_t run = *cap - head < n ? *cap - head : n;
+	if (n) {
+		memcpy(p, (char *)items + head * size, run * size);
+		memcpy(p + run * size, items, (n - run) * size);
+	}
+	free(items);
+	*cap = ncap;
+	return p;
+}

@@ -29,11 +29,7 @@
  * from being read into memory. */
 #define CFG_MAX_FILE (4u << 20)
 
-static void cfg_warn_at(const struct cfg_src *src, size_t pos, const char *fmt,
-			...) __attribute__((format(printf, 3, 4)));
-
-static void cfg_warn_at(const struct cfg_src *src, size_t pos, const char *fmt,
-			...)
+void cfg_warn_at(const struct cfg_src *src, size_t pos, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -43,6 +39,15 @@ static void cfg_warn_at(const struct cfg_src *src, size_t pos, const char *fmt,
 	size_t line, col;
 	cfg_src_pos(src, pos, &line, &col);
 	log_warn("%s:%zu: %s", src->filename, line, msg);
+}
+
+int cfg_refuse(struct cfg_problem *p, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->why, p->whylen, fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 /* Warn about every plugin table of a section that is not ours. */
@@ -135,12 +140,48 @@ static const struct cfg_table *cfg_find_table(const struct cfg_spec *spec,
 	}
 	if (!mine && root->n == 0) /* empty, or only comments: defaults */
 		return root;
-	if (!mine)
-		snprintf(err, errlen,
-			 "%s: no [[%s.%s]] table: this is the "
-			 "table the program reads its options from",
-			 src->filename, spec->section, spec->name);
+	if (!mine) /* at the file's first table */
+		cfg_errf(err, errlen, src, root->kv[0].pos, false,
+			 "no [[%s.%s]] table: this is the table the program "
+			 "reads its options from",
+			 spec->section, spec->name);
 	return mine;
+}
+
+/* The entry of a dotted option path ("topic_suffix.method") under t. */
+static const struct cfg_kv *cfg_find_path(const struct cfg_table *t,
+					  const char *path)
+{
+	char head[256];
+	size_t n = strcspn(path, ".");
+	if (n >= sizeof(head))
+		return NULL;
+	memcpy(head, path, n);
+	head[n] = '\0';
+	const struct cfg_kv *kv = cfg_toml_get(t, head);
+	if (!kv || !path[n])
+		return kv;
+	if (kv->val->kind != CFG_TV_TABLE)
+		return NULL;
+	return cfg_find_path(kv->val->u.t, path + n + 1);
+}
+
+/* The spec's finalize, its refusal at the line of the option it names
+ * (or of the table's header). */
+static int cfg_finalize_table(const struct cfg_spec *spec,
+			      const struct cfg_ctx *cx,
+			      const struct cfg_table *t, void *config)
+{
+	if (!spec->finalize)
+		return 0;
+	char why[768] = "";
+	struct cfg_problem p = {.why = why, .whylen = sizeof(why)};
+	if (spec->finalize(config, &p) == 0)
+		return 0;
+	const struct cfg_kv *kv = p.key ? cfg_find_path(t, p.key) : NULL;
+	cfg_errf(cx->err, cx->errlen, cx->src, kv ? kv->pos : t->pos, false,
+		 "%s: %s", cx->table_name, why);
+	return -1;
 }
 
 static int cfg_apply_doc(const struct cfg_spec *spec, const struct cfg_doc *doc,
@@ -156,7 +197,8 @@ static int cfg_apply_doc(const struct cfg_spec *spec, const struct cfg_doc *doc,
 	struct cfg_common_ctx cc = {
 	    .c = common, .for_input = strcmp(spec->section, "inputs") == 0};
 	if (cfg_apply_table(&cx, spec->options, config, "", name, t,
-			    cfg_common_key, &cc, cfg_common_names))
+			    cfg_common_key, &cc, cfg_common_names) ||
+	    cfg_finalize_table(spec, &cx, t, config))
 		return -1;
 	if (cc.agent_len) {
 		size_t line, col;
@@ -231,13 +273,29 @@ static int cfg_default_one(const struct cfg_option *o, void *base,
 	return rc;
 }
 
-int cfg_set_defaults(const struct cfg_spec *spec, void *config, char *err,
-		     size_t errlen)
+static int cfg_defaults_only(const struct cfg_spec *spec, void *config,
+			     char *err, size_t errlen)
 {
 	for (const struct cfg_option *o = spec->options; o && o->name; o++)
 		if (cfg_default_one(o, config, "", err, errlen))
 			return -1;
 	return 0;
+}
+
+int cfg_set_defaults(const struct cfg_spec *spec, void *config, char *err,
+		     size_t errlen)
+{
+	if (cfg_defaults_only(spec, config, err, errlen))
+		goto fail;
+	char why[768] = "";
+	struct cfg_problem p = {.why = why, .whylen = sizeof(why)};
+	if (!spec->finalize || spec->finalize(config, &p) == 0)
+		return 0;
+	snprintf(err, errlen, "[[%s.%s]] (no config file, the defaults): %s",
+		 spec->section, spec->name, why);
+fail:
+	cfg_free(spec, config, NULL);
+	return -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -248,7 +306,7 @@ int cfg_load_text(const struct cfg_spec *spec, const char *text, size_t len,
 		  struct telex_common *common, char *err, size_t errlen)
 {
 	memset(common, 0, sizeof(*common));
-	if (cfg_set_defaults(spec, config, err, errlen)) {
+	if (cfg_defaults_only(spec, config, err, errlen)) {
 		cfg_free(spec, config, common);
 		return -1;
 	}

@@ -17,26 +17,38 @@
 #include <string.h>
 
 #include "config_internal.h"
+#include "telex/filter.h"
 #include "telex/log.h"
 
 #define COMMON(field) offsetof(struct telex_common, field)
 
+/* log_level: Telegraf's names, any case ("warning" too). */
+static int common_check_log_level(const void *value, struct cfg_problem *p)
+{
+	const char *level = *(char *const *)value;
+	if (log_level_parse(level) >= 0)
+		return 0;
+	return cfg_refuse(p,
+			  "unknown log_level \"%.40s\"; use one of error, "
+			  "warn, info, debug, trace",
+			  level);
+}
+
+#define COMMON_OPT(key, kind, ...)                                             \
+	{                                                                      \
+		.name = #key, .type = kind, .offset = COMMON(key), __VA_ARGS__ \
+	}
+
 /* Keys stored as they are. */
 static const struct cfg_option common_opts[] = {
-    {"name_override", CFG_STRING, COMMON(name_override), NULL, NULL, 0, NULL, 0,
-     0, NULL},
-    {"name_prefix", CFG_STRING, COMMON(name_prefix), NULL, NULL, 0, NULL, 0, 0,
-     NULL},
-    {"name_suffix", CFG_STRING, COMMON(name_suffix), NULL, NULL, 0, NULL, 0, 0,
-     NULL},
-    {"tags", CFG_STRING_MAP, COMMON(tags), NULL, NULL, 0, NULL, 0, 0, NULL},
-    {"namepass_separator", CFG_STRING, COMMON(namepass_separator), NULL, NULL,
-     0, NULL, 0, 0, NULL},
-    {"namedrop_separator", CFG_STRING, COMMON(namedrop_separator), NULL, NULL,
-     0, NULL, 0, 0, NULL},
-    {"log_level", CFG_STRING, COMMON(log_level), NULL, NULL, 0, NULL, 0, 0,
-     NULL},
-    {NULL, 0, 0, NULL, NULL, 0, NULL, 0, 0, NULL},
+    COMMON_OPT(name_override, CFG_STRING),
+    COMMON_OPT(name_prefix, CFG_STRING),
+    COMMON_OPT(name_suffix, CFG_STRING),
+    COMMON_OPT(tags, CFG_STRING_MAP),
+    COMMON_OPT(namepass_separator, CFG_STRING),
+    COMMON_OPT(namedrop_separator, CFG_STRING),
+    COMMON_OPT(log_level, CFG_STRING, .check = common_check_log_level),
+    {.name = NULL},
 };
 
 /* Lists: each key appends to its target, so the old names and the new
@@ -130,21 +142,21 @@ static bool common_in(const char *const *list, const char *key)
 	return false;
 }
 
-static void common_warn(const struct cfg_ctx *cx, const struct cfg_kv *kv,
-			const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void common_warn(const struct cfg_ctx *cx, const struct cfg_kv *kv,
-			const char *fmt, ...)
+/* Each pattern of a filter list compiles (filter.c compiles them for use
+ * after loading, where the line is no longer known). */
+static int common_check_globs(const void *value, struct cfg_problem *p)
 {
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	size_t line, col;
-	cfg_src_pos(cx->src, kv->pos, &line, &col);
-	log_warn("%s:%zu: %s", cx->src->filename, line, msg);
+	const struct cfg_strv *v = value;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct cfg_strv one = {&v->v[i], 1, true};
+		struct glob_list *g = glob_list_new(&one, p->why, p->whylen);
+		if (!g) {
+			p->item = i + 1;
+			return -1;
+		}
+		glob_list_free(g);
+	}
+	return 0;
 }
 
 /* Append the strings of list value v to dst. */
@@ -152,9 +164,10 @@ static int common_append(const struct cfg_ctx *cx, const struct cfg_kv *kv,
 			 struct cfg_strv *dst)
 {
 	struct cfg_strv tmp = {0};
-	const struct cfg_option o = {
-	    kv->key, CFG_STRING_LIST, 0, NULL, NULL, 0, NULL, 0, 0, NULL};
-	if (cfg_apply_value(cx, &o, &tmp, kv->key, kv->val))
+	const struct cfg_option o = {.name = kv->key,
+				     .type = CFG_STRING_LIST,
+				     .check = common_check_globs};
+	if (cfg_apply_option(cx, &o, &tmp, kv->key, kv->val))
 		return -1;
 	char **v = realloc(dst->v, (dst->n + tmp.n + 1) * sizeof(*v));
 	if (!v) {
@@ -206,13 +219,15 @@ static int common_tagfilter(const struct cfg_ctx *cx, const struct cfg_kv *kv,
 	for (size_t i = 0; i < t->n; i++) {
 		char path[300];
 		snprintf(path, sizeof(path), "%s.%s", kv->key, t->kv[i].key);
-		const struct cfg_option o = {
-		    path, CFG_STRING_LIST, 0, NULL, NULL, 0, NULL, 0, 0, NULL};
+		const struct cfg_option o = {.name = path,
+					     .type = CFG_STRING_LIST,
+					     .check = common_check_globs};
 		m.keys[i] = cfg_strndup(t->kv[i].key, strlen(t->kv[i].key));
 		m.n = i + 1;
 		if (!m.keys[i])
 			goto oom;
-		if (cfg_apply_value(cx, &o, &m.values[i], path, t->kv[i].val)) {
+		if (cfg_apply_option(cx, &o, &m.values[i], path,
+				     t->kv[i].val)) {
 			common_listmap_free(&m);
 			return -1;
 		}
@@ -241,28 +256,21 @@ int cfg_common_key(const struct cfg_ctx *cx, const struct cfg_kv *kv, void *arg)
 	struct telex_common *c = cc->c;
 	const char *key = kv->key;
 	if (strcmp(key, "tags") == 0 && !cc->for_input) {
-		common_warn(cx, kv,
+		cfg_warn_at(cx->src, kv->pos,
 			    "\"tags\" in %s is ignored: Telegraf "
 			    "adds plugin tags to inputs only",
 			    cx->table_name);
 		return 1;
 	}
-	if (strcmp(key, "log_level") == 0 && kv->val->kind == CFG_TV_STRING &&
-	    log_level_parse(kv->val->u.s.ptr) < 0) {
-		cfg_errf(cx->err, cx->errlen, cx->src, kv->pos, false,
-			 "unknown log_level \"%.40s\" in %s; use one of "
-			 "error, warn, info, debug, trace",
-			 kv->val->u.s.ptr, cx->table_name);
-		return -1;
-	}
 	for (const struct cfg_option *o = common_opts; o->name; o++)
 		if (strcmp(o->name, key) == 0)
-			return cfg_apply_value(cx, o, c, key, kv->val) ? -1 : 1;
+			return cfg_apply_option(cx, o, c, key, kv->val) ? -1
+									: 1;
 	for (const struct common_list *l = common_lists; l->name; l++) {
 		if (strcmp(l->name, key) != 0)
 			continue;
 		if (l->since)
-			common_warn(cx, kv,
+			cfg_warn_at(cx->src, kv->pos,
 				    "\"%s\" is deprecated since "
 				    "Telegraf %s: use \"%s\"",
 				    key, l->since, l->alias_of);
@@ -284,8 +292,7 @@ int cfg_common_key(const struct cfg_ctx *cx, const struct cfg_kv *kv, void *arg)
 		return -1;
 	}
 	if (common_in(common_agent_durations, key)) {
-		const struct cfg_option o = {key, CFG_DURATION, 0, NULL, NULL,
-					     0,	  NULL,		0, 0,	 NULL};
+		const struct cfg_option o = {.name = key, .type = CFG_DURATION};
 		int64_t ns;
 		if (kv->val->kind == CFG_TV_STRING &&
 		    cfg_apply_value(cx, &o, &ns, key, kv->val))
@@ -307,11 +314,9 @@ void cfg_common_free(struct telex_common *c)
 	for (const struct common_list *l = common_lists; l->name; l++) {
 		if (l->alias_of)
 			continue;
-		const struct cfg_option o = {l->name,	CFG_STRING_LIST,
-					     l->offset, NULL,
-					     NULL,	0,
-					     NULL,	0,
-					     0,		NULL};
+		const struct cfg_option o = {.name = l->name,
+					     .type = CFG_STRING_LIST,
+					     .offset = l->offset};
 		cfg_option_free(&o, c);
 	}
 	common_listmap_free(&c->tagpass);

@@ -54,6 +54,10 @@ void cfg_src_free(struct cfg_src *src);
 void cfg_src_pos(const struct cfg_src *src, size_t off, size_t *line,
 		 size_t *col);
 
+/* Log a warning "file:line: " + the formatted message. */
+void cfg_warn_at(const struct cfg_src *src, size_t pos, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* "file:line: " or "file:line:col: " then the formatted message. */
 void cfg_errf(char *err, size_t errlen, const struct cfg_src *src, size_t off,
 	      bool with_col, const char *fmt, ...)
@@ -163,6 +167,10 @@ struct cfg_ctx {
  * path is the key as the user wrote it ("topic_suffix.method"). */
 int cfg_apply_value(const struct cfg_ctx *cx, const struct cfg_option *o,
 		    void *base, const char *path, const struct cfg_value *v);
+/* cfg_apply_value, then the option's own check (cfg_option.check) at the
+ * value's line (a list's element at its own). A value the file sets. */
+int cfg_apply_option(const struct cfg_ctx *cx, const struct cfg_option *o,
+		     void *base, const char *path, const struct cfg_value *v);
 
 /* Apply the entries of table t to the declared options `opts` at base,
  * then check the required ones. prefix: the path of t's keys ("" or

@@ -517,6 +517,64 @@ int cfg_unknown_key(const struct cfg_ctx *cx, const struct cfg_kv *kv,
 	return -1;
 }
 
+/* The element of a list or map value a check names (from 1), else v. */
+static const struct cfg_value *value_item(const struct cfg_value *v,
+					  size_t item)
+{
+	if (item && v->kind == CFG_TV_ARRAY && item <= v->u.a->n)
+		return v->u.a->items[item - 1];
+	if (item && v->kind == CFG_TV_TABLE && item <= v->u.t->n)
+		return v->u.t->kv[item - 1].val;
+	return v;
+}
+
+int cfg_apply_option(const struct cfg_ctx *cx, const struct cfg_option *o,
+		     void *base, const char *path, const struct cfg_value *v)
+{
+	if (cfg_apply_value(cx, o, base, path, v))
+		return -1;
+	if (!o->check)
+		return 0;
+	char why[768] = "";
+	struct cfg_problem p = {.why = why, .whylen = sizeof(why)};
+	if (o->check(value_at(base, o), &p) == 0)
+		return 0;
+	return value_bad(cx, value_item(v, p.item), path, "%s", why);
+}
+
+/* The warning for an option that is read but ignored, or deprecated. */
+static void option_notice(const struct cfg_ctx *cx, const struct cfg_kv *kv,
+			  const struct cfg_option *o, const char *path)
+{
+	if (o->type != CFG_IGNORED && !(o->flags & CFG_DEPRECATED))
+		return;
+	cfg_warn_at(cx->src, kv->pos, "\"%s\" in %s is %s%s%s", path,
+		    cx->table_name,
+		    o->type == CFG_IGNORED ? "ignored" : "deprecated",
+		    o->help && *o->help ? ": " : "", o->help ? o->help : "");
+}
+
+/* The first required option of opts that table t lacks, as an error at
+ * the table's line. */
+static int table_required(const struct cfg_ctx *cx,
+			  const struct cfg_option *opts, const char *prefix,
+			  const char *where, const struct cfg_table *t)
+{
+	for (const struct cfg_option *o = opts; o && o->name; o++) {
+		if (!(o->flags & CFG_REQUIRED) || cfg_toml_get(t, o->name))
+			continue;
+		size_t line, col;
+		cfg_src_pos(cx->src, t->pos, &line, &col);
+		snprintf(cx->err, cx->errlen,
+			 "%s:%zu: %s is missing the required key \"%s%s\"%s%s",
+			 cx->src->filename, line, where, prefix, o->name,
+			 o->help && *o->help ? ": " : "",
+			 o->help && *o->help ? o->help : "");
+		return -1;
+	}
+	return 0;
+}
+
 /* Apply the entries of table v to the options `opts` at base; then check
  * the required ones. `where` names the table in messages. */
 int cfg_apply_table(const struct cfg_ctx *cx, const struct cfg_option *opts,
@@ -542,32 +600,11 @@ int cfg_apply_table(const struct cfg_ctx *cx, const struct cfg_option *opts,
 		}
 		char path[256];
 		snprintf(path, sizeof(path), "%s%s", prefix, o->name);
-		if (o->type == CFG_IGNORED || (o->flags & CFG_DEPRECATED)) {
-			size_t line, col;
-			cfg_src_pos(cx->src, kv->pos, &line, &col);
-			log_warn("%s:%zu: \"%s\" in %s is %s%s%s",
-				 cx->src->filename, line, path, cx->table_name,
-				 o->type == CFG_IGNORED ? "ignored"
-							: "deprecated",
-				 o->help && *o->help ? ": " : "",
-				 o->help ? o->help : "");
-		}
-		if (cfg_apply_value(cx, o, base, path, kv->val))
+		option_notice(cx, kv, o, path);
+		if (cfg_apply_option(cx, o, base, path, kv->val))
 			return -1;
 	}
-	for (const struct cfg_option *o = opts; o && o->name; o++) {
-		if (!(o->flags & CFG_REQUIRED) || cfg_toml_get(t, o->name))
-			continue;
-		size_t line, col;
-		cfg_src_pos(cx->src, t->pos, &line, &col);
-		snprintf(cx->err, cx->errlen,
-			 "%s:%zu: %s is missing the required key \"%s%s\"%s%s",
-			 cx->src->filename, line, where, prefix, o->name,
-			 o->help && *o->help ? ": " : "",
-			 o->help && *o->help ? o->help : "");
-		return -1;
-	}
-	return 0;
+	return table_required(cx, opts, prefix, where, t);
 }
 
 static int value_table(const struct cfg_ctx *cx, const struct cfg_option *o,

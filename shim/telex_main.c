@@ -117,17 +117,10 @@ static int telex_configure(struct telex *t)
 		log_error("%s", err);
 		return TELEX_EXIT_USAGE;
 	}
-	if (t->common.log_level && !c->debug) {
-		int lv = log_level_parse(t->common.log_level);
-		if (lv < 0) {
-			log_error("%s: log_level \"%s\" is not one of error, "
-				  "warn, info, debug, trace",
-				  c->config_path ? c->config_path : "config",
-				  t->common.log_level);
-			return TELEX_EXIT_USAGE;
-		}
-		log_set_level((enum log_level)lv);
-	}
+	/* The reader checked it (config_common.c). */
+	if (t->common.log_level && !c->debug)
+		log_set_level(
+		    (enum log_level)log_level_parse(t->common.log_level));
 	t->filter =
 	    filter_new(&t->common, p->kind != TELEX_OUTPUT, err, sizeof(err));
 	if (!t->filter) {

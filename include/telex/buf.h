@@ -76,4 +76,12 @@ void arena_free(struct arena *a);
  * the caller's. */
 void *array_grow(void *items, size_t n, size_t *cap, size_t size, size_t first);
 
+/* The ring `items` of *cap elements of `size` bytes (*cap a power of two,
+ * element i at (head + i) & (*cap - 1)), full with its n elements, moved
+ * in order to a new ring of twice the room (`first`, a power of two, the
+ * first time) whose head is 0; *cap says so, the old ring is freed. NULL
+ * when out of memory: nothing changed. */
+void *ring_grow(void *items, size_t head, size_t n, size_t *cap, size_t size,
+		size_t first);
+
 #endif

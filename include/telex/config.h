@@ -66,6 +66,26 @@ struct cfg_map {
  * this, like a negative one. */
 #define CFG_DURATION_MAX_DEFAULT (2147483647LL * 1000000LL)
 
+/*
+ * What a check found wrong (cfg_option.check, cfg_spec.finalize). The
+ * check writes why, without a position: the reader adds the file, the
+ * line and the option. Model: librdkafka's per-property validation and
+ * rd_kafka_conf_finalize().
+ */
+struct cfg_problem {
+	char *why; /* the reader's buffer, "" before the check */
+	size_t whylen;
+	size_t item;	 /* option check of a list or map: the element at fault,
+			    from 1 (its line is named); 0: the whole value */
+	const char *key; /* finalize: the option whose line is named ("topic",
+			    "topic_suffix.method"); NULL, or an option the
+			    file does not set: the table's header */
+};
+
+/* Format why into p; returns -1, for `return cfg_refuse(p, ...)`. */
+int cfg_refuse(struct cfg_problem *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 struct cfg_option {
 	const char *name;
 	enum cfg_type type;
@@ -82,6 +102,13 @@ struct cfg_option {
 			     DURATION without one: 0 to
 			     CFG_DURATION_MAX_DEFAULT */
 	const struct cfg_option *sub; /* TABLE: its options, {NULL} ended */
+	/* Run when the file sets the option, once the value is stored (type,
+	 * choices and range passed): value points at it in the config
+	 * struct. What one value must satisfy beyond its declaration (a
+	 * topic name's characters, a regular expression that compiles, a
+	 * directory that can be written). 0, or -1 with p->why set; the
+	 * error names file:line and the option. */
+	int (*check)(const void *value, struct cfg_problem *p);
 };
 
 /*
@@ -95,6 +122,13 @@ struct cfg_spec {
 	const char *section; /* "inputs" or "outputs" */
 	const char *name;    /* "libvirt": reads [[inputs.libvirt]] */
 	const struct cfg_option *options;
+	/* Run once the table is read (defaults, the file's values, their
+	 * checks), with the file still at hand; also for the defaults alone
+	 * (cfg_set_defaults). What options must satisfy together
+	 * (idempotent_writes needs required_acks = -1); it may fill derived
+	 * fields of config. 0, or -1 with p->why set and p->key naming the
+	 * option whose line the error names. NULL: none. */
+	int (*finalize)(void *config, struct cfg_problem *p);
 };
 
 /*
@@ -144,7 +178,8 @@ int cfg_load_text(const struct cfg_spec *spec, const char *text, size_t len,
 		  const char *filename, void *config,
 		  struct telex_common *common, char *err, size_t errlen);
 
-/* Fill config with the declared defaults only (no file given). */
+/* Fill config with the declared defaults only (no file given), then run
+ * the spec's finalize. 0, or -1 with err set (nothing left allocated). */
 int cfg_set_defaults(const struct cfg_spec *spec, void *config, char *err,
 		     size_t errlen);
 

@@ -124,8 +124,8 @@ static void kafka_client_token_cb(rd_kafka_t *rk, const char *oauth_config,
 				    : "telegraf";
 	char why[512];
 	if (rd_kafka_oauthbearer_set_token(rk, c->sasl_access_token,
-					   now_ms + 3600 * 1000, principal, ext,
-					   next, why, sizeof(why))) {
+					   now_ms + 3600LL * 1000, principal,
+					   ext, next, why, sizeof(why))) {
 		log_error("OAUTHBEARER token rejected: %s", why);
 		rd_kafka_oauthbearer_set_token_failure(rk, why);
 	}

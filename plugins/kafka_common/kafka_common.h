@@ -4,7 +4,8 @@
  *  - The options every Telegraf Kafka plugin has (brokers, client_id, TLS,
  *    SASL, the Sarama-only knobs, the [*.librdkafka] pass-through), declared
  *    once as cfg_option entries a plugin splices into its table, and their
- *    mapping to librdkafka properties (kafka_conf.c).
+ *    mapping to librdkafka properties (kafka_conf.c), and their checks
+ *    where the config is read (kafka_check.c).
  *  - The client glue (kafka_client.c): librdkafka's main queue wakes the
  *    shim's event loop through a pipe (no polling thread, no busy polling),
  *    and librdkafka's logs, errors and statistics are served on the loop's
@@ -49,6 +50,23 @@ struct kafka_common_config {
 extern const char *const kafka_sasl_mechanisms[];
 extern const char *const kafka_tls_versions[];
 extern const char *const kafka_tls_renegotiation[];
+extern const char *const kafka_gssapi_auth_types[];
+
+/* ------------------------------------------------------------------ */
+/* kafka_check.c: the options' own checks (cfg_option.check), run where
+ * the file is read: 0, or -1 with p->why set. */
+
+int kafka_check_brokers(const void *value, struct cfg_problem *p);
+int kafka_check_socks5(const void *value, struct cfg_problem *p);
+int kafka_check_tls_min_version(const void *value, struct cfg_problem *p);
+int kafka_check_readable(const void *value, struct cfg_problem *p);
+int kafka_check_kerberos_path(const void *value, struct cfg_problem *p);
+int kafka_check_librdkafka(const void *value, struct cfg_problem *p);
+
+/* What the shared options must satisfy together; for the plugins'
+ * cfg_spec.finalize. 0, or -1 with p->why and p->key set. */
+int kafka_config_finalize(const struct kafka_common_config *c,
+			  struct cfg_problem *p);
 
 /* cfg_option entries for struct kafka_common_config member M of the
  * plugin's config struct T. (Tables read better unformatted.) */
@@ -60,6 +78,7 @@ extern const char *const kafka_tls_renegotiation[];
 	KAFKA_OPT(T, M, brokers, .type = CFG_STRING_LIST,                     \
 		  .flags = CFG_REQUIRED,                                      \
 		  .default_value = "[\"localhost:9092\"]",                    \
+		  .check = kafka_check_brokers,                               \
 		  .help = "bootstrap brokers, host:port"),                    \
 	KAFKA_OPT(T, M, client_id, .type = CFG_STRING,                        \
 		  .default_value = "\"Telegraf\"",                            \
@@ -69,7 +88,7 @@ extern const char *const kafka_tls_renegotiation[];
  * version note the plugin's help starts with ("" or "(after ...) "). */
 #define KAFKA_SOCKS5_OPTION(T, M, NOTE)                                      \
 	KAFKA_OPT(T, M, socks5_enabled, .type = CFG_BOOL,                     \
-		  .default_value = "false",                                   \
+		  .default_value = "false", .check = kafka_check_socks5,      \
 		  .help = NOTE "true is refused: librdkafka has no SOCKS5 "   \
 			       "proxy, so telex cannot connect through one "  \
 			       "(socks5_address and the others are ignored)")
@@ -79,13 +98,13 @@ extern const char *const kafka_tls_renegotiation[];
 		  .default_value = "false",                                   \
 		  .help = "use TLS (also on when any tls_ option is set)"),   \
 	KAFKA_OPT(T, M, tls_ca, .type = CFG_STRING,                           \
-		  .default_value = "\"\"",                \
+		  .default_value = "\"\"", .check = kafka_check_readable,     \
 		  .help = "CA certificate file (ssl.ca.location)"),           \
 	KAFKA_OPT(T, M, tls_cert, .type = CFG_STRING,                         \
-		  .default_value = "\"\"",              \
+		  .default_value = "\"\"", .check = kafka_check_readable,     \
 		  .help = "client certificate (ssl.certificate.location)"),   \
 	KAFKA_OPT(T, M, tls_key, .type = CFG_STRING,                          \
-		  .default_value = "\"\"",               \
+		  .default_value = "\"\"", .check = kafka_check_readable,     \
 		  .help = "client key (ssl.key.location)"),                   \
 	KAFKA_OPT(T, M, tls_key_pwd, .type = CFG_STRING,                      \
 		  .flags = CFG_SECRET, .default_value = "\"\"",               \
@@ -96,6 +115,7 @@ extern const char *const kafka_tls_renegotiation[];
 			  "host name"),                                       \
 	KAFKA_OPT(T, M, tls_min_version, .type = CFG_STRING,                  \
 		  .default_value = "\"\"", .choices = kafka_tls_versions,     \
+		  .check = kafka_check_tls_min_version,                       \
 		  .help = "lowest TLS version: librdkafka with OpenSSL 3 "     \
 			  "never goes below TLS12; TLS10 and TLS11 warn, "   \
 			  "TLS13 is refused (librdkafka cannot require it)"), \
@@ -129,10 +149,12 @@ extern const char *const kafka_tls_renegotiation[];
 		  .help = "GSSAPI: Kerberos service name of the brokers"),    \
 	KAFKA_OPT(T, M, sasl_gssapi_auth_type, .type = CFG_STRING,            \
 		  .default_value = "\"KRB5_USER_AUTH\"",                      \
+		  .choices = kafka_gssapi_auth_types,                         \
 		  .help = "GSSAPI: KRB5_USER_AUTH (ticket cache) or "         \
 			  "KRB5_KEYTAB_AUTH"),                                \
 	KAFKA_OPT(T, M, sasl_gssapi_kerberos_config_path, .type = CFG_STRING, \
 		  .default_value = "\"\"",                                    \
+		  .check = kafka_check_kerberos_path,                         \
 		  .help = "GSSAPI: krb5.conf (KRB5_CONFIG for kinit)"),       \
 	KAFKA_OPT(T, M, sasl_gssapi_realm, .type = CFG_STRING,                \
 		  .default_value = "\"\"",                                    \
@@ -144,7 +166,7 @@ extern const char *const kafka_tls_renegotiation[];
  * librdkafka: accepted so that a native table loads unchanged, ignored
  * with one warning each. */
 #define KAFKA_IGNORED(n, def, h)                                              \
-	{.name = n, .type = CFG_IGNORED, .default_value = def, .help = h}
+	{.name = (n), .type = CFG_IGNORED, .default_value = (def), .help = (h)}
 
 #define KAFKA_SARAMA_OPTIONS                                                  \
 	KAFKA_IGNORED("version", "\"\"",                                      \
@@ -171,7 +193,7 @@ extern const char *const kafka_tls_renegotiation[];
 
 #define KAFKA_LIBRDKAFKA_OPTION(T, M)                                         \
 	KAFKA_OPT(T, M, librdkafka, .type = CFG_STRING_MAP,                   \
-		  .flags = CFG_MAP_SCALARS,                                   \
+		  .flags = CFG_MAP_SCALARS, .check = kafka_check_librdkafka,  \
 		  .help = "raw librdkafka properties (quote dotted names: "   \
 			  "\"linger.ms\" = 10); they win over the options "   \
 			  "above")

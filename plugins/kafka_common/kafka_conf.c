@@ -4,12 +4,9 @@
  * and SASL when a user or a mechanism is; the same rules apply here, so a
  * native table means the same connection.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
 #include "kafka_common.h"
 #include "telex/buf.h"
@@ -24,6 +21,9 @@ const char *const kafka_tls_versions[] = {"",	   "TLS10", "TLS11",
 
 const char *const kafka_tls_renegotiation[] = {"", "never", "once", "freely",
 					       NULL};
+
+const char *const kafka_gssapi_auth_types[] = {"", "KRB5_USER_AUTH",
+					       "KRB5_KEYTAB_AUTH", NULL};
 
 static bool kafka_set(const char *s)
 {
@@ -91,8 +91,8 @@ void kafka_conf_explain(const struct kafka_common_config *c, const char *why,
 	}
 }
 
-/* The files are read when the client is created, where librdkafka's
- * message names neither the option nor the file: check them here. */
+/* The files were found readable when the config was read
+ * (kafka_check_readable). */
 static int kafka_conf_tls(const struct kafka_common_config *c,
 			  rd_kafka_conf_t *conf, const char *table, char *err,
 			  size_t errlen)
@@ -100,15 +100,8 @@ static int kafka_conf_tls(const struct kafka_common_config *c,
 	for (size_t i = 0; i < KAFKA_TLS_NOPTIONS; i++) {
 		const struct kafka_tls_option *o = &kafka_tls_options[i];
 		const char *v = kafka_tls_value(c, o);
-		if (!kafka_set(v))
-			continue;
-		if (o->file && access(v, R_OK) < 0) {
-			snprintf(err, errlen,
-				 "[%s] %s: cannot read \"%.400s\": %s", table,
-				 o->option, v, strerror(errno));
-			return -1;
-		}
-		if (kafka_conf_set(conf, o->prop, v, err, errlen))
+		if (kafka_set(v) &&
+		    kafka_conf_set(conf, o->prop, v, err, errlen))
 			return -1;
 	}
 	if (c->insecure_skip_verify &&
@@ -124,31 +117,13 @@ static int kafka_conf_tls(const struct kafka_common_config *c,
 	return 0;
 }
 
-/* What librdkafka cannot do is refused when it would weaken the
- * connection (a TLS 1.3 floor, a SOCKS5 proxy the operator relies on) and
- * warned about when the result is as strict or stricter. */
-static int kafka_conf_unsupported(const struct kafka_common_config *c,
-				  const char *table, char *err, size_t errlen)
+/* What librdkafka cannot do but was accepted (kafka_check.c refuses the
+ * rest): a warning each. */
+static void kafka_conf_unsupported(const struct kafka_common_config *c,
+				   const char *table)
 {
-	if (c->socks5_enabled) {
-		snprintf(err, errlen,
-			 "[%s] socks5_enabled = true: librdkafka has no SOCKS5 "
-			 "proxy support, so telex cannot reach the brokers "
-			 "through one; let the host reach them directly, or "
-			 "use Telegraf's native plugin",
-			 table);
-		return -1;
-	}
 	const char *v = c->tls_min_version;
-	if (kafka_set(v) && strcmp(v, "TLS13") == 0) {
-		snprintf(err, errlen,
-			 "[%s] tls_min_version = \"TLS13\": librdkafka has no "
-			 "setting for the lowest TLS version and would accept "
-			 "TLS 1.2; require TLS 1.3 on the brokers instead",
-			 table);
-		return -1;
-	}
-	if (kafka_set(v) && strcmp(v, "TLS12") != 0)
+	if (kafka_set(v) && strcmp(v, "TLS12") != 0 && strcmp(v, "TLS13") != 0)
 		log_warn("[%s] tls_min_version = \"%s\": librdkafka with "
 			 "OpenSSL 3 negotiates TLS 1.2 or later only; a broker "
 			 "limited to TLS 1.0 or 1.1 will not connect",
@@ -158,23 +133,14 @@ static int kafka_conf_unsupported(const struct kafka_common_config *c,
 			 "decides (secure renegotiation in TLS 1.2, none in "
 			 "TLS 1.3)",
 			 table);
-	return 0;
 }
 
 /* librdkafka runs kinit through /bin/sh: the krb5.conf path goes into the
- * command, single-quoted. */
+ * command, single-quoted (kafka_check_kerberos_path refused a quote). */
 static int kafka_conf_kinit(const struct kafka_common_config *c,
-			    rd_kafka_conf_t *conf, const char *table, char *err,
-			    size_t errlen)
+			    rd_kafka_conf_t *conf, char *err, size_t errlen)
 {
 	const char *path = c->sasl_gssapi_kerberos_config_path;
-	if (strchr(path, '\'')) {
-		snprintf(err, errlen,
-			 "[%s] sasl_gssapi_kerberos_config_path may not "
-			 "contain a single quote",
-			 table);
-		return -1;
-	}
 	struct buf cmd = BUF_INIT;
 	int rc = buf_printf(&cmd,
 			    "export KRB5_CONFIG='%s'; "
@@ -215,31 +181,15 @@ static int kafka_conf_gssapi(const struct kafka_common_config *c,
 	}
 	bool keytab = kafka_set(c->sasl_gssapi_auth_type) &&
 		      strcmp(c->sasl_gssapi_auth_type, "KRB5_KEYTAB_AUTH") == 0;
+	/* kafka_config_finalize made sure a keytab goes with keytab auth. */
 	if (keytab) {
-		if (!kafka_set(c->sasl_gssapi_key_tab_path)) {
-			snprintf(err, errlen,
-				 "[%s] sasl_gssapi_auth_type = "
-				 "\"KRB5_KEYTAB_AUTH\" needs "
-				 "sasl_gssapi_key_tab_path",
-				 table);
-			return -1;
-		}
 		if (kafka_conf_set(conf, "sasl.kerberos.keytab",
 				   c->sasl_gssapi_key_tab_path, err, errlen))
 			return -1;
 		if (kafka_set(c->sasl_gssapi_kerberos_config_path) &&
-		    kafka_conf_kinit(c, conf, table, err, errlen))
+		    kafka_conf_kinit(c, conf, err, errlen))
 			return -1;
 	} else {
-		if (kafka_set(c->sasl_gssapi_auth_type) &&
-		    strcmp(c->sasl_gssapi_auth_type, "KRB5_USER_AUTH") != 0) {
-			snprintf(
-			    err, errlen,
-			    "[%s] sasl_gssapi_auth_type: \"%s\" is neither "
-			    "KRB5_USER_AUTH nor KRB5_KEYTAB_AUTH",
-			    table, c->sasl_gssapi_auth_type);
-			return -1;
-		}
 		/* A Kerberos password cannot be handed to librdkafka: it
 		 * uses the ticket cache that kinit filled. */
 		if (kafka_set(c->sasl_password))
@@ -283,8 +233,7 @@ static int kafka_conf_sasl(const struct kafka_common_config *c,
 }
 
 static int kafka_conf_brokers(const struct kafka_common_config *c,
-			      rd_kafka_conf_t *conf, const char *table,
-			      char *err, size_t errlen)
+			      rd_kafka_conf_t *conf, char *err, size_t errlen)
 {
 	struct buf list = BUF_INIT;
 	for (size_t i = 0; i < c->brokers.n; i++) {
@@ -302,11 +251,7 @@ static int kafka_conf_brokers(const struct kafka_common_config *c,
 			return -1;
 		}
 	}
-	if (!list.len) {
-		snprintf(err, errlen,
-			 "[%s] brokers: at least one broker needed", table);
-		return -1;
-	}
+	/* kafka_check_brokers made sure of one. */
 	buf_putc(&list, '\0');
 	int rc =
 	    kafka_conf_set(conf, "bootstrap.servers", list.data, err, errlen);
@@ -317,8 +262,8 @@ static int kafka_conf_brokers(const struct kafka_common_config *c,
 int kafka_conf_apply(const struct kafka_common_config *c, rd_kafka_conf_t *conf,
 		     const char *table, char *err, size_t errlen)
 {
-	if (kafka_conf_unsupported(c, table, err, errlen) ||
-	    kafka_conf_brokers(c, conf, table, err, errlen))
+	kafka_conf_unsupported(c, table);
+	if (kafka_conf_brokers(c, conf, err, errlen))
 		return -1;
 	if (kafka_conf_set(conf, "client.id",
 			   kafka_set(c->client_id) ? c->client_id : "Telegraf",

@@ -20,9 +20,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "kafka_consumer.h"
+#include "kc.h"
 
-#define KC_FBSOCK_LINE_MAX (64u * 1024)
+#define KC_FBSOCK_LINE_MAX ((size_t)64 << 10)
+/* Bytes asked of one read(). */
+#define KC_FBSOCK_READ ((size_t)64 << 10)
 #define KC_FBSOCK_RETRY_NS (200LL * 1000000LL)
 
 struct kc_fbsock {
@@ -216,7 +218,7 @@ static void kc_fbsock_lines(struct kc_fbsock *s)
 			s->bad++;
 			log_limited(telex_log_limiter(s->c->t), LOG_WARN,
 				    "feedback line",
-				    "feedback: a line over %u bytes skipped",
+				    "feedback: a line over %zu bytes skipped",
 				    KC_FBSOCK_LINE_MAX);
 		}
 		s->skipping = true;
@@ -231,14 +233,14 @@ static void kc_fbsock_on_read(struct loop *l, int fd, unsigned events,
 	(void)events;
 	struct kc_fbsock *s = arg;
 	for (int reads = 0; reads < 64; reads++) {
-		char *room = buf_reserve(&s->in, 64 * 1024);
+		char *room = buf_reserve(&s->in, KC_FBSOCK_READ);
 		if (!room) {
 			log_limited(telex_log_limiter(s->c->t), LOG_ERROR,
 				    "out of memory",
 				    "feedback: out of memory reading");
 			break;
 		}
-		ssize_t n = read(fd, room, 64 * 1024);
+		ssize_t n = read(fd, room, KC_FBSOCK_READ);
 		if (n > 0) {
 			s->in.len += (size_t)n;
 			kc_fbsock_lines(s);

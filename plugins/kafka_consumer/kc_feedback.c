@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_consumer.h"
+#include "kc.h"
 
 void kc_fb_init(struct kc_fb *f, char *const *outputs, size_t n,
 		uint64_t window)
@@ -66,15 +66,11 @@ int kc_fb_mark_add(struct kc_fb *f, uint64_t seq, uint64_t pos,
 		   uint64_t emitted)
 {
 	if (f->mlen == f->mcap) {
-		size_t cap = f->mcap ? f->mcap * 2 : 64;
-		struct kc_fb_mark *nm = malloc(cap * sizeof(*nm));
+		struct kc_fb_mark *nm = ring_grow(f->marks, f->mhead, f->mlen,
+						  &f->mcap, sizeof(*nm), 64);
 		if (!nm)
 			return -1;
-		for (size_t i = 0; i < f->mlen; i++)
-			nm[i] = *kc_fb_at(f, i);
-		free(f->marks);
 		f->marks = nm;
-		f->mcap = cap;
 		f->mhead = 0;
 	}
 	struct kc_fb_mark *m = kc_fb_at(f, f->mlen++);

@@ -30,7 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kafka_consumer.h"
+#include "kc.h"
 
 #define KC_PASS_BUDGET 4096
 #define KC_TICK_NS 1000000000LL

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_consumer.h"
+#include "kc.h"
 
 #define KC_REVOKE_COMMIT_NS (3LL * 1000000000LL)
 #define KC_CLOSE_COMMIT_NS (2LL * 1000000000LL)

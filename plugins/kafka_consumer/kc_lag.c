@@ -11,7 +11,7 @@
 
 #include <json-c/json.h>
 
-#include "kafka_consumer.h"
+#include "kc.h"
 
 static int64_t kc_lag_int(struct json_object *o, const char *key)
 {

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_consumer.h"
+#include "kc.h"
 
 void kc_offsets_init(struct kc_offsets *o)
 {
@@ -81,14 +81,11 @@ int64_t kc_offsets_get(struct kc_offsets *o, const char *topic,
 	int64_t found = kc_offsets_find(o, topic, partition);
 	if (found >= 0)
 		return found;
-	if (o->nparts == o->parts_cap) {
-		size_t cap = o->parts_cap ? o->parts_cap * 2 : 16;
-		struct kc_part *np = realloc(o->parts, cap * sizeof(*np));
-		if (!np)
-			return -1;
-		o->parts = np;
-		o->parts_cap = cap;
-	}
+	struct kc_part *np =
+	    array_grow(o->parts, o->nparts, &o->parts_cap, sizeof(*np), 16);
+	if (!np)
+		return -1;
+	o->parts = np;
 	char *name = strdup(topic);
 	if (!name)
 		return -1;
@@ -123,15 +120,11 @@ static struct kc_pending *kc_offsets_at(struct kc_offsets *o, size_t i)
 
 static int kc_offsets_grow(struct kc_offsets *o)
 {
-	size_t cap = o->ring_cap ? o->ring_cap * 2 : 1024;
-	struct kc_pending *nr = malloc(cap * sizeof(*nr));
+	struct kc_pending *nr = ring_grow(o->ring, o->head, o->len,
+					  &o->ring_cap, sizeof(*nr), 1024);
 	if (!nr)
 		return -1;
-	for (size_t i = 0; i < o->len; i++)
-		nr[i] = *kc_offsets_at(o, i);
-	free(o->ring);
 	o->ring = nr;
-	o->ring_cap = cap;
 	o->head = 0;
 	return 0;
 }

@@ -1,22 +1,114 @@
 /*
  * kc_options.c: the [[inputs.kafka_consumer]] table (the one declaration
- * behind parsing, --sample-config and the man page), the checks a config
- * must pass, and the librdkafka properties it becomes.
+ * behind parsing, --sample-config and the man page), what values and the
+ * table must satisfy beyond it (checked where the config is read, so that
+ * every refusal names file:line), and the librdkafka properties it
+ * becomes.
  */
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_consumer.h"
+#include "kc.h"
 
 static const char *const kc_offsets_choices[] = {"oldest", "newest", NULL};
 static const char *const kc_strategies[] = {"range", "roundrobin", "sticky",
 					    NULL};
 static const char *const kc_ts_sources[] = {"metric", "inner", "outer", NULL};
-/* "json" is listed so that kc_config_check can say why it is refused. */
+/* "json" is listed so that kc_check_data_format can say why it is
+ * refused. */
 static const char *const kc_formats[] = {"influx", "telegraf_json", "json",
 					 NULL};
+
+/* Telegraf matches topic_regexps anywhere in the name (Go's MatchString);
+ * librdkafka anchors a "^..." subscription at the start. */
+static char *kc_regexp_pattern(const char *re)
+{
+	char *p;
+	if (re[0] == '^')
+		return strdup(re);
+	if (asprintf(&p, "^.*(%s)", re) < 0)
+		return NULL;
+	return p;
+}
+
+/* A list of names none of which is empty. */
+static int kc_check_names(const void *value, struct cfg_problem *p)
+{
+	const struct cfg_strv *v = value;
+	for (size_t i = 0; i < v->n; i++)
+		if (!*v->v[i]) {
+			p->item = i + 1;
+			return cfg_refuse(p, "element %zu is empty", i + 1);
+		}
+	return 0;
+}
+
+/* Each regexp compiles, in a bounded time (cfg_check_regex). */
+static int kc_check_regexps(const void *value, struct cfg_problem *p)
+{
+	const struct cfg_strv *v = value;
+	for (size_t i = 0; i < v->n; i++) {
+		char *pattern = kc_regexp_pattern(v->v[i]);
+		char why[256] = "out of memory";
+		int rc =
+		    pattern ? cfg_check_regex(pattern, REG_EXTENDED | REG_NOSUB,
+					      why, sizeof(why))
+			    : -1;
+		free(pattern);
+		if (rc < 0) {
+			p->item = i + 1;
+			return cfg_refuse(p, "\"%.200s\" %s: %s", v->v[i],
+					  rc == -2 ? "cannot be used"
+						   : "is not a POSIX extended "
+						     "regular expression",
+					  why);
+		}
+	}
+	return 0;
+}
+
+static int kc_check_data_format(const void *value, struct cfg_problem *p)
+{
+	if (strcmp(*(char *const *)value, "json") != 0)
+		return 0;
+	return cfg_refuse(
+	    p, "data_format = \"json\": Telegraf's JSON parser turns a record "
+	       "into a \"kafka_consumer\" metric of its numeric values "
+	       "(json_name_key, tag_keys, ...), which telex does not "
+	       "implement; for records that outputs.kafka wrote with "
+	       "data_format = \"json\" set data_format = \"telegraf_json\", "
+	       "for other JSON use Telegraf's own inputs.kafka_consumer");
+}
+
+static int kc_check_not_empty(const void *value, struct cfg_problem *p)
+{
+	return **(char *const *)value ? 0 : cfg_refuse(p, "may not be empty");
+}
+
+static int kc_check_feedback_outputs(const void *value, struct cfg_problem *p)
+{
+	const struct cfg_strv *v = value;
+	if (v->n > KC_FB_MAX_OUTPUTS)
+		return cfg_refuse(p, "at most %d outputs", KC_FB_MAX_OUTPUTS);
+	return kc_check_names(value, p);
+}
+
+int kc_config_finalize(void *config, struct cfg_problem *p)
+{
+	const struct kc_config *c = config;
+	if (c->topics.n == 0 && c->topic_regexps.n == 0)
+		return cfg_refuse(p, "no topic to consume (set topics or "
+				     "topic_regexps)");
+	bool fb = c->feedback_socket && *c->feedback_socket;
+	if (fb != (c->feedback_outputs.n > 0)) {
+		p->key = fb ? "feedback_socket" : "feedback_outputs";
+		return cfg_refuse(p, "delivery feedback needs both "
+				     "feedback_socket and feedback_outputs");
+	}
+	return kafka_config_finalize(&c->kafka, p);
+}
 
 /* clang-format off */
 #define KC_OPT(field, ...)                                                    \
@@ -29,10 +121,12 @@ const struct cfg_option kc_options[] = {
 	KAFKA_IGNORED("kafka_version", "\"\"",
 		      "ignored: librdkafka negotiates protocol versions"),
 	KC_OPT(topics, .type = CFG_STRING_LIST, .flags = CFG_EXAMPLE,
+	       .check = kc_check_names,
 	       .default_value = "[\"telegraf\"]",
 	       .help = "topics to consume (this or topic_regexps is "
 		       "required)"),
 	KC_OPT(topic_regexps, .type = CFG_STRING_LIST, .default_value = "[]",
+	       .check = kc_check_regexps,
 	       .help = "(after Telegraf 1.25) also consume every topic "
 		       "matching one of these (POSIX extended, unanchored), "
 		       "also topics created later"),
@@ -54,7 +148,7 @@ const struct cfg_option kc_options[] = {
 	KAFKA_TLS_OPTIONS(struct kc_config, kafka),
 	KAFKA_SASL_OPTIONS(struct kc_config, kafka),
 	KAFKA_SARAMA_OPTIONS,
-	KC_OPT(consumer_group, .type = CFG_STRING,
+	KC_OPT(consumer_group, .type = CFG_STRING, .check = kc_check_not_empty,
 	       .default_value = "\"telegraf_metrics_consumers\"",
 	       .help = "name of the consumer group"),
 	KAFKA_IGNORED("compression_codec", "0",
@@ -97,13 +191,14 @@ const struct cfg_option kc_options[] = {
 	       .help = "(telex) longest wait for consumer_fetch_min bytes "
 		       "(fetch.wait.max.ms)"),
 	KC_OPT(data_format, .type = CFG_STRING, .default_value = "\"influx\"",
-	       .choices = kc_formats,
+	       .choices = kc_formats, .check = kc_check_data_format,
 	       .help = "record value: \"influx\" (line protocol, many lines "
 		       "per record) or (telex) \"telegraf_json\" (Telegraf's "
 		       "JSON metric format, as outputs.kafka writes it with "
 		       "data_format = \"json\"); \"json\" is refused"),
 	KC_OPT(json_timestamp_units, .type = CFG_DURATION,
-	       .default_value = "\"1s\"",
+	       .default_value = "\"1s\"", .min = 1,
+	       .max = CFG_DURATION_MAX_DEFAULT,
 	       .help = "telegraf_json: unit of the timestamp"),
 	KC_OPT(lag_interval, .type = CFG_DURATION, .default_value = "\"0s\"",
 	       .help = "(telex) emit kafka_consumer_lag this often (0: "
@@ -113,7 +208,7 @@ const struct cfg_option kc_options[] = {
 		       "(see --feedback-relay); commits follow what the "
 		       "outputs wrote (\"\": what the pipe took)"),
 	KC_OPT(feedback_outputs, .type = CFG_STRING_LIST,
-	       .default_value = "[]",
+	       .default_value = "[]", .check = kc_check_feedback_outputs,
 	       .help = "(telex) the aliases of the outputs that must write a "
 		       "record's metrics before it is committed"),
 	KC_OPT(feedback_window, .type = CFG_INT, .default_value = "0",
@@ -125,102 +220,6 @@ const struct cfg_option kc_options[] = {
 };
 
 /* clang-format on */
-
-/* Telegraf matches topic_regexps anywhere in the name (Go's MatchString);
- * librdkafka anchors a "^..." subscription at the start. */
-static char *kc_regexp_pattern(const char *re)
-{
-	char *p;
-	if (re[0] == '^')
-		return strdup(re);
-	if (asprintf(&p, "^.*(%s)", re) < 0)
-		return NULL;
-	return p;
-}
-
-int kc_config_check(const struct kc_config *c, char *err, size_t errlen)
-{
-	if (c->topics.n == 0 && c->topic_regexps.n == 0) {
-		snprintf(err, errlen,
-			 "[%s] topics: no topic to consume (set topics or "
-			 "topic_regexps)",
-			 KC_TABLE);
-		return -1;
-	}
-	for (size_t i = 0; i < c->topics.n; i++)
-		if (!*c->topics.v[i]) {
-			snprintf(err, errlen, "[%s] topics: an empty name",
-				 KC_TABLE);
-			return -1;
-		}
-	for (size_t i = 0; i < c->topic_regexps.n; i++) {
-		char *p = kc_regexp_pattern(c->topic_regexps.v[i]);
-		char why[256] = "out of memory";
-		int rc = p ? cfg_check_regex(p, REG_EXTENDED | REG_NOSUB, why,
-					     sizeof(why))
-			   : -1;
-		if (rc < 0) {
-			snprintf(err, errlen,
-				 "[%s] topic_regexps: \"%.200s\" %s: %s",
-				 KC_TABLE, c->topic_regexps.v[i],
-				 rc == -2 ? "cannot be used"
-					  : "is not a POSIX extended regular "
-					    "expression",
-				 why);
-			free(p);
-			return -1;
-		}
-		free(p);
-	}
-	if (strcmp(c->data_format, "json") == 0) {
-		snprintf(err, errlen,
-			 "[%s] data_format = \"json\": Telegraf's JSON parser "
-			 "turns a record into a \"kafka_consumer\" metric of "
-			 "its numeric values (json_name_key, tag_keys, ...), "
-			 "which telex does not implement; for records that "
-			 "outputs.kafka wrote with data_format = \"json\" set "
-			 "data_format = \"telegraf_json\", for other JSON use "
-			 "Telegraf's own inputs.kafka_consumer",
-			 KC_TABLE);
-		return -1;
-	}
-	if (!c->consumer_group || !*c->consumer_group) {
-		snprintf(err, errlen, "[%s] consumer_group: may not be empty",
-			 KC_TABLE);
-		return -1;
-	}
-	bool fb = c->feedback_socket && *c->feedback_socket;
-	if (fb != (c->feedback_outputs.n > 0)) {
-		snprintf(err, errlen,
-			 "[%s] %s: delivery feedback needs both "
-			 "feedback_socket and feedback_outputs",
-			 KC_TABLE, fb ? "feedback_outputs" : "feedback_socket");
-		return -1;
-	}
-	if (c->feedback_outputs.n > KC_FB_MAX_OUTPUTS) {
-		snprintf(err, errlen,
-			 "[%s] feedback_outputs: at most %d outputs", KC_TABLE,
-			 KC_FB_MAX_OUTPUTS);
-		return -1;
-	}
-	for (size_t i = 0; i < c->feedback_outputs.n; i++)
-		if (!*c->feedback_outputs.v[i]) {
-			snprintf(err, errlen,
-				 "[%s] feedback_outputs: an empty name",
-				 KC_TABLE);
-			return -1;
-		}
-	if (c->json_timestamp_units <= 0 || c->consumer_fetch_max_wait < 0 ||
-	    c->lag_interval < 0) {
-		snprintf(err, errlen,
-			 "[%s] json_timestamp_units must be positive, "
-			 "consumer_fetch_max_wait and lag_interval not "
-			 "negative",
-			 KC_TABLE);
-		return -1;
-	}
-	return 0;
-}
 
 static int kc_conf_int(rd_kafka_conf_t *conf, const char *name, int64_t v,
 		       char *err, size_t errlen)
@@ -241,7 +240,7 @@ static int kc_conf_int(rd_kafka_conf_t *conf, const char *name, int64_t v,
  */
 #define KC_QUEUED_MIN_MESSAGES 16384
 #define KC_QUEUED_MAX_KBYTES 8192
-#define KC_FETCH_MAX_BYTES (1024 * 1024)
+#define KC_FETCH_MAX_BYTES (INT64_C(1) << 20)
 /* New topics matching topic_regexps are found by a metadata refresh
  * (librdkafka: every 5 minutes by default). */
 #define KC_REGEXP_REFRESH_MS 30000

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_consumer.h"
+#include "kc.h"
 
 void kc_prefetch_init(struct kc_prefetch *p)
 {
@@ -85,15 +85,11 @@ static rd_kafka_message_t **kc_prefetch_at(struct kc_prefetch *p, size_t i)
 int kc_prefetch_push(struct kc_prefetch *p, rd_kafka_message_t *m)
 {
 	if (p->len == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 4096;
-		rd_kafka_message_t **nv = malloc(cap * sizeof(*nv));
+		rd_kafka_message_t **nv = ring_grow(p->v, p->head, p->len,
+						    &p->cap, sizeof(*nv), 4096);
 		if (!nv)
 			return -1;
-		for (size_t i = 0; i < p->len; i++)
-			nv[i] = *kc_prefetch_at(p, i);
-		free(p->v);
 		p->v = nv;
-		p->cap = cap;
 		p->head = 0;
 	}
 	*kc_prefetch_at(p, p->len++) = m;

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_consumer.h"
+#include "kc.h"
 #include "telex/lp_json.h"
 
 void kc_record_init(struct kc_record *r)

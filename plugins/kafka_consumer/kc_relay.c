@@ -22,10 +22,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "kafka_consumer.h"
+#include "kc.h"
 
 #define KC_RELAY_CLIENTS 8
-#define KC_RELAY_BACKLOG (4u * 1024 * 1024)
+#define KC_RELAY_BACKLOG ((size_t)4 << 20)
 
 struct kc_relay;
 
@@ -272,7 +272,7 @@ static int kc_relay_write(struct telex *t, void *state,
 			r->clients_cut++;
 			log_limited(telex_log_limiter(r->t), LOG_WARN,
 				    "consumer not reading",
-				    "a consumer did not read %u bytes of "
+				    "a consumer did not read %zu bytes of "
 				    "feedback: cut off (it reconnects)",
 				    KC_RELAY_BACKLOG);
 			kc_relay_drop(r, cl);
@@ -306,7 +306,8 @@ const struct telex_plugin kc_relay_plugin = {
     .kind = TELEX_OUTPUT,
     .config = {.section = "inputs",
 	       .name = "kafka_consumer",
-	       .options = kc_options},
+	       .options = kc_options,
+	       .finalize = kc_config_finalize},
     .config_size = sizeof(struct kc_config),
     .init = kc_relay_init,
     .write = kc_relay_write,

@@ -255,6 +255,92 @@ static void lv_timespec_after(struct timespec *ts, int64_t ns)
 	}
 }
 
+/* Under the lock: ask the opener thread for a connection, unless it is
+ * at it, or the back-off after a failure has not passed. */
+static void lv_conn_ask(struct lv_conn *cn, int64_t now)
+{
+	if (cn->opening || cn->want_open || now < cn->next_try)
+		return;
+	cn->want_open = true;
+	cn->open_started = now;
+	cn->open_waited = false;
+	/* A loss was already reported: a reopen that hangs is worth another
+	 * line only if it lasts. */
+	cn->pending_warn_at =
+	    now + (cn->down ? LV_PENDING_REPEAT_NS : lv_conn_dead_after_ns(cn));
+	pthread_cond_broadcast(&cn->cond);
+}
+
+/* Under the lock: wait up to wait_ns for the open, then take it. */
+static virConnectPtr lv_conn_wait(struct lv_conn *cn, int64_t wait_ns,
+				  char *err, size_t n, bool *failed)
+{
+	cn->open_waited = true;
+	struct timespec until;
+	lv_timespec_after(&until, wait_ns);
+	while ((cn->opening || cn->want_open) && !cn->quit)
+		if (pthread_cond_timedwait(&cn->cond, &cn->lock, &until) ==
+		    ETIMEDOUT)
+			break;
+	return lv_conn_take(cn, err, n, failed);
+}
+
+/* The opener's connection is ours now. */
+static void lv_conn_up(struct lv_conn *cn, virConnectPtr c, int64_t now)
+{
+	cn->c = c;
+	atomic_store(&cn->closed, 0);
+	cn->generation++;
+	if (cn->down && cn->ever_connected)
+		log_info("connection to %s is back after %.1f s", cn->uri_shown,
+			 (double)(now - cn->down_since) / 1e9);
+	else if (cn->down)
+		log_info("connected to %s after %.1f s", cn->uri_shown,
+			 (double)(now - cn->down_since) / 1e9);
+	else
+		log_debug("connected to %s", cn->uri_shown);
+	cn->ever_connected = true;
+	cn->down = false;
+	cn->fails = 0;
+}
+
+/* The open failed: back off (doubling, up to LV_BACKOFF_MAX_NS). */
+static void lv_conn_failed(struct lv_conn *cn, const char *err, int64_t now)
+{
+	cn->fails++;
+	int64_t delay = LV_BACKOFF_FIRST_NS;
+	for (unsigned i = 1; i < cn->fails && delay < LV_BACKOFF_MAX_NS; i++)
+		delay *= 2;
+	if (delay > LV_BACKOFF_MAX_NS)
+		delay = LV_BACKOFF_MAX_NS;
+	cn->next_try = now + delay;
+	if (!cn->down) {
+		log_warn("cannot connect to %s: %s; retrying", cn->uri_shown,
+			 err);
+		cn->down = true;
+		cn->down_since = now;
+	} else {
+		log_debug("still cannot connect to %s: %s", cn->uri_shown, err);
+	}
+}
+
+/* The open is still pending since `since`: virConnectOpen has no timeout,
+ * and a daemon that accepted the connection and never answers holds it
+ * forever. Say so, now and then. */
+static void lv_conn_pending(struct lv_conn *cn, int64_t since, int64_t now)
+{
+	if (now < cn->pending_warn_at)
+		return;
+	log_warn("no answer from %s for %.0f s: the connection is still "
+		 "pending; gathers fail until the daemon answers",
+		 cn->uri_shown, (double)(now - since) / 1e9);
+	cn->pending_warn_at = now + LV_PENDING_REPEAT_NS;
+	if (!cn->down) {
+		cn->down = true;
+		cn->down_since = since;
+	}
+}
+
 virConnectPtr lv_conn_get(struct lv_conn *cn, int64_t wait_ns)
 {
 	if (cn->c && !lv_conn_check(cn))
@@ -262,89 +348,27 @@ virConnectPtr lv_conn_get(struct lv_conn *cn, int64_t wait_ns)
 
 	char err[sizeof(cn->open_err)] = "";
 	bool failed = false;
-	int64_t now = telex_monotonic_ns();
 	pthread_mutex_lock(&cn->lock);
 	virConnectPtr c = lv_conn_take(cn, err, sizeof(err), &failed);
-	if (!c && !failed && !cn->opening && !cn->want_open &&
-	    now >= cn->next_try) {
-		cn->want_open = true;
-		cn->open_started = now;
-		cn->open_waited = false;
-		/* A loss was already reported: a reopen that hangs is worth
-		 * another line only if it lasts. */
-		cn->pending_warn_at =
-		    now + (cn->down ? LV_PENDING_REPEAT_NS
-				    : lv_conn_dead_after_ns(cn));
-		pthread_cond_broadcast(&cn->cond);
-	}
+	if (!c && !failed)
+		lv_conn_ask(cn, telex_monotonic_ns());
 	/* Wait for an open no gather has waited for yet, never again for
 	 * one a previous gather waited for: a daemon that does not answer
 	 * costs one slow gather, not one per interval. */
 	bool pending = !c && !failed && (cn->opening || cn->want_open);
 	if (pending && !cn->open_waited && wait_ns > 0) {
-		cn->open_waited = true;
-		struct timespec until;
-		lv_timespec_after(&until, wait_ns);
-		while ((cn->opening || cn->want_open) && !cn->quit) {
-			if (pthread_cond_timedwait(&cn->cond, &cn->lock,
-						   &until) == ETIMEDOUT)
-				break;
-		}
-		c = lv_conn_take(cn, err, sizeof(err), &failed);
+		c = lv_conn_wait(cn, wait_ns, err, sizeof(err), &failed);
 		pending = !c && !failed && (cn->opening || cn->want_open);
 	}
 	int64_t pending_since = cn->open_started;
 	pthread_mutex_unlock(&cn->lock);
 
-	now = telex_monotonic_ns();
-	if (c) {
-		cn->c = c;
-		atomic_store(&cn->closed, 0);
-		cn->generation++;
-		if (cn->down && cn->ever_connected)
-			log_info("connection to %s is back after %.1f s",
-				 cn->uri_shown,
-				 (double)(now - cn->down_since) / 1e9);
-		else if (cn->down)
-			log_info("connected to %s after %.1f s", cn->uri_shown,
-				 (double)(now - cn->down_since) / 1e9);
-		else
-			log_debug("connected to %s", cn->uri_shown);
-		cn->ever_connected = true;
-		cn->down = false;
-		cn->fails = 0;
-		return c;
-	}
-	if (failed) {
-		cn->fails++;
-		int64_t delay = LV_BACKOFF_FIRST_NS;
-		for (unsigned i = 1; i < cn->fails && delay < LV_BACKOFF_MAX_NS;
-		     i++)
-			delay *= 2;
-		if (delay > LV_BACKOFF_MAX_NS)
-			delay = LV_BACKOFF_MAX_NS;
-		cn->next_try = now + delay;
-		if (!cn->down) {
-			log_warn("cannot connect to %s: %s; retrying",
-				 cn->uri_shown, err);
-			cn->down = true;
-			cn->down_since = now;
-		} else {
-			log_debug("still cannot connect to %s: %s",
-				  cn->uri_shown, err);
-		}
-	} else if (pending && now >= cn->pending_warn_at) {
-		/* virConnectOpen has no timeout: a daemon that accepted the
-		 * connection and never answers holds it forever. */
-		log_warn("no answer from %s for %.0f s: the connection is "
-			 "still pending; gathers fail until the daemon "
-			 "answers",
-			 cn->uri_shown, (double)(now - pending_since) / 1e9);
-		cn->pending_warn_at = now + LV_PENDING_REPEAT_NS;
-		if (!cn->down) {
-			cn->down = true;
-			cn->down_since = pending_since;
-		}
-	}
-	return NULL;
+	int64_t now = telex_monotonic_ns();
+	if (c)
+		lv_conn_up(cn, c, now);
+	else if (failed)
+		lv_conn_failed(cn, err, now);
+	else if (pending)
+		lv_conn_pending(cn, pending_since, now);
+	return c;
 }

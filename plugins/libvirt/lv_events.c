@@ -36,7 +36,7 @@ static const char *const lv_detail_shutdown[] = {"finished", "guest", "host"};
 static const char *const lv_detail_pmsuspended[] = {"memory", "disk"};
 static const char *const lv_detail_crashed[] = {"panicked", "crashloaded"};
 
-#define LV_N(a) (sizeof(a) / sizeof(a[0]))
+#define LV_N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct {
 	const char *const *names;
@@ -168,22 +168,19 @@ static int lv_events_lifecycle(virConnectPtr c, virDomainPtr dom, int event,
 	memcpy(e->name, name ? name : "", n + 1);
 
 	pthread_mutex_lock(&ev->lock);
-	bool full = ev->queued >= LV_EVENTS_MAX_QUEUED;
-	if (full) {
+	if (ev->queued >= LV_EVENTS_MAX_QUEUED) {
 		ev->dropped++;
-	} else {
-		if (ev->tail)
-			ev->tail->next = e;
-		else
-			ev->head = e;
-		ev->tail = e;
-		ev->queued++;
-	}
-	pthread_mutex_unlock(&ev->lock);
-	if (full) {
+		pthread_mutex_unlock(&ev->lock);
 		free(e);
 		return 0;
 	}
+	if (ev->tail)
+		ev->tail->next = e;
+	else
+		ev->head = e;
+	ev->tail = e;
+	ev->queued++;
+	pthread_mutex_unlock(&ev->lock);
 	/* A full pipe already holds a wake-up: EAGAIN is fine. */
 	ssize_t w = write(ev->pipe[1], "", 1);
 	(void)w;

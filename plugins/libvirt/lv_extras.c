@@ -22,22 +22,6 @@ static void lv_extra_start(struct lv_mapper *mp, const char *name,
 	}
 }
 
-static void lv_extra_emit(struct lv_mapper *mp, int64_t time, int rc)
-{
-	struct lp_metric *m = &mp->metric;
-	if (rc) {
-		mp->no_memory++;
-		return;
-	}
-	if (m->nfields == 0)
-		return;
-	lp_metric_set_time(m, time);
-	if (mp->emit(mp->emit_arg, m) == TELEX_EMIT_UNWRITABLE)
-		mp->dropped++;
-	else
-		mp->metrics++;
-}
-
 void lv_emit_affinity(struct lv_mapper *mp, const struct lv_domain_info *d,
 		      int vcpu, const unsigned char *map, int maplen,
 		      int host_cpus)
@@ -60,7 +44,7 @@ void lv_emit_affinity(struct lv_mapper *mp, const struct lv_domain_info *d,
 	lv_extra_start(mp, "libvirt_cpu_affinity", d, &rc);
 	rc |= lp_metric_add_tag(&mp->metric, "vcpu_id", 7, id, (size_t)idl);
 	rc |= lp_metric_add_string(&mp->metric, "cpu_id", 6, list, n);
-	lv_extra_emit(mp, mp->time, rc);
+	lv_mapper_emit(mp, mp->time, rc, false);
 }
 
 static const char *lv_disk_error_name(int code)
@@ -91,7 +75,7 @@ void lv_emit_disk_errors(struct lv_mapper *mp, const struct lv_domain_info *d,
 		rc |= lp_metric_add_int(&mp->metric, "error", 5, errs[i].error);
 		rc |= lp_metric_add_string(&mp->metric, "reason", 6, reason,
 					   strlen(reason));
-		lv_extra_emit(mp, mp->time, rc);
+		lv_mapper_emit(mp, mp->time, rc, false);
 	}
 }
 
@@ -169,7 +153,7 @@ void lv_emit_job(struct lv_mapper *mp, const struct lv_domain_info *d, int type,
 			break;
 		}
 	}
-	lv_extra_emit(mp, mp->time, rc);
+	lv_mapper_emit(mp, mp->time, rc, false);
 }
 
 void lv_emit_event(struct lv_mapper *mp, const struct lv_event *e,
@@ -187,7 +171,7 @@ void lv_emit_event(struct lv_mapper *mp, const struct lv_event *e,
 					strlen(e->uuid));
 	rc |= lp_metric_add_string(m, "event", 5, ev, strlen(ev));
 	rc |= lp_metric_add_string(m, "detail", 6, detail, strlen(detail));
-	lv_extra_emit(mp, e->time, rc);
+	lv_mapper_emit(mp, e->time, rc, false);
 }
 
 void lv_emit_gather_stats(struct lv_mapper *mp, const struct lv_gather_stats *s)
@@ -200,5 +184,5 @@ void lv_emit_gather_stats(struct lv_mapper *mp, const struct lv_gather_stats *s)
 	rc |= lp_metric_add_int(m, "errors", 6, (int64_t)s->errors);
 	rc |= lp_metric_add_int(m, "skipped_locked", 14,
 				(int64_t)s->skipped_locked);
-	lv_extra_emit(mp, mp->time, rc);
+	lv_mapper_emit(mp, mp->time, rc, false);
 }

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lv.h"
 #include "lv_collect.h"
 #include "lv_events.h"
-#include "lv_options.h"
 #include "lv_util.h"
 #include "lv_worker.h"
 #include "telex/shim.h"
@@ -181,9 +181,9 @@ static int lv_init(struct telex *t, void *config, void **state)
 	}
 	st->t = t;
 	if (lv_settings_compile(config, &st->set, err, sizeof(err)) < 0) {
-		log_error("[[inputs.libvirt]]: %s", err);
+		log_error("%s", err);
 		free(st);
-		return TELEX_EXIT_USAGE;
+		return TELEX_EXIT_FAILURE;
 	}
 	lv_quiet_libvirt_errors();
 	if (virInitialize() < 0) {
@@ -278,7 +278,10 @@ static const struct telex_plugin lv_plugin = {
     .summary = "VM metrics from libvirt as line protocol, a drop-in for "
 	       "Telegraf's inputs.libvirt",
     .kind = TELEX_INPUT,
-    .config = {.section = "inputs", .name = "libvirt", .options = lv_options},
+    .config = {.section = "inputs",
+	       .name = "libvirt",
+	       .options = lv_options,
+	       .finalize = lv_config_finalize},
     .config_size = sizeof(struct lv_config),
     .init = lv_init,
     .gather = lv_gather,

@@ -164,7 +164,8 @@ static int lv_add_extra(struct lv_mapper *mp, struct lv_series *s,
 	if (!dst)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		dst[i] = name[i] == '.' || name[i] == '-' ? '_' : name[i];
+		dst[i] =
+		    (char)(name[i] == '.' || name[i] == '-' ? '_' : name[i]);
 	mp->names.len += n;
 	struct lv_extra *e = &mp->extras[mp->nextras];
 	e->name_off = (uint32_t)off;
@@ -289,8 +290,7 @@ static int lv_series_tags(struct lv_mapper *mp, const struct lv_domain_info *d,
 	return rc;
 }
 
-/* Hand the metric on, with its text when it could be written here. */
-static void lv_emit_metric(struct lv_mapper *mp, int64_t time, int rc)
+void lv_mapper_emit(struct lv_mapper *mp, int64_t time, int rc, bool text)
 {
 	struct lp_metric *m = &mp->metric;
 	if (rc) {
@@ -300,7 +300,7 @@ static void lv_emit_metric(struct lv_mapper *mp, int64_t time, int rc)
 	if (m->nfields == 0)
 		return;
 	lp_metric_set_time(m, time);
-	if (lv_line_end(&mp->line, time)) {
+	if (text && lv_line_end(&mp->line, time)) {
 		m->line.ptr = mp->line.text.data;
 		m->line.len = mp->line.text.len;
 		m->line.escaped = false;
@@ -360,7 +360,7 @@ static void lv_emit_series(struct lv_mapper *mp, const struct lv_domain_info *d,
 		if (pcpu >= 0)
 			rc |= lv_add_int(mp, "cpu_id", 6, pcpu);
 	}
-	lv_emit_metric(mp, mp->time, rc);
+	lv_mapper_emit(mp, mp->time, rc, true);
 }
 
 /* a[0..n) == b[0..n), eight bytes at a time: keys are short, and a call
@@ -441,8 +441,8 @@ void lv_map_domain(struct lv_mapper *mp, const struct lv_domain_info *dom,
 			res->state = p->value.i;
 		if (k->meas < 0)
 			continue;
-		r.meas = k->meas;
-		r.key = k->key;
+		r.meas = (int)k->meas;
+		r.key = (int)k->key;
 		r.i1 = p->field + k->i1off, r.i1len = k->i1len;
 		r.i2 = p->field + k->i2off, r.i2len = k->i2len;
 		struct lv_series *s = lv_series_get(mp, &r, last_of);

@@ -107,6 +107,12 @@ void lv_mapper_init(struct lv_mapper *mp, const struct lv_map_options *opt,
 		    lv_emit_fn emit, void *emit_arg);
 void lv_mapper_free(struct lv_mapper *mp);
 
+/* Hand mp->metric on at time (counted in metrics, or dropped), with the
+ * text written while it was built when text is set; nothing when rc (what
+ * building it returned) says memory ran out (counted) or it has no
+ * field. */
+void lv_mapper_emit(struct lv_mapper *mp, int64_t time, int rc, bool text);
+
 /* Map the parameters of one domain and emit its metrics. Parameters of
  * groups outside opt.groups are read (state) but not emitted; cpu.* of a
  * shut-off domain is dropped (libvirt reports a meaningless value). */

@@ -1,8 +1,10 @@
 /*
- * lv_options.c: the options of [[inputs.libvirt]] and their checks
- * (lv_options.h). Error texts follow the native plugin's where it has one.
+ * lv_options.c: the options of [[inputs.libvirt]], what they must satisfy
+ * beyond their declaration (checked where the config is read, so that
+ * every refusal names file:line), and the settings they compile into
+ * (lv.h). Error texts follow the native plugin's where it has one.
  */
-#include "lv_options.h"
+#include "lv.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -22,11 +24,75 @@ static const char *const lv_additional_choices[] = {"vcpu_mapping", NULL};
 #define LV_OPT(field) offsetof(struct lv_config, field)
 #define LV_SECOND 1000000000LL
 
+/* driver[+transport]:... : what libvirt accepts as a URI scheme. */
+static bool lv_uri_ok(const char *uri)
+{
+	if (!isalpha((unsigned char)uri[0]))
+		return false;
+	const char *p = uri + 1;
+	while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' ||
+	       *p == '.')
+		p++;
+	return *p == ':';
+}
+
+static int lv_check_uri(const void *value, struct cfg_problem *p)
+{
+	const char *uri = *(char *const *)value;
+	if (!*uri || lv_uri_ok(uri)) /* as native: empty means default */
+		return 0;
+	char shown[1024]; /* what messages show of it: never the password */
+	lv_redact_uri(uri, shown, sizeof(shown));
+	return cfg_refuse(p,
+			  "libvirt_uri \"%s\" is not a libvirt URI (expected "
+			  "driver[+transport]://[user@][host][:port]/[path])",
+			  shown);
+}
+
+/* A name listed twice (the native plugin's "duplicated ... in config"). */
+static int lv_check_once(const struct cfg_strv *v, const char *what,
+			 struct cfg_problem *p)
+{
+	for (size_t i = 1; i < v->n; i++)
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(v->v[i], v->v[k]) == 0) {
+				p->item = i + 1;
+				return cfg_refuse(p,
+						  "duplicated %s in config: "
+						  "\"%s\"",
+						  what, v->v[i]);
+			}
+	return 0;
+}
+
+static int lv_check_groups(const void *value, struct cfg_problem *p)
+{
+	return lv_check_once(value, "statistics group", p);
+}
+
+static int lv_check_additional(const void *value, struct cfg_problem *p)
+{
+	return lv_check_once(value, "additional statistic", p);
+}
+
+int lv_config_finalize(void *config, struct cfg_problem *p)
+{
+	const struct lv_config *c = config;
+	if (c->statistics_groups.n == 0 && c->additional_statistics.n == 0) {
+		p->key = "statistics_groups";
+		return cfg_refuse(p, "all configuration options are empty or "
+				     "invalid. Did not find anything to "
+				     "gather");
+	}
+	return 0;
+}
+
 const struct cfg_option lv_options[] = {
     {.name = "libvirt_uri",
      .type = CFG_STRING,
      .offset = LV_OPT(libvirt_uri),
      .default_value = "\"qemu:///system\"",
+     .check = lv_check_uri,
      .help = "libvirt connection URI: qemu:///system, "
 	     "qemu+ssh://user@host/system, qemu+tls://host/system, "
 	     "test:///default (opened read-only)"},
@@ -42,14 +108,16 @@ const struct cfg_option lv_options[] = {
 		      "\"interface\", \"block\", \"perf\", \"iothread\", "
 		      "\"memory\", \"dirtyrate\"]",
      .help = "statistics groups to collect; an empty list collects none",
-     .choices = lv_group_choices},
+     .choices = lv_group_choices,
+     .check = lv_check_groups},
     {.name = "additional_statistics",
      .type = CFG_STRING_LIST,
      .offset = LV_OPT(additional_statistics),
      .default_value = "[]",
      .help = "vcpu_mapping: libvirt_cpu_affinity and the cpu_id field of "
 	     "libvirt_vcpu",
-     .choices = lv_additional_choices},
+     .choices = lv_additional_choices,
+     .check = lv_check_additional},
     {.name = "keepalive_interval",
      .type = CFG_DURATION,
      .offset = LV_OPT(keepalive_interval),
@@ -86,7 +154,7 @@ const struct cfg_option lv_options[] = {
 	     "inputs.execd with signal = \"none\" and no -poll_interval "
 	     "nothing is gathered; 0 never warns",
      .min = 0,
-     .max = 24 * 3600 * LV_SECOND},
+     .max = 24LL * 3600 * LV_SECOND},
     {.name = "device_name_tags",
      .type = CFG_BOOL,
      .offset = LV_OPT(device_name_tags),
@@ -131,21 +199,28 @@ const struct cfg_option lv_options[] = {
     {.name = NULL},
 };
 
-/* driver[+transport]:... : what libvirt accepts as a URI scheme. */
-static bool lv_uri_ok(const char *uri)
-{
-	if (!isalpha((unsigned char)uri[0]))
-		return false;
-	const char *p = uri + 1;
-	while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' ||
-	       *p == '.')
-		p++;
-	return *p == ':';
-}
-
 static int lv_str_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A sorted copy of the domain list without repeats (pointers into cfg). */
+static int lv_settings_domains(const struct lv_config *cfg,
+			       struct lv_settings *set)
+{
+	if (!cfg->domains.n)
+		return 0;
+	set->domains = malloc(cfg->domains.n * sizeof(char *));
+	if (!set->domains)
+		return -1;
+	memcpy(set->domains, cfg->domains.v, cfg->domains.n * sizeof(char *));
+	qsort(set->domains, cfg->domains.n, sizeof(char *), lv_str_cmp);
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->domains.n; i++)
+		if (n == 0 || strcmp(set->domains[n - 1], set->domains[i]) != 0)
+			set->domains[n++] = set->domains[i];
+	set->ndomains = n;
+	return 0;
 }
 
 int lv_settings_compile(const struct lv_config *cfg, struct lv_settings *set,
@@ -153,82 +228,14 @@ int lv_settings_compile(const struct lv_config *cfg, struct lv_settings *set,
 {
 	memset(set, 0, sizeof(*set));
 	const char *uri = cfg->libvirt_uri;
-	if (!uri || !*uri)
-		uri = "qemu:///system"; /* as native: empty means default */
+	set->uri = uri && *uri ? uri : "qemu:///system";
 	/* What logs show of it: never the password. */
 	char shown[1024];
-	lv_redact_uri(uri, shown, sizeof(shown));
-	if (!lv_uri_ok(uri)) {
-		snprintf(err, errlen,
-			 "libvirt_uri \"%s\" is not a libvirt URI (expected "
-			 "driver[+transport]://[user@][host][:port]/[path])",
-			 shown);
-		return -1;
-	}
-	set->uri = uri;
-
-	if (cfg->statistics_groups.n == 0 && !cfg->statistics_groups.set) {
-		set->groups = LV_GROUP_ALL;
-	}
-	for (size_t i = 0; i < cfg->statistics_groups.n; i++) {
-		const char *name = cfg->statistics_groups.v[i];
-		unsigned bit = lv_group_bit(name);
-		if (!bit) {
-			snprintf(err, errlen,
-				 "unrecognized metrics name \"%s\"", name);
-			return -1;
-		}
-		if (set->groups & bit) {
-			snprintf(err, errlen,
-				 "duplicated statistics group in config: "
-				 "\"%s\"",
-				 name);
-			return -1;
-		}
-		set->groups |= bit;
-	}
-	for (size_t i = 0; i < cfg->additional_statistics.n; i++) {
-		const char *name = cfg->additional_statistics.v[i];
-		if (strcmp(name, "vcpu_mapping") != 0) {
-			snprintf(err, errlen,
-				 "additional statistics: %s is not supported "
-				 "by this plugin",
-				 name);
-			return -1;
-		}
-		if (set->vcpu_mapping) {
-			snprintf(err, errlen,
-				 "duplicated additional statistic in config: "
-				 "\"%s\"",
-				 name);
-			return -1;
-		}
-		set->vcpu_mapping = true;
-	}
-	if (!set->groups && !set->vcpu_mapping) {
-		snprintf(err, errlen,
-			 "all configuration options are empty or invalid. Did "
-			 "not find anything to gather");
-		return -1;
-	}
-
-	if (cfg->domains.n) {
-		set->domains = malloc(cfg->domains.n * sizeof(char *));
-		if (!set->domains) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		memcpy(set->domains, cfg->domains.v,
-		       cfg->domains.n * sizeof(char *));
-		qsort(set->domains, cfg->domains.n, sizeof(char *), lv_str_cmp);
-		size_t n = 0;
-		for (size_t i = 0; i < cfg->domains.n; i++)
-			if (n == 0 ||
-			    strcmp(set->domains[n - 1], set->domains[i]) != 0)
-				set->domains[n++] = set->domains[i];
-		set->ndomains = n;
-	}
-
+	lv_redact_uri(set->uri, shown, sizeof(shown));
+	/* The names were checked against the choices when read. */
+	for (size_t i = 0; i < cfg->statistics_groups.n; i++)
+		set->groups |= lv_group_bit(cfg->statistics_groups.v[i]);
+	set->vcpu_mapping = cfg->additional_statistics.n > 0;
 	/* libvirt counts keepalive in whole seconds. */
 	int64_t ka = cfg->keepalive_interval;
 	set->ka_interval =
@@ -244,7 +251,7 @@ int lv_settings_compile(const struct lv_config *cfg, struct lv_settings *set,
 	set->lifecycle_events = cfg->lifecycle_events;
 	set->gather_stats = cfg->gather_stats;
 	set->uri_shown = strdup(shown);
-	if (!set->uri_shown) {
+	if (!set->uri_shown || lv_settings_domains(cfg, set) < 0) {
 		lv_settings_free(set);
 		snprintf(err, errlen, "out of memory");
 		return -1;

@@ -14,7 +14,7 @@
 	{                                                                      \
 		suffix, field, sizeof(suffix) - 1, sizeof(field) - 1, flags    \
 	}
-#define KEYS(t) t, (uint8_t)(sizeof(t) / sizeof(t[0]))
+#define KEYS(t) (t), (uint8_t)(sizeof(t) / sizeof((t)[0]))
 
 static const struct lv_key lv_keys_state[] = {
     K("state", "state", 0),

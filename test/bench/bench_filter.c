@@ -30,7 +30,8 @@ static const struct cfg_option bench_no_opts[] = {{.name = NULL}};
 
 static struct metric_filter *bench_filter(const char *body)
 {
-	struct cfg_spec spec = {"inputs", "b", bench_no_opts};
+	struct cfg_spec spec = {
+	    .section = "inputs", .name = "b", .options = bench_no_opts};
 	char text[1024], err[512], dummy;
 	snprintf(text, sizeof(text), "[[inputs.b]]\n%s\n", body);
 	struct telex_common c;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../plugins/kafka_output/kafka_output.h"
+#include "../../plugins/kafka_output/kout.h"
 
 static void check(int ok)
 {

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../plugins/kafka_consumer/kafka_consumer.h"
+#include "../../plugins/kafka_consumer/kc.h"
 
 static void check(int ok)
 {
@@ -182,7 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (flags & 2)
 		z.r.name_header = "name";
-	/* As kafka_consumer.c sets them: the name header is never a tag. */
+	/* As kc_main.c sets them: the name header is never a tag. */
 	char *tags[3];
 	if (flags & 4) {
 		tags[z.r.nheader_tags++] = "dc";

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../plugins/kafka_output/spool.h"
+#include "../../plugins/kafka_output/kout_spool.h"
 
 static void check(int ok)
 {

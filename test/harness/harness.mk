@@ -1,8 +1,6 @@
 # telex-execd-harness: Telegraf's execd plugins, simulated, for contract
 # tests (README.md beside this file). Built with `all` into $(BIN) so
 # script tests find it, but not in PROGRAMS: never installed.
-# Built once the line-protocol splitter and validator are in the tree.
-ifneq ($(wildcard shim/lp_parse.c),)
 HARNESS := $(BIN)/telex-execd-harness
 HARNESS_OBJ := $(patsubst %.c,$(OBJ)/%.o,$(wildcard test/harness/*.c))
 
@@ -11,4 +9,3 @@ $(HARNESS): $(HARNESS_OBJ) $(LIBTELEX)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
 
 all: $(HARNESS)
-endif

@@ -1,6 +1,7 @@
 /*
  * test_kafka_common.c: the shared Kafka pieces: options mapped to
- * librdkafka properties, the statistics reader (on a document librdkafka
+ * librdkafka properties, their checks where the config is read (every
+ * refusal at its file:line), the statistics reader (on a document librdkafka
  * itself produced against its mock cluster), and the client driven by the
  * event loop (delivery reports and logs served on the loop's thread).
  */
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 
 #include "../../plugins/kafka_common/kafka_common.h"
+#include "../unit/config_expect.h"
 #include "telex/log.h"
 
 static char *conf_get(rd_kafka_conf_t *conf, const char *name)
@@ -96,38 +98,115 @@ static void test_conf_tls_sasl(void **state)
 	rd_kafka_conf_destroy(conf);
 }
 
-/* A TLS file that cannot be read is a config error naming the option and
- * the path (librdkafka's own message, when the client is created, named
- * neither); a file librdkafka refuses is explained the same way. */
-static void test_conf_tls_files(void **state)
+/* The shared options in a table of their own, as a plugin declares them. */
+struct tk {
+	struct kafka_common_config kafka;
+};
+
+static int tk_finalize(void *config, struct cfg_problem *p)
+{
+	return kafka_config_finalize(&((struct tk *)config)->kafka, p);
+}
+
+static const struct cfg_option tk_options[] = {
+    KAFKA_CONNECT_OPTIONS(struct tk, kafka),
+    KAFKA_SOCKS5_OPTION(struct tk, kafka, ""),
+    KAFKA_TLS_OPTIONS(struct tk, kafka),
+    KAFKA_SASL_OPTIONS(struct tk, kafka),
+    KAFKA_SARAMA_OPTIONS,
+    KAFKA_LIBRDKAFKA_OPTION(struct tk, kafka),
+    {.name = NULL},
+};
+
+static const struct cfg_spec tk_spec = {.section = "outputs",
+					.name = "kafka",
+					.options = tk_options,
+					.finalize = tk_finalize};
+
+static const char *const tk_required[] = {"brokers = [\"b:1\"]", NULL};
+
+/* The table: body, then brokers (required) unless body sets it. */
+static void refused(const char *body, const char *want)
+{
+	struct tk c;
+	config_expect_table_refused(&tk_spec, &c, sizeof(c), body, tk_required,
+				    want);
+}
+
+/* What librdkafka cannot do, files it could not read, properties it
+ * refuses, a keytab auth without a keytab: refused where the file says
+ * so, never the value of a secret. */
+static void test_checks_at_their_line(void **state)
+{
+	(void)state;
+	refused(
+	    "brokers = [\"kafka://\"]\n",
+	    "test.conf:2: bad value for \"brokers\" in [[outputs.kafka]]: at "
+	    "least one broker needed (host:port)");
+	refused(
+	    "\nsocks5_enabled = true\n",
+	    "test.conf:3: bad value for \"socks5_enabled\" in "
+	    "[[outputs.kafka]]: librdkafka has no SOCKS5 proxy support, so "
+	    "telex cannot reach the brokers through one; let the host reach "
+	    "them directly, or use Telegraf's native plugin");
+	refused(
+	    "tls_min_version = \"TLS13\"\n",
+	    "test.conf:2: bad value for \"tls_min_version\" in "
+	    "[[outputs.kafka]]: librdkafka has no setting for the lowest TLS "
+	    "version and would accept TLS 1.2; require TLS 1.3 on the "
+	    "brokers instead");
+	static const char *const files[] = {"tls_ca", "tls_cert", "tls_key"};
+	for (int i = 0; i < 3; i++) {
+		char body[128], want[512];
+		snprintf(body, sizeof(body),
+			 "%s = \"/nonexistent/telex/file.pem\"\n", files[i]);
+		snprintf(
+		    want, sizeof(want),
+		    "test.conf:2: bad value for \"%s\" in [[outputs.kafka]]: "
+		    "cannot read \"/nonexistent/telex/file.pem\": No such "
+		    "file or directory",
+		    files[i]);
+		refused(body, want);
+	}
+	refused("sasl_mechanism = \"GSSAPI\"\n"
+		"sasl_gssapi_auth_type = \"KRB5_KEYTAB_AUTH\"\n",
+		"test.conf:3: [[outputs.kafka]]: sasl_gssapi_auth_type = "
+		"\"KRB5_KEYTAB_AUTH\" needs sasl_gssapi_key_tab_path");
+	refused("sasl_gssapi_auth_type = \"KRB5_PASSWORD\"\n",
+		"test.conf:2: bad value for \"sasl_gssapi_auth_type\" in "
+		"[[outputs.kafka]]: \"KRB5_PASSWORD\" is not one of \"\", "
+		"\"KRB5_USER_AUTH\", \"KRB5_KEYTAB_AUTH\"");
+	refused(
+	    "sasl_gssapi_kerberos_config_path = \"/it's\"\n",
+	    "test.conf:2: bad value for \"sasl_gssapi_kerberos_config_path\" "
+	    "in [[outputs.kafka]]: may not contain a single quote");
+	/* The property at fault, at its own line; a secret never shown. */
+	refused(
+	    "brokers = [\"b:1\"]\n[outputs.kafka.librdkafka]\n"
+	    "\"linger.ms\" = 5\n\"no.such.property\" = \"hunter2\"\n",
+	    "test.conf:5: bad value for \"librdkafka\" in [[outputs.kafka]]: "
+	    "property \"no.such.property\": No such configuration "
+	    "property: \"no.such.property\"");
+	/* A keytab auth without GSSAPI is not used: accepted. */
+	const char *ok = "[[outputs.kafka]]\nbrokers = [\"b:1\"]\n"
+			 "sasl_gssapi_auth_type = \"KRB5_KEYTAB_AUTH\"\n"
+			 "tls_ca = \"/dev/null\"\n";
+	struct tk c;
+	struct telex_common common;
+	char err[512];
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(cfg_load_text(&tk_spec, ok, strlen(ok), "k.conf", &c,
+				       &common, err, sizeof(err)),
+			 0);
+	cfg_free(&tk_spec, &c, &common);
+}
+
+/* A file librdkafka refuses when the client is created is explained by
+ * the option that named it. */
+static void test_conf_explain(void **state)
 {
 	(void)state;
 	struct kafka_common_config c;
-	char err[512];
-	const char *opts[] = {"tls_ca", "tls_cert", "tls_key"};
-	for (int i = 0; i < 3; i++) {
-		common_init(&c);
-		const char *missing = "/nonexistent/telex/file.pem";
-		if (i == 0)
-			c.tls_ca = (char *)missing;
-		else if (i == 1)
-			c.tls_cert = (char *)missing;
-		else
-			c.tls_key = (char *)missing;
-		rd_kafka_conf_t *conf = rd_kafka_conf_new();
-		assert_int_equal(kafka_conf_apply(&c, conf,
-						  "inputs.kafka_consumer", err,
-						  sizeof(err)),
-				 -1);
-		char want[256];
-		snprintf(want, sizeof(want),
-			 "[inputs.kafka_consumer] %s: cannot read "
-			 "\"/nonexistent/telex/file.pem\": No such file or "
-			 "directory",
-			 opts[i]);
-		assert_string_equal(err, want);
-		rd_kafka_conf_destroy(conf);
-	}
 	common_init(&c);
 	c.tls_ca = "/etc/telex/ca.pem";
 	char why[256];
@@ -163,37 +242,13 @@ static void test_conf_gssapi(void **state)
 	assert_non_null(strstr(conf_get(conf, "sasl.kerberos.kinit.cmd"),
 			       "KRB5_CONFIG='/etc/krb5.conf'"));
 	rd_kafka_conf_destroy(conf);
-
-	/* A keytab is needed for keytab auth; a quote can't be quoted. */
-	c.sasl_gssapi_key_tab_path = "";
-	conf = rd_kafka_conf_new();
-	assert_int_equal(kafka_conf_apply(&c, conf, "t", err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "sasl_gssapi_key_tab_path"));
-	rd_kafka_conf_destroy(conf);
-	c.sasl_gssapi_key_tab_path = "/k";
-	c.sasl_gssapi_kerberos_config_path = "/it's";
-	conf = rd_kafka_conf_new();
-	assert_int_equal(kafka_conf_apply(&c, conf, "t", err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "single quote"));
-	rd_kafka_conf_destroy(conf);
 }
 
-static void test_conf_errors(void **state)
+static void test_conf_passthrough(void **state)
 {
 	(void)state;
 	struct kafka_common_config c;
 	char err[512];
-	/* No usable broker. */
-	common_init(&c);
-	char *none[] = {"kafka://", NULL};
-	c.brokers.v = none;
-	c.brokers.n = 1;
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	assert_int_equal(
-	    kafka_conf_apply(&c, conf, "outputs.kafka", err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "[outputs.kafka] brokers"));
-	rd_kafka_conf_destroy(conf);
-
 	/* Pass-through: applied last (wins), errors name the table and the
 	 * property but never the value, which may be a secret. */
 	common_init(&c);
@@ -201,7 +256,7 @@ static void test_conf_errors(void **state)
 	char *vals[] = {"raw", "7", "s3cret"};
 	c.librdkafka = (struct cfg_map){keys, vals, 3};
 	c.client_id = "native";
-	conf = rd_kafka_conf_new();
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	assert_int_equal(kafka_conf_apply(&c, conf, "o", err, sizeof(err)), 0);
 	assert_int_equal(
 	    kafka_conf_passthrough(&c, conf, "o", err, sizeof(err)), 0);
@@ -371,9 +426,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_conf_plain),
 	    cmocka_unit_test(test_conf_tls_sasl),
-	    cmocka_unit_test(test_conf_tls_files),
+	    cmocka_unit_test(test_checks_at_their_line),
+	    cmocka_unit_test(test_conf_explain),
 	    cmocka_unit_test(test_conf_gssapi),
-	    cmocka_unit_test(test_conf_errors),
+	    cmocka_unit_test(test_conf_passthrough),
 	    cmocka_unit_test(test_stats_doc),
 	    cmocka_unit_test(test_client_on_loop),
 	};

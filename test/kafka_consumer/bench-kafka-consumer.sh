@@ -35,7 +35,7 @@ mk_start --brokers 3 --topic bench:64 --topic idle:64
 bytes=$("$LPGEN" "$N" 42 | wc -c)
 
 # The fetch and malloc settings telex uses (kc_options.c, main() in
-# kafka_consumer.c), for the second kcat run.
+# kc_main.c), for the second kcat run.
 TELEX_FETCH=(-X queued.min.messages=16384 -X queued.max.messages.kbytes=8192
 	-X fetch.max.bytes=1048576)
 

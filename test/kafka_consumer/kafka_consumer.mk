@@ -2,44 +2,18 @@
 # that reads a group's committed offsets, and script tests against
 # telex-mock-kafka (run by test/run-tests).
 KC_TESTBIN := $(TESTBIN)/kafka_consumer
-KC_PLUGIN_OBJ := $(OBJ)/plugins/kafka_consumer
 
-KC_UNIT_OFFSETS := $(KC_TESTBIN)/test_kc_offsets
-KC_UNIT_LAG := $(KC_TESTBIN)/test_kc_lag
-UNIT_TESTS += $(KC_UNIT_OFFSETS) $(KC_UNIT_LAG)
+# Each test_kc_NAME.c tests kc_NAME.c (with what the Kafka plugins share).
+KC_UNITS := $(patsubst test/kafka_consumer/%.c,$(KC_TESTBIN)/%,\
+	$(wildcard test/kafka_consumer/test_kc_*.c))
+UNIT_TESTS += $(KC_UNITS)
 
-$(KC_UNIT_OFFSETS): $(OBJ)/test/kafka_consumer/test_kc_offsets.o \
-		$(KC_PLUGIN_OBJ)/kc_offsets.o $(LIBTELEX)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -lm
-
-$(KC_UNIT_LAG): $(OBJ)/test/kafka_consumer/test_kc_lag.o \
-		$(KC_PLUGIN_OBJ)/kc_lag.o $(LIBTELEX)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(JSONC_LIBS) -lm
-
-KC_UNIT_RECORD := $(KC_TESTBIN)/test_kc_record
-KC_UNIT_OPTIONS := $(KC_TESTBIN)/test_kc_options
-UNIT_TESTS += $(KC_UNIT_RECORD) $(KC_UNIT_OPTIONS)
-
-$(KC_UNIT_RECORD): $(OBJ)/test/kafka_consumer/test_kc_record.o \
-		$(KC_PLUGIN_OBJ)/kc_record.o $(LIBTELEX)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(JSONC_LIBS) -lm
-
-$(KC_UNIT_OPTIONS): $(OBJ)/test/kafka_consumer/test_kc_options.o \
-		$(KC_PLUGIN_OBJ)/kc_options.o $(KAFKA_COMMON_OBJ) $(LIBTELEX)
+$(KC_UNITS): $(KC_TESTBIN)/test_kc_%: $(OBJ)/test/kafka_consumer/test_kc_%.o \
+		$(OBJ)/plugins/kafka_consumer/kc_%.o $(KAFKA_COMMON_OBJ) \
+		$(LIBTELEX)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(RDKAFKA_LIBS) \
 		$(JSONC_LIBS) -lm
-
-KC_UNIT_PREFETCH := $(KC_TESTBIN)/test_kc_prefetch
-UNIT_TESTS += $(KC_UNIT_PREFETCH)
-
-$(KC_UNIT_PREFETCH): $(OBJ)/test/kafka_consumer/test_kc_prefetch.o \
-		$(KC_PLUGIN_OBJ)/kc_prefetch.o $(LIBTELEX)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(RDKAFKA_LIBS) -lm
 
 # kc-committed: a group's committed offsets (the scripts check that
 # nothing is committed past what reached stdout).
@@ -64,14 +38,6 @@ all: $(KC_BENCH_SINK)
 BENCHES += test/kafka_consumer/bench-kafka-consumer.sh
 test/kafka_consumer/bench-kafka-consumer.sh: $(KC_BENCH_SINK) \
 	$(BENCH_BUILD)/lpgen
-
-KC_UNIT_FEEDBACK := $(KC_TESTBIN)/test_kc_feedback
-UNIT_TESTS += $(KC_UNIT_FEEDBACK)
-
-$(KC_UNIT_FEEDBACK): $(OBJ)/test/kafka_consumer/test_kc_feedback.o \
-		$(KC_PLUGIN_OBJ)/kc_feedback.o $(LIBTELEX)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -lm
 
 # The fuzzer of the record-to-lines path (make fuzz) links kc_record.c (no
 # librdkafka call in it) with the shim's fuzz archive.

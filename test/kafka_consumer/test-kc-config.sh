@@ -1,31 +1,18 @@
 #!/usr/bin/env bash
-# The [[inputs.kafka_consumer]] table: sample.conf is what --sample-config
-# prints, the man page's OPTIONS come from the same table, a native table
-# with every option of Telegraf's plugin loads unchanged (Sarama-only ones
-# ignored with a warning), and bad values are config errors (exit 2) that
-# name the option.
+# The [[inputs.kafka_consumer]] table: a native table with every option of
+# Telegraf's plugin loads unchanged (Sarama-only ones ignored with a
+# warning), and bad values are config errors (exit 2) that name the file,
+# the line and the option. (sample.conf and the man page against the
+# table: test/docs/test-plugin-docs.sh.)
 set -u
 . "$TELEX_SRC/test/mock_kafka/lib.sh"
 . "$TELEX_SRC/test/kafka_consumer/lib.sh"
 mk_need kcat
 kc_need
 
-mk_eq "sample.conf is --sample-config (make kafka-consumer-sample)" \
-	"$("$KC" --sample-config)" \
-	"$(cat "$TELEX_SRC/plugins/kafka_consumer/sample.conf")"
-man=$TELEX_BUILD/man/telex-kafka-consumer.1
-[ -f "$man" ] || mk_fail "$man not built"
-grep -q '@OPTIONS@' "$man" && mk_fail "the man page has no OPTIONS"
-for opt in max_undelivered_messages topic_regexps lag_interval \
-	msg_header_as_metric_name; do
-	grep -q "$opt" "$man" || mk_fail "$opt missing from the man page"
-done
+# sample.conf and the man page against the table: test-plugin-docs.
 "$KC" --man-options | grep -q consumer_fetch_max_wait ||
 	mk_fail "--man-options lacks consumer_fetch_max_wait"
-if command -v groff >/dev/null; then
-	warn=$(groff -man -Tutf8 -ww -z "$man" 2>&1)
-	mk_eq "groff warnings" "" "$warn"
-fi
 
 mk_start --brokers 1 --topic telegraf:1
 # Telegraf's own sample, every option set (TLS and SASL left empty).
@@ -84,33 +71,38 @@ grep -q '^E! ' "$(kc_err native)" && mk_fail "errors: $(cat "$(kc_err native)")"
 grep -q '^W! .*max_processing_time' "$(kc_err native)" ||
 	mk_fail "ignored options are not named: $(cat "$(kc_err native)")"
 
-bad() { # WHAT EXPECTED-MESSAGE TOML-LINE...
-	local what=$1 want=$2
-	shift 2
+bad() { # WHAT LINE EXPECTED-MESSAGE TOML-LINE...: refused at bad.conf:LINE
+	local what=$1 line=$2 want=$3
+	shift 3
 	kc_conf "$MK_TMP/bad.conf" "$@"
 	"$KC" -config "$MK_TMP/bad.conf" </dev/null >/dev/null 2>"$MK_TMP/bad.err"
 	mk_eq "$what: exit status" 2 $?
-	grep -q -- "$want" "$MK_TMP/bad.err" ||
-		mk_fail "$what: no \"$want\" in: $(cat "$MK_TMP/bad.err")"
+	grep -q -- "^E! $MK_TMP/bad\.conf:$line: .*$want" "$MK_TMP/bad.err" ||
+		mk_fail "$what: no \"bad.conf:$line: ...$want\" in: $(cat "$MK_TMP/bad.err")"
 }
-bad "no topic" "no topic to consume" 'consumer_group = "g"'
-bad "unknown option" 'brokerz' 'topics = ["t"]' 'brokerz = ["x"]'
-bad "offset" 'offset' 'topics = ["t"]' 'offset = "latest"'
-bad "balance_strategy" 'balance_strategy' 'topics = ["t"]' \
+bad "no topic" 1 "no topic to consume" 'consumer_group = "g"'
+bad "unknown option" 4 'brokerz' 'topics = ["t"]' 'brokerz = ["x"]'
+bad "offset" 4 'offset' 'topics = ["t"]' 'offset = "latest"'
+bad "balance_strategy" 4 'balance_strategy' 'topics = ["t"]' \
 	'balance_strategy = "cooperative"'
-bad "timestamp_source" 'timestamp_source' 'topics = ["t"]' \
+bad "timestamp_source" 4 'timestamp_source' 'topics = ["t"]' \
 	'timestamp_source = "now"'
-bad "data_format" 'data_format' 'topics = ["t"]' 'data_format = "xml"'
+bad "data_format" 4 'data_format' 'topics = ["t"]' 'data_format = "xml"'
 # The native "json" parser makes kafka_consumer metrics: refused, naming
 # the telex format that reads Telegraf's JSON metrics.
-bad "data_format json" 'data_format = "telegraf_json"' 'topics = ["t"]' \
+bad "data_format json" 4 'data_format = "telegraf_json"' 'topics = ["t"]' \
 	'data_format = "json"'
-bad "socks5" 'librdkafka has no SOCKS5' 'topics = ["t"]' \
+bad "socks5" 4 'librdkafka has no SOCKS5' 'topics = ["t"]' \
 	'socks5_enabled = true'
-bad "tls_min_version TLS13" 'require TLS 1.3 on the brokers' \
+bad "tls_min_version TLS13" 4 'require TLS 1.3 on the brokers' \
 	'topics = ["t"]' 'tls_min_version = "TLS13"'
-bad "tls_min_version bad" 'tls_min_version' 'topics = ["t"]' \
+bad "tls_min_version bad" 4 'tls_min_version' 'topics = ["t"]' \
 	'tls_min_version = "1.2"'
-bad "librdkafka property" 'no.such.property' 'topics = ["t"]' \
+bad "librdkafka property" 7 'no.such.property' 'topics = ["t"]' \
 	-- '"no.such.property" = 1'
+# Delivery feedback needs both options, at the line of the one given.
+bad "feedback_socket alone" 4 'needs both feedback_socket and feedback_outputs' \
+	'topics = ["t"]' "feedback_socket = \"$MK_TMP/fb.sock\""
+bad "tls_ca unreadable" 4 'tls_ca.*cannot read "/nonexistent/ca.pem"' \
+	'topics = ["t"]' 'tls_ca = "/nonexistent/ca.pem"'
 echo PASS

@@ -32,6 +32,6 @@ new_metrics 4" "$(sed -n 's/.*topic=\([a-z_]*\).*/\1/p' "$(kc_out rx)" |
 kc_conf "$MK_TMP/bad.conf" 'topic_regexps = ["(unclosed"]'
 "$KC" -config "$MK_TMP/bad.conf" </dev/null >/dev/null 2>"$MK_TMP/bad.err"
 mk_eq "exit status for a bad regexp" 2 $?
-grep -q 'topic_regexps: "(unclosed" is not a POSIX extended' \
+grep -q 'bad\.conf:3: bad value for "topic_regexps" in \[\[inputs\.kafka_consumer\]\]: "(unclosed" is not a POSIX extended' \
 	"$MK_TMP/bad.err" || mk_fail "message: $(cat "$MK_TMP/bad.err")"
 echo PASS

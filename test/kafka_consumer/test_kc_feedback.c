@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../../plugins/kafka_consumer/kafka_consumer.h"
+#include "../../plugins/kafka_consumer/kc.h"
 
 static char *one[] = {"influx", NULL};
 static char *two[] = {"a", "b", NULL};

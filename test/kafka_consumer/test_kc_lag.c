@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../../plugins/kafka_consumer/kafka_consumer.h"
+#include "../../plugins/kafka_consumer/kc.h"
 
 static const char stats_doc[] =
     "{\"name\":\"rdkafka#consumer-1\",\"client_id\":\"Telegraf\","

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "../../plugins/kafka_consumer/kafka_consumer.h"
+#include "../../plugins/kafka_consumer/kc.h"
 
 static uint32_t part(struct kc_offsets *o, const char *topic, int32_t p)
 {

@@ -13,9 +13,13 @@
 
 #include <cmocka.h>
 
-#include "../../plugins/kafka_consumer/kafka_consumer.h"
+#include "../../plugins/kafka_consumer/kc.h"
+#include "../unit/config_expect.h"
 
-static const struct cfg_spec spec = {"inputs", "kafka_consumer", kc_options};
+static const struct cfg_spec spec = {.section = "inputs",
+				     .name = "kafka_consumer",
+				     .options = kc_options,
+				     .finalize = kc_config_finalize};
 
 struct loaded {
 	struct kc_config c;
@@ -64,7 +68,6 @@ static void test_defaults(void **state)
 	    load("[[inputs.kafka_consumer]]\nbrokers = [\"k:9092\"]\n"
 		 "topics = [\"telegraf\"]\n");
 	char err[256];
-	assert_int_equal(kc_config_check(&l->c, err, sizeof(err)), 0);
 	assert_int_equal(conf(l, err, sizeof(err)), 0);
 	prop_is(l->conf, "bootstrap.servers", "k:9092");
 	prop_is(l->conf, "client.id", "Telegraf");
@@ -110,7 +113,6 @@ static void test_native_options(void **state)
 				"\"queued.max.messages.kbytes\" = 16384\n"
 				"\"fetch.max.bytes\" = 8388608\n");
 	char err[256];
-	assert_int_equal(kc_config_check(&l->c, err, sizeof(err)), 0);
 	assert_int_equal(conf(l, err, sizeof(err)), 0);
 	prop_is(l->conf, "bootstrap.servers", "a:1,b:2");
 	prop_is(l->conf, "group.id", "g");
@@ -148,30 +150,68 @@ static void test_subscription(void **state)
 	unload(l);
 }
 
-static void check_fails(const char *toml, const char *want)
+/* The table itself refuses it: the error starts with want (file:line). */
+static void load_fails(const char *toml, const char *want)
 {
-	struct loaded *l = load(toml);
-	char err[512];
-	assert_int_equal(kc_config_check(&l->c, err, sizeof(err)), -1);
-	if (!strstr(err, want))
-		fail_msg("\"%s\" lacks \"%s\"", err, want);
-	unload(l);
+	struct kc_config c;
+	config_expect_refused(&spec, &c, sizeof(c), toml, want);
 }
 
 static void test_checks(void **state)
 {
 	(void)state;
-	check_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n",
-		    "no topic to consume");
-	check_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
-		    "topics = [\"\"]\n",
-		    "empty name");
-	check_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
-		    "topic_regexps = [\"a(\"]\n",
-		    "not a POSIX extended regular expression");
-	check_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
-		    "topics = [\"t\"]\nconsumer_group = \"\"\n",
-		    "consumer_group");
+	load_fails(
+	    "[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n",
+	    "test.conf:1: [[inputs.kafka_consumer]]: no topic to consume "
+	    "(set topics or topic_regexps)");
+	load_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		   "topics = [\"t\",\n  \"\"]\n",
+		   "test.conf:4: bad value for \"topics\" in "
+		   "[[inputs.kafka_consumer]]: element 2 is empty");
+	load_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		   "topic_regexps = [\"a(\"]\n",
+		   "test.conf:3: bad value for \"topic_regexps\" in "
+		   "[[inputs.kafka_consumer]]: \"a(\" is not a POSIX extended "
+		   "regular expression");
+	load_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		   "topics = [\"t\"]\nconsumer_group = \"\"\n",
+		   "test.conf:4: bad value for \"consumer_group\" in "
+		   "[[inputs.kafka_consumer]]: may not be empty");
+	load_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		   "topics = [\"t\"]\ndata_format = \"json\"\n",
+		   "test.conf:4: bad value for \"data_format\" in "
+		   "[[inputs.kafka_consumer]]: data_format = \"json\": "
+		   "Telegraf's JSON parser");
+	load_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		   "topics = [\"t\"]\njson_timestamp_units = \"0s\"\n",
+		   "test.conf:4: bad value for \"json_timestamp_units\"");
+	/* Delivery feedback: both or neither, at the line of the one set. */
+	load_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		   "topics = [\"t\"]\nfeedback_socket = \"/run/fb\"\n",
+		   "test.conf:4: [[inputs.kafka_consumer]]: delivery feedback "
+		   "needs both feedback_socket and feedback_outputs");
+	load_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		   "topics = [\"t\"]\n\nfeedback_outputs = [\"a\"]\n",
+		   "test.conf:5: [[inputs.kafka_consumer]]: delivery feedback");
+	load_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		   "topics = [\"t\"]\nfeedback_socket = \"/run/fb\"\n"
+		   "feedback_outputs = [\"a\", \"\"]\n",
+		   "test.conf:5: bad value for \"feedback_outputs\" in "
+		   "[[inputs.kafka_consumer]]: element 2 is empty");
+	load_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		   "topics = [\"t\"]\nfeedback_socket = \"/run/fb\"\n"
+		   "feedback_outputs = [\"1\", \"2\", \"3\", \"4\", \"5\", "
+		   "\"6\", \"7\", \"8\", \"9\"]\n",
+		   "test.conf:5: bad value for \"feedback_outputs\" in "
+		   "[[inputs.kafka_consumer]]: at most 8 outputs");
+	/* No config file: the defaults have no topic. */
+	struct kc_config c;
+	char err[512];
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(cfg_set_defaults(&spec, &c, err, sizeof(err)), -1);
+	assert_string_equal(err, "[[inputs.kafka_consumer]] (no config file, "
+				 "the defaults): no topic to consume (set "
+				 "topics or topic_regexps)");
 }
 
 /* A pattern glibc's regcomp takes minutes and hundreds of MB to compile
@@ -181,13 +221,14 @@ static void test_costly_regexp(void **state)
 {
 	(void)state;
 	int64_t start = telex_monotonic_ns();
-	check_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
-		    "topic_regexps = [\"metrics\", \"(((a*)*){25}b)\"]\n",
-		    "topic_regexps: \"(((a*)*){25}b)\" cannot be used: too "
-		    "costly to compile");
-	check_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
-		    "topic_regexps = [\"(((a{1,255}){1,255}){1,255})\"]\n",
-		    "too costly to compile");
+	load_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		   "topic_regexps = [\"metrics\", \"(((a*)*){25}b)\"]\n",
+		   "test.conf:3: bad value for \"topic_regexps\" in "
+		   "[[inputs.kafka_consumer]]: \"(((a*)*){25}b)\" cannot be "
+		   "used: too costly to compile");
+	load_fails("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
+		   "topic_regexps = [\"(((a{1,255}){1,255}){1,255})\"]\n",
+		   "test.conf:3: bad value for \"topic_regexps\"");
 	int64_t took = telex_monotonic_ns() - start;
 	if (took > 10LL * 1000000000LL)
 		fail_msg("the checks took %lld ms",
@@ -197,24 +238,8 @@ static void test_costly_regexp(void **state)
 	    load("[[inputs.kafka_consumer]]\nbrokers = [\"k:1\"]\n"
 		 "topic_regexps = [\"^metrics-(eu|us)-[0-9]+$\", "
 		 "\"logs.*\"]\n");
-	char err[512];
-	assert_int_equal(kc_config_check(&l->c, err, sizeof(err)), 0);
+	assert_int_equal(l->c.topic_regexps.n, 2);
 	unload(l);
-}
-
-/* The table itself refuses it: file:line, the key. */
-static void load_fails(const char *toml, const char *want)
-{
-	struct kc_config c;
-	struct telex_common common;
-	char err[512];
-	memset(&c, 0, sizeof(c));
-	assert_int_equal(cfg_load_text(&spec, toml, strlen(toml), "test.conf",
-				       &c, &common, err, sizeof(err)),
-			 -1);
-	if (!strstr(err, want))
-		fail_msg("\"%s\" lacks \"%s\"", err, want);
-	cfg_free(&spec, &c, &common);
 }
 
 /* fetch.wait.max.ms is an int of librdkafka's, 0 to 300000: a longer

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../../plugins/kafka_consumer/kafka_consumer.h"
+#include "../../plugins/kafka_consumer/kc.h"
 
 /* Messages made here, never destroyed by the FIFO: popped, not dropped. */
 static rd_kafka_message_t *msgs(size_t n, size_t len, size_t key_len)

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "../../plugins/kafka_consumer/kafka_consumer.h"
+#include "../../plugins/kafka_consumer/kc.h"
 
 struct sink {
 	struct buf out;

@@ -13,6 +13,9 @@
 # that every record arrived.
 #
 #   make bench [BENCH_LINES=N] [BENCH_SEED=S] [BENCH_RUNS=R]
+#   KOUT_BENCH_BASELINE=PATH  also the telex rows of another build (e.g.
+#                             the last release), marked "baseline", in the
+#                             same run (the same interleaving)
 set -u
 : "${TELEX_BUILD:?run through make bench}"
 BIN=$TELEX_BUILD/bin
@@ -152,10 +155,13 @@ telex_setup() {
 EOF
 	[ -n "${SPOOL:-}" ] && rm -rf "$TMP/spool" &&
 		echo "  spool_dir = \"$TMP/spool\"" >>"$TMP/telex.conf"
-	CMD=("$BIN/telex-kafka-output" -config "$TMP/telex.conf")
+	CMD=("${KO_BIN:-$BIN/telex-kafka-output}" -config "$TMP/telex.conf")
 }
 telex_packed_setup() { PACK=100 telex_setup; }
 telex_spool_setup() { SPOOL=1 telex_setup; }
+base_setup() { KO_BIN=$KOUT_BENCH_BASELINE telex_setup; }
+base_spool_setup() { KO_BIN=$KOUT_BENCH_BASELINE SPOOL=1 telex_setup; }
+base_packed_setup() { KO_BIN=$KOUT_BENCH_BASELINE PACK=100 telex_setup; }
 # kcat's records have no key: librdkafka's sticky partitioner puts a
 # whole burst on one partition (few, large batches). telex's have keys
 # (routing_tag), spread over the 64 partitions by fnv1a_random. The
@@ -180,11 +186,26 @@ row telex "telex-kafka-output" telex_setup
 row telex_spool "telex-kafka-output, spool_dir" telex_spool_setup
 row telex_packed "telex-kafka-output, metrics_per_record=100" \
 	telex_packed_setup in.lp 1
+if [ -n "${KOUT_BENCH_BASELINE:-}" ]; then
+	[ -x "$KOUT_BENCH_BASELINE" ] || {
+		echo "bench-kafka-output: $KOUT_BENCH_BASELINE not executable"
+		exit 1
+	}
+	row base "baseline telex-kafka-output" base_setup
+	row base_spool "baseline telex-kafka-output, spool_dir" \
+		base_spool_setup
+	row base_packed "baseline, metrics_per_record=100" \
+		base_packed_setup in.lp 1
+fi
 rows
 ratio() { echo "scale=2; ${RATE[$1]:-0} / ${RATE[$2]:-1}" | bc -l; }
 printf 'records/s ratios of this run: telex / kcat -P %s, telex / kcat -P -K (same keys) %s, telex metrics_per_record=100 / kcat -P %s, telex spool / memory %s\n' \
 	"$(ratio telex kcat)" "$(ratio telex kcat_keyed)" \
 	"$(ratio telex_packed kcat)" "$(ratio telex_spool telex)"
+[ -n "${KOUT_BENCH_BASELINE:-}" ] &&
+	printf 'records/s ratios to the baseline: telex-kafka-output %s, spool_dir %s, metrics_per_record=100 %s\n' \
+		"$(ratio telex base)" "$(ratio telex_spool base_spool)" \
+		"$(ratio telex_packed base_packed)"
 
 # The spool's replay: lines spooled while every broker is down (the fill:
 # stdin to disk), then a fresh start with the brokers up delivers them

@@ -6,16 +6,9 @@ UNIT_TESTS += $(KAFKA_OUTPUT_TEST) $(KAFKA_SPOOL_TEST)
 SCRIPT_TESTS += $(sort $(wildcard test/kafka_output/test-*.sh))
 BENCHES += test/kafka_output/bench-kafka-output.sh
 
-# The program's objects but its main().
-$(KAFKA_OUTPUT_TEST): $(OBJ)/test/kafka_output/test_kafka_output.o \
-		$(filter-out %/main.o,$(KAFKA_OUTPUT_OBJ)) $(KAFKA_COMMON_OBJ) \
-		$(LIBTELEX)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(RDKAFKA_LIBS) \
-		$(JSONC_LIBS) -lm
-
-$(KAFKA_SPOOL_TEST): $(OBJ)/test/kafka_output/test_spool.o \
-		$(filter-out %/main.o,$(KAFKA_OUTPUT_OBJ)) $(KAFKA_COMMON_OBJ) \
+# Linked with the program's objects but its main() (KOUT_OBJ).
+$(KAFKA_OUTPUT_TEST) $(KAFKA_SPOOL_TEST): $(TESTBIN)/kafka/%: \
+		$(OBJ)/test/kafka_output/%.o $(KOUT_OBJ) $(KAFKA_COMMON_OBJ) \
 		$(LIBTELEX)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(RDKAFKA_LIBS) \
@@ -24,12 +17,12 @@ $(KAFKA_SPOOL_TEST): $(OBJ)/test/kafka_output/test_spool.o \
 # The fuzzer of line scanning and header templates links the two files it
 # tests (no librdkafka call in them) with the shim's fuzz archive.
 $(FUZZ_BUILD)/fuzz_kafka_route: $(FUZZ_BUILD)/obj/test/fuzz/fuzz_kafka_route.o \
-		$(FUZZ_BUILD)/obj/plugins/kafka_output/route.o \
-		$(FUZZ_BUILD)/obj/plugins/kafka_output/headers.o $(FUZZ_LIB)
+		$(FUZZ_BUILD)/obj/plugins/kafka_output/kout_route.o \
+		$(FUZZ_BUILD)/obj/plugins/kafka_output/kout_headers.o $(FUZZ_LIB)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $^ $(JSONC_LIBS) -lm
 
 # The fuzzer of spool frames: the decoder and the checksum, nothing else.
 $(FUZZ_BUILD)/fuzz_spool_frame: $(FUZZ_BUILD)/obj/test/fuzz/fuzz_spool_frame.o \
-		$(FUZZ_BUILD)/obj/plugins/kafka_output/spool_frame.o \
-		$(FUZZ_BUILD)/obj/plugins/kafka_output/crc32c.o $(FUZZ_LIB)
+		$(FUZZ_BUILD)/obj/plugins/kafka_output/kout_spool_frame.o \
+		$(FUZZ_BUILD)/obj/plugins/kafka_output/kout_crc32c.o $(FUZZ_LIB)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $^ -lm

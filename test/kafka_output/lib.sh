@@ -38,6 +38,17 @@ ko_run() {
 	"$KO" -config "$MK_TMP/$name.conf" "$@" 2>"$MK_TMP/$name.log"
 }
 
+# ko_await FILE REGEXP TENTHS: wait until FILE has a line matching the
+# regexp (grep -E), at most TENTHS tenths of a second; whether it has.
+ko_await() {
+	local i
+	for i in $(seq "$3"); do
+		grep -qE "$2" "$1" && return 0
+		sleep 0.1
+	done
+	grep -qE "$2" "$1"
+}
+
 # Fail unless the run's log has a line matching the regexp.
 ko_logged() {
 	grep -qE "$2" "$MK_TMP/$1.log" ||

@@ -77,7 +77,7 @@ ko_conf bad <<<$'  topic = "x"\n  compression_codec = 9'
 harness bad --output "$MK_TMP/nl.lp"
 mk_eq "bad config: exit code" 2 "$(sv exit_code)"
 mk_eq "bad config: starts" 1 "$(sv starts)"
-grep -q '^E! .*compression_codec' "$MK_TMP/bad.log" ||
+grep -q '^E! .*/bad\.conf:4: bad value for "compression_codec"' "$MK_TMP/bad.log" ||
 	mk_fail "bad config: no reason: $(cat "$MK_TMP/bad.log")"
 
 # SIGTERM with stdin still open: deliver what was read, exit 0.

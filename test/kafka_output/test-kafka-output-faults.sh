@@ -108,10 +108,7 @@ ko_start packs "$MK_TMP/packs.in" -debug
 cat "$MK_TMP/packs.lp" >"$MK_TMP/packs.in" &
 writer=$!
 mk_at_exit "kill $writer 2>/dev/null"
-for _ in $(seq 100); do
-	grep -q 'stdin paused' "$MK_TMP/packs.log" && break
-	sleep 0.1
-done
+ko_await "$MK_TMP/packs.log" 'stdin paused' 100
 ko_logged packs 'stdin paused'
 mk_cmd up all >/dev/null
 wait $writer

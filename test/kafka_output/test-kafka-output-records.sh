@@ -126,7 +126,7 @@ ko_conf badhdr <<'EOF'
 EOF
 ko_run badhdr </dev/null
 mk_eq "unsupported template: exit status" 2 $?
-ko_logged badhdr '^E! .*headers.*"x".*unsupported template action'
+ko_logged badhdr '^E! .*/badhdr\.conf:5: bad value for "headers" in \[\[outputs\.kafka\]\]: header "x": unsupported template action'
 
 # producer_timestamp = "now": the time of producing, not the metric's.
 ko_conf now <<<$'  topic = "now"\n  producer_timestamp = "now"'
@@ -216,7 +216,7 @@ mk_eq "sarama: delivered" 3 "$(mk_count sarama)"
 ko_conf socks5 <<<$'  topic = "socks5"\n  socks5_enabled = true'
 head -n 1 "$MK_TMP/in.lp" | ko_run socks5
 mk_eq "socks5_enabled = true: exit" 2 "$?"
-ko_logged socks5 '^E! .*socks5_enabled = true: librdkafka has no SOCKS5'
+ko_logged socks5 '^E! .*/socks5\.conf:4: bad value for "socks5_enabled" in \[\[outputs\.kafka\]\]: librdkafka has no SOCKS5'
 
 # stats_interval: a periodic summary from librdkafka's statistics.
 ko_conf stats <<<$'  topic = "stats"\n  stats_interval = "200ms"'
@@ -225,10 +225,7 @@ ko_start stats "$MK_TMP/stats.in"
 exec {feed}>"$MK_TMP/stats.in"
 head -n 40 "$MK_TMP/in.lp" >&$feed
 mk_wait_count stats 40 >/dev/null
-for _ in $(seq 50); do
-	grep -q ' 40 metrics delivered' "$MK_TMP/stats.log" && break
-	sleep 0.1
-done
+ko_await "$MK_TMP/stats.log" ' 40 metrics delivered' 50
 exec {feed}>&-
 wait "$KO_PID" || mk_fail "stats: exit $?"
 ko_logged stats '^I! kafka output: 40 metrics delivered in 40 records, 0 failed, 0 records queued, 0 retries, [1-9][0-9]* bytes sent, 3 brokers \([1-3] up\), rtt avg [0-9.]+ ms p99 [0-9.]+ ms$'
@@ -251,13 +248,13 @@ head -n 1 "$MK_TMP/in.lp" | ko_run tls -flush_timeout 1s
 mk_eq "tls: exit status" 1 $?
 ko_logged tls '^W! librdkafka: .*ssl://.*(SSL|handshake)'
 
-# Config errors: exit 2 with the reason.
+# Config errors: exit 2 with the reason, at the file's line.
 ko_conf idem <<<$'  topic = "x"\n  idempotent_writes = true\n  required_acks = 1'
 ko_run idem </dev/null
 mk_eq "idempotent with acks=1: exit status" 2 $?
-ko_logged idem 'idempotent_writes needs required_acks = -1'
+ko_logged idem '^E! .*/idem\.conf:4: \[\[outputs\.kafka\]\]: idempotent_writes needs required_acks = -1'
 ko_conf badprop <<<$'  topic = "x"\n  [outputs.kafka.librdkafka]\n    "no.such" = "1"'
 ko_run badprop </dev/null
 mk_eq "unknown librdkafka property: exit status" 2 $?
-ko_logged badprop 'outputs.kafka.librdkafka.*no.such'
+ko_logged badprop '^E! .*/badprop\.conf:5: bad value for "librdkafka" in \[\[outputs\.kafka\]\]: property "no\.such"'
 echo PASS

@@ -168,10 +168,7 @@ ko_start full "$MK_TMP/full.in"
 cat "$MK_TMP/full.lp" >"$MK_TMP/full.in" &
 writer=$!
 mk_at_exit "kill $writer 2>/dev/null"
-for _ in $(seq 300); do
-	grep -q 'is full' "$MK_TMP/full.log" && break
-	sleep 0.1
-done
+ko_await "$MK_TMP/full.log" 'is full' 300
 ko_logged full '^W! spool .* is full \(.*\): stdin paused until Kafka confirms records; nothing is dropped'
 sleep 1
 kill -0 $writer 2>/dev/null || mk_fail "full: the writer was not held up"
@@ -213,12 +210,12 @@ ko_logged torn '1000 delivered in 1000 records, 0 failed; 1000 metrics came from
 expect_exact torn "$MK_TMP/torn.lp"
 
 # --- An unusable spool_dir is a config error: exit 2 at start, saying
-# which option and why.
+# where in the file, which option and why.
 spool_conf x | sed "s|spool_dir = .*|spool_dir = \"$MK_TMP/torn.lp/spool\"|" |
 	ko_conf notdir
 ko_run notdir </dev/null
 mk_eq "spool_dir under a file: exit status" 2 $?
-ko_logged notdir "^E! \[outputs.kafka\] spool_dir \"$MK_TMP/torn.lp/spool\": cannot create it: Not a directory"
+ko_logged notdir "^E! $MK_TMP/notdir\.conf:[0-9]+: bad value for \"spool_dir\" in \[\[outputs\.kafka\]\]: \"$MK_TMP/torn.lp/spool\": cannot create it: Not a directory"
 # Not writable for the user running it (root writes anywhere: run the
 # program as nobody, from a copy it can read).
 ro=$(mktemp -d /tmp/telex-ko-ro.XXXXXX)
@@ -235,7 +232,7 @@ as_user=()
 [ "$(id -u)" = 0 ] && as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 "${as_user[@]}" "$ro/ko" -config "$ro/ro.conf" </dev/null 2>"$MK_TMP/ro.log"
 mk_eq "unwritable spool_dir: exit status" 2 $?
-ko_logged ro "^E! \[outputs.kafka\] spool_dir \"$ro/spool\": cannot create files in it: Permission denied \(the user running telex-kafka-output needs write access\)"
+ko_logged ro "^E! $ro/ro\.conf:[0-9]+: bad value for \"spool_dir\" in \[\[outputs\.kafka\]\]: \"$ro/spool\": cannot create files in it: Permission denied \(the user running telex-kafka-output needs write access\)"
 
 # --- Records Kafka refuses for good are not retried forever: counted,
 # logged, kept in spool_dir/rejected.lp after a comment saying why (the

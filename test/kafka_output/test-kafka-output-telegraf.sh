@@ -122,10 +122,7 @@ wait_gone "$pid"
 seg=$(ls "$MK_TMP/tg.spool"/*.seg | tail -n 1)
 printf 'TXSL\x64\x00\x00\x00garbage' >>"$seg"
 pid=$(wait_child "$pid")
-for _ in $(seq 150); do
-	grep -q 'is full' "$MK_TMP/telegraf.log" && break
-	sleep 0.1
-done
+ko_await "$MK_TMP/telegraf.log" 'is full' 150
 tlogged 'spool .* is full .*: stdin paused until Kafka confirms records'
 mk_cmd up all >/dev/null
 for _ in $(seq 600); do
@@ -164,11 +161,8 @@ fi
 "${as_user[@]}" "$TELEGRAF" --config "$MK_TMP/telegraf.conf" \
 	>"$MK_TMP/telegraf.log" 2>&1 &
 TPID=$!
-for _ in $(seq 100); do
-	grep -q 'cannot create files' "$MK_TMP/telegraf.log" && break
-	sleep 0.1
-done
+ko_await "$MK_TMP/telegraf.log" 'cannot create files' 100
 kill -TERM "$TPID"
 wait "$TPID"
-tlogged 'spool_dir .*: cannot create files in it: Permission denied \(the user running telex-kafka-output needs write access\)'
+tlogged 'tg\.conf:[0-9]+: bad value for "spool_dir" in \[\[outputs\.kafka\]\]: ".*": cannot create files in it: Permission denied \(the user running telex-kafka-output needs write access\)'
 echo PASS

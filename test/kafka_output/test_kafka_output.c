@@ -14,7 +14,8 @@
 
 #include <cmocka.h>
 
-#include "../../plugins/kafka_output/kafka_output.h"
+#include "../../plugins/kafka_output/kout.h"
+#include "../unit/config_expect.h"
 
 static void test_float_go(void **state)
 {
@@ -344,10 +345,9 @@ static void test_conf_properties(void **state)
 	(void)state;
 	struct kout_config c;
 	config_defaults(&c);
-	c.kc.brokers = (struct cfg_strv){brokers, 1, true};
+	c.kafka.brokers = (struct cfg_strv){brokers, 1, true};
 	char err[512];
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	assert_int_equal(kout_check(&c, err, sizeof(err)), 0);
 	assert_int_equal(kout_conf(&c, conf, err, sizeof(err)), 0);
 	assert_string_equal(conf_get(conf, "acks"), "-1");
 	assert_string_equal(conf_get(conf, "compression.codec"), "none");
@@ -365,7 +365,7 @@ static void test_conf_properties(void **state)
 	c.stats_interval = 0;
 	char *keys[] = {"acks", "linger.ms"};
 	char *vals[] = {"0", "1"};
-	c.kc.librdkafka = (struct cfg_map){keys, vals, 2};
+	c.kafka.librdkafka = (struct cfg_map){keys, vals, 2};
 	conf = rd_kafka_conf_new();
 	assert_int_equal(kout_conf(&c, conf, err, sizeof(err)), 0);
 	/* The pass-through wins over the native option. */
@@ -379,39 +379,78 @@ static void test_conf_properties(void **state)
 
 	config_defaults(&c);
 	c.idempotent_writes = true;
-	conf = rd_kafka_conf_new();
-	assert_int_equal(kout_conf(&c, conf, err, sizeof(err)), -1);
-	rd_kafka_conf_destroy(conf);
-	c.kc.brokers = (struct cfg_strv){brokers, 1, true};
+	c.kafka.brokers = (struct cfg_strv){brokers, 1, true};
 	conf = rd_kafka_conf_new();
 	assert_int_equal(kout_conf(&c, conf, err, sizeof(err)), 0);
 	assert_string_equal(conf_get(conf, "enable.idempotence"), "true");
 	rd_kafka_conf_destroy(conf);
 }
 
+static const struct cfg_spec kout_spec = {.section = "outputs",
+					  .name = "kafka",
+					  .options = kout_options,
+					  .finalize = kout_config_finalize};
+
+static const char *const kout_required[] = {"brokers = [\"b:1\"]",
+					    "topic = \"t\"", NULL};
+
+/* The table: body, then the required brokers and topic unless body sets
+ * them. */
+static void refused(const char *body, const char *want)
+{
+	struct kout_config c;
+	config_expect_table_refused(&kout_spec, &c, sizeof(c), body,
+				    kout_required, want);
+}
+
+/* What the table must satisfy beyond its declaration, refused where the
+ * file says it: rules across options at the line of the one that breaks
+ * them, values at their own (a header's template at its own). */
 static void test_check(void **state)
 {
 	(void)state;
-	struct kout_config c;
-	char err[512];
-	config_defaults(&c);
-	c.idempotent_writes = true;
-	c.required_acks = 1;
-	assert_int_equal(kout_check(&c, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "idempotent_writes"));
-	config_defaults(&c);
-	c.data_format = "json";
-	c.metrics_per_record = 2;
-	assert_int_equal(kout_check(&c, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "metrics_per_record"));
-	config_defaults(&c);
-	c.topic_suffix.method = "host";
-	assert_int_equal(kout_check(&c, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "topic_suffix"));
-	config_defaults(&c);
-	c.data_format = "carbon2";
-	assert_int_equal(kout_check(&c, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "data_format"));
+	refused("required_acks = 1\nidempotent_writes = true\n",
+		"test.conf:3: [[outputs.kafka]]: idempotent_writes needs "
+		"required_acks = -1");
+	refused("metrics_per_record = 2\ndata_format = \"json\"\n",
+		"test.conf:2: [[outputs.kafka]]: metrics_per_record > 1 needs "
+		"data_format = \"influx\"");
+	refused(
+	    "topic = \"a b\"\n",
+	    "test.conf:2: bad value for \"topic\" in [[outputs.kafka]]: topic "
+	    "\"a b\": byte 2 (0x20) is not allowed in Kafka topic names");
+	refused("topic = \"\"\n", "test.conf:2: bad value for \"topic\" in "
+				  "[[outputs.kafka]]: empty topic name");
+	refused("json_timestamp_units = \"0s\"\n",
+		"test.conf:2: bad value for \"json_timestamp_units\"");
+	refused("data_format = \"carbon2\"\n",
+		"test.conf:2: bad value for \"data_format\"");
+	refused("brokers = [\"b:1\"]\ntopic = \"t\"\n"
+		"[outputs.kafka.topic_suffix]\nmethod = \"host\"\n",
+		"test.conf:5: bad value for \"topic_suffix.method\"");
+	refused("brokers = [\"b:1\"]\ntopic = \"t\"\n[outputs.kafka.headers]\n"
+		"a = \"{{ .Name }}\"\nb = \"{{ .Time }}\"\n",
+		"test.conf:6: bad value for \"headers\" in [[outputs.kafka]]: "
+		"header \"b\": unsupported template action \"{{.Time}}\"");
+	refused(
+	    "spool_dir = \"/dev/null/spool\"\n",
+	    "test.conf:2: bad value for \"spool_dir\" in [[outputs.kafka]]: "
+	    "\"/dev/null/spool\": cannot create it: Not a directory");
+	refused(
+	    "spool_dir = \"/dev/null\"\n",
+	    "test.conf:2: bad value for \"spool_dir\" in [[outputs.kafka]]: "
+	    "\"/dev/null\" is not a directory");
+	refused(
+	    "spool_dir = \"/nonexistent/telex/spool\"\n",
+	    "test.conf:2: bad value for \"spool_dir\" in [[outputs.kafka]]: "
+	    "\"/nonexistent/telex/spool\": cannot create it: No such file "
+	    "or directory");
+	/* The shared options' checks run in this table too. */
+	refused("socks5_enabled = true\n",
+		"test.conf:2: bad value for \"socks5_enabled\"");
+	refused("sasl_mechanism = \"GSSAPI\"\n"
+		"sasl_gssapi_auth_type = \"KRB5_KEYTAB_AUTH\"\n",
+		"test.conf:3: [[outputs.kafka]]: sasl_gssapi_auth_type");
 }
 
 static void test_topic_cache(void **state)

@@ -219,16 +219,6 @@ static long status_kb(const char *key)
 	return v;
 }
 
-static int script(const char *args)
-{
-	char cmd[4096];
-	const char *src = getenv("TELEX_SRC");
-	snprintf(cmd, sizeof(cmd), "'%s/test/libvirt/qemu-domains.sh' %s",
-		 src ? src : ".", args);
-	int rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 /* --floor URI: what any libvirt client costs: open, one raw bulk call,
  * then print the memory of this process (nothing else loaded). */
 static int rss_floor(const char *uri)
@@ -288,9 +278,10 @@ int main(int argc, char **argv)
 	snprintf(prefix, sizeof(prefix), "tlxb%d", (int)getpid());
 	struct scenario q = {.label = "qemu", .rounds = 51};
 	bool have_qemu = false;
-	if (script("check >/dev/null") == 0 && lvt_lock_libvirtd() == 0) {
+	if (lvt_domains_script("check >/dev/null") == 0 &&
+	    lvt_lock_libvirtd() == 0) {
 		snprintf(args, sizeof(args), "up %s 3 >/dev/null", prefix);
-		if (script(args) == 0)
+		if (lvt_domains_script(args) == 0)
 			q.c = virConnectOpenReadOnly("qemu:///system");
 	}
 	if (q.c) {
@@ -383,7 +374,7 @@ int main(int argc, char **argv)
 		virConnectClose(q.c);
 	if (have_qemu) {
 		snprintf(args, sizeof(args), "down %s", prefix);
-		script(args);
+		lvt_domains_script(args);
 	}
 	unlink(file);
 	free(file);

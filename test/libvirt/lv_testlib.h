@@ -91,6 +91,10 @@ const char *lvt_tag(const struct lvt_metric *m, const char *key);
 /* Distinct domain_name values among metrics of `name` (NULL: all). */
 size_t lvt_domains(const struct lvt_capture *c, const char *name);
 
+/* Run test/libvirt/qemu-domains.sh (under $TELEX_SRC) with args; its exit
+ * code, -1 when it did not exit. */
+int lvt_domains_script(const char *args);
+
 /* Take the system libvirtd lock (see qemu-domains.sh) for the rest of the
  * process; waits for it. -1 if it cannot be had. */
 int lvt_lock_libvirtd(void);

@@ -20,6 +20,7 @@
 #include "lv_keys.h"
 #include "lv_line.h"
 #include "lv_map.h"
+#include "lv_testcase.h"
 #include "lv_testlib.h"
 
 struct fixture {
@@ -132,16 +133,6 @@ static struct lv_domain_result map(struct fixture *f)
 	return res;
 }
 
-static int64_t int_field(const struct lvt_metric *m, const char *key)
-{
-	assert_non_null(m);
-	const struct lvt_field *fl = lvt_field(m, key);
-	if (!fl)
-		fail_msg("field %s missing in %s", key, m->name);
-	assert_int_equal(fl->type, LP_INT);
-	return fl->i;
-}
-
 static void test_qemu_running_native(void **state)
 {
 	struct fixture *f = *state;
@@ -186,31 +177,31 @@ static void test_qemu_running_native(void **state)
 	const struct lvt_metric *cpu =
 	    lvt_find(&f->cap, "libvirt_cpu", "tlx-run", NULL, NULL);
 	assert_int_equal(cpu->nfields, 5);
-	assert_true(int_field(cpu, "time") > 0);
-	assert_int_equal(int_field(cpu, "haltpoll_fail_time"), 0);
+	assert_true(lvt_int_field(cpu, "time") > 0);
+	assert_int_equal(lvt_int_field(cpu, "haltpoll_fail_time"), 0);
 
 	const struct lvt_metric *vcpu =
 	    lvt_find(&f->cap, "libvirt_vcpu", NULL, "vcpu_id", "0");
 	/* The ~40 vcpu.0.<name>.sum|cur keys are dropped, as native. */
 	assert_int_equal(vcpu->nfields, 4);
-	assert_int_equal(int_field(vcpu, "state"), 1);
+	assert_int_equal(lvt_int_field(vcpu, "state"), 1);
 
 	const struct lvt_metric *net =
 	    lvt_find(&f->cap, "libvirt_net", NULL, "interface_id", "0");
 	assert_string_equal(lvt_field(net, "name")->s, "vnet2");
-	assert_int_equal(int_field(net, "rx_bytes"), 90);
+	assert_int_equal(lvt_int_field(net, "rx_bytes"), 90);
 	assert_null(lvt_tag(net, "interface_name"));
 
 	const struct lvt_metric *blk =
 	    lvt_find(&f->cap, "libvirt_block", NULL, "block_id", "0");
-	assert_int_equal(int_field(blk, "backingIndex"), 1);
-	assert_int_equal(int_field(blk, "capacity"), 67108864);
+	assert_int_equal(lvt_int_field(blk, "backingIndex"), 1);
+	assert_int_equal(lvt_int_field(blk, "capacity"), 67108864);
 	assert_string_equal(lvt_field(blk, "path")->s,
 			    "/var/lib/libvirt/images/tlx-run.qcow2");
 
 	const struct lvt_metric *io =
 	    lvt_find(&f->cap, "libvirt_iothread", NULL, "iothread_id", "1");
-	assert_int_equal(int_field(io, "poll_max_ns"), 32768);
+	assert_int_equal(lvt_int_field(io, "poll_max_ns"), 32768);
 	const struct lvt_metric *dr =
 	    lvt_find(&f->cap, "libvirt_dirtyrate", NULL, NULL, NULL);
 	assert_string_equal(lvt_field(dr, "calc_mode")->s, "page-sampling");
@@ -236,9 +227,9 @@ static void test_kvm_vcpu_stats(void **state)
 	const struct lvt_metric *vcpu =
 	    lvt_find(&f->cap, "libvirt_vcpu", NULL, "vcpu_id", "0");
 	assert_non_null(vcpu);
-	assert_true(int_field(vcpu, "exits_sum") > 0);
-	assert_int_equal(int_field(vcpu, "blocking_cur"), 0);
-	assert_int_equal(int_field(vcpu, "state"), 1);
+	assert_true(lvt_int_field(vcpu, "exits_sum") > 0);
+	assert_int_equal(lvt_int_field(vcpu, "blocking_cur"), 0);
+	assert_int_equal(lvt_int_field(vcpu, "state"), 1);
 	/* 4 native fields and every vcpu.0.<name>.sum|cur key. */
 	size_t kvm = 0;
 	for (int i = 0; i < f->n; i++)
@@ -337,35 +328,35 @@ static void test_monitors_and_types(void **state)
 		fail_msg("%s", f->cap.first_violation);
 	const struct lvt_metric *cpu =
 	    lvt_find(&f->cap, "libvirt_cpu", NULL, NULL, NULL);
-	assert_int_equal(int_field(cpu, "time"), INT64_MAX);
+	assert_int_equal(lvt_int_field(cpu, "time"), INT64_MAX);
 	assert_int_equal(cpu->nfields, 1);
 	const struct lvt_metric *mon =
 	    lvt_find(&f->cap, "libvirt_cpu_cache_monitor", NULL, NULL, NULL);
 	assert_string_equal(lvt_tag(mon, "cache_monitor_id"), "0");
 	assert_string_equal(lvt_field(mon, "vcpus")->s, "0-1");
-	assert_int_equal(int_field(mon, "bank_count"), 2);
+	assert_int_equal(lvt_int_field(mon, "bank_count"), 2);
 	const struct lvt_metric *bank = lvt_find(
 	    &f->cap, "libvirt_cpu_cache_monitor_bank", NULL, "bank_index", "1");
 	assert_string_equal(lvt_tag(bank, "cache_monitor_id"), "0");
-	assert_int_equal(int_field(bank, "bytes"), 8192);
+	assert_int_equal(lvt_int_field(bank, "bytes"), 8192);
 	const struct lvt_metric *node =
 	    lvt_find(&f->cap, "libvirt_memory_bandwidth_monitor_node", NULL,
 		     "controller_index", "0");
-	assert_int_equal(int_field(node, "bytes_total"), 22);
+	assert_int_equal(lvt_int_field(node, "bytes_total"), 22);
 	assert_int_equal(lvt_count(&f->cap, "libvirt_memory_bandwidth_monitor"),
 			 1);
 	assert_int_equal(
 	    lvt_count(&f->cap, "libvirt_memory_bandwidth_monitor_total"), 1);
 	const struct lvt_metric *dv =
 	    lvt_find(&f->cap, "libvirt_dirtyrate_vcpu", NULL, "vcpu_id", "0");
-	assert_int_equal(int_field(dv, "megabytes_per_second"), 5);
+	assert_int_equal(lvt_int_field(dv, "megabytes_per_second"), 5);
 	const struct lvt_metric *v0 =
 	    lvt_find(&f->cap, "libvirt_vcpu", NULL, "vcpu_id", "0");
 	const struct lvt_metric *v1 =
 	    lvt_find(&f->cap, "libvirt_vcpu", NULL, "vcpu_id", "1");
-	assert_int_equal(int_field(v0, "halted_i"), 1);
-	assert_int_equal(int_field(v1, "halted_i"), 0);
-	assert_int_equal(int_field(v1, "halted"), 0);
+	assert_int_equal(lvt_int_field(v0, "halted_i"), 1);
+	assert_int_equal(lvt_int_field(v1, "halted_i"), 0);
+	assert_int_equal(lvt_int_field(v1, "halted"), 0);
 	assert_int_equal(lvt_count(&f->cap, "libvirt_block"), 0);
 }
 
@@ -467,7 +458,7 @@ static void test_vcpu_cpu_id(void **state)
 	lv_map_domain(&f->mp, &d, f->params, f->n, &res);
 	const struct lvt_metric *vcpu =
 	    lvt_find(&f->cap, "libvirt_vcpu", NULL, "vcpu_id", "0");
-	assert_int_equal(int_field(vcpu, "cpu_id"), 1);
+	assert_int_equal(lvt_int_field(vcpu, "cpu_id"), 1);
 }
 
 struct counting {

@@ -21,6 +21,7 @@
 #include <libvirt/virterror.h>
 
 #include "lv_collect.h"
+#include "lv_testcase.h"
 #include "lv_testlib.h"
 #include "lv_util.h"
 
@@ -37,21 +38,11 @@ struct fixture {
 	char *dom_names[4];
 };
 
-static int domains_script(const char *args)
-{
-	char cmd[4096];
-	const char *src = getenv("TELEX_SRC");
-	snprintf(cmd, sizeof(cmd), "'%s/test/libvirt/qemu-domains.sh' %s",
-		 src ? src : ".", args);
-	int rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 static void domains_down(void)
 {
 	char args[128];
 	snprintf(args, sizeof(args), "down %s", prefix);
-	domains_script(args);
+	lvt_domains_script(args);
 }
 
 static int setup(void **state)
@@ -95,22 +86,7 @@ static void start(struct fixture *f)
 
 static void gather(struct fixture *f)
 {
-	lvt_capture_clear(&f->cap);
-	assert_int_equal(lv_collect_on(&f->col, f->c), 0);
-	if (f->cap.violations)
-		fail_msg("%zu schema violations, first: %s", f->cap.violations,
-			 f->cap.first_violation);
-}
-
-static int64_t int_field(const struct lvt_metric *m, const char *key)
-{
-	if (!m)
-		fail_msg("metric missing (field %s)", key);
-	const struct lvt_field *fl = lvt_field(m, key);
-	if (!fl)
-		fail_msg("field %s missing in %s", key, m->name);
-	assert_int_equal(fl->type, LP_INT);
-	return fl->i;
+	lvt_gather(&f->col, f->c, &f->cap);
 }
 
 static const char *run_name(void)
@@ -152,11 +128,11 @@ static void test_groups_of_a_real_host(void **state)
 	}
 	const struct lvt_metric *st =
 	    lvt_find(&f->cap, "libvirt_state", run_name(), NULL, NULL);
-	assert_int_equal(int_field(st, "state"), VIR_DOMAIN_RUNNING);
+	assert_int_equal(lvt_int_field(st, "state"), VIR_DOMAIN_RUNNING);
 	st = lvt_find(&f->cap, "libvirt_state", names[1], NULL, NULL);
-	assert_int_equal(int_field(st, "state"), VIR_DOMAIN_PAUSED);
+	assert_int_equal(lvt_int_field(st, "state"), VIR_DOMAIN_PAUSED);
 	st = lvt_find(&f->cap, "libvirt_state", names[0], NULL, NULL);
-	assert_int_equal(int_field(st, "state"), VIR_DOMAIN_SHUTOFF);
+	assert_int_equal(lvt_int_field(st, "state"), VIR_DOMAIN_SHUTOFF);
 
 	/* The shut-off domain: nothing that needs a running QEMU; what
 	 * libvirt knows of its configuration (and its cpu time), written as
@@ -186,10 +162,10 @@ static void test_groups_of_a_real_host(void **state)
 	const struct lvt_metric *blk =
 	    lvt_find(&f->cap, "libvirt_block", run_name(), NULL, NULL);
 	assert_string_equal(lvt_field(blk, "name")->s, "vda");
-	assert_int_equal(int_field(blk, "capacity"), 64 << 20);
+	assert_int_equal(lvt_int_field(blk, "capacity"), 64 << 20);
 	const struct lvt_metric *perf =
 	    lvt_find(&f->cap, "libvirt_perf", run_name(), NULL, NULL);
-	assert_true(int_field(perf, "task_clock") > 0);
+	assert_true(lvt_int_field(perf, "task_clock") > 0);
 }
 
 /* Counters the hypervisor moves move between gathers; a paused domain's
@@ -201,12 +177,12 @@ static void test_values_move(void **state)
 	struct fixture *f = *state;
 	start(f);
 	gather(f);
-	int64_t cpu0 = int_field(
+	int64_t cpu0 = lvt_int_field(
 	    lvt_find(&f->cap, "libvirt_cpu", run_name(), NULL, NULL), "time");
-	int64_t task0 =
-	    int_field(lvt_find(&f->cap, "libvirt_perf", run_name(), NULL, NULL),
-		      "task_clock");
-	int64_t vcpu_paused0 = int_field(
+	int64_t task0 = lvt_int_field(
+	    lvt_find(&f->cap, "libvirt_perf", run_name(), NULL, NULL),
+	    "task_clock");
+	int64_t vcpu_paused0 = lvt_int_field(
 	    lvt_find(&f->cap, "libvirt_vcpu", names[1], NULL, NULL), "time");
 	int64_t cpu = cpu0, task = task0;
 	const int64_t enough = 100000000; /* 100 ms of the running domain */
@@ -216,19 +192,19 @@ static void test_values_move(void **state)
 		struct timespec ts = {0, 100000000};
 		nanosleep(&ts, NULL);
 		gather(f);
-		cpu = int_field(
+		cpu = lvt_int_field(
 		    lvt_find(&f->cap, "libvirt_cpu", run_name(), NULL, NULL),
 		    "time");
-		task = int_field(
+		task = lvt_int_field(
 		    lvt_find(&f->cap, "libvirt_perf", run_name(), NULL, NULL),
 		    "task_clock");
 	}
 	assert_true(cpu - cpu0 >= enough);
 	assert_true(task > task0);
-	int64_t paused_grew =
-	    int_field(lvt_find(&f->cap, "libvirt_vcpu", names[1], NULL, NULL),
-		      "time") -
-	    vcpu_paused0;
+	int64_t paused_grew = lvt_int_field(lvt_find(&f->cap, "libvirt_vcpu",
+						     names[1], NULL, NULL),
+					    "time") -
+			      vcpu_paused0;
 	if (paused_grew * 4 > cpu - cpu0)
 		fail_msg("paused %s's vcpu ran %lld ns while %s ran %lld ns",
 			 names[1], (long long)paused_grew, run_name(),
@@ -286,7 +262,7 @@ static void test_domain_destroyed_between_list_and_stats(void **state)
 
 int main(void)
 {
-	int rc = domains_script("check");
+	int rc = lvt_domains_script("check");
 	if (rc != 0)
 		return rc == 77 ? 77 : 1;
 	if (lvt_lock_libvirtd() < 0) {
@@ -302,7 +278,7 @@ int main(void)
 	char args[128];
 	snprintf(args, sizeof(args), "up %s 4 >/dev/null", prefix);
 	atexit(domains_down);
-	if (domains_script(args) != 0) {
+	if (lvt_domains_script(args) != 0) {
 		fprintf(stderr, "cannot create the QEMU domains\n");
 		return 1;
 	}

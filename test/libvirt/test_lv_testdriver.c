@@ -20,6 +20,7 @@
 #include <libvirt/virterror.h>
 
 #include "lv_collect.h"
+#include "lv_testcase.h"
 #include "lv_testlib.h"
 #include "lv_util.h"
 
@@ -100,21 +101,7 @@ static void start(struct fixture *f)
 
 static void gather(struct fixture *f)
 {
-	lvt_capture_clear(&f->cap);
-	assert_int_equal(lv_collect_on(&f->col, f->c), 0);
-	if (f->cap.violations)
-		fail_msg("%zu schema violations, first: %s", f->cap.violations,
-			 f->cap.first_violation);
-}
-
-static int64_t int_field(const struct lvt_metric *m, const char *key)
-{
-	assert_non_null(m);
-	const struct lvt_field *fl = lvt_field(m, key);
-	if (!fl)
-		fail_msg("field %s missing in %s", key, m->name);
-	assert_int_equal(fl->type, LP_INT);
-	return fl->i;
+	lvt_gather(&f->col, f->c, &f->cap);
 }
 
 static void test_all_groups_through_fallback(void **state)
@@ -140,7 +127,7 @@ static void test_all_groups_through_fallback(void **state)
 	const char *off = "tlxt-00007";
 	const struct lvt_metric *st =
 	    lvt_find(&f->cap, "libvirt_state", off, NULL, NULL);
-	assert_int_equal(int_field(st, "state"), VIR_DOMAIN_SHUTOFF);
+	assert_int_equal(lvt_int_field(st, "state"), VIR_DOMAIN_SHUTOFF);
 	size_t n_off = 0;
 	for (size_t i = 0; i < f->cap.n; i++)
 		n_off += strcmp(lvt_tag(&f->cap.v[i], "domain_name"), off) == 0;
@@ -148,36 +135,36 @@ static void test_all_groups_through_fallback(void **state)
 
 	/* Paused (i % 10 == 3). */
 	st = lvt_find(&f->cap, "libvirt_state", "tlxt-00003", NULL, NULL);
-	assert_int_equal(int_field(st, "state"), VIR_DOMAIN_PAUSED);
+	assert_int_equal(lvt_int_field(st, "state"), VIR_DOMAIN_PAUSED);
 
 	/* A running domain, device by device. */
 	const char *d = "tlxt-00042";
 	const struct lvt_metric *n1 =
 	    lvt_find(&f->cap, "libvirt_net", d, "interface_id", "1");
 	assert_string_equal(lvt_field(n1, "name")->s, "tlxt-00042-n1");
-	assert_true(int_field(n1, "rx_bytes") > 0);
-	assert_true(int_field(n1, "tx_drop") >= 0);
+	assert_true(lvt_int_field(n1, "rx_bytes") > 0);
+	assert_true(lvt_int_field(n1, "tx_drop") >= 0);
 	const struct lvt_metric *b1 =
 	    lvt_find(&f->cap, "libvirt_block", d, "block_id", "1");
 	assert_string_equal(lvt_field(b1, "name")->s, "vdb");
 	assert_string_equal(lvt_field(b1, "path")->s,
 			    "/var/lib/tlx/tlxt-00042-b.qcow2");
-	assert_true(int_field(b1, "rd_reqs") > 0);
-	assert_true(int_field(b1, "capacity") > 0);
+	assert_true(lvt_int_field(b1, "rd_reqs") > 0);
+	assert_true(lvt_int_field(b1, "capacity") > 0);
 	const struct lvt_metric *bal =
 	    lvt_find(&f->cap, "libvirt_balloon", d, NULL, NULL);
-	assert_int_equal(int_field(bal, "maximum"), 1048576);
-	assert_true(int_field(bal, "current") > 0);
+	assert_int_equal(lvt_int_field(bal, "maximum"), 1048576);
+	assert_true(lvt_int_field(bal, "current") > 0);
 	const struct lvt_metric *vt =
 	    lvt_find(&f->cap, "libvirt_vcpu_total", d, NULL, NULL);
-	assert_int_equal(int_field(vt, "current"), 2);
+	assert_int_equal(lvt_int_field(vt, "current"), 2);
 	const struct lvt_metric *v1 =
 	    lvt_find(&f->cap, "libvirt_vcpu", d, "vcpu_id", "1");
-	assert_int_equal(int_field(v1, "state"), VIR_VCPU_RUNNING);
+	assert_int_equal(lvt_int_field(v1, "state"), VIR_VCPU_RUNNING);
 	assert_non_null(lvt_find(&f->cap, "libvirt_cpu", d, NULL, NULL));
-	int64_t vtime = int_field(v1, "time");
-	int64_t rx = int_field(n1, "rx_bytes");
-	int64_t rd = int_field(b1, "rd_reqs");
+	int64_t vtime = lvt_int_field(v1, "time");
+	int64_t rx = lvt_int_field(n1, "rx_bytes");
+	int64_t rd = lvt_int_field(b1, "rd_reqs");
 
 	/* The test driver's vcpu, NIC and disk counters follow the wall
 	 * clock: they move. */
@@ -187,9 +174,9 @@ static void test_all_groups_through_fallback(void **state)
 	v1 = lvt_find(&f->cap, "libvirt_vcpu", d, "vcpu_id", "1");
 	n1 = lvt_find(&f->cap, "libvirt_net", d, "interface_id", "1");
 	b1 = lvt_find(&f->cap, "libvirt_block", d, "block_id", "1");
-	assert_true(int_field(v1, "time") > vtime);
-	assert_true(int_field(n1, "rx_bytes") > rx);
-	assert_true(int_field(b1, "rd_reqs") > rd);
+	assert_true(lvt_int_field(v1, "time") > vtime);
+	assert_true(lvt_int_field(n1, "rx_bytes") > rx);
+	assert_true(lvt_int_field(b1, "rd_reqs") > rd);
 	/* The device lists came from the cache this time. */
 	assert_int_equal(lvt_count(&f->cap, "libvirt_block"), 2 * active);
 }
@@ -259,7 +246,7 @@ static void test_vcpu_mapping_cpu_id(void **state)
 	gather(f);
 	const struct lvt_metric *v =
 	    lvt_find(&f->cap, "libvirt_vcpu", "tlxt-00000", "vcpu_id", "0");
-	assert_true(int_field(v, "cpu_id") >= 0);
+	assert_true(lvt_int_field(v, "cpu_id") >= 0);
 }
 
 static void test_extras(void **state)
@@ -275,9 +262,9 @@ static void test_extras(void **state)
 	assert_int_equal(lvt_count(&f->cap, "telex_libvirt"), 1);
 	const struct lvt_metric *g =
 	    lvt_find(&f->cap, "telex_libvirt", NULL, NULL, NULL);
-	assert_int_equal(int_field(g, "domains"), NDOMAINS);
-	assert_int_equal(int_field(g, "errors"), 0);
-	assert_true(int_field(g, "duration_ns") > 0);
+	assert_int_equal(lvt_int_field(g, "domains"), NDOMAINS);
+	assert_int_equal(lvt_int_field(g, "errors"), 0);
+	assert_true(lvt_int_field(g, "duration_ns") > 0);
 	/* The test driver reports an error on each disk of a running
 	 * domain. */
 	const struct lvt_metric *de = lvt_find(&f->cap, "libvirt_disk_error",

@@ -50,6 +50,7 @@ fi
 ip link set lo up || { echo "FAIL: lo up in the namespace"; exit 1; }
 root=$TELEX_ROOT
 . "$TELEX_SRC/test/mock_kafka/lib.sh"
+. "$TELEX_SRC/test/packaging/lib.sh"
 mk_need kcat
 fail() { mk_fail "$@"; }
 in_root() { chroot "$root" "$@"; }
@@ -70,28 +71,7 @@ done
 [ "$(stat -c %U "$root/var/lib/telex/kafka-output")" = root ] ||
 	fail "spool directory not made, or not root's without a telegraf user"
 
-mk_start --brokers 1 --topic telegraf:1
-# localhost may resolve to ::1 first (Debian's /etc/hosts): a broker on
-# localhost listens on both.
-cat >"$MK_TMP/haproxy.cfg" <<CFG
-defaults
-  mode tcp
-  timeout connect 5s
-  timeout client 60s
-  timeout server 60s
-listen kafka
-  bind 127.0.0.1:9092
-$(ip -6 addr show dev lo 2>/dev/null | grep -q '::1/' && echo '  bind [::1]:9092')
-  server b1 ${MK_BOOTSTRAP%%,*}
-CFG
-haproxy -db -f "$MK_TMP/haproxy.cfg" >"$MK_TMP/haproxy.log" 2>&1 &
-hp=$!
-mk_at_exit "kill $hp 2>/dev/null; wait $hp 2>/dev/null"
-for i in $(seq 50); do
-	kcat -L -b localhost:9092 -m 2 >/dev/null 2>&1 && break
-	[ "$i" = 50 ] && fail "no broker on localhost:9092: $(cat "$MK_TMP/haproxy.log")"
-	sleep 0.2
-done
+pkg_broker_on_localhost
 
 echo 'mem,host=h2 used=5i 1700000000000000000' |
 	timeout 30 chroot "$root" telex-kafka-output \
@@ -99,18 +79,7 @@ echo 'mem,host=h2 used=5i 1700000000000000000' |
 rc=$?
 [ $rc = 0 ] || fail "telex-kafka-output in the clean root: exit $rc: $(cat "$MK_TMP/out.err")"
 grep -E '^(E|W)! ' "$MK_TMP/out.err" && fail "telex-kafka-output logged: $(cat "$MK_TMP/out.err")"
-mkfifo "$MK_TMP/kc.in"
-timeout 60 chroot "$root" telex-kafka-consumer -config /etc/telex/kafka-consumer.conf \
-	<"$MK_TMP/kc.in" >"$MK_TMP/kc.out" 2>"$MK_TMP/kc.err" &
-kc=$!
-exec {kcin}>"$MK_TMP/kc.in"
-for i in $(seq 150); do
-	grep -q . "$MK_TMP/kc.out" && break
-	kill -0 $kc 2>/dev/null || break
-	sleep 0.2
-done
-exec {kcin}>&-
-wait $kc
+pkg_consume timeout 60 chroot "$root"
 rc=$?
 [ $rc = 0 ] || fail "telex-kafka-consumer in the clean root: exit $rc: $(cat "$MK_TMP/kc.err")"
 mk_eq "consumed in the clean root" 'mem,host=h2 used=5i 1700000000000000000' \

@@ -33,10 +33,11 @@ struct example_input {
 	char *big;
 };
 
-#define OPT(n, type, field, def, help)                                         \
+#define OPT(n, kind, field, def, text)                                         \
 	{                                                                      \
-		n, type, offsetof(struct example_input_config, field), def,    \
-		    help, 0, NULL, 0, 0, NULL                                  \
+		.name = n, .type = kind,                                       \
+		.offset = offsetof(struct example_input_config, field),        \
+		.default_value = def, .help = text                             \
 	}
 
 static const struct cfg_option example_input_options[] = {
@@ -53,7 +54,7 @@ static const struct cfg_option example_input_options[] = {
 	"add a string field of this many bytes"),
     OPT("parsed", CFG_BOOL, parsed, "false",
 	"build each metric as text and parse it before emitting"),
-    {NULL, 0, 0, NULL, NULL, 0, NULL, 0, 0, NULL},
+    {.name = NULL},
 };
 
 static int example_input_init(struct telex *t, void *config, void **state)
@@ -151,7 +152,9 @@ static const struct telex_plugin example_input_plugin = {
     .program = "telex-example-input",
     .summary = "Example polled input for the shim's tests.",
     .kind = TELEX_INPUT,
-    .config = {"inputs", "example", example_input_options},
+    .config = {.section = "inputs",
+	       .name = "example",
+	       .options = example_input_options},
     .config_size = sizeof(struct example_input_config),
     .init = example_input_init,
     .gather = example_input_gather,

@@ -34,10 +34,11 @@ struct example_output {
 	int64_t timer;
 };
 
-#define OPT(n, type, field, def, help)                                         \
+#define OPT(n, kind, field, def, text)                                         \
 	{                                                                      \
-		n, type, offsetof(struct example_output_config, field), def,   \
-		    help, 0, NULL, 0, 0, NULL                                  \
+		.name = n, .type = kind,                                       \
+		.offset = offsetof(struct example_output_config, field),       \
+		.default_value = def, .help = text                             \
 	}
 
 static const struct cfg_option example_output_options[] = {
@@ -52,7 +53,7 @@ static const struct cfg_option example_output_options[] = {
     OPT("stuck", CFG_BOOL, stuck, "false", "never deliver"),
     OPT("fail_after", CFG_INT, fail_after, "0",
 	"write() fails after this many metrics (0: never)"),
-    {NULL, 0, 0, NULL, NULL, 0, NULL, 0, 0, NULL},
+    {.name = NULL},
 };
 
 /* Deliver up to n held metrics (all with n < 0). */
@@ -182,7 +183,9 @@ static const struct telex_plugin example_output_plugin = {
     .program = "telex-example-output",
     .summary = "Example output for the shim's tests.",
     .kind = TELEX_OUTPUT,
-    .config = {"outputs", "example", example_output_options},
+    .config = {.section = "outputs",
+	       .name = "example",
+	       .options = example_output_options},
     .config_size = sizeof(struct example_output_config),
     .init = example_output_init,
     .write = example_output_write,

@@ -28,10 +28,11 @@ struct example_service {
 	struct lp_metric m;
 };
 
-#define OPT(n, type, field, def, help)                                         \
+#define OPT(n, kind, field, def, text)                                         \
 	{                                                                      \
-		n, type, offsetof(struct example_service_config, field), def,  \
-		    help, 0, NULL, 0, 0, NULL                                  \
+		.name = n, .type = kind,                                       \
+		.offset = offsetof(struct example_service_config, field),      \
+		.default_value = def, .help = text                             \
 	}
 
 static const struct cfg_option example_service_options[] = {
@@ -40,7 +41,7 @@ static const struct cfg_option example_service_options[] = {
     OPT("total", CFG_INT, total, "0", "stop emitting after this many"),
     OPT("shutdown_at_total", CFG_BOOL, shutdown_at_total, "false",
 	"end the program (telex_shutdown) after `total`"),
-    {NULL, 0, 0, NULL, NULL, 0, NULL, 0, 0, NULL},
+    {.name = NULL},
 };
 
 static void example_service_progress(struct telex *t, void *arg,
@@ -153,7 +154,9 @@ static const struct telex_plugin example_service_plugin = {
     .program = "telex-example-service",
     .summary = "Example service input for the shim's tests.",
     .kind = TELEX_SERVICE_INPUT,
-    .config = {"inputs", "example_service", example_service_options},
+    .config = {.section = "inputs",
+	       .name = "example_service",
+	       .options = example_service_options},
     .config_size = sizeof(struct example_service_config),
     .init = example_service_init,
     .start = example_service_start,

@@ -2,8 +2,6 @@
 # a service input, an output; built into $(BIN), not installed), the
 # in-process runner unit test, and the script tests that drive the examples
 # through the execd harness.
-# Built once everything telex_main() links is in the tree.
-ifneq ($(and $(wildcard shim/lp_parse.c),$(wildcard shim/config_toml.c),$(wildcard shim/filter.c)),)
 SHIM_EXAMPLES := $(BIN)/telex-example-input $(BIN)/telex-example-service \
 	$(BIN)/telex-example-output
 
@@ -20,4 +18,3 @@ $(TESTBIN)/test_runner: $(OBJ)/test/shim/test_runner.o $(LIBTELEX)
 
 SCRIPT_TESTS += $(sort $(wildcard test/shim/test-*.sh))
 BENCHES += test/shim/bench-shim.sh
-endif

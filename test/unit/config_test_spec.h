@@ -47,6 +47,42 @@ static const char *const tcodecs[] = {"none", "gzip", "snappy",
 static const char *const tmethods[] = {"", "measurement", "tags", NULL};
 static const char *const tmodes[] = {"read", "write", NULL};
 
+/* A check of a sub-table's option: Kafka topics cannot hold '/'. */
+static int tcheck_separator(const void *value, struct cfg_problem *p)
+{
+	const char *sep = *(char *const *)value;
+	return strchr(sep, '/') ? cfg_refuse(p, "\"/\" cannot be in a topic")
+				: 0;
+}
+
+/* A check of a list that names the element at fault. */
+static int tcheck_names(const void *value, struct cfg_problem *p)
+{
+	const struct cfg_strv *v = value;
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(v->v[i], "forbidden") == 0) {
+			p->item = i + 1;
+			return cfg_refuse(p,
+					  "element %zu: \"forbidden\" is "
+					  "refused",
+					  i + 1);
+		}
+	return 0;
+}
+
+/* What options must satisfy together, at the line of the one named. */
+static int tfinalize(void *config, struct cfg_problem *p)
+{
+	const struct tcfg *c = config;
+	if (c->suffix.method && strcmp(c->suffix.method, "tags") == 0 &&
+	    c->suffix.keys.n == 0) {
+		p->key = "topic_suffix.method";
+		return cfg_refuse(p, "topic_suffix.method = \"tags\" needs "
+				     "topic_suffix.keys");
+	}
+	return 0;
+}
+
 static const struct cfg_option tsuffix_opts[] = {
     {.name = "method",
      .type = CFG_STRING,
@@ -58,7 +94,8 @@ static const struct cfg_option tsuffix_opts[] = {
      .type = CFG_STRING,
      .offset = TS(separator),
      .default_value = "\"_\"",
-     .help = "Between topic and suffix."},
+     .help = "Between topic and suffix.",
+     .check = tcheck_separator},
     {.name = "keys",
      .type = CFG_STRING_LIST,
      .offset = TS(keys),
@@ -106,7 +143,8 @@ static const struct cfg_option topts[] = {
      .type = CFG_STRING_LIST,
      .offset = TO(names),
      .default_value = "[\"a\", \"b\"]",
-     .help = "A list of strings."},
+     .help = "A list of strings.",
+     .check = tcheck_names},
     {.name = "headers",
      .type = CFG_STRING_MAP,
      .offset = TO(headers),
@@ -150,7 +188,10 @@ static const struct cfg_option topts[] = {
     {.name = NULL},
 };
 
-static const struct cfg_spec tspec = {"inputs", "test", topts};
+static const struct cfg_spec tspec = {.section = "inputs",
+				      .name = "test",
+				      .options = topts,
+				      .finalize = tfinalize};
 
 /* A spec with a required option, for the required-key checks. */
 static const struct cfg_option treq_opts[] = {
@@ -168,6 +209,18 @@ static const struct cfg_option treq_opts[] = {
     {.name = NULL},
 };
 
-static const struct cfg_spec treq_spec = {"outputs", "req", treq_opts};
+static const struct cfg_spec treq_spec = {
+    .section = "outputs", .name = "req", .options = treq_opts};
+
+/* Whether err begins with "FILE:LINE:", as every error of a file's
+ * content must. */
+static inline bool cfg_err_has_line(const char *err, const char *file)
+{
+	size_t n = strlen(file);
+	if (strncmp(err, file, n) != 0 || err[n] != ':')
+		return false;
+	size_t d = strspn(err + n + 1, "0123456789");
+	return d > 0 && err[n + 1 + d] == ':';
+}
 
 #endif

@@ -241,6 +241,28 @@ static void test_array_grow(void **state)
 	free(a);
 }
 
+/* A ring keeps its order across the wrap as it grows; an impossible size
+ * leaves it as it was. */
+static void test_ring_grow(void **state)
+{
+	(void)state;
+	size_t cap = 0;
+	int *r = ring_grow(NULL, 0, 0, &cap, sizeof(*r), 4);
+	assert_non_null(r);
+	assert_int_equal(cap, 4);
+	/* Full: 4 elements from head 2, in slots 2, 3, 0, 1. */
+	r[2] = 10, r[3] = 11, r[0] = 12, r[1] = 13;
+	r = ring_grow(r, 2, 4, &cap, sizeof(*r), 4);
+	assert_non_null(r);
+	assert_int_equal(cap, 8);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(r[i], 10 + i);
+	size_t huge = SIZE_MAX / 2 + 1;
+	assert_null(ring_grow(r, 0, 0, &huge, 2, 4));
+	assert_int_equal(huge, SIZE_MAX / 2 + 1);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +275,7 @@ int main(void)
 	    cmocka_unit_test(test_arena_reset_reuses),
 	    cmocka_unit_test(test_arena_strings),
 	    cmocka_unit_test(test_array_grow),
+	    cmocka_unit_test(test_ring_grow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

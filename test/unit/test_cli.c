@@ -114,7 +114,9 @@ static void test_usage(void **state)
 	    .program = "telex-libvirt",
 	    .summary = "VM metrics from libvirt",
 	    .kind = TELEX_INPUT,
-	    .config = {"inputs", "libvirt", no_options},
+	    .config = {.section = "inputs",
+		       .name = "libvirt",
+		       .options = no_options},
 	};
 	struct buf b = BUF_INIT;
 	telex_cli_usage(&in, &b);
@@ -128,7 +130,9 @@ static void test_usage(void **state)
 	struct telex_plugin out = {
 	    .program = "telex-kafka-output",
 	    .kind = TELEX_OUTPUT,
-	    .config = {"outputs", "kafka", no_options},
+	    .config = {.section = "outputs",
+		       .name = "kafka",
+		       .options = no_options},
 	};
 	buf_clear(&b);
 	telex_cli_usage(&out, &b);
@@ -143,7 +147,9 @@ static void test_usage(void **state)
 	    .summary = "read metrics from Kafka topics to stdout, a drop-in "
 		       "for Telegraf's inputs.kafka_consumer",
 	    .kind = TELEX_SERVICE_INPUT,
-	    .config = {"inputs", "kafka_consumer", no_options},
+	    .config = {.section = "inputs",
+		       .name = "kafka_consumer",
+		       .options = no_options},
 	};
 	buf_clear(&b);
 	telex_cli_usage(&kc, &b);

@@ -75,6 +75,8 @@ static void load_fails(const char *text, ...)
 			fail_msg("error \"%s\" lacks \"%s\"", err, frag);
 	}
 	va_end(ap);
+	if (!cfg_err_has_line(err, "t.conf"))
+		fail_msg("error \"%s\" names no file:line", err);
 	/* A failed load leaves nothing allocated behind. */
 	assert_null(cfg.str);
 	assert_null(cfg.names.v);
@@ -484,7 +486,7 @@ static void test_table_rules(void **state)
 	assert_int_equal(load("[inputs.test]\nstr = \"legacy\"\n"), 0);
 	assert_string_equal(cfg.str, "legacy");
 	cfg_free(&tspec, &cfg, &common);
-	load_fails("[[inputs.cpu]]\n", "t.conf: no [[inputs.test]] table",
+	load_fails("[[inputs.cpu]]\n", "t.conf:1: no [[inputs.test]] table",
 		   NULL);
 	/* An empty file, or only comments: the defaults. */
 	assert_int_equal(load("# nothing here\n\n"), 0);
@@ -586,11 +588,11 @@ static void test_common(void **state)
 static void test_common_errors(void **state)
 {
 	(void)state;
-	load_fails(
-	    "[[inputs.test]]\nlog_level = \"verbose\"\n",
-	    "t.conf:2: unknown log_level \"verbose\" in [[inputs.test]]; "
-	    "use one of error, warn, info, debug, trace",
-	    NULL);
+	load_fails("[[inputs.test]]\nlog_level = \"verbose\"\n",
+		   "t.conf:2: bad value for \"log_level\" in [[inputs.test]]: "
+		   "unknown log_level \"verbose\"; use one of error, warn, "
+		   "info, debug, trace",
+		   NULL);
 	load_fails("[[inputs.test]]\nlog_level = 3\n",
 		   "t.conf:2:", "\"log_level\"", "expected a string", NULL);
 	load_fails("[[inputs.test]]\nmetricpass = \"true\"\n", "t.conf:2:",
@@ -600,6 +602,15 @@ static void test_common_errors(void **state)
 		   NULL);
 	load_fails("[[inputs.test]]\n[inputs.test.tagpass]\ncpu = \"x\"\n",
 		   "t.conf:3:", "\"tagpass.cpu\"", NULL);
+	/* A pattern that does not compile, at its own line. */
+	load_fails(
+	    "[[inputs.test]]\nnamepass = [\n  \"cpu*\",\n  \"[z-a]\",\n]\n",
+	    "t.conf:4: bad value for \"namepass\" in [[inputs.test]]: "
+	    "bad pattern \"[z-a]\"",
+	    NULL);
+	load_fails("[[inputs.test]]\n[inputs.test.tagdrop]\ncpu = [\"[\"]\n",
+		   "t.conf:3: bad value for \"tagdrop.cpu\"", "bad pattern",
+		   NULL);
 	load_fails("[[inputs.test]]\ntagpass = 3\n",
 		   "t.conf:2:", "expected a table of tag key", NULL);
 	load_fails("[[inputs.test]]\n[inputs.test.tags]\nn = 1\n",
@@ -636,6 +647,104 @@ static void test_required(void **state)
 	assert_string_equal(err, "o.conf:2: [[outputs.req]] is missing the "
 				 "required key \"brokers\": Kafka brokers.");
 	assert_null(cfg.str);
+}
+
+/* An option's own check runs where the value is read: the error names the
+ * file, the line (of a list's element at fault) and the option, in
+ * sub-tables too; a value the check accepts loads. */
+static void test_option_checks(void **state)
+{
+	(void)state;
+	load_fails("[[inputs.test]]\nnames = [\n  \"a\",\n  \"b\",\n  "
+		   "\"forbidden\",\n]\n",
+		   "t.conf:5: bad value for \"names\" in [[inputs.test]]: "
+		   "element 3: \"forbidden\" is refused",
+		   NULL);
+	load_fails("[[inputs.test]]\n[inputs.test.topic_suffix]\n"
+		   "separator = \"a/b\"\n",
+		   "t.conf:3: bad value for \"topic_suffix.separator\" in "
+		   "[[inputs.test]]: \"/\" cannot be in a topic",
+		   NULL);
+	assert_int_equal(load("[[inputs.test]]\nnames = [\"a\", \"b\"]\n"
+			      "topic_suffix = { separator = \"-\" }\n"),
+			 0);
+	assert_string_equal(cfg.suffix.separator, "-");
+}
+
+/* The spec's finalize sees the whole table and its error names the line
+ * of the option it points at, or of the table when the file does not set
+ * that option; it runs for the defaults alone too. */
+struct tfin {
+	char *mode;
+	int64_t derived;
+};
+
+static int tfin_finalize(void *config, struct cfg_problem *p)
+{
+	struct tfin *c = config;
+	if (strcmp(c->mode, "unset") == 0) {
+		p->key = "mode";
+		return cfg_refuse(p, "set mode");
+	}
+	c->derived = (int64_t)strlen(c->mode);
+	return 0;
+}
+
+static const struct cfg_option tfin_opts[] = {
+    {.name = "mode",
+     .type = CFG_STRING,
+     .offset = offsetof(struct tfin, mode),
+     .default_value = "\"unset\"",
+     .help = "A mode."},
+    {.name = NULL},
+};
+
+static const struct cfg_spec tfin_spec = {.section = "outputs",
+					  .name = "fin",
+					  .options = tfin_opts,
+					  .finalize = tfin_finalize};
+
+static int tfin_load(struct tfin *c, const char *text)
+{
+	memset(c, 0, sizeof(*c));
+	return cfg_load_text(&tfin_spec, text, strlen(text), "f.conf", c,
+			     &common, err, sizeof(err));
+}
+
+static void test_finalize(void **state)
+{
+	(void)state;
+	load_fails("[[inputs.test]]\nstr = \"s\"\n[inputs.test.topic_suffix]\n"
+		   "  method = \"tags\"\n",
+		   "t.conf:4: [[inputs.test]]: topic_suffix.method = \"tags\" "
+		   "needs topic_suffix.keys",
+		   NULL);
+	load_fails("[[inputs.test]]\ntopic_suffix = {method = \"tags\"}\n",
+		   "t.conf:2: [[inputs.test]]: topic_suffix.method", NULL);
+
+	struct tfin c;
+	assert_int_equal(
+	    tfin_load(&c, "# x\n\n[[outputs.fin]]\nmode = \"unset\"\n"), -1);
+	assert_string_equal(err, "f.conf:4: [[outputs.fin]]: set mode");
+	assert_null(c.mode);
+	/* Not in the file: the table's line. */
+	assert_int_equal(tfin_load(&c, "# x\n[[outputs.fin]]\n"), -1);
+	assert_string_equal(err, "f.conf:2: [[outputs.fin]]: set mode");
+	/* An empty file: the first line. */
+	assert_int_equal(tfin_load(&c, ""), -1);
+	assert_string_equal(err, "f.conf:1: [[outputs.fin]]: set mode");
+	/* No file at all. */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(cfg_set_defaults(&tfin_spec, &c, err, sizeof(err)),
+			 -1);
+	assert_string_equal(err, "[[outputs.fin]] (no config file, the "
+				 "defaults): set mode");
+	assert_null(c.mode);
+	/* Accepted: what it derived stays. */
+	assert_int_equal(tfin_load(&c, "[[outputs.fin]]\nmode = \"fast\"\n"),
+			 0);
+	assert_int_equal(c.derived, 4);
+	cfg_free(&tfin_spec, &c, &common);
 }
 
 static void test_crlf_bom(void **state)
@@ -715,6 +824,8 @@ int main(void)
 	    T(test_common_errors),
 	    T(test_output_tags_ignored),
 	    T(test_required),
+	    T(test_option_checks),
+	    T(test_finalize),
 	    T(test_crlf_bom),
 	    T(test_load_file),
 	    T(test_error_buffer_small),

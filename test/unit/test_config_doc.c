@@ -162,7 +162,8 @@ static const struct cfg_option man_opts[] = {
 static void test_man(void **state)
 {
 	(void)state;
-	const struct cfg_spec spec = {"outputs", "m", man_opts};
+	const struct cfg_spec spec = {
+	    .section = "outputs", .name = "m", .options = man_opts};
 	struct buf b = BUF_INIT;
 	cfg_write_man(&spec, &b);
 	buf_putc(&b, '\0');
@@ -210,7 +211,8 @@ static const struct cfg_option ex_opts[] = {
 static void test_example(void **state)
 {
 	(void)state;
-	const struct cfg_spec spec = {"outputs", "ex", ex_opts};
+	const struct cfg_spec spec = {
+	    .section = "outputs", .name = "ex", .options = ex_opts};
 	char *s = sample_of(&spec);
 	assert_non_null(strstr(s, "\n  routing_tag = \"host\"\n"));
 	assert_non_null(strstr(s, "\n  topics = [\"telegraf\"]\n"));

@@ -60,10 +60,14 @@ static int each_teardown(void **state)
 	return 0;
 }
 
+/* Every error names e.conf:LINE. */
 static int load(const char *text)
 {
-	return cfg_load_text(&tspec, text, strlen(text), "e.conf", &cfg,
-			     &common, err, sizeof(err));
+	int rc = cfg_load_text(&tspec, text, strlen(text), "e.conf", &cfg,
+			       &common, err, sizeof(err));
+	if (rc && !cfg_err_has_line(err, "e.conf"))
+		fail_msg("error \"%s\" names no file:line", err);
+	return rc;
 }
 
 static void test_plain_and_braced(void **state)

@@ -1,5 +1,5 @@
 /*
- * spool.h: telex-kafka-output's disk spool (spool_dir). A line counts as
+ * kout_spool.h: telex-kafka-output's disk spool (spool_dir). A line counts as
  * taken once it is appended to the spool; records are produced from the
  * spool and the space is given back once Kafka confirmed them, so that an
  * outage, a restart, a kill -9 or a reboot loses nothing.
@@ -10,7 +10,7 @@
  *   ack                     how far delivery got: two slots written in
  *                           turn, each checksummed, the newer valid wins
  *   NNNNNNNNNNNNNNNN.seg    segments (16 hex digits, oldest first)
- *   rejected.lp             records Kafka refused for good (rejected.c)
+ *   rejected.lp             records Kafka refused for good (kout_rejected.c)
  *
  * A segment is a 16-byte header ("TXSPOOL1", then its id, u64) followed
  * by frames, all integers little-endian:
@@ -23,9 +23,9 @@
  * the next start, its torn tail (a frame cut short by kill -9 or power
  * loss) counted, logged and cut off.
  *
- * Files: crc32c.c (the checksum), spool_frame.c (frames, no I/O),
- * spool_file.c (segment and ack files), spool.c (opening, writing,
- * reading, releasing), spool_status.c (--spool-status).
+ * Files: kout_crc32c.c (the checksum), kout_spool_frame.c (frames, no I/O),
+ * kout_spool_file.c (segment and ack files), kout_spool.c (opening, writing,
+ * reading, releasing), kout_spool_status.c (--spool-status).
  */
 #ifndef TELEX_KOUT_SPOOL_H
 #define TELEX_KOUT_SPOOL_H
@@ -36,13 +36,13 @@
 
 #include "telex/buf.h"
 
-/* crc32c.c: CRC-32C of p[0..n), continuing crc (0 to start). */
+/* kout_crc32c.c: CRC-32C of p[0..n), continuing crc (0 to start). */
 uint32_t kout_crc32c(uint32_t crc, const void *p, size_t n);
 /* The same without the CPU instruction (the reference for tests). */
 uint32_t kout_crc32c_sw(uint32_t crc, const void *p, size_t n);
 
 /* ------------------------------------------------------------------ */
-/* spool_frame.c: encoding and decoding frames in memory. */
+/* kout_spool_frame.c: encoding and decoding frames in memory. */
 
 #define KOUT_FRAME_LINE 0x4c535854u /* "TXSL" */
 #define KOUT_FRAME_SEAL 0x45535854u /* "TXSE" */
@@ -93,7 +93,7 @@ void kout_seg_header(uint8_t out[KOUT_SEG_HDR], uint64_t id);
 bool kout_seg_header_ok(const void *h, uint64_t *id);
 
 /* ------------------------------------------------------------------ */
-/* spool.c: the files. All calls on the loop's thread. */
+/* kout_spool.c: the files. All calls on the loop's thread. */
 
 /* Where a line frame is: its segment, its offset there, and how many
  * line frames come before it in that segment. */
@@ -179,6 +179,10 @@ int kout_spool_open(struct kout_spool *sp, const struct kout_spool_opts *o,
 /* Write what is buffered, seal the segment, record the ack position,
  * sync, unlock. Segments holding nothing undelivered are removed. */
 void kout_spool_close(struct kout_spool *sp);
+/* Let go of the files and memory as a killed process would: nothing
+ * written, sealed or synced (kout_spool_close's last step; the tests'
+ * crash). */
+void kout_spool_abandon(struct kout_spool *sp);
 
 enum kout_room { KOUT_ROOM_OK, KOUT_ROOM_FULL, KOUT_ROOM_NEVER };
 
@@ -201,12 +205,19 @@ int kout_spool_flush(struct kout_spool *sp, char *err, size_t errlen);
 /* True when the reader is at the end of what was written. */
 bool kout_spool_caught_up(const struct kout_spool *sp);
 
-/* The line frame at the reader's position: 1 (f and pos filled, the
- * payload valid until the next call), 0 none yet, -1 I/O error (err).
- * Seals, torn tails and damaged frames on the way are skipped (and
- * counted in damaged_bytes, logged). */
-int kout_spool_peek(struct kout_spool *sp, struct kout_frame *f,
-		    struct kout_spool_pos *pos, char *err, size_t errlen);
+/* What the reader found at its position (kout_spool_peek). */
+enum kout_peek {
+	KOUT_PEEK_LINE,	 /* a line frame: f and pos filled, the payload valid
+			    until the next call */
+	KOUT_PEEK_NONE,	 /* nothing more yet */
+	KOUT_PEEK_ERROR, /* an I/O error, err says which */
+};
+
+/* The line frame at the reader's position. Seals, torn tails and damaged
+ * frames on the way are skipped (and counted in damaged_bytes, logged). */
+enum kout_peek kout_spool_peek(struct kout_spool *sp, struct kout_frame *f,
+			       struct kout_spool_pos *pos, char *err,
+			       size_t errlen);
 
 /* Move the reader past the frame peek returned (or the frame of a line
  * produced straight from write(): pos is where it was, size its size). */
@@ -230,12 +241,12 @@ static inline size_t kout_frame_size(size_t line_len)
 }
 
 /* ------------------------------------------------------------------ */
-/* spool_status.c: --spool-status DIR, for an operator: what a spool holds,
+/* kout_spool_status.c: --spool-status DIR, for an operator: what a spool holds,
  * read without changing it (whether or not a process is using it). Prints
  * to out; returns the exit code (0, 1 not a readable spool). */
 int kout_spool_status(const char *dir, struct buf *out);
 
-/* What a segment file holds, read from fd (spool_file.c, also for the
+/* What a segment file holds, read from fd (kout_spool_file.c, also for the
  * status):
  * line frames, the end of the last whole frame, damaged bytes inside,
  * the torn tail after it, whether sealed, the first line's time. 0, or -1

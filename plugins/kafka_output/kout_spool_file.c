@@ -1,9 +1,8 @@
 /*
- * spool_file.c: the spool's files (layout: spool.h): segment files (the
- * list, creating, sealing, removing, and loading what an earlier run
- * left, with its torn tail cut off), the ack file's two slots, and reading
- * a file a window at a time, for the start-up scan, --spool-status and
- * the reader.
+ * kout_spool_file.c: the spool's files (layout: kout_spool.h): segment files
+ * (the list, creating, sealing, removing, and loading what an earlier run left,
+ * with its torn tail cut off), the ack file's two slots, and reading a file a
+ * window at a time, for the start-up scan, --spool-status and the reader.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "spool_internal.h"
+#include "kout_spool_internal.h"
 #include "telex/log.h"
 
 #define KOUT_ACK_MAGIC 0x4b415854u /* "TXAK" */
@@ -238,7 +237,8 @@ int kout_spool_list(int dirfd, uint64_t **ids, size_t *n)
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		char *end;
-		if (strlen(e->d_name) != 20 || strcmp(e->d_name + 16, ".seg"))
+		if (strlen(e->d_name) != 20 ||
+		    strcmp(e->d_name + 16, ".seg") != 0)
 			continue;
 		uint64_t id = strtoull(e->d_name, &end, 16);
 		if (end != e->d_name + 16)
@@ -270,14 +270,11 @@ struct kout_seg *kout_seg_find(struct kout_spool *sp, uint64_t id)
 
 struct kout_seg *kout_seg_push(struct kout_spool *sp, const struct kout_seg *s)
 {
-	if (sp->nsegs == sp->segs_cap) {
-		size_t cap = sp->segs_cap ? sp->segs_cap * 2 : 16;
-		struct kout_seg *v = realloc(sp->segs, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		sp->segs = v;
-		sp->segs_cap = cap;
-	}
+	struct kout_seg *v =
+	    array_grow(sp->segs, sp->nsegs, &sp->segs_cap, sizeof(*v), 16);
+	if (!v)
+		return NULL;
+	sp->segs = v;
 	sp->segs[sp->nsegs] = *s;
 	sp->bytes += s->bytes;
 	return &sp->segs[sp->nsegs++];
@@ -357,63 +354,56 @@ int kout_seg_create(struct kout_spool *sp, uint64_t id, char *err,
 	return 0;
 }
 
-/* A segment left by an earlier run: count its lines (from its seal, or by
- * reading it), cut a torn tail off and seal it. */
-int kout_seg_load(struct kout_spool *sp, uint64_t id, char *err, size_t errlen)
+/* A segment file without a valid header: 0 when it was set aside (or,
+ * empty, removed). */
+static int kout_seg_no_header(struct kout_spool *sp, const char *name,
+			      uint64_t size)
 {
-	char name[32];
-	kout_seg_name(name, id);
-	int fd = kout_seg_openat(sp, id, O_RDWR);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "opening spool segment %s/%s: %s",
-			 sp->dir, name, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	uint64_t size = (uint64_t)st.st_size;
-	uint8_t h[KOUT_SEAL_SIZE];
-	size_t got = 0;
-	uint64_t hid = 0;
-	if (kout_pread_all(fd, h, KOUT_SEG_HDR, 0, &got) < 0 ||
-	    got < KOUT_SEG_HDR || !kout_seg_header_ok(h, &hid) || hid != id) {
-		close(fd);
-		if (size <= KOUT_SEG_HDR) {
-			/* Created, nothing written yet: a crash at once. */
-			unlinkat(sp->dirfd, name, 0);
-			return 0;
-		}
-		/* Not ours, or its header is gone: keep it aside for a
-		 * human rather than delete lines that may be in it. */
-		char aside[48];
-		snprintf(aside, sizeof(aside), "%s.damaged", name);
-		renameat(sp->dirfd, name, sp->dirfd, aside);
-		sp->damaged_bytes += size;
-		log_error("spool: %s/%s has no valid segment header: moved "
-			  "aside as %s, %" PRIu64 " bytes not read",
-			  sp->dir, name, aside, size);
+	if (size <= KOUT_SEG_HDR) {
+		/* Created, nothing written yet: a crash at once. */
+		unlinkat(sp->dirfd, name, 0);
 		return 0;
 	}
-	struct kout_seg s = {.id = id, .fd = -1, .sealed = true};
+	/* Not ours, or its header is gone: keep it aside for a human
+	 * rather than delete lines that may be in it. */
+	char aside[48];
+	snprintf(aside, sizeof(aside), "%s.damaged", name);
+	renameat(sp->dirfd, name, sp->dirfd, aside);
+	sp->damaged_bytes += size;
+	log_error("spool: %s/%s has no valid segment header: moved aside as "
+		  "%s, %" PRIu64 " bytes not read",
+		  sp->dir, name, aside, size);
+	return 0;
+}
+
+/* Whether the segment of size bytes in fd ends with a seal; its count of
+ * lines into *records. */
+static bool kout_seg_sealed_count(int fd, uint64_t size, uint64_t *records)
+{
+	uint8_t h[KOUT_SEAL_SIZE];
+	size_t got = 0;
 	struct kout_frame f;
-	if (size >= KOUT_SEG_HDR + KOUT_SEAL_SIZE &&
-	    kout_pread_all(fd, h, sizeof(h), size - KOUT_SEAL_SIZE, &got) ==
-		0 &&
-	    got == sizeof(h) &&
-	    kout_frame_decode(h, sizeof(h), &f) == KOUT_FRAME_OK &&
-	    f.magic == KOUT_FRAME_SEAL) {
-		s.bytes = size;
-		s.records = kout_le64_get(f.payload);
-		close(fd);
-		return kout_seg_push(sp, &s) ? 0 : -1;
-	}
+	if (size < KOUT_SEG_HDR + KOUT_SEAL_SIZE ||
+	    kout_pread_all(fd, h, sizeof(h), size - KOUT_SEAL_SIZE, &got) < 0 ||
+	    got != sizeof(h) ||
+	    kout_frame_decode(h, sizeof(h), &f) != KOUT_FRAME_OK ||
+	    f.magic != KOUT_FRAME_SEAL)
+		return false;
+	*records = kout_le64_get(f.payload);
+	return true;
+}
+
+/* An unsealed segment (the one written when the process died), read
+ * whole: its lines counted, damaged frames reported, a torn tail cut off;
+ * then it is sealed. fd is the caller's. */
+static int kout_seg_recover(struct kout_spool *sp, uint64_t id,
+			    const char *name, int fd, char *err, size_t errlen)
+{
 	struct kout_seg_scan sc;
 	char why[256];
 	if (kout_seg_scan(fd, KOUT_SEG_HDR, &sc, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "reading spool segment %s/%s: %s",
 			 sp->dir, name, why);
-		close(fd);
 		return -1;
 	}
 	if (sc.damaged_bytes)
@@ -431,28 +421,62 @@ int kout_seg_load(struct kout_spool *sp, uint64_t id, char *err, size_t errlen)
 			snprintf(err, errlen,
 				 "cutting the torn tail of %s/%s: %s", sp->dir,
 				 name, strerror(errno));
-			close(fd);
 			return -1;
 		}
 	}
-	s.bytes = sc.valid_end;
-	s.records = sc.records;
-	s.fd = fd;
-	s.sealed = sc.sealed;
+	struct kout_seg s = {.id = id,
+			     .bytes = sc.valid_end,
+			     .records = sc.records,
+			     .fd = fd,
+			     .sealed = sc.sealed};
 	struct kout_seg *p = kout_seg_push(sp, &s);
 	if (!p) {
-		close(fd);
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	int rc = 0;
 	if (!p->sealed && kout_seg_seal(sp, p) < 0) {
 		snprintf(err, errlen, "sealing %s/%s: %s", sp->dir, name,
 			 strerror(errno));
-		return -1;
-	}
-	if (sp->fsync != KOUT_FSYNC_NEVER)
+		rc = -1;
+	} else if (sp->fsync != KOUT_FSYNC_NEVER) {
 		fdatasync(fd);
-	close(fd);
+	}
 	p->fd = -1;
 	p->dirty = false;
-	return 0;
+	return rc;
+}
+
+/* A segment left by an earlier run: count its lines (from its seal, or by
+ * reading it), cut a torn tail off and seal it. */
+int kout_seg_load(struct kout_spool *sp, uint64_t id, char *err, size_t errlen)
+{
+	char name[32];
+	kout_seg_name(name, id);
+	int fd = kout_seg_openat(sp, id, O_RDWR);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "opening spool segment %s/%s: %s",
+			 sp->dir, name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	uint64_t size = (uint64_t)st.st_size;
+	uint8_t h[KOUT_SEG_HDR];
+	size_t got = 0;
+	uint64_t hid = 0;
+	if (kout_pread_all(fd, h, KOUT_SEG_HDR, 0, &got) < 0 ||
+	    got < KOUT_SEG_HDR || !kout_seg_header_ok(h, &hid) || hid != id) {
+		close(fd);
+		return kout_seg_no_header(sp, name, size);
+	}
+	struct kout_seg s = {.id = id, .fd = -1, .sealed = true, .bytes = size};
+	if (kout_seg_sealed_count(fd, size, &s.records)) {
+		close(fd);
+		return kout_seg_push(sp, &s) ? 0 : -1;
+	}
+	int rc = kout_seg_recover(sp, id, name, fd, err, errlen);
+	close(fd);
+	return rc;
 }

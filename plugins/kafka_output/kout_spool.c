@@ -1,6 +1,7 @@
 /*
- * spool.c: opening the spool, writing, reading and giving space back
- * (layout and guarantees: spool.h; the files themselves: spool_file.c).
+ * kout_spool.c: opening the spool, writing, reading and giving space back
+ * (layout and guarantees: kout_spool.h; the files themselves:
+ * kout_spool_file.c).
  *
  * One writer, one reader, both on the loop's thread. write() buffers the
  * frames of a batch and writes them with one pwrite() before the shim
@@ -24,7 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "spool_internal.h"
+#include "kout_spool_internal.h"
 #include "telex/log.h"
 #include "telex/shim.h"
 
@@ -204,6 +205,11 @@ void kout_spool_close(struct kout_spool *sp)
 		}
 		kout_spool_sync(sp);
 	}
+	kout_spool_abandon(sp);
+}
+
+void kout_spool_abandon(struct kout_spool *sp)
+{
 	for (size_t i = 0; i < sp->nsegs; i++)
 		if (sp->segs[i].fd >= 0)
 			close(sp->segs[i].fd);
@@ -384,8 +390,9 @@ static const uint8_t *kout_spool_read_at(struct kout_spool *sp,
 	return kout_window_at(&w, off, want, avail);
 }
 
-int kout_spool_peek(struct kout_spool *sp, struct kout_frame *f,
-		    struct kout_spool_pos *pos, char *err, size_t errlen)
+enum kout_peek kout_spool_peek(struct kout_spool *sp, struct kout_frame *f,
+			       struct kout_spool_pos *pos, char *err,
+			       size_t errlen)
 {
 	for (;;) {
 		struct kout_seg *s = kout_seg_find(sp, sp->rpos.seg);
@@ -394,14 +401,14 @@ int kout_spool_peek(struct kout_spool *sp, struct kout_frame *f,
 			while (i < sp->nsegs && sp->segs[i].id < sp->rpos.seg)
 				i++;
 			if (i == sp->nsegs)
-				return 0;
+				return KOUT_PEEK_NONE;
 			sp->rpos = (struct kout_spool_pos){sp->segs[i].id,
 							   KOUT_SEG_HDR, 0};
 			continue;
 		}
 		if (sp->rpos.off >= s->bytes) {
 			if (s == kout_spool_wseg(sp))
-				return 0;
+				return KOUT_PEEK_NONE;
 			sp->rpos =
 			    (struct kout_spool_pos){s[1].id, KOUT_SEG_HDR, 0};
 			continue;
@@ -422,7 +429,7 @@ int kout_spool_peek(struct kout_spool *sp, struct kout_frame *f,
 		}
 		if (fr == KOUT_FRAME_OK && f->magic == KOUT_FRAME_LINE) {
 			*pos = sp->rpos;
-			return 1;
+			return KOUT_PEEK_LINE;
 		}
 		if (fr == KOUT_FRAME_OK) { /* the seal: the segment's end */
 			sp->rpos.off = s->bytes;
@@ -440,7 +447,7 @@ int kout_spool_peek(struct kout_spool *sp, struct kout_frame *f,
 io:
 	snprintf(err, errlen, "reading the spool in %s: %s", sp->dir,
 		 strerror(errno));
-	return -1;
+	return KOUT_PEEK_ERROR;
 }
 
 void kout_spool_advance(struct kout_spool *sp, const struct kout_spool_pos *pos,

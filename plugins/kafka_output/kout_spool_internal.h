@@ -1,13 +1,13 @@
 /*
- * spool_internal.h: what spool.c (opening, writing, reading, releasing)
- * and spool_file.c (segment files, the ack file, reading a file a window
- * at a time) share. Internal to the spool; the rest of the program uses
- * spool.h.
+ * kout_spool_internal.h: what kout_spool.c (opening, writing, reading,
+ * releasing) and kout_spool_file.c (segment files, the ack file, reading a file
+ * a window at a time) share. Internal to the spool; the rest of the program
+ * uses kout_spool.h.
  */
 #ifndef TELEX_KOUT_SPOOL_INTERNAL_H
 #define TELEX_KOUT_SPOOL_INTERNAL_H
 
-#include "spool.h"
+#include "kout_spool.h"
 
 #define KOUT_READ_CHUNK (1u << 20) /* the reader's and the scan's reads */
 #define KOUT_RBUF_KEEP (4u << 20)  /* a buffer larger is given back */
@@ -40,7 +40,7 @@ struct kout_window {
 const uint8_t *kout_window_at(struct kout_window *w, uint64_t off, size_t want,
 			      size_t *avail);
 
-/* Segments of sp (spool_file.c). */
+/* Segments of sp (kout_spool_file.c). */
 struct kout_seg *kout_seg_find(struct kout_spool *sp, uint64_t id);
 /* Append s to sp's list (its bytes counted); NULL when out of memory. */
 struct kout_seg *kout_seg_push(struct kout_spool *sp, const struct kout_seg *s);

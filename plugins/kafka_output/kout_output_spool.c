@@ -1,5 +1,5 @@
 /*
- * output_spool.c: spool mode's side of output.c (see there): write()
+ * kout_output_spool.c: spool mode's side of kout_output.c (see there): write()
  * appends the batch to the spool and takes what the file got (a full
  * spool pauses stdin by holding back the last line, spooled already);
  * the pump produces from the spool while librdkafka has room; delivered
@@ -11,14 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 /* After a write to the spool failed (disk full): when to try again. */
 #define KOUT_SPOOL_RETRY_NS (1000LL * 1000000)
 
 /* Room kept free before stdin is read again after the spool was full:
  * more than the shim reads at once (256 KiB), so that it is taken. */
-#define KOUT_SPOOL_RESERVE (512u * 1024)
+#define KOUT_SPOOL_RESERVE ((uint64_t)512 << 10)
 
 /* How soon a stop is noticed while a line is held back. */
 #define KOUT_HELD_CHECK_NS (100LL * 1000000)
@@ -44,17 +44,17 @@ int kout_pump(struct kout *k)
 	char err[512];
 	bool packing = k->cfg->metrics_per_record > 1;
 	while (k->phase == KOUT_NORMAL && !k->blocked && !k->fatal) {
-		if (packing && k->packer.nwaiting && kout_pack_flush(k) != 0)
+		if (packing && k->packer.nwaiting &&
+		    kout_pack_flush(k) != KOUT_OK)
 			break;
 		struct kout_frame f;
 		struct kout_spool_pos pos;
-		int rc = kout_spool_peek(&k->spool, &f, &pos, err, sizeof(err));
-		if (rc < 0) {
+		enum kout_peek peek =
+		    kout_spool_peek(&k->spool, &f, &pos, err, sizeof(err));
+		if (peek == KOUT_PEEK_ERROR)
 			log_limited(telex_log_limiter(k->t), LOG_ERROR,
 				    "spool read", "%s", err);
-			break;
-		}
-		if (rc == 0)
+		if (peek != KOUT_PEEK_LINE)
 			break;
 		struct kout_in in = {.p = f.payload,
 				     .len = f.len - 1,
@@ -63,10 +63,10 @@ int kout_pump(struct kout *k)
 				     .pos = &pos,
 				     .frame_size = f.size,
 				     .time_ms = f.time_ms};
-		rc = kout_line(k, &in);
-		if (rc < 0)
+		enum kout_take take = kout_line(k, &in);
+		if (take == KOUT_TAKE_FATAL)
 			return -1;
-		if (rc > 0)
+		if (take != KOUT_TAKEN)
 			break;
 	}
 	if (packing)
@@ -200,6 +200,85 @@ static void kout_held_timer_cb(struct loop *l, void *arg)
 	}
 }
 
+/* Room for the spool positions of a batch of n lines. */
+static int kout_lpos_reserve(struct kout *k, size_t n)
+{
+	if (k->lpos_cap >= n)
+		return 0;
+	struct kout_spool_pos *v = realloc(k->lpos, n * sizeof(*v));
+	if (!v) {
+		log_error("out of memory for a batch of %zu lines", n);
+		return -1;
+	}
+	k->lpos = v;
+	k->lpos_cap = n;
+	return 0;
+}
+
+/* Of lines [from, handled), how many are taken: every one up to the first
+ * the file did not get (written of them did; refused ones have no
+ * position). */
+static size_t kout_spool_taken(const struct kout *k, size_t from,
+			       size_t handled, uint64_t written)
+{
+	uint64_t seen = 0;
+	size_t n = from;
+	for (; n < handled; n++) {
+		if (k->lpos[n].seg == 0)
+			continue;
+		if (seen == written)
+			break;
+		seen++;
+	}
+	return n;
+}
+
+/* The spool is full: the batch's last line (in the spool already) is
+ * reported not taken, so that the shim stops reading stdin; it is
+ * skipped when offered again. */
+static void kout_spool_hold(struct kout *k, const struct telex_line *last,
+			    size_t *accepted)
+{
+	k->held = true;
+	k->held_line_no = last->line_no;
+	k->held_len = last->len;
+	(*accepted)--;
+	k->spool_full = true;
+	kout_spool_full_log(k);
+	if (!k->held_timer) {
+		k->held_timer =
+		    loop_add_timer(telex_loop(k->t), KOUT_HELD_CHECK_NS,
+				   KOUT_HELD_CHECK_NS, kout_held_timer_cb, k);
+		if (k->held_timer < 0)
+			k->held_timer = 0;
+	}
+}
+
+/* Produce the spooled lines [from, n) straight from the batch, so that
+ * the file is not read back, until librdkafka's queue is full. */
+static int kout_spool_produce_hot(struct kout *k, const struct telex_batch *b,
+				  size_t from, size_t n, int64_t now_ms)
+{
+	for (size_t i = from; i < n; i++) {
+		if (k->lpos[i].seg == 0)
+			continue;
+		const struct telex_line *l = &b->lines[i];
+		struct kout_in in = {.p = l->ptr,
+				     .len = l->len,
+				     .newline = l->newline,
+				     .line_no = l->line_no,
+				     .pos = &k->lpos[i],
+				     .frame_size = kout_frame_size(l->len),
+				     .time_ms = now_ms};
+		enum kout_take take = kout_line(k, &in);
+		if (take == KOUT_TAKE_FATAL)
+			return -1;
+		if (take != KOUT_TAKEN)
+			break;
+	}
+	return 0;
+}
+
 int kout_write_spool(struct kout *k, const struct telex_batch *b,
 		     size_t *accepted)
 {
@@ -218,16 +297,8 @@ int kout_write_spool(struct kout *k, const struct telex_batch *b,
 		*accepted = b->n;
 		return 0;
 	}
-	if (k->lpos_cap < b->n) {
-		struct kout_spool_pos *v = realloc(k->lpos, b->n * sizeof(*v));
-		if (!v) {
-			log_error("out of memory for a batch of %zu lines",
-				  b->n);
-			return -1;
-		}
-		k->lpos = v;
-		k->lpos_cap = b->n;
-	}
+	if (kout_lpos_reserve(k, b->n) < 0)
+		return -1;
 	/* Straight from the batch only when the reader has nothing older
 	 * to produce first. */
 	bool hot =
@@ -237,53 +308,15 @@ int kout_write_spool(struct kout *k, const struct telex_batch *b,
 	size_t handled;
 	bool over;
 	kout_spool_append(k, b, from, now_ms, &handled, &over);
-	/* Taken: every line up to the first one the file did not get. */
-	uint64_t written = sp->lines_written - before, seen = 0;
-	size_t n = from;
-	for (; n < handled; n++) {
-		if (k->lpos[n].seg == 0)
-			continue;
-		if (seen == written)
-			break;
-		seen++;
-	}
+	size_t n =
+	    kout_spool_taken(k, from, handled, sp->lines_written - before);
 	k->metrics_in += n - from;
 	*accepted = n;
-	/* Full: the last line is reported not taken so that the shim stops
-	 * reading stdin (though it is in the spool: skipped when offered
-	 * again). Stopping, stdin is read to its end anyway. */
-	if (over && n == b->n && !telex_stopping(k->t)) {
-		k->held = true;
-		k->held_line_no = b->lines[n - 1].line_no;
-		k->held_len = b->lines[n - 1].len;
-		*accepted = n - 1;
-		k->spool_full = true;
-		kout_spool_full_log(k);
-		if (!k->held_timer) {
-			k->held_timer = loop_add_timer(
-			    telex_loop(k->t), KOUT_HELD_CHECK_NS,
-			    KOUT_HELD_CHECK_NS, kout_held_timer_cb, k);
-			if (k->held_timer < 0)
-				k->held_timer = 0;
-		}
-	}
-	for (size_t i = from; hot && i < n; i++) {
-		if (k->lpos[i].seg == 0)
-			continue;
-		const struct telex_line *l = &b->lines[i];
-		struct kout_in in = {.p = l->ptr,
-				     .len = l->len,
-				     .newline = l->newline,
-				     .line_no = l->line_no,
-				     .pos = &k->lpos[i],
-				     .frame_size = kout_frame_size(l->len),
-				     .time_ms = now_ms};
-		int rc = kout_line(k, &in);
-		if (rc < 0)
-			return -1;
-		if (rc > 0)
-			hot = false;
-	}
+	/* Stopping, stdin is read to its end anyway. */
+	if (over && n == b->n && !telex_stopping(k->t))
+		kout_spool_hold(k, &b->lines[n - 1], accepted);
+	if (hot && kout_spool_produce_hot(k, b, from, n, now_ms) < 0)
+		return -1;
 	if (k->cfg->metrics_per_record > 1)
 		kout_pack_linger(k);
 	kout_advance(k);

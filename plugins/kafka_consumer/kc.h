@@ -1,6 +1,6 @@
 /*
- * kafka_consumer.h: telex-kafka-consumer's internals, shared by its files:
- *  - kafka_consumer.c: the plugin's life cycle (init, start, stop, close),
+ * kc.h: telex-kafka-consumer's internals, shared by its files:
+ *  - kc_main.c: the plugin's life cycle (init, start, stop, close),
  *  - kc_options.c: the option table, its checks, the librdkafka properties,
  *  - kc_offsets.c: which record offsets may be committed (stdout
  *    positions per record, done once written or confirmed),
@@ -17,8 +17,8 @@
  *  - kc_fbsock.c: the consumer's connection to the feedback relay,
  *  - kc_relay.c: the program as the feedback relay (--feedback-relay).
  */
-#ifndef TELEX_KAFKA_CONSUMER_H
-#define TELEX_KAFKA_CONSUMER_H
+#ifndef TELEX_KC_H
+#define TELEX_KC_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,9 +59,9 @@ struct kc_config {
 
 extern const struct cfg_option kc_options[];
 
-/* Semantic checks the option table cannot express (a topic or a regexp,
- * regexps that compile). 0, or -1 with err naming the option. */
-int kc_config_check(const struct kc_config *c, char *err, size_t errlen);
+/* The finalize hook of the table (cfg_spec.finalize): a topic or a
+ * regexp to consume, feedback_socket and feedback_outputs together. */
+int kc_config_finalize(void *config, struct cfg_problem *p);
 
 /* All consumer properties: the shared options, the native ones, telex's
  * flow-control choices, then [inputs.kafka_consumer.librdkafka]. */

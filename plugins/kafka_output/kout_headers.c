@@ -1,5 +1,5 @@
 /*
- * headers.c: [outputs.kafka.headers], header name = a Go text/template
+ * kout_headers.c: [outputs.kafka.headers], header name = a Go text/template
  * over the metric. The native plugin runs Go's template engine; telex
  * understands the three actions that make sense for a metric and literal
  * text around them:
@@ -16,24 +16,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 static int kout_part_add(struct kout_header *h, enum kout_part_kind kind,
 			 const char *text, size_t len)
 {
 	if (kind == KOUT_TEXT && len == 0)
 		return 0;
-	struct kout_part *p =
-	    realloc(h->parts, (h->nparts + 1) * sizeof(*h->parts));
-	if (!p)
-		return -1;
-	h->parts = p;
 	char *copy = malloc(len + 1);
 	if (!copy)
 		return -1;
 	memcpy(copy, text, len);
 	copy[len] = '\0';
-	h->parts[h->nparts++] = (struct kout_part){kind, copy, len};
+	struct kout_part *p =
+	    realloc(h->parts, (h->nparts + 1) * sizeof(*h->parts));
+	if (!p) {
+		free(copy);
+		return -1;
+	}
+	h->parts = p;
+	p[h->nparts].kind = kind;
+	p[h->nparts].text = copy;
+	p[h->nparts].len = len;
+	h->nparts++;
 	return 0;
 }
 
@@ -106,7 +111,8 @@ static int kout_action(struct kout_header *h, const char *p, const char *end,
 	    {".Name", KOUT_NAME}, {".Tag", KOUT_TAG}, {".Field", KOUT_FIELD}};
 	for (size_t i = 0; i < 3; i++) {
 		size_t wl = strlen(actions[i].word);
-		if ((size_t)(end - p) < wl || memcmp(p, actions[i].word, wl))
+		if ((size_t)(end - p) < wl ||
+		    memcmp(p, actions[i].word, wl) != 0)
 			continue;
 		const char *q = p + wl;
 		if (actions[i].kind == KOUT_NAME) {
@@ -300,7 +306,7 @@ size_t kout_format_float_go(double v, char *out)
 		o += nd;
 	} else {
 		for (int i = 0; i <= exp; i++)
-			out[o++] = (size_t)i < nd ? digits[i] : '0';
+			out[o++] = (char)((size_t)i < nd ? digits[i] : '0');
 		if (nd > (size_t)exp + 1) {
 			out[o++] = '.';
 			memcpy(out + o, digits + exp + 1, nd - (size_t)exp - 1);

@@ -1,5 +1,5 @@
 /*
- * topics.c: librdkafka topic handles by name. Producing by name makes
+ * kout_topics.c: librdkafka topic handles by name. Producing by name makes
  * librdkafka look the topic up in a list under a lock for every record;
  * with topic_tag routing that is per metric, so telex keeps its own hash
  * table of handles (and remembers the last one: consecutive metrics
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 static uint32_t kout_topic_hash(const char *p, size_t n)
 {
@@ -90,9 +90,8 @@ static bool kout_topic_char_ok(char c)
 	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
-/* Kafka's rule for topic names; 0, or -1 with err saying why. */
-static int kout_topic_name_check(const char *name, size_t len, char *err,
-				 size_t errlen)
+int kout_topic_name_check(const char *name, size_t len, char *err,
+			  size_t errlen)
 {
 	char shown[300];
 	kout_topic_shown(shown, sizeof(shown), name, len);

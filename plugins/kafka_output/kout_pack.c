@@ -1,5 +1,5 @@
 /*
- * pack.c: metrics_per_record > 1, several metrics in one record.
+ * kout_pack.c: metrics_per_record > 1, several metrics in one record.
  *
  * Users of the native plugin asked for it (Telegraf issues 4161, 4517):
  * one record per metric makes records of ~200 bytes, and Kafka's cost is
@@ -10,7 +10,7 @@
  * open pack (found through a hash table of open packs). A pack is
  * produced when it holds metrics_per_record lines or the next line would
  * take it past max_message_bytes; the others linger.ms after a batch (a
- * timer in output.c, as librdkafka's own batches linger), oldest first,
+ * timer in kout_output.c, as librdkafka's own batches linger), oldest first,
  * and at end of input. A pack librdkafka's queue has no room for waits
  * (WAITING) and is produced first when there is room again. Lines in
  * packs were already taken from the shim: this is the one place where
@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 /* A pack grown this large is given back when it is done. */
-#define KOUT_PACK_KEEP (64u * 1024)
+#define KOUT_PACK_KEEP ((size_t)64 << 10)
 
 static uint32_t kout_fnv(uint32_t h, const void *p, size_t n)
 {
@@ -130,8 +130,8 @@ static void kout_pack_wait(struct kout_packer *pk, int32_t i)
 	pk->packs[i].state = KOUT_PACK_WAITING;
 }
 
-/* Produce pack i: 0 done (free again), 1 no room (it waits), -1 fatal. */
-static int kout_pack_produce(struct kout *k, int32_t i)
+/* Produce pack i: KOUT_OK, it is free again; KOUT_QUEUE_FULL, it waits. */
+static enum kout_result kout_pack_produce(struct kout *k, int32_t i)
 {
 	struct kout_pack *p = &k->packer.packs[i];
 	size_t nhdr = k->headers.n;
@@ -148,12 +148,12 @@ static int kout_pack_produce(struct kout *k, int32_t i)
 	    .name = kout_line_name(p->value.data, p->value.len),
 	};
 	memcpy(rec.hdr_ends, p->hdr_ends, nhdr * sizeof(size_t));
-	int rc = kout_produce(k, &rec, &p->lines);
-	if (rc == 0)
+	enum kout_result r = kout_produce(k, &rec, &p->lines);
+	if (r == KOUT_OK)
 		kout_pack_release(&k->packer, i);
-	else if (rc > 0)
+	else if (r == KOUT_QUEUE_FULL)
 		kout_pack_wait(&k->packer, i);
-	return rc;
+	return r;
 }
 
 static int32_t kout_pack_new(struct kout *k, const struct kout_record *rec,
@@ -222,68 +222,86 @@ static int kout_pack_lines_add(struct kout_pack *p, struct kout_lines *lines)
 	return 0;
 }
 
-int kout_pack_line(struct kout *k, const struct kout_record *rec,
-		   struct kout_lines *lines)
+/* The oldest open pack (when too many are open). */
+static int32_t kout_pack_oldest_open(const struct kout_packer *pk)
+{
+	int32_t o = pk->oldest;
+	while (pk->packs[o].state != KOUT_PACK_OPEN)
+		o = pk->packs[o].newer;
+	return o;
+}
+
+/* Produce pack i to make room; *full once the queue was found full. */
+static bool kout_pack_out(struct kout *k, int32_t i, bool *full)
+{
+	enum kout_result r = kout_pack_produce(k, i);
+	*full |= r == KOUT_QUEUE_FULL;
+	return r != KOUT_FATAL;
+}
+
+/* Append the record's line to pack i; produce it once it holds
+ * metrics_per_record. */
+static bool kout_pack_append(struct kout *k, int32_t i,
+			     const struct kout_record *rec,
+			     struct kout_lines *lines, bool *full)
+{
+	struct kout_pack *p = &k->packer.packs[i];
+	if (buf_append(&p->value, rec->value,
+		       rec->value_len - rec->newline_missing) ||
+	    (rec->newline_missing && buf_putc(&p->value, '\n')) ||
+	    kout_pack_lines_add(p, lines) < 0)
+		return false;
+	if ((int64_t)p->lines.n < k->cfg->metrics_per_record)
+		return true;
+	return kout_pack_out(k, i, full);
+}
+
+enum kout_take kout_pack_line(struct kout *k, const struct kout_record *rec,
+			      struct kout_lines *lines)
 {
 	struct kout_packer *pk = &k->packer;
 	kout_packer_ready(pk);
 	size_t nhdr = k->headers.n;
 	size_t fixed = rec->key_len + rec->hdr_bytes;
 	int64_t max = k->cfg->max_message_bytes;
-	/* Alone too large: kout_produce drops and counts it. */
+	/* Alone too large: kout_produce refuses and counts it. */
 	if ((int64_t)(rec->value_len + fixed) > max)
-		return kout_produce(k, rec, lines);
+		return kout_produce(k, rec, lines) == KOUT_FATAL
+			   ? KOUT_TAKE_FATAL
+			   : KOUT_TAKEN;
 	uint32_t hash = kout_pack_hash(rec, nhdr);
 	int32_t i = *kout_bucket(pk, hash);
 	while (i >= 0 && !kout_pack_matches(&pk->packs[i], rec, hash, nhdr))
 		i = pk->packs[i].next;
-	int full = 0, rc;
+	bool full = false, ok = true;
 	if (i >= 0 &&
 	    (int64_t)(pk->packs[i].value.len + rec->value_len + fixed) > max) {
-		if ((rc = kout_pack_produce(k, i)) < 0)
-			return -1;
-		full |= rc;
+		ok = kout_pack_out(k, i, &full);
 		i = -1;
 	}
-	if (i < 0) {
-		if (pk->nopen >= KOUT_PACKS_OPEN_MAX) {
-			int32_t o = pk->oldest;
-			while (pk->packs[o].state != KOUT_PACK_OPEN)
-				o = pk->packs[o].newer;
-			if ((rc = kout_pack_produce(k, o)) < 0)
-				return -1;
-			full |= rc;
-		}
-		if ((i = kout_pack_new(k, rec, hash)) < 0)
-			return -1;
-	}
-	struct kout_pack *p = &pk->packs[i];
-	if (buf_append(&p->value, rec->value,
-		       rec->value_len - rec->newline_missing) ||
-	    (rec->newline_missing && buf_putc(&p->value, '\n')) ||
-	    kout_pack_lines_add(p, lines) < 0)
-		return -1;
-	if ((int64_t)p->lines.n >= k->cfg->metrics_per_record) {
-		if ((rc = kout_pack_produce(k, i)) < 0)
-			return -1;
-		full |= rc;
-	}
-	return full;
+	if (ok && i < 0 && pk->nopen >= KOUT_PACKS_OPEN_MAX)
+		ok = kout_pack_out(k, kout_pack_oldest_open(pk), &full);
+	if (ok && i < 0)
+		ok = (i = kout_pack_new(k, rec, hash)) >= 0;
+	if (!ok || !kout_pack_append(k, i, rec, lines, &full))
+		return KOUT_TAKE_FATAL;
+	return full ? KOUT_TAKEN_FULL : KOUT_TAKEN;
 }
 
-int kout_pack_flush(struct kout *k)
+enum kout_result kout_pack_flush(struct kout *k)
 {
 	struct kout_packer *pk = &k->packer;
 	kout_packer_ready(pk);
-	int rc = 0;
-	while (pk->oldest >= 0 && (rc = kout_pack_produce(k, pk->oldest)) == 0)
+	enum kout_result r = KOUT_OK;
+	while (pk->oldest >= 0 &&
+	       (r = kout_pack_produce(k, pk->oldest)) == KOUT_OK)
 		;
 	if (pk->oldest < 0)
-		return 0;
+		return KOUT_OK;
 	/* No room: what is left waits, open packs included. */
 	for (int32_t i = pk->oldest; i >= 0; i = pk->packs[i].newer)
 		kout_pack_wait(pk, i);
-	return rc < 0 || k->fatal ? -1 : 1;
+	return r == KOUT_FATAL || k->fatal ? KOUT_FATAL : KOUT_QUEUE_FULL;
 }
 
 bool kout_pack_waiting(const struct kout *k)

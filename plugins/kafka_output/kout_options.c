@@ -1,15 +1,101 @@
 /*
- * telex-kafka-output: metrics from stdin (outputs.execd, or any pipe) to
- * Kafka with librdkafka, reading Telegraf's [[outputs.kafka]] table. This
- * file holds the option table (the one declaration behind parsing,
- * --sample-config and the man page), the checks a config must pass, the
- * librdkafka properties it becomes, and the plugin's life cycle.
+ * kout_options.c: the [[outputs.kafka]] table: the option table (the one
+ * declaration behind parsing, --sample-config and the man page), what
+ * values and the table must satisfy beyond it (checked where the config is
+ * read, so that every refusal names file:line), and the librdkafka
+ * producer properties it becomes.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "kafka_output.h"
+#include "kout.h"
+
+/* A topic name Kafka accepts. */
+static int kout_check_topic(const void *value, struct cfg_problem *p)
+{
+	const char *topic = *(char *const *)value;
+	return kout_topic_name_check(topic, strlen(topic), p->why, p->whylen);
+}
+
+/* Each header's template compiles. */
+static int kout_check_headers(const void *value, struct cfg_problem *p)
+{
+	const struct cfg_map *m = value;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct cfg_map one = {&m->keys[i], &m->values[i], 1};
+		struct kout_headers hs;
+		int rc =
+		    kout_headers_compile(&hs, &one, NULL, p->why, p->whylen);
+		kout_headers_free(&hs);
+		if (rc) {
+			p->item = i + 1;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The spool directory can be made (mkdir of the last component, as
+ * kout_spool_open does) or exists, and the program's user can create
+ * files in it. Checked without changing anything: what is found at start
+ * is still refused there. */
+static int kout_check_spool_dir(const void *value, struct cfg_problem *p)
+{
+	const char *dir = *(char *const *)value;
+	if (!dir || !*dir)
+		return 0; /* memory mode */
+	struct stat st;
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return cfg_refuse(p, "\"%s\" is not a directory", dir);
+		if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == 0)
+			return 0;
+		return cfg_refuse(p,
+				  "\"%s\": cannot create files in it: %s (the "
+				  "user running telex-kafka-output needs write "
+				  "access)",
+				  dir, strerror(errno));
+	}
+	int why = errno;
+	if (why == ENOENT) {
+		char parent[4096];
+		snprintf(parent, sizeof(parent), "%s", dir);
+		char *slash = strrchr(parent, '/');
+		if (slash == parent)
+			slash[1] = '\0';
+		else if (slash)
+			*slash = '\0';
+		else
+			snprintf(parent, sizeof(parent), ".");
+		if (faccessat(AT_FDCWD, parent, W_OK | X_OK, AT_EACCESS) == 0)
+			return 0;
+		why = errno;
+	}
+	return cfg_refuse(p, "\"%s\": cannot create it: %s", dir,
+			  strerror(why));
+}
+
+/* Rules across options, at the line of the option that breaks them. */
+int kout_config_finalize(void *config, struct cfg_problem *p)
+{
+	const struct kout_config *c = config;
+	if (c->metrics_per_record > 1 &&
+	    strcmp(c->data_format, "influx") != 0) {
+		p->key = "metrics_per_record";
+		return cfg_refuse(p, "metrics_per_record > 1 needs data_format "
+				     "= \"influx\"");
+	}
+	if (c->idempotent_writes && c->required_acks != -1) {
+		p->key = "idempotent_writes";
+		return cfg_refuse(p, "idempotent_writes needs required_acks = "
+				     "-1");
+	}
+	return kafka_config_finalize(&c->kafka, p);
+}
 
 static const char *const kout_suffix_methods[] = {"", "measurement", "tags",
 						  NULL};
@@ -43,11 +129,11 @@ static const struct cfg_option kout_suffix_options[] = {
 	{0},
 };
 
-static const struct cfg_option kout_options[] = {
-	KAFKA_CONNECT_OPTIONS(struct kout_config, kc),
-	KAFKA_SOCKS5_OPTION(struct kout_config, kc, ""),
+const struct cfg_option kout_options[] = {
+	KAFKA_CONNECT_OPTIONS(struct kout_config, kafka),
+	KAFKA_SOCKS5_OPTION(struct kout_config, kafka, ""),
 	KOUT_OPT(topic, .type = CFG_STRING, .flags = CFG_REQUIRED,
-		 .default_value = "\"telegraf\"",
+		 .default_value = "\"telegraf\"", .check = kout_check_topic,
 		 .help = "topic of the records"),
 	KOUT_OPT(topic_tag, .type = CFG_STRING, .default_value = "\"\"",
 		 .help = "if a metric has this tag, its value is the topic"),
@@ -83,14 +169,15 @@ static const struct cfg_option kout_options[] = {
 		 .flags = CFG_DEPRECATED, .default_value = "\"\"",
 		 .help = "deprecated: a header holding the measurement; use "
 			 "[outputs.kafka.headers]"),
-	KAFKA_TLS_OPTIONS(struct kout_config, kc),
-	KAFKA_SASL_OPTIONS(struct kout_config, kc),
+	KAFKA_TLS_OPTIONS(struct kout_config, kafka),
+	KAFKA_SASL_OPTIONS(struct kout_config, kafka),
 	KAFKA_SARAMA_OPTIONS,
 	KOUT_OPT(data_format, .type = CFG_STRING, .default_value = "\"influx\"",
 		 .choices = kout_formats,
 		 .help = "record value: \"influx\" (line protocol) or \"json\""),
 	KOUT_OPT(json_timestamp_units, .type = CFG_DURATION,
-		 .default_value = "\"1s\"",
+		 .default_value = "\"1s\"", .min = 1,
+		 .max = CFG_DURATION_MAX_DEFAULT,
 		 .help = "json: unit of the timestamp"),
 	KAFKA_IGNORED("json_timestamp_format", "\"\"",
 		      "ignored: json timestamps are numbers"),
@@ -113,6 +200,7 @@ static const struct cfg_option kout_options[] = {
 		 .help = "(telex) records for more distinct topics are refused "
 			 "(librdkafka keeps every topic it saw until exit)"),
 	KOUT_OPT(spool_dir, .type = CFG_STRING, .flags = CFG_EXAMPLE,
+		 .check = kout_check_spool_dir,
 		 .default_value = "\"/var/lib/telex/kafka-output\"",
 		 .help = "(telex) a directory where lines wait until Kafka "
 			 "confirms them (outages, restarts, crashes lose "
@@ -141,180 +229,65 @@ static const struct cfg_option kout_options[] = {
 			 "records Kafka refused for good"),
 	KOUT_OPT(topic_suffix, .type = CFG_TABLE, .sub = kout_suffix_options,
 		 .help = "[outputs.kafka.topic_suffix]: a suffix for the topic"),
-	KOUT_OPT(headers, .type = CFG_STRING_MAP,
+	KOUT_OPT(headers, .type = CFG_STRING_MAP, .check = kout_check_headers,
 		 .help = "[outputs.kafka.headers]: name = template over the "
 			 "metric ({{ .Name }}, {{ .Tag \"k\" }}, "
 			 "{{ .Field \"f\" }})"),
-	KAFKA_LIBRDKAFKA_OPTION(struct kout_config, kc),
+	KAFKA_LIBRDKAFKA_OPTION(struct kout_config, kafka),
 	{0},
 };
 
 /* clang-format on */
 
-static void kout_close(struct telex *t, void *state);
-
-/* Everything init needs after the checks; on failure the caller closes
- * what was opened (the shim calls close() only after a successful init). */
-static int kout_open(struct telex *t, struct kout *k, char *err, size_t errlen)
+/*
+ * The producer's properties. Besides the native options, telex chooses:
+ *  - partitioner fnv1a_random: Sarama's hash, so a key lands on the same
+ *    partition as with the native plugin;
+ *  - queue.buffering.max.kbytes 32 MiB (librdkafka: 1 GiB): what telex
+ *    holds in memory and would lose if killed; when full, stdin is
+ *    paused and Telegraf buffers instead;
+ *  - linger.ms 5 (librdkafka's own default, kept on purpose): measured
+ *    against 0-500 ms with keyed records over 64 partitions, longer
+ *    lingers made batches larger but cost more CPU and memory (the queue
+ *    holds more, colder records) and lowered throughput; 0-2 ms cost
+ *    more wake-ups and requests.
+ * Anything in [outputs.kafka.librdkafka] overrides these.
+ */
+int kout_conf(const struct kout_config *c, rd_kafka_conf_t *conf, char *err,
+	      size_t errlen)
 {
-	const struct kout_config *c = k->cfg;
-	char why[768];
-	if (kout_headers_compile(&k->headers, &c->headers,
-				 c->metric_name_header, why, sizeof(why))) {
-		snprintf(err, errlen, "[%s.headers] %s", KOUT_TABLE, why);
-		return TELEX_EXIT_USAGE;
-	}
-	kout_router_init(&k->router, c, &k->headers);
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	if (kout_conf(c, conf, err, errlen) ||
-	    kafka_client_conf(&k->kc, conf, &c->kc, telex_log_limiter(t), err,
-			      errlen)) {
-		rd_kafka_conf_destroy(conf);
-		return TELEX_EXIT_USAGE;
-	}
-	kout_set_dr_cb(conf);
-	k->topics.max = (size_t)c->max_topics;
-	if (c->spool_dir && *c->spool_dir) {
-		int rc = kout_spool_start(k, err, errlen);
-		if (rc) {
-			rd_kafka_conf_destroy(conf);
-			return rc;
-		}
-	}
-	k->queue_max_records =
-	    kafka_conf_get_int(conf, "queue.buffering.max.messages", 100000);
-	k->pack_linger_ns = kafka_conf_get_int(conf, "linger.ms", 5) * 1000000;
-	k->queue_max_bytes =
-	    kafka_conf_get_int(conf, "queue.buffering.max.kbytes", 32768) *
-	    1024;
-	k->kc.owner = k;
-	k->kc.on_served = kout_on_served;
-	k->kc.on_stats = kout_on_stats;
-	k->kc.on_fatal = kout_on_fatal;
-	/* rd_kafka_new() refuses inconsistent properties: a config error. */
-	if (kafka_client_start(&k->kc, RD_KAFKA_PRODUCER, conf, telex_loop(t),
-			       err, errlen))
-		return TELEX_EXIT_USAGE;
-	const char *reason;
-	k->default_rkt = kout_topic_get(&k->topics, k->kc.rk, c->topic,
-					strlen(c->topic), &reason, err, errlen);
-	if (!k->default_rkt) {
-		char why[512];
-		snprintf(why, sizeof(why), "%.500s", err);
-		snprintf(err, errlen, "[%s] topic: %s", KOUT_TABLE, why);
-		return TELEX_EXIT_USAGE;
-	}
-	/* What an earlier run left in the spool goes first. */
-	if (k->spooling)
-		kout_on_served(k);
-	return 0;
-}
-
-static int kout_init(struct telex *t, void *config, void **state)
-{
-	const struct kout_config *c = config;
-	char err[1024];
-	if (kout_check(c, err, sizeof(err))) {
-		log_error("%s", err);
-		return TELEX_EXIT_USAGE;
-	}
-	struct kout *k = calloc(1, sizeof(*k));
-	if (!k) {
-		log_error("out of memory");
-		return TELEX_EXIT_FAILURE;
-	}
-	k->t = t;
-	k->cfg = c;
-	k->kc.pipe_r = k->kc.pipe_w = -1;
-	int rc = kout_open(t, k, err, sizeof(err));
-	if (rc) {
-		log_error("%s", err);
-		kout_close(t, k);
-		return rc;
-	}
-	*state = k;
-	return 0;
-}
-
-static void kout_close(struct telex *t, void *state)
-{
-	struct kout *k = state;
-	if (!k)
-		return;
-	if (k->pack_timer)
-		loop_cancel_timer(telex_loop(t), k->pack_timer);
-	kout_packer_free(&k->packer);
-	for (size_t i = k->retry.next; i < k->retry.n; i++)
-		kout_token_drop(&k->ledger, k->retry.v[i].tok);
-	kout_retry_reset(&k->retry);
-	kout_topics_free(&k->topics);
-	kafka_client_close(&k->kc);
-	/* After the client: its last delivery reports may still move the
-	 * spool's ack position. */
-	kout_spool_stop(k);
-	kout_ledger_free(&k->ledger);
-	kout_router_free(&k->router);
-	buf_free(&k->scratch);
-	kout_headers_free(&k->headers);
-	for (size_t i = 0; i < KOUT_LEFT_TOPICS; i++)
-		free(k->left[i].name);
-	free(k->lpos);
-	free(k);
-}
-
-/* --spool-status DIR (or =DIR): print what the spool holds and exit;
- * handled before the shim's command line, as it needs no config. Returns
- * -1 when argv does not ask for it. */
-static int kout_status_request(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (a[0] != '-')
-			continue;
-		const char *name = a + 1 + (a[1] == '-');
-		if (strncmp(name, "spool-status", 12) != 0 ||
-		    (name[12] && name[12] != '='))
-			continue;
-		const char *dir = name[12] == '=' ? name + 13
-				  : i + 1 < argc  ? argv[i + 1]
-						  : NULL;
-		if (!dir || !*dir) {
-			log_error("--spool-status needs the spool's directory");
-			return TELEX_EXIT_USAGE;
-		}
-		struct buf out = BUF_INIT;
-		int rc = kout_spool_status(dir, &out);
-		if (out.len && fwrite(out.data, 1, out.len, stdout) != out.len)
-			rc = TELEX_EXIT_FAILURE;
-		buf_free(&out);
-		return rc;
-	}
-	return -1;
-}
-
-static const struct telex_usage_option kout_usage[] = {
-    {"--spool-status DIR",
-     "print what the spool in DIR holds (records, bytes, the oldest, "
-     "rejected) without changing it, and exit"},
-    {NULL, NULL},
-};
-
-static const struct telex_plugin kout_plugin = {
-    .program = "telex-kafka-output",
-    .summary = "write metrics from stdin to Kafka, a drop-in for "
-	       "Telegraf's outputs.kafka",
-    .usage_extra = kout_usage,
-    .kind = TELEX_OUTPUT,
-    .config = {.section = "outputs", .name = "kafka", .options = kout_options},
-    .config_size = sizeof(struct kout_config),
-    .init = kout_init,
-    .write = kout_write,
-    .flush = kout_flush,
-    .close = kout_close,
-};
-
-int main(int argc, char **argv)
-{
-	int rc = kout_status_request(argc, argv);
-	return rc >= 0 ? rc : telex_main(&kout_plugin, argc, argv);
+	static const char *const codecs[] = {"none", "gzip", "snappy", "lz4",
+					     "zstd"};
+	char num[32];
+	if (kafka_conf_apply(&c->kafka, conf, KOUT_TABLE, err, errlen) ||
+	    kafka_conf_set(conf, "compression.codec",
+			   codecs[c->compression_codec], err, errlen) ||
+	    kafka_conf_set(conf, "acks",
+			   c->required_acks == -1  ? "all"
+			   : c->required_acks == 0 ? "0"
+						   : "1",
+			   err, errlen) ||
+	    kafka_conf_set(conf, "enable.idempotence",
+			   c->idempotent_writes ? "true" : "false", err,
+			   errlen) ||
+	    kafka_conf_set(conf, "partitioner", "fnv1a_random", err, errlen) ||
+	    kafka_conf_set(conf, "queue.buffering.max.kbytes", "32768", err,
+			   errlen) ||
+	    kafka_conf_set(conf, "linger.ms", "5", err, errlen))
+		return -1;
+	snprintf(num, sizeof(num), "%lld", (long long)c->max_retry);
+	if (kafka_conf_set(conf, "retries", num, err, errlen))
+		return -1;
+	/* librdkafka's message.max.bytes also caps a whole request; telex
+	 * enforces max_message_bytes per record itself. */
+	int64_t mmb = c->max_message_bytes + 65536;
+	snprintf(num, sizeof(num), "%lld",
+		 (long long)(mmb < 1000000 ? 1000000 : mmb));
+	if (kafka_conf_set(conf, "message.max.bytes", num, err, errlen))
+		return -1;
+	snprintf(num, sizeof(num), "%lld",
+		 (long long)(c->stats_interval / 1000000));
+	if (kafka_conf_set(conf, "statistics.interval.ms", num, err, errlen))
+		return -1;
+	return kafka_conf_passthrough(&c->kafka, conf, KOUT_TABLE, err, errlen);
 }

@@ -1,29 +1,30 @@
 /*
- * kafka_output.h: telex-kafka-output's internals, shared by its files:
- *  - main.c: the option table and the plugin's life cycle callbacks,
- *  - conf.c: config checks and the librdkafka properties,
- *  - output.c: taking lines, back-pressure, retries, flush, the stats,
- *  - output_spool.c: the same in spool mode: appending, the pump,
+ * kout.h: telex-kafka-output's internals, shared by its files:
+ *  - kout_main.c: the plugin's life cycle callbacks, --spool-status,
+ *  - kout_options.c: the option table, its checks, the librdkafka
+ *    properties,
+ *  - kout_output.c: taking lines, back-pressure, retries, flush, the stats,
+ *  - kout_output_spool.c: the same in spool mode: appending, the pump,
  *    releasing, the spool's timers,
- *  - produce.c: producing a record, delivery reports, failures,
- *  - route.c: topic, key, timestamp and value of a metric's record,
- *  - headers.c: the [outputs.kafka.headers] templates,
- *  - pack.c: several metrics per record (metrics_per_record),
- *  - topics.c: the topic handle cache and its limit,
- *  - acks.c: which spooled lines are done (the ledger), records' tickets,
- *  - retry.c: records to produce again after a retriable failure,
- *  - rejected.c: the file of records Kafka refused for good,
- *  - spool.h and its files: the disk spool (spool_dir).
+ *  - kout_produce.c: producing a record, delivery reports, failures,
+ *  - kout_route.c: topic, key, timestamp and value of a metric's record,
+ *  - kout_headers.c: the [outputs.kafka.headers] templates,
+ *  - kout_pack.c: several metrics per record (metrics_per_record),
+ *  - kout_topics.c: the topic handle cache and its limit,
+ *  - kout_acks.c: which spooled lines are done (the ledger), records' tickets,
+ *  - kout_retry.c: records to produce again after a retriable failure,
+ *  - kout_rejected.c: the file of records Kafka refused for good,
+ *  - kout_spool.h and its files: the disk spool (spool_dir).
  */
-#ifndef TELEX_KAFKA_OUTPUT_H
-#define TELEX_KAFKA_OUTPUT_H
+#ifndef TELEX_KOUT_H
+#define TELEX_KOUT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "../kafka_common/kafka_common.h"
-#include "spool.h"
+#include "kout_spool.h"
 #include "telex/buf.h"
 #include "telex/lp.h"
 #include "telex/shim.h"
@@ -35,7 +36,7 @@ struct kout_topic_suffix {
 };
 
 struct kout_config {
-	struct kafka_common_config kc;
+	struct kafka_common_config kafka;
 	char *topic;
 	char *topic_tag;
 	bool exclude_topic_tag;
@@ -64,14 +65,16 @@ struct kout_config {
 
 #define KOUT_TABLE "outputs.kafka"
 
-/* conf.c: 0, or -1 with err naming the option and why. */
-int kout_check(const struct kout_config *c, char *err, size_t errlen);
+/* kout_options.c: the table's options (with their own checks) and the
+ * finalize hook (rules across options), for the plugin's cfg_spec. */
+extern const struct cfg_option kout_options[];
+int kout_config_finalize(void *config, struct cfg_problem *p);
 /* The producer's librdkafka properties, [outputs.kafka.librdkafka] last. */
 int kout_conf(const struct kout_config *c, rd_kafka_conf_t *conf, char *err,
 	      size_t errlen);
 
 /* ------------------------------------------------------------------ */
-/* headers.c */
+/* kout_headers.c */
 
 enum kout_part_kind { KOUT_TEXT, KOUT_NAME, KOUT_TAG, KOUT_FIELD };
 
@@ -110,7 +113,7 @@ int kout_headers_eval(const struct kout_headers *hs, const struct lp_metric *m,
 size_t kout_format_float_go(double v, char *out);
 
 /* ------------------------------------------------------------------ */
-/* topics.c: rd_kafka_topic_t handles by name. */
+/* kout_topics.c: rd_kafka_topic_t handles by name. */
 
 struct kout_topic {
 	char *name;
@@ -129,6 +132,11 @@ struct kout_topics {
 /* Kafka's own limit on a topic name's length. */
 #define KOUT_TOPIC_NAME_MAX 249
 
+/* Kafka's rule for topic names (length, characters): 0, or -1 with err
+ * saying why. */
+int kout_topic_name_check(const char *name, size_t len, char *err,
+			  size_t errlen);
+
 /* The handle for name[0..len), created on first use; NULL with err and
  * *reason ("invalid topic", "too many topics") set when the name is not a
  * valid Kafka topic name, max handles exist already, or librdkafka
@@ -139,7 +147,7 @@ rd_kafka_topic_t *kout_topic_get(struct kout_topics *ts, rd_kafka_t *rk,
 void kout_topics_free(struct kout_topics *ts);
 
 /* ------------------------------------------------------------------ */
-/* route.c: one metric's record. */
+/* kout_route.c: one metric's record. */
 
 /* What the record of one metric is made of. Pointers are into the line,
  * the config, or the router's scratch buffers (valid until the next
@@ -214,7 +222,7 @@ struct lp_slice kout_line_name(const char *p, size_t len);
 void kout_uuid4(struct kout_router *r, char out[36]);
 
 /* ------------------------------------------------------------------ */
-/* acks.c: which spooled lines are done, and what each record holds.
+/* kout_acks.c: which spooled lines are done, and what each record holds.
  *
  * A record in librdkafka's hands carries a token (its opaque): its
  * production number (retries are produced again in that order), its
@@ -253,7 +261,7 @@ struct kout_ledger {
 	uint64_t head_chunk;	 /* number of ring[head] */
 	bool open;		 /* the newest chunk takes more lines */
 	uint64_t pending;	 /* lines read, not done */
-	struct kout_ticket *free_tickets; /* acks.c */
+	struct kout_ticket *free_tickets; /* kout_acks.c */
 	struct kout_ticket_block *blocks;
 	uint64_t next_seq;
 };
@@ -300,7 +308,7 @@ uint32_t kout_token_metrics(kout_token tok);
 uint64_t kout_token_seq(const struct kout_ledger *l, kout_token tok);
 
 /* ------------------------------------------------------------------ */
-/* retry.c: records that failed for a reason that may pass (brokers down,
+/* kout_retry.c: records that failed for a reason that may pass (brokers down,
  * timeouts, message.timeout.ms, our own purge), copied from their
  * delivery reports, produced again in production order. */
 
@@ -338,7 +346,7 @@ static inline bool kout_retry_empty(const struct kout_retry *r)
 }
 
 /* ------------------------------------------------------------------ */
-/* rejected.c: spool_dir/rejected.lp, records Kafka refused for good
+/* kout_rejected.c: spool_dir/rejected.lp, records Kafka refused for good
  * (too large, unknown topic, not authorized, ...), each after a comment
  * line saying when, why, to which topic and key: what an operator needs
  * to fix the cause and feed the lines again. */
@@ -365,7 +373,7 @@ void kout_rejected_sync(struct kout_rejected *r, bool data);
 void kout_rejected_close(struct kout_rejected *r);
 
 /* ------------------------------------------------------------------ */
-/* pack.c: metrics_per_record > 1. Lines whose records would have the same
+/* kout_pack.c: metrics_per_record > 1. Lines whose records would have the same
  * topic, key and headers are appended to one open pack; a pack is
  * produced when it has metrics_per_record lines or the next line would
  * take it over max_message_bytes, and linger.ms after a batch. */
@@ -401,7 +409,7 @@ struct kout_packer {
 };
 
 /* ------------------------------------------------------------------ */
-/* output.c and produce.c */
+/* kout_output.c and kout_produce.c */
 
 struct kout_fail_reason {
 	const char *reason; /* static text (rd_kafka_err2name or ours) */
@@ -427,7 +435,7 @@ struct kout_left_topic {
 struct kout {
 	struct telex *t;
 	const struct kout_config *cfg;
-	struct kafka_client kc;
+	struct kafka_client client;
 	struct kout_headers headers;
 	struct kout_router router;
 	struct kout_topics topics;
@@ -484,15 +492,33 @@ struct kout {
 	struct buf scratch; /* a line and its '\n', for librdkafka to copy */
 };
 
+/* What producing a record (or the packs) came to, in the spirit of
+ * librdkafka's RD_KAFKA_RESP_ERR__QUEUE_FULL. */
+enum kout_result {
+	KOUT_OK,	 /* produced, or refused for good (counted, kept in
+			    the rejected file, its lines done) */
+	KOUT_QUEUE_FULL, /* librdkafka's queue is full: nothing produced,
+			    the lines still the caller's (a pack waits) */
+	KOUT_FATAL,	 /* the handle is unusable or memory ran out:
+			    the program stops */
+};
+
+/* What became of a line offered to the producer (kout_line,
+ * kout_pack_line). */
+enum kout_take {
+	KOUT_TAKEN,	 /* produced, packed, or refused for good */
+	KOUT_TAKEN_FULL, /* taken, and librdkafka's queue is full now:
+			    offer no more until it drains */
+	KOUT_NOT_TAKEN,	 /* the queue is full: offer it again later */
+	KOUT_TAKE_FATAL, /* as KOUT_FATAL */
+};
+
 /* Produce one record made of lines (moved to its ticket when produced);
- * rec's pointers are copied by librdkafka. 0 produced, or failed for good
- * (counted, kept in the rejected file, lines done); 1 the queue is full
- * (nothing produced, lines still the caller's); -1 fatal. */
-int kout_produce(struct kout *k, const struct kout_record *rec,
-		 struct kout_lines *lines);
-/* Produce retry entry i again: 0 produced (or failed for good), 1 queue
- * full, -1 fatal. */
-int kout_produce_again(struct kout *k, size_t i);
+ * rec's pointers are copied by librdkafka. */
+enum kout_result kout_produce(struct kout *k, const struct kout_record *rec,
+			      struct kout_lines *lines);
+/* Produce retry entry i again. */
+enum kout_result kout_produce_again(struct kout *k, size_t i);
 /* Count metrics that will never be delivered, and log why (rate-limited;
  * not logged when fmt is NULL). */
 void kout_fail(struct kout *k, const char *reason, uint64_t metrics,
@@ -525,15 +551,14 @@ struct kout_in {
 	int64_t time_ms; /* when it was taken */
 };
 
-/* Route and produce (or pack) one line (output.c). 0 taken; 1 not taken,
- * the queue is full; 2 taken, and the queue is full now; -1 fatal. */
-int kout_line(struct kout *k, const struct kout_in *in);
-/* After any event: purge, retry, give space back, produce (output.c). */
+/* Route and produce (or pack) one line (kout_output.c). */
+enum kout_take kout_line(struct kout *k, const struct kout_in *in);
+/* After any event: purge, retry, give space back, produce (kout_output.c). */
 void kout_advance(struct kout *k);
 /* "1.5 MiB" */
 void kout_bytes_text(uint64_t n, char *out, size_t len);
 
-/* Spool mode (output_spool.c): write(); produce from the spool while
+/* Spool mode (kout_output_spool.c): write(); produce from the spool while
  * librdkafka has room (0, or -1 fatal); give back what the ledger says is
  * done; the stats line's part about the spool. */
 int kout_write_spool(struct kout *k, const struct telex_batch *b,
@@ -542,7 +567,7 @@ int kout_pump(struct kout *k);
 void kout_release(struct kout *k);
 void kout_spool_text(struct kout *k, char *out, size_t len);
 
-/* Callbacks and life cycle (output.c), wired up in main.c. */
+/* Callbacks and life cycle (kout_output.c), wired up in kout_main.c. */
 void kout_set_dr_cb(rd_kafka_conf_t *conf);
 void kout_on_served(void *owner);
 void kout_on_fatal(void *owner, const char *why);
@@ -554,16 +579,15 @@ int kout_flush(struct telex *t, void *state, int64_t deadline_ns);
 int kout_spool_start(struct kout *k, char *err, size_t errlen);
 void kout_spool_stop(struct kout *k);
 
-/* pack.c entry points (the packer lives in struct kout). Lines' runs are
- * moved into the pack. 0 taken; 1 taken, and librdkafka's queue is full;
- * -1 fatal. */
-int kout_pack_line(struct kout *k, const struct kout_record *rec,
-		   struct kout_lines *lines);
-/* Produce every pack, oldest first. 0 all produced, 1 the queue is full
- * (the rest stays and is retried first), -1 fatal. */
-int kout_pack_flush(struct kout *k);
+/* kout_pack.c entry points (the packer lives in struct kout). Lines' runs are
+ * moved into the pack: never KOUT_NOT_TAKEN. */
+enum kout_take kout_pack_line(struct kout *k, const struct kout_record *rec,
+			      struct kout_lines *lines);
+/* Produce every pack, oldest first; on KOUT_QUEUE_FULL the rest stays and
+ * is produced first next time. */
+enum kout_result kout_pack_flush(struct kout *k);
 bool kout_pack_waiting(const struct kout *k);
-/* Produce the open packs after pack_linger_ns (output.c). */
+/* Produce the open packs after pack_linger_ns (kout_output.c). */
 void kout_pack_linger(struct kout *k);
 /* Metrics in packs not produced yet. */
 uint64_t kout_pack_metrics(const struct kout *k);

@@ -1,5 +1,5 @@
 /*
- * acks.c: the ledger of delivery (kafka_output.h), and tickets.
+ * kout_acks.c: the ledger of delivery (kout.h), and tickets.
  *
  * Delivery reports come back out of order (64 partitions, retries), but
  * the spool gives space back in order. Tracking every line would cost
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 #define KOUT_TICKETS_PER_BLOCK 1024
 
@@ -39,15 +39,11 @@ static struct kout_chunk *kout_chunk_at(struct kout_ledger *l, uint64_t chunk)
 
 static int kout_ledger_grow(struct kout_ledger *l)
 {
-	size_t cap = l->cap ? l->cap * 2 : 64;
-	struct kout_chunk *ring = malloc(cap * sizeof(*ring));
+	struct kout_chunk *ring =
+	    ring_grow(l->ring, l->head, l->n, &l->cap, sizeof(*ring), 64);
 	if (!ring)
 		return -1;
-	for (size_t i = 0; i < l->n; i++)
-		ring[i] = l->ring[(l->head + i) & (l->cap - 1)];
-	free(l->ring);
 	l->ring = ring;
-	l->cap = cap;
 	l->head = 0;
 	return 0;
 }

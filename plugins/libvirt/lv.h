@@ -1,11 +1,11 @@
 /*
- * lv_options.h: the [[inputs.libvirt]] options: the native four with their
+ * lv.h: the [[inputs.libvirt]] options: the native four with their
  * defaults and validation errors, and telex's additions (all off or inert
  * by default, so the schema stays the native one). The one declaration
  * drives parsing, --sample-config (sample.conf) and the man page.
  */
-#ifndef LV_OPTIONS_H
-#define LV_OPTIONS_H
+#ifndef LV_H
+#define LV_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,9 +34,12 @@ struct lv_config {
 
 extern const struct cfg_option lv_options[];
 
-/* Check cfg and compile it into set (which keeps pointers into cfg and a
- * sorted copy of the domain list: free with lv_settings_free). 0, or -1
- * with a message for the user in err. */
+/* The table's finalize hook (cfg_spec.finalize): something to gather. */
+int lv_config_finalize(void *config, struct cfg_problem *p);
+
+/* Compile cfg (read and checked: lv_options' checks, lv_config_finalize)
+ * into set, which keeps pointers into cfg and a sorted copy of the domain
+ * list: free with lv_settings_free. 0, or -1 (out of memory) with err. */
 int lv_settings_compile(const struct lv_config *cfg, struct lv_settings *set,
 			char *err, size_t errlen);
 void lv_settings_free(struct lv_settings *set);

@@ -1,6 +1,6 @@
 /*
- * spool_frame.c: the spool's frames in memory (layout: spool.h). No I/O,
- * so that the decoder can be fuzzed: whatever bytes a damaged disk hands
+ * kout_spool_frame.c: the spool's frames in memory (layout: kout_spool.h). No
+ * I/O, so that the decoder can be fuzzed: whatever bytes a damaged disk hands
  * back, decoding says OK only for a frame whose header and payload both
  * match their checksums, and never reads past avail.
  *
@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "spool.h"
+#include "kout_spool.h"
 
 void kout_le32_put(uint8_t *p, uint32_t v)
 {

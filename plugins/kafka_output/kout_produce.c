@@ -1,10 +1,10 @@
 /*
- * produce.c: one record into librdkafka, its delivery report, and what
+ * kout_produce.c: one record into librdkafka, its delivery report, and what
  * happens to a record that fails.
  *
  * A failure either may pass (brokers down, a timeout, message.timeout.ms,
  * a leader moving, our own purge): the record is copied from its report
- * and produced again (retry.c), in both modes, for as long as it takes;
+ * and produced again (kout_retry.c), in both modes, for as long as it takes;
  * or it will not (too large, unknown topic, not authorized, an invalid
  * record): it is counted, logged, kept in the rejected file in spool mode
  * (memory mode has no disk: it is counted and logged only), and its lines
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 /* Failures that producing again cannot cure. Everything else (transport,
  * timeouts, leadership, replication, throttling, purges) may pass. */
@@ -110,198 +110,247 @@ void kout_reject(struct kout *k, const char *reason, struct kout_lines *lines,
 	kout_lines_free(lines);
 }
 
-int kout_produce(struct kout *k, const struct kout_record *rec,
-		 struct kout_lines *lines)
+/* What rd_kafka_produceva() gets for one record. */
+struct kout_msg {
+	rd_kafka_topic_t *rkt;
+	const void *value;
+	size_t value_len;
+	const void *key; /* NULL: no key */
+	size_t key_len;
+	int64_t timestamp_ms; /* 0: librdkafka's clock */
+	rd_kafka_headers_t *hdrs;
+	kout_token tok;
+};
+
+/* Hand msg to librdkafka (which copies value and key, and takes hdrs
+ * when it accepts). RD_KAFKA_RESP_ERR_NO_ERROR, or why not. */
+static rd_kafka_resp_err_t kout_produceva(struct kout *k,
+					  const struct kout_msg *msg)
+{
+	rd_kafka_vu_t vu[8];
+	size_t n = 0;
+	vu[n].vtype = RD_KAFKA_VTYPE_RKT;
+	vu[n++].u.rkt = msg->rkt;
+	vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+	vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
+	vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
+	vu[n].u.mem.ptr = (void *)msg->value;
+	vu[n++].u.mem.size = msg->value_len;
+	vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
+	vu[n++].u.ptr = (void *)msg->tok;
+	if (msg->key) {
+		vu[n].vtype = RD_KAFKA_VTYPE_KEY;
+		vu[n].u.mem.ptr = (void *)msg->key;
+		vu[n++].u.mem.size = msg->key_len;
+	}
+	if (msg->timestamp_ms) {
+		vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+		vu[n++].u.i64 = msg->timestamp_ms;
+	}
+	if (msg->hdrs) {
+		vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
+		vu[n++].u.headers = msg->hdrs;
+	}
+	rd_kafka_error_t *error = rd_kafka_produceva(k->client.rk, vu, n);
+	if (!error)
+		return RD_KAFKA_RESP_ERR_NO_ERROR;
+	rd_kafka_resp_err_t e = rd_kafka_error_code(error);
+	rd_kafka_error_destroy(error);
+	return e;
+}
+
+/* librdkafka holds msg now: count it in flight. */
+static void kout_in_flight(struct kout *k, const struct kout_msg *msg)
+{
+	k->inflight_records++;
+	k->inflight_metrics += kout_token_metrics(msg->tok);
+	k->inflight_bytes += msg->value_len + msg->key_len;
+}
+
+/* A refusal of librdkafka's that is not for good: the queue is full (with
+ * records in it, so that delivery reports will make room), or the handle
+ * is unusable. KOUT_OK: the record is refused for good. */
+static enum kout_result kout_refused(struct kout *k, rd_kafka_resp_err_t e)
+{
+	if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL && k->inflight_records > 0) {
+		k->blocked = true;
+		return KOUT_QUEUE_FULL;
+	}
+	if (e == RD_KAFKA_RESP_ERR__FATAL) {
+		k->fatal = true;
+		return KOUT_FATAL;
+	}
+	/* QUEUE_FULL with an empty queue: the record alone exceeds
+	 * queue.buffering.max.kbytes and would wait forever. */
+	return KOUT_OK;
+}
+
+/* The record's topic handle; NULL when the record was refused for good
+ * (too large, a topic that cannot be: counted, lines done). */
+static rd_kafka_topic_t *kout_produce_topic(struct kout *k,
+					    const struct kout_record *rec,
+					    struct kout_lines *lines,
+					    size_t given)
 {
 	size_t size = rec->value_len + rec->key_len + rec->hdr_bytes;
-	size_t given = rec->value_len - rec->newline_missing;
-	/* For the rejected file: without the '\n' librdkafka's copy was
-	 * to add (the file adds its own). */
-	const char *val = rec->value;
-	size_t vlen = given;
 	if ((int64_t)size > k->cfg->max_message_bytes) {
 		struct lp_slice name = rec->name.len
 					   ? rec->name
 					   : kout_line_name(rec->value, given);
 		kout_reject(k, "message too large", lines, rec->topic,
-			    rec->topic_len, rec->key, rec->key_len, val, vlen,
-			    &name,
+			    rec->topic_len, rec->key, rec->key_len, rec->value,
+			    given, &name,
 			    "a record of %zu bytes is larger than "
 			    "max_message_bytes (%lld)",
 			    size, (long long)k->cfg->max_message_bytes);
-		return 0;
+		return NULL;
 	}
-	rd_kafka_topic_t *rkt = k->default_rkt;
-	if (rec->topic != k->cfg->topic || !rkt) {
-		char err[512];
-		const char *reason;
-		rkt = kout_topic_get(&k->topics, k->kc.rk, rec->topic,
-				     rec->topic_len, &reason, err, sizeof(err));
-		if (!rkt) {
-			kout_reject(k, reason, lines, rec->topic,
-				    rec->topic_len, rec->key, rec->key_len, val,
-				    vlen, &rec->name, "%s", err);
-			return 0;
-		}
+	if (rec->topic == k->cfg->topic && k->default_rkt)
+		return k->default_rkt;
+	char err[512];
+	const char *reason;
+	rd_kafka_topic_t *rkt =
+	    kout_topic_get(&k->topics, k->client.rk, rec->topic, rec->topic_len,
+			   &reason, err, sizeof(err));
+	if (!rkt)
+		kout_reject(k, reason, lines, rec->topic, rec->topic_len,
+			    rec->key, rec->key_len, rec->value, given,
+			    &rec->name, "%s", err);
+	return rkt;
+}
+
+/* The record's value with its '\n': rec's own, or a copy in k->scratch
+ * when the line had none. NULL when out of memory. */
+static const char *
+kout_produce_value(struct kout *k, const struct kout_record *rec, size_t given)
+{
+	if (!rec->newline_missing)
+		return rec->value;
+	buf_clear(&k->scratch);
+	char *dst = buf_reserve(&k->scratch, rec->value_len);
+	if (!dst)
+		return NULL;
+	memcpy(dst, rec->value, given);
+	dst[given] = '\n';
+	return dst;
+}
+
+/* The [outputs.kafka.headers] values of rec, for librdkafka; NULL for
+ * none. */
+static rd_kafka_headers_t *kout_produce_headers(const struct kout *k,
+						const struct kout_record *rec)
+{
+	if (!k->headers.n)
+		return NULL;
+	rd_kafka_headers_t *hdrs = rd_kafka_headers_new(k->headers.n);
+	size_t start = 0;
+	for (size_t i = 0; i < k->headers.n; i++) {
+		rd_kafka_header_add(hdrs, k->headers.h[i].name, -1,
+				    rec->hdr_values + start,
+				    (ssize_t)(rec->hdr_ends[i] - start));
+		start = rec->hdr_ends[i];
 	}
-	kout_token t = kout_token_new(&k->ledger, lines);
-	if (!t) {
+	return hdrs;
+}
+
+enum kout_result kout_produce(struct kout *k, const struct kout_record *rec,
+			      struct kout_lines *lines)
+{
+	/* The rejected file gets the record without the '\n' librdkafka's
+	 * copy was to add (the file adds its own). */
+	size_t given = rec->value_len - rec->newline_missing;
+	struct kout_msg msg = {.rkt = kout_produce_topic(k, rec, lines, given)};
+	if (!msg.rkt)
+		return KOUT_OK;
+	msg.tok = kout_token_new(&k->ledger, lines);
+	if (!msg.tok) {
 		k->fatal = true;
 		log_error("out of memory for a record's ticket");
-		return -1;
+		return KOUT_FATAL;
 	}
-	rd_kafka_vu_t vu[8];
-	size_t n = 0;
-	vu[n].vtype = RD_KAFKA_VTYPE_RKT;
-	vu[n++].u.rkt = rkt;
-	vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-	vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
-	const char *value = rec->value;
-	if (rec->newline_missing) {
-		buf_clear(&k->scratch);
-		char *dst = buf_reserve(&k->scratch, rec->value_len);
-		if (!dst) {
-			kout_token_undo(&k->ledger, t, lines);
-			k->fatal = true;
-			log_error("out of memory for a record of %zu bytes",
-				  size);
-			return -1;
-		}
-		memcpy(dst, rec->value, given);
-		dst[given] = '\n';
-		value = dst;
-	}
-	vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
-	vu[n].u.mem.ptr = (void *)value;
-	vu[n++].u.mem.size = rec->value_len;
-	vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
-	vu[n++].u.ptr = (void *)t;
-	if (rec->key) {
-		vu[n].vtype = RD_KAFKA_VTYPE_KEY;
-		vu[n].u.mem.ptr = (void *)rec->key;
-		vu[n++].u.mem.size = rec->key_len;
-	}
-	if (rec->timestamp_ms) {
-		vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
-		vu[n++].u.i64 = rec->timestamp_ms;
-	}
-	rd_kafka_headers_t *hdrs = NULL;
-	if (k->headers.n) {
-		hdrs = rd_kafka_headers_new(k->headers.n);
-		size_t start = 0;
-		for (size_t i = 0; i < k->headers.n; i++) {
-			rd_kafka_header_add(
-			    hdrs, k->headers.h[i].name, -1,
-			    rec->hdr_values + start,
-			    (ssize_t)(rec->hdr_ends[i] - start));
-			start = rec->hdr_ends[i];
-		}
-		vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
-		vu[n++].u.headers = hdrs;
-	}
-	rd_kafka_error_t *error = rd_kafka_produceva(k->kc.rk, vu, n);
-	if (!error) {
-		k->inflight_records++;
-		k->inflight_metrics += kout_token_metrics(t);
-		k->inflight_bytes += rec->value_len + rec->key_len;
-		k->records_produced++;
-		return 0;
-	}
-	rd_kafka_resp_err_t e = rd_kafka_error_code(error);
-	rd_kafka_error_destroy(error);
-	if (hdrs)
-		rd_kafka_headers_destroy(hdrs);
-	kout_token_undo(&k->ledger, t, lines);
-	if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL && k->inflight_records > 0) {
-		k->blocked = true;
-		return 1;
-	}
-	if (e == RD_KAFKA_RESP_ERR__FATAL) {
+	msg.value = kout_produce_value(k, rec, given);
+	if (!msg.value) {
+		kout_token_undo(&k->ledger, msg.tok, lines);
 		k->fatal = true;
-		return -1;
+		log_error("out of memory for a record of %zu bytes",
+			  rec->value_len);
+		return KOUT_FATAL;
 	}
-	/* QUEUE_FULL with an empty queue: the record alone exceeds
-	 * queue.buffering.max.kbytes and would wait forever. */
+	msg.value_len = rec->value_len;
+	msg.key = rec->key;
+	msg.key_len = rec->key_len;
+	msg.timestamp_ms = rec->timestamp_ms;
+	msg.hdrs = kout_produce_headers(k, rec);
+	rd_kafka_resp_err_t e = kout_produceva(k, &msg);
+	if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		kout_in_flight(k, &msg);
+		k->records_produced++;
+		return KOUT_OK;
+	}
+	if (msg.hdrs)
+		rd_kafka_headers_destroy(msg.hdrs);
+	kout_token_undo(&k->ledger, msg.tok, lines);
+	enum kout_result r = kout_refused(k, e);
+	if (r != KOUT_OK)
+		return r;
 	struct lp_slice name =
 	    rec->name.len ? rec->name : kout_line_name(rec->value, given);
 	kout_reject(k, rd_kafka_err2name(e), lines, rec->topic, rec->topic_len,
-		    rec->key, rec->key_len, val, vlen, &name,
+		    rec->key, rec->key_len, rec->value, given, &name,
 		    "producing a record of %zu bytes to topic \"%.*s\": %s",
-		    size, (int)(rec->topic_len > 200 ? 200 : rec->topic_len),
+		    rec->value_len + rec->key_len + rec->hdr_bytes,
+		    (int)(rec->topic_len > 200 ? 200 : rec->topic_len),
 		    rec->topic, rd_kafka_err2str(e));
-	return 0;
+	return KOUT_OK;
 }
 
-int kout_produce_again(struct kout *k, size_t i)
+/* Retry entry e refused for good (why: reason, then the message). */
+static void kout_reject_again(struct kout *k, size_t i, const char *reason,
+			      const char *why)
+{
+	struct kout_retry_rec *e = &k->retry.v[i];
+	struct kout_lines lines;
+	kout_token_undo(&k->ledger, e->tok, &lines);
+	kout_reject(k, reason, &lines, e->topic, strlen(e->topic), e->key,
+		    e->key_len, e->value, e->value_len, NULL, "%s", why);
+	kout_retry_release(&k->retry, i);
+}
+
+enum kout_result kout_produce_again(struct kout *k, size_t i)
 {
 	struct kout_retry_rec *e = &k->retry.v[i];
 	char err[512];
 	const char *reason;
-	size_t tlen = strlen(e->topic);
-	rd_kafka_topic_t *rkt = kout_topic_get(&k->topics, k->kc.rk, e->topic,
-					       tlen, &reason, err, sizeof(err));
-	kout_token t = e->tok;
-	if (!rkt) {
-		struct kout_lines lines;
-		kout_token_undo(&k->ledger, t, &lines);
-		kout_reject(k, reason, &lines, e->topic, tlen, e->key,
-			    e->key_len, e->value, e->value_len, NULL, "%s",
-			    err);
-		kout_retry_release(&k->retry, i);
-		return 0;
+	struct kout_msg msg = {.rkt = kout_topic_get(&k->topics, k->client.rk,
+						     e->topic, strlen(e->topic),
+						     &reason, err, sizeof(err)),
+			       .value = e->value,
+			       .value_len = e->value_len,
+			       .key = e->key,
+			       .key_len = e->key_len,
+			       .timestamp_ms = e->timestamp_ms,
+			       .hdrs = e->hdrs,
+			       .tok = e->tok};
+	if (!msg.rkt) {
+		kout_reject_again(k, i, reason, err);
+		return KOUT_OK;
 	}
-	rd_kafka_vu_t vu[8];
-	size_t n = 0;
-	vu[n].vtype = RD_KAFKA_VTYPE_RKT;
-	vu[n++].u.rkt = rkt;
-	vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-	vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
-	vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
-	vu[n].u.mem.ptr = e->value;
-	vu[n++].u.mem.size = e->value_len;
-	vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
-	vu[n++].u.ptr = (void *)t;
-	if (e->key) {
-		vu[n].vtype = RD_KAFKA_VTYPE_KEY;
-		vu[n].u.mem.ptr = e->key;
-		vu[n++].u.mem.size = e->key_len;
-	}
-	if (e->timestamp_ms) {
-		vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
-		vu[n++].u.i64 = e->timestamp_ms;
-	}
-	if (e->hdrs) {
-		vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
-		vu[n++].u.headers = e->hdrs;
-	}
-	rd_kafka_error_t *error = rd_kafka_produceva(k->kc.rk, vu, n);
-	if (!error) {
+	rd_kafka_resp_err_t code = kout_produceva(k, &msg);
+	if (code == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		e->hdrs = NULL; /* librdkafka's now */
-		k->inflight_records++;
-		k->inflight_metrics += kout_token_metrics(t);
-		k->inflight_bytes += e->value_len + e->key_len;
+		kout_in_flight(k, &msg);
 		k->retried_records++;
 		kout_retry_release(&k->retry, i);
-		return 0;
+		return KOUT_OK;
 	}
-	rd_kafka_resp_err_t code = rd_kafka_error_code(error);
-	rd_kafka_error_destroy(error);
-	if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL && k->inflight_records > 0) {
-		k->blocked = true;
-		return 1;
-	}
-	if (code == RD_KAFKA_RESP_ERR__FATAL) {
-		k->fatal = true;
-		return -1;
-	}
-	struct kout_lines lines;
-	kout_token_undo(&k->ledger, t, &lines);
-	kout_reject(k, rd_kafka_err2name(code), &lines, e->topic, tlen, e->key,
-		    e->key_len, e->value, e->value_len, NULL,
-		    "producing a record again to topic \"%.200s\": %s",
-		    e->topic, rd_kafka_err2str(code));
-	kout_retry_release(&k->retry, i);
-	return 0;
+	enum kout_result r = kout_refused(k, code);
+	if (r != KOUT_OK)
+		return r;
+	snprintf(err, sizeof(err),
+		 "producing a record again to topic \"%.200s\": %s", e->topic,
+		 rd_kafka_err2str(code));
+	kout_reject_again(k, i, rd_kafka_err2name(code), err);
+	return KOUT_OK;
 }
 
 void kout_left(struct kout *k, const char *topic, uint64_t metrics)
@@ -326,10 +375,10 @@ const char *kout_topic_trouble(struct kout *k, const char *topic,
 	const char *reason;
 	char err[512];
 	rd_kafka_topic_t *rkt =
-	    kout_topic_get(&k->topics, k->kc.rk, topic, strlen(topic), &reason,
-			   err, sizeof(err));
+	    kout_topic_get(&k->topics, k->client.rk, topic, strlen(topic),
+			   &reason, err, sizeof(err));
 	const struct rd_kafka_metadata *md = NULL;
-	if (!rkt || rd_kafka_metadata(k->kc.rk, 0, rkt, &md, timeout_ms) !=
+	if (!rkt || rd_kafka_metadata(k->client.rk, 0, rkt, &md, timeout_ms) !=
 			RD_KAFKA_RESP_ERR_NO_ERROR)
 		return NULL;
 	const char *why = NULL;
@@ -344,8 +393,8 @@ static void kout_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 		       void *opaque)
 {
 	(void)rk;
-	struct kafka_client *kc = opaque;
-	struct kout *k = kc->owner;
+	struct kafka_client *client = opaque;
+	struct kout *k = client->owner;
 	kout_token t = (kout_token)m->_private;
 	uint64_t nlines = kout_token_metrics(t);
 	k->inflight_records--;

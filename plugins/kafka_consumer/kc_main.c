@@ -3,7 +3,7 @@
  * metrics on stdout (inputs.execd with signal = "none", or any pipe),
  * reading Telegraf's [[inputs.kafka_consumer]] table. A service input of
  * the shim: this file is its life cycle; the work is in the kc_*.c files
- * (see kafka_consumer.h).
+ * (see kc.h).
  */
 #include <malloc.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "kafka_consumer.h"
+#include "kc.h"
 
 /* From EOF or SIGTERM to the end of close(): Telegraf sends SIGTERM 5 s
  * after closing stdin. */
@@ -88,7 +88,7 @@ static void kc_record_setup(struct kc *c)
 	/* As in Telegraf, the name header is never also a tag. */
 	for (size_t i = 0; i < cfg->msg_headers_as_tags.n; i++) {
 		char *h = cfg->msg_headers_as_tags.v[i];
-		if (!r->name_header || strcmp(h, r->name_header))
+		if (!r->name_header || strcmp(h, r->name_header) != 0)
 			c->header_tags[r->nheader_tags++] = h;
 	}
 	r->header_tags = c->header_tags;
@@ -173,10 +173,6 @@ static int kc_init(struct telex *t, void *config, void **state)
 {
 	const struct kc_config *cfg = config;
 	char err[1024];
-	if (kc_config_check(cfg, err, sizeof(err))) {
-		log_error("%s", err);
-		return TELEX_EXIT_USAGE;
-	}
 	struct kc *c = calloc(1, sizeof(*c));
 	if (c)
 		c->header_tags =
@@ -319,7 +315,8 @@ static const struct telex_plugin kc_plugin = {
     .kind = TELEX_SERVICE_INPUT,
     .config = {.section = "inputs",
 	       .name = "kafka_consumer",
-	       .options = kc_options},
+	       .options = kc_options,
+	       .finalize = kc_config_finalize},
     .config_size = sizeof(struct kc_config),
     .init = kc_init,
     .start = kc_start,

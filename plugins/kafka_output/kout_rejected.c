@@ -1,5 +1,5 @@
 /*
- * rejected.c: spool_dir/rejected.lp (kafka_output.h).
+ * kout_rejected.c: spool_dir/rejected.lp (kout.h).
  *
  * A record Kafka refused for good must not block the spool (it would be
  * produced again forever) and must not vanish. Each one is appended as
@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 #define KOUT_REJECTED_FIELD_MAX 256
 

@@ -1,5 +1,5 @@
 /*
- * route.c: what the record of one metric looks like, as the native
+ * kout_route.c: what the record of one metric looks like, as the native
  * outputs.kafka builds it: topic (topic, topic_tag, topic_suffix), key
  * (routing_tag, else routing_key, "random" = a UUIDv4), timestamp
  * (producer_timestamp), headers, and the value: the metric's own bytes and
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 #include "telex/lp_json.h"
 
 static size_t kout_len(const char *s)

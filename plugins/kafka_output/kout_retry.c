@@ -1,5 +1,5 @@
 /*
- * retry.c: records to produce again (kafka_output.h).
+ * kout_retry.c: records to produce again (kout.h).
  *
  * librdkafka gives a record up after message.timeout.ms, or after
  * `retries` failed requests; telex does not: the delivery report still
@@ -11,19 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 int kout_retry_push(struct kout_retry *r, const rd_kafka_message_t *m,
 		    kout_token tok, uint64_t seq)
 {
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 256;
-		struct kout_retry_rec *v = realloc(r->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		r->v = v;
-		r->cap = cap;
-	}
+	struct kout_retry_rec *v =
+	    array_grow(r->v, r->n, &r->cap, sizeof(*v), 256);
+	if (!v)
+		return -1;
+	r->v = v;
 	const char *topic = rd_kafka_topic_name(m->rkt);
 	size_t tlen = strlen(topic);
 	char *mem = malloc(tlen + 1 + m->key_len + m->len + 1);

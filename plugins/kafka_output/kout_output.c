@@ -1,5 +1,5 @@
 /*
- * output.c: taking lines, back-pressure, retries, flush.
+ * kout_output.c: taking lines, back-pressure, retries, flush.
  *
  * Memory mode (spool_dir = ""): write() produces each line into
  * librdkafka's queue; when it is full, write() takes fewer lines and the
@@ -12,22 +12,22 @@
  * when the spool is full. Records are produced from the spool as
  * librdkafka's queue has room (straight from write()'s lines when the
  * reader has caught up, so the file is not read back), and the spool's
- * space is given back as delivery reports confirm them (acks.c). At the
+ * space is given back as delivery reports confirm them (kout_acks.c). At the
  * flush deadline, or as soon as nothing was delivered for a second with
  * records waiting, the spool keeps what is left for the next start: exit
  * 0, nothing lost.
  *
  * Both modes: a record whose delivery failed for a reason that may pass
- * is produced again (produce.c, retry.c); first the rest of librdkafka's
- * queue is purged and every record waited for, so that the failed ones
- * are produced again ahead of anything newer of the same key.
+ * is produced again (kout_produce.c, kout_retry.c); first the rest of
+ * librdkafka's queue is purged and every record waited for, so that the failed
+ * ones are produced again ahead of anything newer of the same key.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka_output.h"
+#include "kout.h"
 
 /* Before failed records are produced again: keeps a failure that comes
  * back at once (a partition without a leader) from becoming a busy loop. */
@@ -38,9 +38,28 @@
 /* At exit: time for the metadata that says why records are stuck. */
 #define KOUT_DIAGNOSE_MS 300
 
-/* Route and produce (or pack) one line. 0 taken; 1 not taken, the queue
- * is full; 2 taken, and the queue is full now; -1 fatal. */
-int kout_line(struct kout *k, const struct kout_in *in)
+/* Produce the routed line, or pack it: KOUT_NOT_TAKEN gives the spool's
+ * line back to the ledger (offered again later). */
+static enum kout_take kout_line_out(struct kout *k, struct kout_record *rec,
+				    struct kout_lines *lines, uint64_t chunk,
+				    const struct kout_in *in)
+{
+	if (k->cfg->metrics_per_record > 1)
+		return kout_pack_line(k, rec, lines);
+	switch (kout_produce(k, rec, lines)) {
+	case KOUT_OK:
+		return KOUT_TAKEN;
+	case KOUT_QUEUE_FULL:
+		if (in->pos)
+			kout_ledger_untake(&k->ledger, chunk);
+		return KOUT_NOT_TAKEN;
+	case KOUT_FATAL:
+		break;
+	}
+	return KOUT_TAKE_FATAL;
+}
+
+enum kout_take kout_line(struct kout *k, const struct kout_in *in)
 {
 	struct kout_lines lines = {.n = 1};
 	uint64_t chunk = 0;
@@ -48,14 +67,14 @@ int kout_line(struct kout *k, const struct kout_in *in)
 		if (kout_ledger_take(&k->ledger, in->pos, &chunk) < 0) {
 			log_error("out of memory for the spool's ledger");
 			k->fatal = true;
-			return -1;
+			return KOUT_TAKE_FATAL;
 		}
 		lines.nruns = 1;
 		lines.one = (struct kout_run){chunk, 1};
 	}
 	struct kout_record rec;
 	char err[256];
-	int rc = 0;
+	enum kout_take take = KOUT_TAKEN;
 	if (kout_route(&k->router, in->p, in->len, in->line_no, &rec, err,
 		       sizeof(err)) < 0) {
 		struct lp_slice name = kout_line_name(in->p, in->len);
@@ -72,20 +91,13 @@ int kout_line(struct kout *k, const struct kout_in *in)
 	 * spool that waited for Kafka produced it. */
 	if (in->pos && !rec.timestamp_ms)
 		rec.timestamp_ms = in->time_ms;
-	bool packing = k->cfg->metrics_per_record > 1;
-	rc = packing ? kout_pack_line(k, &rec, &lines)
-		     : kout_produce(k, &rec, &lines);
-	if (rc < 0)
-		return -1;
-	if (rc > 0 && !packing) {
-		if (in->pos)
-			kout_ledger_untake(&k->ledger, chunk);
-		return 1;
-	}
+	take = kout_line_out(k, &rec, &lines, chunk, in);
+	if (take == KOUT_NOT_TAKEN || take == KOUT_TAKE_FATAL)
+		return take;
 taken:
 	if (in->pos)
 		kout_spool_advance(&k->spool, in->pos, in->frame_size);
-	return rc > 0 ? 2 : 0;
+	return take;
 }
 
 /* Room to resume: 10 % of both limits free, so that a pause ends with a
@@ -111,13 +123,13 @@ static void kout_retry_timer_cb(struct loop *l, void *arg)
 	kout_on_served(k);
 }
 
-/* The phases of retrying (kafka_output.h), then producing new records. */
+/* The phases of retrying (kout.h), then producing new records. */
 void kout_advance(struct kout *k)
 {
 	if (k->purge_pending) {
 		k->purge_pending = false;
-		rd_kafka_purge(k->kc.rk, RD_KAFKA_PURGE_F_QUEUE |
-					     RD_KAFKA_PURGE_F_NON_BLOCKING);
+		rd_kafka_purge(k->client.rk, RD_KAFKA_PURGE_F_QUEUE |
+						 RD_KAFKA_PURGE_F_NON_BLOCKING);
 	}
 	if (k->blocked && kout_has_room(k))
 		k->blocked = false;
@@ -142,14 +154,9 @@ void kout_advance(struct kout *k)
 	}
 	if (k->phase == KOUT_RETRYING && !k->blocked &&
 	    telex_monotonic_ns() >= k->retry_at_ns) {
-		while (!kout_retry_empty(&k->retry)) {
-			int rc = kout_produce_again(k, k->retry.next);
-			if (rc < 0)
-				break;
-			if (rc > 0)
-				break;
+		while (!kout_retry_empty(&k->retry) &&
+		       kout_produce_again(k, k->retry.next) == KOUT_OK)
 			k->retry.next++;
-		}
 		if (kout_retry_empty(&k->retry)) {
 			kout_retry_reset(&k->retry);
 			k->phase = KOUT_NORMAL;
@@ -164,7 +171,7 @@ void kout_advance(struct kout *k)
 			telex_shutdown(k->t);
 		return;
 	}
-	if (k->packer.nwaiting && kout_pack_flush(k) != 0)
+	if (k->packer.nwaiting && kout_pack_flush(k) != KOUT_OK)
 		return;
 	kout_pack_linger(k);
 	if (k->in_paused) {
@@ -193,7 +200,7 @@ void kout_on_fatal(void *owner, const char *why)
 /* "1.5 MiB" */
 void kout_bytes_text(uint64_t n, char *out, size_t len)
 {
-	if (n < 10 * 1024)
+	if (n < 10ull * 1024)
 		snprintf(out, len, "%llu bytes", (unsigned long long)n);
 	else if (n < 10ull * 1024 * 1024)
 		snprintf(out, len, "%.1f KiB", (double)n / 1024);
@@ -237,9 +244,9 @@ static int kout_write_memory(struct kout *k, const struct telex_batch *b,
 		return 0;
 	bool packing = k->cfg->metrics_per_record > 1;
 	if (packing && k->packer.nwaiting) {
-		int rc = kout_pack_flush(k);
-		if (rc)
-			return rc < 0 ? -1 : 0;
+		enum kout_result r = kout_pack_flush(k);
+		if (r != KOUT_OK)
+			return r == KOUT_FATAL ? -1 : 0;
 	}
 	for (size_t i = 0; i < b->n; i++) {
 		const struct telex_line *l = &b->lines[i];
@@ -247,17 +254,17 @@ static int kout_write_memory(struct kout *k, const struct telex_batch *b,
 				     .len = l->len,
 				     .newline = l->newline,
 				     .line_no = l->line_no};
-		int rc = kout_line(k, &in);
-		if (rc < 0)
+		enum kout_take take = kout_line(k, &in);
+		if (take == KOUT_TAKE_FATAL)
 			return -1;
-		if (rc == 1) {
-			/* Not taken: offered again after telex_resume(). */
+		if (take == KOUT_NOT_TAKEN) {
+			/* Offered again after telex_resume(). */
 			*accepted = i;
 			return 0;
 		}
 		k->metrics_in++;
-		if (rc == 2) {
-			*accepted = i + 1; /* taken, waiting in a pack */
+		if (take == KOUT_TAKEN_FULL) {
+			*accepted = i + 1;
 			return 0;
 		}
 	}
@@ -289,7 +296,8 @@ static void kout_pack_timer_cb(struct loop *l, void *arg)
 	struct kout *k = arg;
 	k->pack_timer = 0;
 	/* When full, the packs wait and kout_advance() produces them. */
-	if (!k->blocked && k->phase == KOUT_NORMAL && kout_pack_flush(k) < 0)
+	if (!k->blocked && k->phase == KOUT_NORMAL &&
+	    kout_pack_flush(k) == KOUT_FATAL)
 		telex_shutdown(k->t);
 }
 
@@ -303,7 +311,7 @@ void kout_pack_linger(struct kout *k)
 				       kout_pack_timer_cb, k);
 	if (k->pack_timer < 0) {
 		k->pack_timer = 0;
-		if (kout_pack_flush(k) < 0)
+		if (kout_pack_flush(k) == KOUT_FATAL)
 			telex_shutdown(k->t);
 	}
 }
@@ -339,10 +347,10 @@ static void kout_summary(struct kout *k, uint64_t kept)
 	if (k->spooling && k->replayed)
 		buf_printf(&why, "; %llu metrics came from an earlier run",
 			   (unsigned long long)k->replayed);
-	if (k->spooling && k->spool.torn_bytes + k->spool.damaged_bytes)
+	uint64_t damaged = k->spool.torn_bytes + k->spool.damaged_bytes;
+	if (k->spooling && damaged)
 		buf_printf(&why, "; %llu damaged bytes of the spool skipped",
-			   (unsigned long long)(k->spool.torn_bytes +
-						k->spool.damaged_bytes));
+			   (unsigned long long)damaged);
 	if (k->spooling)
 		buf_printf(&why,
 			   "; spool %s: %llu metrics left for the next "
@@ -403,13 +411,13 @@ static uint64_t kout_finish(struct kout *k)
 				  (unsigned long long)k->inflight_records);
 		/* Their delivery reports come back with _PURGE_QUEUE or
 		 * _PURGE_INFLIGHT. */
-		rd_kafka_purge(k->kc.rk, RD_KAFKA_PURGE_F_QUEUE |
-					     RD_KAFKA_PURGE_F_INFLIGHT);
+		rd_kafka_purge(k->client.rk, RD_KAFKA_PURGE_F_QUEUE |
+						 RD_KAFKA_PURGE_F_INFLIGHT);
 		/* Briefly: the deadline is already behind us, and Telegraf
 		 * sends SIGTERM 5 s after closing stdin. */
 		int64_t until = telex_monotonic_ns() + 200000000LL;
 		while (k->inflight_records && telex_monotonic_ns() < until)
-			kafka_client_serve(&k->kc, 20);
+			kafka_client_serve(&k->client, 20);
 	}
 	for (size_t i = k->retry.next; i < k->retry.n; i++) {
 		struct kout_retry_rec *e = &k->retry.v[i];
@@ -464,7 +472,9 @@ int kout_flush(struct telex *t, void *state, int64_t deadline_ns)
 		if (k->phase == KOUT_RETRYING && k->retry_at_ns - now < wait)
 			wait = k->retry_at_ns - now;
 		int ms = (int)(wait / 1000000);
-		kafka_client_serve(&k->kc, ms < 1 ? 1 : ms > 100 ? 100 : ms);
+		kafka_client_serve(&k->client, ms < 1	  ? 1
+					       : ms > 100 ? 100
+							  : ms);
 	}
 	uint64_t lost = kout_finish(k);
 	uint64_t kept = 0;

@@ -1,5 +1,5 @@
 /*
- * crc32c.c: CRC-32C (Castagnoli), the checksum of spool frames.
+ * kout_crc32c.c: CRC-32C (Castagnoli), the checksum of spool frames.
  *
  * Every line telex takes in spool mode is checksummed once on the way in
  * and once when it is read back, so the checksum must cost little next to
@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "spool.h"
+#include "kout_spool.h"
 
 /* The reflected polynomial 0x82f63b78, one byte at a time. */
 static const uint32_t kout_crc_table[256] = {
