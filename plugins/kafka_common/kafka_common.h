@@ -253,6 +253,13 @@ struct kafka_stats {
 int kafka_stats_parse(const char *json, size_t len, struct kafka_stats *s,
 		      char *err, size_t errlen);
 
+struct json_object;
+/* A statistics document's top-level JSON object (the caller puts it with
+ * json_object_put), or NULL with err set: too large, not JSON, or not an
+ * object. */
+struct json_object *kafka_stats_json(const char *json, size_t len, char *err,
+				     size_t errlen);
+
 /* ------------------------------------------------------------------ */
 /* kafka_client.c: one librdkafka handle on the shim's loop. */
 

@@ -4,6 +4,7 @@
  * sent, retries and errors summed over brokers, the worst broker RTT, and
  * the consumer lag summed over partitions.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -66,15 +67,17 @@ static void kafka_stats_topic(struct json_object *t, struct kafka_stats *s)
 	}
 }
 
-int kafka_stats_parse(const char *json, size_t len, struct kafka_stats *s,
-		      char *err, size_t errlen)
+struct json_object *kafka_stats_json(const char *json, size_t len, char *err,
+				     size_t errlen)
 {
-	memset(s, 0, sizeof(*s));
-	s->consumer_lag = -1;
+	if (len > INT32_MAX) {
+		snprintf(err, errlen, "statistics document too large");
+		return NULL;
+	}
 	struct json_tokener *tok = json_tokener_new();
 	if (!tok) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return NULL;
 	}
 	struct json_object *root = json_tokener_parse_ex(tok, json, (int)len);
 	enum json_tokener_error jerr = json_tokener_get_error(tok);
@@ -84,32 +87,44 @@ int kafka_stats_parse(const char *json, size_t len, struct kafka_stats *s,
 		snprintf(err, errlen, "statistics are not a JSON object: %s",
 			 json_tokener_error_desc(jerr));
 		json_object_put(root);
-		return -1;
+		return NULL;
 	}
+	return root;
+}
+
+/* each(member, s) for the members of root[key] that are objects. */
+static void kafka_stats_each(struct json_object *root, const char *key,
+			     void (*each)(struct json_object *,
+					  struct kafka_stats *),
+			     struct kafka_stats *s)
+{
+	struct json_object *o;
+	if (!json_object_object_get_ex(root, key, &o) ||
+	    !json_object_is_type(o, json_type_object))
+		return;
+	json_object_object_foreach(o, name, member)
+	{
+		(void)name;
+		if (json_object_is_type(member, json_type_object))
+			each(member, s);
+	}
+}
+
+int kafka_stats_parse(const char *json, size_t len, struct kafka_stats *s,
+		      char *err, size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	s->consumer_lag = -1;
+	struct json_object *root = kafka_stats_json(json, len, err, errlen);
+	if (!root)
+		return -1;
 	s->msg_cnt = kafka_stats_int(root, "msg_cnt");
 	s->msg_size = kafka_stats_int(root, "msg_size");
 	s->txmsgs = kafka_stats_int(root, "txmsgs");
 	s->tx_bytes = kafka_stats_int(root, "tx_bytes");
 	s->rxmsgs = kafka_stats_int(root, "rxmsgs");
-	struct json_object *o;
-	if (json_object_object_get_ex(root, "brokers", &o) &&
-	    json_object_is_type(o, json_type_object)) {
-		json_object_object_foreach(o, name, b)
-		{
-			(void)name;
-			if (json_object_is_type(b, json_type_object))
-				kafka_stats_broker(b, s);
-		}
-	}
-	if (json_object_object_get_ex(root, "topics", &o) &&
-	    json_object_is_type(o, json_type_object)) {
-		json_object_object_foreach(o, name, t)
-		{
-			(void)name;
-			if (json_object_is_type(t, json_type_object))
-				kafka_stats_topic(t, s);
-		}
-	}
+	kafka_stats_each(root, "brokers", kafka_stats_broker, s);
+	kafka_stats_each(root, "topics", kafka_stats_topic, s);
 	json_object_put(root);
 	return 0;
 }

@@ -65,27 +65,11 @@ int kc_lag_parse(const char *json, size_t len,
 		 void (*cb)(void *arg, const struct kc_lag_row *row), void *arg,
 		 char *err, size_t errlen)
 {
-	if (len > INT32_MAX) {
-		snprintf(err, errlen, "statistics document too large");
+	struct json_object *doc = kafka_stats_json(json, len, err, errlen);
+	if (!doc)
 		return -1;
-	}
-	struct json_tokener *tok = json_tokener_new();
-	if (!tok) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	struct json_object *doc = json_tokener_parse_ex(tok, json, (int)len);
-	enum json_tokener_error jerr = json_tokener_get_error(tok);
-	json_tokener_free(tok);
-	if (!doc || jerr != json_tokener_success) {
-		snprintf(err, errlen, "statistics are not JSON: %s",
-			 json_tokener_error_desc(jerr));
-		json_object_put(doc);
-		return -1;
-	}
 	struct json_object *topics;
-	if (!json_object_is_type(doc, json_type_object) ||
-	    !json_object_object_get_ex(doc, "topics", &topics) ||
+	if (!json_object_object_get_ex(doc, "topics", &topics) ||
 	    !json_object_is_type(topics, json_type_object)) {
 		snprintf(err, errlen, "statistics without a \"topics\" object");
 		json_object_put(doc);

@@ -119,11 +119,7 @@ static struct lv_bulk_call *lv_bulk_call_new(struct lv_bulk_shared *sh,
 	call->sh = sh;
 	atomic_fetch_add(&sh->refs, 1);
 	pthread_mutex_init(&call->lock, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&call->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	lv_cond_init(&call->cond);
 	return call;
 }
 

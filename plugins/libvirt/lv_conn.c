@@ -140,11 +140,7 @@ struct lv_conn *lv_conn_new(const char *uri, int ka_interval, unsigned ka_count,
 	cn->on_open = on_open;
 	cn->hook_arg = hook_arg;
 	pthread_mutex_init(&cn->lock, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&cn->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	lv_cond_init(&cn->cond);
 	cn->want_open = true; /* the first open starts now */
 	cn->open_started = telex_monotonic_ns();
 	cn->pending_warn_at = cn->open_started + lv_conn_dead_after_ns(cn);

@@ -6,6 +6,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <string.h>
+#include <time.h>
 
 #include "telex/log.h"
 
@@ -103,4 +104,13 @@ static void lv_error_to_debug(void *arg, virErrorPtr e)
 void lv_quiet_libvirt_errors(void)
 {
 	virSetErrorFunc(NULL, lv_error_to_debug);
+}
+
+void lv_cond_init(pthread_cond_t *cond)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &ca);
+	pthread_condattr_destroy(&ca);
 }

@@ -5,6 +5,7 @@
 #ifndef LV_UTIL_H
 #define LV_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -35,5 +36,11 @@ bool lv_code_is_unsupported(int code);
 /* libvirt prints every error to stderr unless told otherwise; route them
  * to debug logging (the plugin logs what matters itself). */
 void lv_quiet_libvirt_errors(void);
+
+/* Initialise a condition variable whose timed waits count on
+ * CLOCK_MONOTONIC, so that a step of the wall clock neither cuts them
+ * short nor stretches them (pthread_cond_timedwait deadlines are then
+ * monotonic times). */
+void lv_cond_init(pthread_cond_t *cond);
 
 #endif

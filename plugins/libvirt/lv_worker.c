@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "lv_util.h"
+
 #include "telex/log.h"
 
 #define LV_WORKER_SLICE_NS 50000000LL /* 50 ms between two stop checks */
@@ -40,11 +42,7 @@ int lv_worker_start(struct lv_worker *w, char *err, size_t errlen)
 {
 	memset(w, 0, sizeof(*w));
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	lv_cond_init(&w->cond);
 	int rc = pthread_create(&w->thread, NULL, lv_worker_main, w);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the libvirt thread: %s",
