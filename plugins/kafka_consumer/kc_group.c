@@ -216,6 +216,30 @@ static void kc_group_newest_starts(struct kc *c, rd_kafka_t *rk,
 	rd_kafka_topic_partition_list_destroy(cm);
 }
 
+/* Take (assign) or give back the partitions of a rebalance: incrementally
+ * under the cooperative protocol, else the whole assignment at once. A
+ * refusal is logged; the group goes on either way. */
+static void kc_group_hand_over(rd_kafka_t *rk,
+			       rd_kafka_topic_partition_list_t *parts,
+			       bool cooperative, bool assign)
+{
+	rd_kafka_error_t *e = NULL;
+	rd_kafka_resp_err_t err = 0;
+	if (cooperative && assign)
+		e = rd_kafka_incremental_assign(rk, parts);
+	else if (cooperative)
+		e = rd_kafka_incremental_unassign(rk, parts);
+	else
+		err = rd_kafka_assign(rk, assign ? parts : NULL);
+	const char *what = assign ? "assigning" : "unassigning";
+	if (e) {
+		log_error("%s partitions: %s", what, rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
+	} else if (err) {
+		log_error("%s partitions: %s", what, rd_kafka_err2str(err));
+	}
+}
+
 static void kc_group_assign(struct kc *c, rd_kafka_t *rk,
 			    rd_kafka_topic_partition_list_t *parts,
 			    bool cooperative)
@@ -233,18 +257,7 @@ static void kc_group_assign(struct kc *c, rd_kafka_t *rk,
 	}
 	if (c->cfg->offset && strcmp(c->cfg->offset, "newest") == 0)
 		kc_group_newest_starts(c, rk, parts);
-	rd_kafka_error_t *e = NULL;
-	rd_kafka_resp_err_t err = 0;
-	if (cooperative)
-		e = rd_kafka_incremental_assign(rk, parts);
-	else
-		err = rd_kafka_assign(rk, parts);
-	if (e) {
-		log_error("assigning partitions: %s", rd_kafka_error_string(e));
-		rd_kafka_error_destroy(e);
-	} else if (err) {
-		log_error("assigning partitions: %s", rd_kafka_err2str(err));
-	}
+	kc_group_hand_over(rk, parts, cooperative, true);
 	/* While stdout is blocked, new partitions wait too. */
 	if (c->paused)
 		rd_kafka_pause_partitions(rk, parts);
@@ -278,19 +291,7 @@ static void kc_group_revoke(struct kc *c, rd_kafka_t *rk,
 	for (size_t i = 0; i < n; i++)
 		kc_offsets_revoke(&c->off, idx[i]);
 	free(idx);
-	rd_kafka_error_t *e = NULL;
-	rd_kafka_resp_err_t err = 0;
-	if (cooperative)
-		e = rd_kafka_incremental_unassign(rk, parts);
-	else
-		err = rd_kafka_assign(rk, NULL);
-	if (e) {
-		log_error("unassigning partitions: %s",
-			  rd_kafka_error_string(e));
-		rd_kafka_error_destroy(e);
-	} else if (err) {
-		log_error("unassigning partitions: %s", rd_kafka_err2str(err));
-	}
+	kc_group_hand_over(rk, parts, cooperative, false);
 	kc_group_log_parts("revoked", parts);
 }
 

@@ -149,6 +149,10 @@ void kout_topics_free(struct kout_topics *ts);
 /* ------------------------------------------------------------------ */
 /* kout_route.c: one metric's record. */
 
+/* Append slice s to out with its line-protocol escapes removed (a topic,
+ * a key, a header value). 0, or -1 when out of memory. */
+int kout_append_unescaped(struct buf *out, const struct lp_slice *s);
+
 /* What the record of one metric is made of. Pointers are into the line,
  * the config, or the router's scratch buffers (valid until the next
  * kout_route call). */

@@ -348,15 +348,6 @@ static int kout_field_text(struct buf *out, const struct lp_field *f)
 	return buf_append(out, tmp, (size_t)n);
 }
 
-static int kout_slice_text(struct buf *out, const struct lp_slice *s)
-{
-	char *dst = buf_reserve(out, s->len + 1);
-	if (!dst)
-		return -1;
-	out->len += lp_unescape(s, dst);
-	return 0;
-}
-
 int kout_headers_eval(const struct kout_headers *hs, const struct lp_metric *m,
 		      struct buf *out, size_t *ends)
 {
@@ -369,12 +360,12 @@ int kout_headers_eval(const struct kout_headers *hs, const struct lp_metric *m,
 			if (p->kind == KOUT_TEXT) {
 				rc = buf_append(out, p->text, p->len);
 			} else if (p->kind == KOUT_NAME) {
-				rc = kout_slice_text(out, &m->name);
+				rc = kout_append_unescaped(out, &m->name);
 			} else if (p->kind == KOUT_TAG) {
 				const struct lp_tag *t =
 				    lp_metric_find_tag(m, p->text, p->len);
 				if (t)
-					rc = kout_slice_text(out, &t->value);
+					rc = kout_append_unescaped(out, &t->value);
 			} else {
 				const struct lp_field *f =
 				    lp_metric_find_field(m, p->text, p->len);

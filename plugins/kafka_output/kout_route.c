@@ -101,7 +101,7 @@ void kout_uuid4(struct kout_router *r, char out[36])
 	}
 }
 
-static int kout_append_unescaped(struct buf *out, const struct lp_slice *s)
+int kout_append_unescaped(struct buf *out, const struct lp_slice *s)
 {
 	char *dst = buf_reserve(out, s->len + 1);
 	if (!dst)
