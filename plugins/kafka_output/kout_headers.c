@@ -365,7 +365,8 @@ int kout_headers_eval(const struct kout_headers *hs, const struct lp_metric *m,
 				const struct lp_tag *t =
 				    lp_metric_find_tag(m, p->text, p->len);
 				if (t)
-					rc = kout_append_unescaped(out, &t->value);
+					rc = kout_append_unescaped(out,
+								   &t->value);
 			} else {
 				const struct lp_field *f =
 				    lp_metric_find_field(m, p->text, p->len);
