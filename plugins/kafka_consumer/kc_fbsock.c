@@ -12,7 +12,6 @@
  * socket the consumer, an input, would open.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +322,12 @@ void kc_fbsock_stop(struct kc_fbsock *s)
 	if (!s)
 		return;
 	s->stopped = true;
+	log_debug("feedback: %llu connections to the relay, %llu lines: %llu "
+		  "of another consumer, %llu neither marks nor samples, %llu "
+		  "unusable",
+		  (unsigned long long)s->connections,
+		  (unsigned long long)s->lines, (unsigned long long)s->foreign,
+		  (unsigned long long)s->other, (unsigned long long)s->bad);
 	kc_fbsock_disconnect(s);
 	if (s->retry_timer)
 		loop_cancel_timer(telex_loop(s->c->t), s->retry_timer);
