@@ -11,16 +11,7 @@
 
 #include <cmocka.h>
 
-#include "telex/lp.h"
-
-#define S(lit) lit, sizeof(lit) - 1
-
-static bool slice_is(const struct lp_slice *s, const char *want)
-{
-	char tmp[256];
-	size_t n = lp_unescape(s, tmp);
-	return n == strlen(want) && memcmp(tmp, want, n) == 0;
-}
+#include "lp_test.h"
 
 static void test_metric_init_empty(void **state)
 {
@@ -28,11 +19,9 @@ static void test_metric_init_empty(void **state)
 	struct lp_metric m;
 	memset(&m, 0xa5, sizeof(m));
 	lp_metric_init(&m);
-	assert_int_equal(m.ntags, 0);
-	assert_int_equal(m.nfields, 0);
+	assert_metric_empty(&m);
 	assert_false(m.has_time);
 	assert_false(m.modified);
-	assert_null(m.name.ptr);
 	assert_null(m.line.ptr);
 	lp_metric_free(&m);
 }
@@ -217,11 +206,9 @@ static void test_metric_reset_keeps_arrays(void **state)
 	assert_int_equal(lp_metric_set_name_copy(&m, S("n")), 0);
 	lp_metric_set_time(&m, 5);
 	lp_metric_reset(&m);
-	assert_int_equal(m.ntags, 0);
-	assert_int_equal(m.nfields, 0);
+	assert_metric_empty(&m);
 	assert_false(m.has_time);
 	assert_false(m.modified);
-	assert_null(m.name.ptr);
 	assert_ptr_equal(m.tags, tags);
 	assert_ptr_equal(m.fields, fields);
 	assert_int_equal(m.tags_cap, tcap);

@@ -15,16 +15,7 @@
 #include <math.h>
 
 #include "../../shim/lp_internal.h"
-#include "telex/lp.h"
-
-#define S(lit) lit, sizeof(lit) - 1
-
-static bool slice_is(const struct lp_slice *s, const char *want)
-{
-	char tmp[512];
-	size_t n = lp_unescape(s, tmp);
-	return n == strlen(want) && memcmp(tmp, want, n) == 0;
-}
+#include "lp_test.h"
 
 /* Parse, and check that the validator says the same. */
 static int parse(const char *line, struct lp_metric *m, struct lp_error *e)
@@ -56,9 +47,7 @@ static void check_error(const char *line, const char *want)
 	if (strcmp(text, want) != 0)
 		fail_msg("\"%s\":\n got  %s\n want %s", line, text, want);
 	/* A failed parse leaves the metric empty. */
-	assert_int_equal(m.ntags, 0);
-	assert_int_equal(m.nfields, 0);
-	assert_null(m.name.ptr);
+	assert_metric_empty(&m);
 	lp_metric_free(&m);
 }
 
