@@ -44,19 +44,8 @@ static void test_metric_builders(void **state)
 	assert_int_equal(m.ntags, 1);
 	assert_true(slice_is(&m.tags[0].key, "host"));
 	assert_true(slice_is(&m.tags[0].value, "kvm1"));
-	assert_int_equal(m.nfields, 5);
-	assert_int_equal(m.fields[0].type, LP_INT);
-	assert_int_equal(m.fields[0].v.i, -5);
-	assert_int_equal(m.fields[1].type, LP_UINT);
-	assert_true(m.fields[1].v.u == UINT64_MAX);
-	assert_int_equal(m.fields[2].type, LP_FLOAT);
-	assert_true(m.fields[2].v.f == 1.5);
-	assert_int_equal(m.fields[3].type, LP_BOOL);
-	assert_true(m.fields[3].v.b);
-	assert_int_equal(m.fields[4].type, LP_STRING);
-	assert_true(slice_is(&m.fields[4].v.s, "x y"));
-	assert_true(m.has_time);
-	assert_int_equal(m.time, 1234);
+	assert_each_type(
+	    &m, &(struct lp_each_type){-5, UINT64_MAX, 1.5, true, "x y", 1234});
 	/* Builders make plain slices. */
 	assert_int_equal(m.name.escaped, LP_ESC_NONE);
 	assert_int_equal(m.fields[4].v.s.escaped, LP_ESC_NONE);
