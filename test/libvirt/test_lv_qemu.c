@@ -79,9 +79,7 @@ static int teardown(void **state)
 
 static void start(struct fixture *f)
 {
-	f->cap.options = f->set.kvm_vcpu_stats || f->set.device_name_tags;
-	lv_collector_init(&f->col, &f->set, NULL, &f->limiter, lvt_capture_emit,
-			  &f->cap);
+	lvt_start(&f->col, &f->set, &f->limiter, &f->cap);
 }
 
 static void gather(struct fixture *f)
