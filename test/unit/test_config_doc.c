@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "config_test_spec.h"
+#include "text_check.h"
 
 static char *sample_of(const struct cfg_spec *spec)
 {
@@ -242,12 +243,7 @@ static void test_example(void **state)
 			       ".TP\n\\fBrouting_tag\\fR (\\fIstring\\fR, "
 			       "no default, the sample sets "
 			       "\"host\")\n"));
-	for (const char *l = b.data; *l;) {
-		size_t n = strcspn(l, "\n");
-		if (n > 78)
-			fail_msg("man line of %zu bytes: %.*s", n, (int)n, l);
-		l += n + (l[n] == '\n');
-	}
+	assert_lines_within(b.data, 78, "man");
 	buf_free(&b);
 }
 
