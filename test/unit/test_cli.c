@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -108,11 +109,25 @@ static void test_errors(void **state)
 
 static const struct cfg_option no_options[] = {{NULL}};
 
-/* The --help text of p, written into b (emptied first). */
-static const char *usage_of(const struct telex_plugin *p, struct buf *b)
+/* The --help text of a plugin of this kind, program name, summary and
+ * table (no options), written into b (emptied first). */
+static const char *usage_of(enum telex_kind kind, const char *program,
+			    const char *summary, const char *table,
+			    struct buf *b)
 {
+	char section[32];
+	snprintf(section, sizeof(section), "%.*s", (int)strcspn(table, "."),
+		 table);
+	const struct telex_plugin p = {
+	    .program = program,
+	    .summary = summary,
+	    .kind = kind,
+	    .config = {.section = section,
+		       .name = table + strlen(section) + 1,
+		       .options = no_options},
+	};
 	buf_clear(b);
-	telex_cli_usage(p, b);
+	telex_cli_usage(&p, b);
 	buf_putc(b, '\0');
 	return b->data;
 }
@@ -120,45 +135,27 @@ static const char *usage_of(const struct telex_plugin *p, struct buf *b)
 static void test_usage(void **state)
 {
 	(void)state;
-	struct telex_plugin in = {
-	    .program = "telex-libvirt",
-	    .summary = "VM metrics from libvirt",
-	    .kind = TELEX_INPUT,
-	    .config = {.section = "inputs",
-		       .name = "libvirt",
-		       .options = no_options},
-	};
 	struct buf b = BUF_INIT;
-	const char *text = usage_of(&in, &b);
+	const char *text =
+	    usage_of(TELEX_INPUT, "telex-libvirt", "VM metrics from libvirt",
+		     "inputs.libvirt", &b);
 	assert_non_null(strstr(text, "Usage: telex-libvirt"));
 	assert_non_null(strstr(text, "VM metrics from libvirt"));
 	assert_non_null(strstr(text, "[[inputs.libvirt]]"));
 	assert_non_null(strstr(text, "-poll_interval DUR"));
 	assert_non_null(strstr(text, "--once"));
 
-	struct telex_plugin out = {
-	    .program = "telex-kafka-output",
-	    .kind = TELEX_OUTPUT,
-	    .config = {.section = "outputs",
-		       .name = "kafka",
-		       .options = no_options},
-	};
-	text = usage_of(&out, &b);
+	text = usage_of(TELEX_OUTPUT, "telex-kafka-output", NULL,
+			"outputs.kafka", &b);
 	assert_non_null(strstr(text, "[[outputs.kafka]]"));
 	assert_null(strstr(text, "--once"));
 	assert_null(strstr(text, "-poll_interval DUR"));
 
 	/* Within 80 columns, however long the summary and table name. */
-	struct telex_plugin kc = {
-	    .program = "telex-kafka-consumer",
-	    .summary = "read metrics from Kafka topics to stdout, a drop-in "
-		       "for Telegraf's inputs.kafka_consumer",
-	    .kind = TELEX_SERVICE_INPUT,
-	    .config = {.section = "inputs",
-		       .name = "kafka_consumer",
-		       .options = no_options},
-	};
-	text = usage_of(&kc, &b);
+	text = usage_of(TELEX_SERVICE_INPUT, "telex-kafka-consumer",
+			"read metrics from Kafka topics to stdout, a drop-in "
+			"for Telegraf's inputs.kafka_consumer",
+			"inputs.kafka_consumer", &b);
 	assert_non_null(strstr(text, "[[inputs.kafka_consumer]]"));
 	assert_lines_within(text, 80, "--help");
 	buf_free(&b);
