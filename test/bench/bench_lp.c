@@ -82,71 +82,128 @@ static bool bench_series_key(const char *p, size_t len, size_t first,
 	return true;
 }
 
-/* lp_split_next over the whole input, fn on each metric text. */
-static void bench_split_each(const struct buf *in, int passes, bench_each_fn fn,
-			     struct bench_result *r)
+/* One pass of a row over its data: fills r->bytes and r->lines, and
+ * exits on invalid input. */
+typedef void (*bench_pass_fn)(void *arg, struct bench_result *r);
+
+/* r->best: the shortest of `passes` runs of pass(arg, r). */
+static void bench_best_of(int passes, bench_pass_fn pass, void *arg,
+			  struct bench_result *r)
 {
-	struct lp_metric m;
-	lp_metric_init(&m);
 	r->best = 1e9;
 	for (int k = 0; k < passes; k++) {
 		double t0 = bench_now();
-		struct lp_splitter s;
-		lp_splitter_init(&s);
-		size_t pos = 0, lines = 0, bad = 0;
-		for (;;) {
-			size_t text;
-			size_t first = s.line;
-			size_t n = lp_split_next(&s, in->data + pos,
-						 in->len - pos, &text);
-			if (n == 0)
-				break;
-			bad += !fn(in->data + pos, text, first, &m);
-			pos += n;
-			lines++;
-		}
+		pass(arg, r);
 		double t = bench_now() - t0;
 		if (t < r->best)
 			r->best = t;
-		r->bytes = pos;
-		r->lines = lines;
-		if (bad) {
-			fprintf(stderr, "bench_lp: %zu invalid lines\n", bad);
-			exit(1);
-		}
 	}
-	lp_metric_free(&m);
 }
 
-static void bench_parse(const struct buf *in, int passes,
-			struct bench_result *r)
-{
+/* What the read rows go over: the input and one metric they reuse. */
+struct bench_read {
+	const struct buf *in;
+	bench_each_fn each; /* split rows: what is done to each metric */
 	struct lp_metric m;
-	lp_metric_init(&m);
-	r->best = 1e9;
-	for (int k = 0; k < passes; k++) {
-		double t0 = bench_now();
-		struct lp_reader rd;
-		lp_reader_init(&rd, in->data, in->len);
-		size_t lines = 0, fields = 0;
-		struct lp_error err;
-		enum lp_read_result rc;
-		while ((rc = lp_reader_next(&rd, &m, &err)) == LP_READ_METRIC) {
-			lines++;
-			fields += m.nfields;
-		}
-		double t = bench_now() - t0;
-		if (rc == LP_READ_INVALID) {
-			fprintf(stderr, "bench_lp: %s\n", err.msg);
+};
+
+/* lp_split_next over the whole input, each() on each metric text. */
+static void bench_split_pass(void *arg, struct bench_result *r)
+{
+	struct bench_read *b = arg;
+	struct lp_splitter s;
+	lp_splitter_init(&s);
+	size_t pos = 0, lines = 0, bad = 0;
+	for (;;) {
+		size_t text;
+		size_t first = s.line;
+		size_t n = lp_split_next(&s, b->in->data + pos,
+					 b->in->len - pos, &text);
+		if (n == 0)
+			break;
+		bad += !b->each(b->in->data + pos, text, first, &b->m);
+		pos += n;
+		lines++;
+	}
+	r->bytes = pos;
+	r->lines = lines;
+	if (bad) {
+		fprintf(stderr, "bench_lp: %zu invalid lines\n", bad);
+		exit(1);
+	}
+}
+
+/* lp_reader_next over the whole input into the reused metric. */
+static void bench_parse_pass(void *arg, struct bench_result *r)
+{
+	struct bench_read *b = arg;
+	struct lp_reader rd;
+	lp_reader_init(&rd, b->in->data, b->in->len);
+	size_t lines = 0, fields = 0;
+	struct lp_error err;
+	enum lp_read_result rc;
+	while ((rc = lp_reader_next(&rd, &b->m, &err)) == LP_READ_METRIC) {
+		lines++;
+		fields += b->m.nfields;
+	}
+	if (rc == LP_READ_INVALID) {
+		fprintf(stderr, "bench_lp: %s\n", err.msg);
+		exit(1);
+	}
+	r->bytes = b->in->len;
+	r->lines = lines;
+	bench_sink += fields;
+}
+
+static void bench_read(const struct buf *in, int passes, bench_each_fn each,
+		       struct bench_result *r)
+{
+	struct bench_read b = {.in = in, .each = each};
+	lp_metric_init(&b.m);
+	bench_best_of(passes, each ? bench_split_pass : bench_parse_pass, &b,
+		      r);
+	lp_metric_free(&b.m);
+}
+
+/* What the write rows go over: metrics built beforehand, and the buffer
+ * they are written into. */
+struct bench_write {
+	const struct lp_metric *ms;
+	size_t n;
+	bool json;
+	struct buf out;
+};
+
+/* Every metric written into the emptied buffer. */
+static void bench_write_pass(void *arg, struct bench_result *r)
+{
+	struct bench_write *w = arg;
+	buf_clear(&w->out);
+	for (size_t i = 0; i < w->n; i++) {
+		int rc = w->json ? lp_json_write(&w->out, &w->ms[i], 1, NULL)
+				 : lp_write_metric(&w->out, &w->ms[i], 0, NULL);
+		if (rc < 0) {
+			fprintf(stderr, "bench_lp: write failed\n");
 			exit(1);
 		}
-		if (t < r->best)
-			r->best = t;
-		r->bytes = in->len;
-		r->lines = lines;
-		bench_sink += fields;
+		if (w->json)
+			buf_putc(&w->out, '\n');
 	}
-	lp_metric_free(&m);
+	r->bytes = w->out.len;
+	r->lines = w->n;
+}
+
+/* The best write of n metrics into w.out (the caller frees it), then
+ * the metrics freed with ms. */
+static void bench_write_all(struct lp_metric *ms, size_t n, int passes,
+			    struct bench_write *w, struct bench_result *r)
+{
+	w->ms = ms;
+	w->n = n;
+	bench_best_of(passes, bench_write_pass, w, r);
+	for (size_t i = 0; i < n; i++)
+		lp_metric_free(&ms[i]);
+	free(ms);
 }
 
 static void bench_write(const struct buf *in, int passes, bool json,
@@ -167,36 +224,14 @@ static void bench_write(const struct buf *in, int passes, bool json,
 		}
 		n++;
 	}
-	struct buf out = BUF_INIT;
-	r->best = 1e9;
-	for (int k = 0; k < passes; k++) {
-		buf_clear(&out);
-		double t0 = bench_now();
-		for (size_t i = 0; i < n; i++) {
-			int rc = json ? lp_json_write(&out, &ms[i], 1, NULL)
-				      : lp_write_metric(&out, &ms[i], 0, NULL);
-			if (rc < 0) {
-				fprintf(stderr, "bench_lp: write failed\n");
-				exit(1);
-			}
-			if (json)
-				buf_putc(&out, '\n');
-		}
-		double t = bench_now() - t0;
-		if (t < r->best)
-			r->best = t;
-		r->bytes = out.len;
-		r->lines = n;
-	}
+	struct bench_write w = {.json = json, .out = BUF_INIT};
+	bench_write_all(ms, n, passes, &w, r);
 	/* Telegraf's form is the generator's form: the output is the input. */
-	if (!json &&
-	    (out.len != in->len || memcmp(out.data, in->data, in->len) != 0))
+	if (!json && (w.out.len != in->len ||
+		      memcmp(w.out.data, in->data, in->len) != 0))
 		fprintf(stderr, "bench_lp: note: written text differs from "
 				"the input\n");
-	for (size_t i = 0; i < n; i++)
-		lp_metric_free(&ms[i]);
-	free(ms);
-	buf_free(&out);
+	buf_free(&w.out);
 }
 
 /* Field keys of a libvirt block device with its allocation figures. */
@@ -228,26 +263,9 @@ static void bench_write_wide(size_t count, int passes, struct bench_result *r)
 					  (int64_t)(i * 7919 + (size_t)k));
 		lp_metric_set_time(m, 1700000000000000000 + (int64_t)i);
 	}
-	struct buf out = BUF_INIT;
-	r->best = 1e9;
-	for (int k = 0; k < passes; k++) {
-		buf_clear(&out);
-		double t0 = bench_now();
-		for (size_t i = 0; i < count; i++)
-			if (lp_write_metric(&out, &ms[i], 0, NULL) < 0) {
-				fprintf(stderr, "bench_lp: write failed\n");
-				exit(1);
-			}
-		double t = bench_now() - t0;
-		if (t < r->best)
-			r->best = t;
-		r->bytes = out.len;
-		r->lines = count;
-	}
-	for (size_t i = 0; i < count; i++)
-		lp_metric_free(&ms[i]);
-	free(ms);
-	buf_free(&out);
+	struct bench_write w = {.json = false, .out = BUF_INIT};
+	bench_write_all(ms, count, passes, &w, r);
+	buf_free(&w.out);
 }
 
 /* The rows: ROW (the command's third argument) selects one by id. */
@@ -271,10 +289,8 @@ static void bench_run(const struct bench_op *op, const struct bench_input *c,
 {
 	switch (op->kind) {
 	case BENCH_SPLIT:
-		bench_split_each(c->in, c->passes, op->each, r);
-		break;
 	case BENCH_PARSE:
-		bench_parse(c->in, c->passes, r);
+		bench_read(c->in, c->passes, op->each, r);
 		break;
 	case BENCH_WRITE:
 		bench_write(c->in, c->passes, op->json, r);

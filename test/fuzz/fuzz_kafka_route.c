@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../plugins/kafka_output/kout.h"
+#include "../kafka_output/kout_test_config.h"
 
 static void check(int ok)
 {
@@ -44,17 +44,6 @@ static void fz_template(const uint8_t *data, size_t size)
 	free(tmpl);
 }
 
-static void fz_config(struct kout_config *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->topic = "t";
-	c->producer_timestamp = "metric";
-	c->data_format = "influx";
-	c->json_timestamp_units = 1000000000;
-	c->max_message_bytes = 1000000;
-	c->metrics_per_record = 1;
-}
-
 /* Route p with cfg; the record's key and topic as NUL-free copies. */
 static void fz_route(const struct kout_config *cfg, const char *p, size_t len,
 		     struct kout_record *rec, struct kout_router *r)
@@ -78,7 +67,7 @@ static void fz_line(const char *p, size_t len)
 	struct kout_router r;
 	struct kout_record rec;
 	/* The timestamp from the last word equals the parsed one. */
-	fz_config(&c);
+	kout_test_config(&c, "t");
 	fz_route(&c, p, len, &rec, &r);
 	check(r.mode == KOUT_BYTES);
 	check(rec.timestamp_ms ==
@@ -100,7 +89,7 @@ static void fz_line(const char *p, size_t len)
 		const struct lp_tag *t = lp_metric_find_tag(&m, key, klen);
 		char *want = malloc(t->value.len + 1);
 		size_t wlen = lp_unescape(&t->value, want);
-		fz_config(&c);
+		kout_test_config(&c, "t");
 		c.routing_tag = key;
 		c.topic_tag = key;
 		fz_route(&c, p, len, &rec, &r);
@@ -117,7 +106,7 @@ static void fz_line(const char *p, size_t len)
 	}
 
 	/* The measurement suffix: the unescaped name, scanned or parsed. */
-	fz_config(&c);
+	kout_test_config(&c, "t");
 	c.topic_suffix.method = "measurement";
 	c.topic_suffix.separator = "_";
 	fz_route(&c, p, len, &rec, &r);

@@ -193,11 +193,7 @@ static void test_checks_at_their_line(void **state)
 			 "tls_ca = \"/dev/null\"\n";
 	struct tk c;
 	struct telex_common common;
-	char err[512];
-	memset(&c, 0, sizeof(c));
-	assert_int_equal(cfg_load_text(&tk_spec, ok, strlen(ok), "k.conf", &c,
-				       &common, err, sizeof(err)),
-			 0);
+	config_expect_loaded(&tk_spec, &c, sizeof(c), ok, &common);
 	cfg_free(&tk_spec, &c, &common);
 }
 

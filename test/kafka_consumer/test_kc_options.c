@@ -30,10 +30,7 @@ struct loaded {
 static struct loaded *load(const char *toml)
 {
 	struct loaded *l = calloc(1, sizeof(*l));
-	char err[512];
-	if (cfg_load_text(&spec, toml, strlen(toml), "test.conf", &l->c,
-			  &l->common, err, sizeof(err)) < 0)
-		fail_msg("%s", err);
+	config_expect_loaded(&spec, &l->c, sizeof(l->c), toml, &l->common);
 	return l;
 }
 

@@ -328,20 +328,17 @@ static void test_broken(void **state)
 	assert_int_equal(f->r.st.metrics, 1);
 }
 
+/* Every test runs on a fresh fixture. */
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_lines, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_topic_tag, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_headers, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_header_values_validated, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_empty_records, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_timestamps, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_json, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_broken, setup, teardown),
+	    T(test_lines),	   T(test_topic_tag),
+	    T(test_headers),	   T(test_header_values_validated),
+	    T(test_empty_records), T(test_timestamps),
+	    T(test_limits),	   T(test_json),
+	    T(test_broken),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

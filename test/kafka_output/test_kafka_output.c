@@ -16,6 +16,7 @@
 
 #include "../../plugins/kafka_output/kout.h"
 #include "../unit/config_expect.h"
+#include "kout_test_config.h"
 
 static void test_float_go(void **state)
 {
@@ -133,26 +134,6 @@ static void test_headers_values(void **state)
 	kout_headers_free(&hs);
 }
 
-static void config_defaults(struct kout_config *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->topic = "telegraf";
-	c->producer_timestamp = "metric";
-	c->data_format = "influx";
-	c->json_timestamp_units = 1000000000;
-	c->max_message_bytes = 1000000;
-	c->metrics_per_record = 1;
-	c->required_acks = -1;
-	c->max_retry = 3;
-	c->stats_interval = 60000000000LL;
-	c->max_topics = 1000;
-	c->spool_dir = "";
-	c->spool_max_bytes = 1LL << 30;
-	c->spool_fsync = "interval";
-	c->spool_fsync_interval = 1000000000LL;
-	c->spool_rejected_max_bytes = 100LL << 20;
-}
-
 struct routed {
 	struct kout_config cfg;
 	struct kout_headers hs;
@@ -192,7 +173,7 @@ static void test_route_fast_path(void **state)
 {
 	(void)state;
 	struct routed x = {0};
-	config_defaults(&x.cfg);
+	kout_test_config(&x.cfg, "telegraf");
 	route(&x, "cpu,host=a usage=1 1700000000123456789");
 	/* Not parsed: the bytes as given, the time from the last word. */
 	assert_int_equal(x.r.mode, KOUT_BYTES);
@@ -235,7 +216,7 @@ static void test_route_topics_keys(void **state)
 {
 	(void)state;
 	struct routed x = {0};
-	config_defaults(&x.cfg);
+	kout_test_config(&x.cfg, "telegraf");
 	x.cfg.topic_tag = "dest";
 	x.cfg.routing_tag = "host";
 	x.cfg.routing_key = "fallback";
@@ -319,7 +300,7 @@ static void test_route_json(void **state)
 {
 	(void)state;
 	struct routed x = {0};
-	config_defaults(&x.cfg);
+	kout_test_config(&x.cfg, "telegraf");
 	x.cfg.data_format = "json";
 	route(&x, "cpu,host=a usage=1.5,n=3i 1700000000999999999");
 	assert_value(&x.rec,
@@ -344,7 +325,7 @@ static void test_conf_properties(void **state)
 {
 	(void)state;
 	struct kout_config c;
-	config_defaults(&c);
+	kout_test_config(&c, "telegraf");
 	c.kafka.brokers = (struct cfg_strv){brokers, 1, true};
 	char err[512];
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -377,7 +358,7 @@ static void test_conf_properties(void **state)
 	assert_string_equal(conf_get(conf, "linger.ms"), "1");
 	rd_kafka_conf_destroy(conf);
 
-	config_defaults(&c);
+	kout_test_config(&c, "telegraf");
 	c.idempotent_writes = true;
 	c.kafka.brokers = (struct cfg_strv){brokers, 1, true};
 	conf = rd_kafka_conf_new();

@@ -315,6 +315,23 @@ void lvt_capture_free(struct lvt_capture *c)
 	c->cap = 0;
 }
 
+const char *const lvt_group_measurements[LVT_GROUP_MEASUREMENTS] = {
+    "libvirt_state",
+    "libvirt_cpu",
+    "libvirt_cpu_cache_monitor_total",
+    "libvirt_balloon",
+    "libvirt_vcpu_total",
+    "libvirt_vcpu",
+    "libvirt_net_total",
+    "libvirt_net",
+    "libvirt_block_total",
+    "libvirt_block",
+    "libvirt_perf",
+    "libvirt_iothread_total",
+    "libvirt_iothread",
+    "libvirt_dirtyrate",
+};
+
 size_t lvt_count(const struct lvt_capture *c, const char *name)
 {
 	size_t n = 0;

@@ -80,6 +80,11 @@ enum telex_emit_result lvt_capture_emit(void *arg, struct lp_metric *m);
 void lvt_capture_clear(struct lvt_capture *c);
 void lvt_capture_free(struct lvt_capture *c);
 
+/* The measurements every group but memory (which needs resctrl) writes
+ * for a running QEMU domain, LVT_GROUP_MEASUREMENTS of them. */
+#define LVT_GROUP_MEASUREMENTS 14
+extern const char *const lvt_group_measurements[LVT_GROUP_MEASUREMENTS];
+
 size_t lvt_count(const struct lvt_capture *c, const char *name);
 /* The metric of measurement `name` for domain `dom` (NULL: any) whose tag
  * `key` is `value` (key NULL: any). */

@@ -150,27 +150,13 @@ static void test_qemu_running_native(void **state)
 	/* One metric per series, even where libvirt interleaves keys of
 	 * two measurements (cpu.cache.monitor.count between cpu.system and
 	 * cpu.haltpoll.*). */
-	const char *once[] = {
-	    "libvirt_state",
-	    "libvirt_cpu",
-	    "libvirt_cpu_cache_monitor_total",
-	    "libvirt_balloon",
-	    "libvirt_vcpu_total",
-	    "libvirt_vcpu",
-	    "libvirt_net_total",
-	    "libvirt_net",
-	    "libvirt_block_total",
-	    "libvirt_block",
-	    "libvirt_perf",
-	    "libvirt_iothread_total",
-	    "libvirt_iothread",
-	    "libvirt_dirtyrate",
-	};
-	for (size_t i = 0; i < sizeof(once) / sizeof(once[0]); i++)
-		if (lvt_count(&f->cap, once[i]) != 1)
-			fail_msg("%s: %zu metrics", once[i],
-				 lvt_count(&f->cap, once[i]));
-	assert_int_equal(f->cap.n, sizeof(once) / sizeof(once[0]));
+	for (size_t i = 0; i < LVT_GROUP_MEASUREMENTS; i++) {
+		const char *name = lvt_group_measurements[i];
+		if (lvt_count(&f->cap, name) != 1)
+			fail_msg("%s: %zu metrics", name,
+				 lvt_count(&f->cap, name));
+	}
+	assert_int_equal(f->cap.n, LVT_GROUP_MEASUREMENTS);
 	/* Plain values: every metric carries its text. */
 	assert_int_equal(f->cap.with_line, f->cap.n);
 

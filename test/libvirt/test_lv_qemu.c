@@ -79,9 +79,7 @@ static int teardown(void **state)
 
 static void start(struct fixture *f)
 {
-	f->cap.options = f->set.kvm_vcpu_stats || f->set.device_name_tags;
-	lv_collector_init(&f->col, &f->set, NULL, &f->limiter, lvt_capture_emit,
-			  &f->cap);
+	lvt_start(&f->col, &f->set, &f->limiter, &f->cap);
 }
 
 static void gather(struct fixture *f)
@@ -104,27 +102,12 @@ static void test_groups_of_a_real_host(void **state)
 	assert_int_equal(f->col.last.skipped_locked, 0);
 	/* Every group this host provides, under its native name (memory
 	 * needs resctrl, absent here). */
-	const char *run_has[] = {
-	    "libvirt_state",
-	    "libvirt_cpu",
-	    "libvirt_balloon",
-	    "libvirt_vcpu_total",
-	    "libvirt_vcpu",
-	    "libvirt_net_total",
-	    "libvirt_net",
-	    "libvirt_block_total",
-	    "libvirt_block",
-	    "libvirt_perf",
-	    "libvirt_iothread_total",
-	    "libvirt_iothread",
-	    "libvirt_dirtyrate",
-	    "libvirt_cpu_cache_monitor_total",
-	};
-	for (size_t i = 0; i < sizeof(run_has) / sizeof(run_has[0]); i++) {
-		if (!lvt_find(&f->cap, run_has[i], run_name(), NULL, NULL))
-			fail_msg("%s: no %s", run_name(), run_has[i]);
-		if (!lvt_find(&f->cap, run_has[i], names[1], NULL, NULL))
-			fail_msg("%s: no %s", names[1], run_has[i]);
+	for (size_t i = 0; i < LVT_GROUP_MEASUREMENTS; i++) {
+		const char *name = lvt_group_measurements[i];
+		if (!lvt_find(&f->cap, name, run_name(), NULL, NULL))
+			fail_msg("%s: no %s", run_name(), name);
+		if (!lvt_find(&f->cap, name, names[1], NULL, NULL))
+			fail_msg("%s: no %s", names[1], name);
 	}
 	const struct lvt_metric *st =
 	    lvt_find(&f->cap, "libvirt_state", run_name(), NULL, NULL);

@@ -92,10 +92,7 @@ static int teardown(void **state)
 
 static void start(struct fixture *f)
 {
-	f->cap.options = f->set.vcpu_mapping || f->set.device_name_tags ||
-			 f->set.domain_uuid_tag;
-	lv_collector_init(&f->col, &f->set, NULL, &f->limiter, lvt_capture_emit,
-			  &f->cap);
+	lvt_start(&f->col, &f->set, &f->limiter, &f->cap);
 	f->started = true;
 }
 

@@ -554,27 +554,18 @@ static void test_service(void **state)
 	assert_int_equal(rec->progress_written, r.outlen);
 }
 
+/* Every test runs on a fresh fixture. */
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_input_lines_coalesce, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_input_eof_no_request, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_input_signals, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_input_once, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_init_fails, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_usage_errors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_input_epipe, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_emit_forwards_original, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_output_lines, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_output_backpressure, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_output_failures, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_service, setup, teardown),
+	    T(test_input_lines_coalesce), T(test_input_eof_no_request),
+	    T(test_input_signals),	  T(test_input_once),
+	    T(test_init_fails),		  T(test_usage_errors),
+	    T(test_input_epipe),	  T(test_emit_forwards_original),
+	    T(test_output_lines),	  T(test_output_backpressure),
+	    T(test_output_failures),	  T(test_service),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

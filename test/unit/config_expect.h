@@ -1,7 +1,7 @@
 /*
- * config_expect.h: for the tests of an option table: a table refused
- * with an error that starts with what the test expects (file:line first),
- * nothing left allocated. Include after cmocka.h.
+ * config_expect.h: for the tests of an option table: a table loaded, or
+ * refused with an error that starts with what the test expects (file:line
+ * first), nothing left allocated. Include after cmocka.h.
  */
 #ifndef TELEX_CONFIG_EXPECT_H
 #define TELEX_CONFIG_EXPECT_H
@@ -10,6 +10,20 @@
 #include <string.h>
 
 #include "telex/config.h"
+
+/* text, read as "test.conf" into config (size bytes, zeroed first) and
+ * common, loads; the caller frees them with cfg_free(). */
+static inline void config_expect_loaded(const struct cfg_spec *spec,
+					void *config, size_t size,
+					const char *text,
+					struct telex_common *common)
+{
+	char err[1024];
+	memset(config, 0, size);
+	if (cfg_load_text(spec, text, strlen(text), "test.conf", config, common,
+			  err, sizeof(err)) != 0)
+		fail_msg("refused: %s\n%s", err, text);
+}
 
 /* text, read as "test.conf" into config (size bytes), is refused with an
  * error that starts with want. */

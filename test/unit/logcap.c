@@ -52,3 +52,22 @@ int logcap_write_fd(void)
 {
 	return logcap_w;
 }
+
+int logcap_setup_info(void **state)
+{
+	(void)state;
+	return logcap_open(LOG_INFO);
+}
+
+int logcap_setup_debug(void **state)
+{
+	(void)state;
+	return logcap_open(LOG_DEBUG);
+}
+
+int logcap_teardown(void **state)
+{
+	(void)state;
+	logcap_close();
+	return 0;
+}

@@ -18,4 +18,10 @@ const char *logcap_text(void);
 int logcap_read_fd(void);
 int logcap_write_fd(void);
 
+/* cmocka group fixtures: logcap_open() at LOG_INFO or LOG_DEBUG (-1 when
+ * no pipe), and logcap_close(). */
+int logcap_setup_info(void **state);
+int logcap_setup_debug(void **state);
+int logcap_teardown(void **state);
+
 #endif

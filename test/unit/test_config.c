@@ -15,45 +15,7 @@
 
 #include <cmocka.h>
 
-#include "logcap.h"
-
-#include "config_test_spec.h"
-
-static struct tcfg cfg;
-static struct telex_common common;
-static char err[2048];
-
-static int setup(void **state)
-{
-	(void)state;
-	if (logcap_open(LOG_DEBUG) < 0)
-		return -1;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	logcap_close();
-	return 0;
-}
-
-static int each_setup(void **state)
-{
-	(void)state;
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&common, 0, sizeof(common));
-	err[0] = '\0';
-	logcap_text();
-	return 0;
-}
-
-static int each_teardown(void **state)
-{
-	(void)state;
-	cfg_free(&tspec, &cfg, &common);
-	return 0;
-}
+#include "config_fixture.h"
 
 static int load(const char *text)
 {
@@ -802,7 +764,6 @@ static void test_error_buffer_small(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, each_setup, each_teardown)
 	    T(test_defaults),
 	    T(test_every_type),
 	    T(test_numbers),
@@ -830,5 +791,6 @@ int main(void)
 	    T(test_load_file),
 	    T(test_error_buffer_small),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, logcap_setup_debug,
+				      logcap_teardown);
 }

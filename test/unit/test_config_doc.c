@@ -13,7 +13,9 @@
 
 #include <cmocka.h>
 
+#include "config_expect.h"
 #include "config_test_spec.h"
+#include "text_check.h"
 
 static char *sample_of(const struct cfg_spec *spec)
 {
@@ -116,11 +118,7 @@ static void test_sample_round_trip(void **state)
 	char *s = sample_of(&tspec);
 	struct tcfg c;
 	struct telex_common common;
-	char err[512];
-	memset(&c, 0, sizeof(c));
-	assert_int_equal(cfg_load_text(&tspec, s, strlen(s), "sample", &c,
-				       &common, err, sizeof(err)),
-			 0);
+	config_expect_loaded(&tspec, &c, sizeof(c), s, &common);
 	assert_defaults(&c);
 	cfg_free(&tspec, &c, &common);
 
@@ -128,11 +126,8 @@ static void test_sample_round_trip(void **state)
 	assert_non_null(strstr(u, "\n  str = \"hello\"\n"));
 	assert_non_null(strstr(u, "\n  [inputs.test.topic_suffix]\n"
 				  "    ## How"));
-	memset(&c, 0, sizeof(c));
 	setenv("PASSWORD", "pw", 1);
-	if (cfg_load_text(&tspec, u, strlen(u), "sample", &c, &common, err,
-			  sizeof(err)) != 0)
-		fail_msg("uncommented sample does not load: %s\n%s", err, u);
+	config_expect_loaded(&tspec, &c, sizeof(c), u, &common);
 	unsetenv("PASSWORD");
 	assert_defaults(&c);
 	assert_true(c.names.set);
@@ -218,18 +213,11 @@ static void test_example(void **state)
 	assert_non_null(strstr(s, "\n  topics = [\"telegraf\"]\n"));
 	struct tex c;
 	struct telex_common common;
-	char err[256];
-	memset(&c, 0, sizeof(c));
-	assert_int_equal(
-	    cfg_load_text(&spec, "", 0, "empty", &c, &common, err, sizeof(err)),
-	    0);
+	config_expect_loaded(&spec, &c, sizeof(c), "", &common);
 	assert_null(c.tag);
 	assert_int_equal(c.topics.n, 0);
 	cfg_free(&spec, &c, &common);
-	memset(&c, 0, sizeof(c));
-	assert_int_equal(cfg_load_text(&spec, s, strlen(s), "sample", &c,
-				       &common, err, sizeof(err)),
-			 0);
+	config_expect_loaded(&spec, &c, sizeof(c), s, &common);
 	assert_string_equal(c.tag, "host");
 	assert_string_equal(c.topics.v[0], "telegraf");
 	cfg_free(&spec, &c, &common);
@@ -242,12 +230,7 @@ static void test_example(void **state)
 			       ".TP\n\\fBrouting_tag\\fR (\\fIstring\\fR, "
 			       "no default, the sample sets "
 			       "\"host\")\n"));
-	for (const char *l = b.data; *l;) {
-		size_t n = strcspn(l, "\n");
-		if (n > 78)
-			fail_msg("man line of %zu bytes: %.*s", n, (int)n, l);
-		l += n + (l[n] == '\n');
-	}
+	assert_lines_within(b.data, 78, "man");
 	buf_free(&b);
 }
 

@@ -13,18 +13,11 @@
 
 #include <cmocka.h>
 
-#include "logcap.h"
-
-#include "config_test_spec.h"
-
-static struct tcfg cfg;
-static struct telex_common common;
-static char err[1024];
+#include "config_fixture.h"
 
 static int setup(void **state)
 {
-	(void)state;
-	if (logcap_open(LOG_INFO) < 0)
+	if (logcap_setup_info(state) < 0)
 		return -1;
 	setenv("TX_STR", "from env", 1);
 	setenv("TX_NUM", "42", 1);
@@ -34,29 +27,6 @@ static int setup(void **state)
 	setenv("TX_NL", "two\nlines", 1);
 	setenv("TX_APOS", "it's", 1);
 	unsetenv("TX_UNSET");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	logcap_close();
-	return 0;
-}
-
-static int each_setup(void **state)
-{
-	(void)state;
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&common, 0, sizeof(common));
-	logcap_text();
-	return 0;
-}
-
-static int each_teardown(void **state)
-{
-	(void)state;
-	cfg_free(&tspec, &cfg, &common);
 	return 0;
 }
 
@@ -209,7 +179,6 @@ static void test_positions_after_expansion(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, each_setup, each_teardown)
 	    T(test_plain_and_braced),
 	    T(test_defaults_and_alternates),
 	    T(test_required_var),
@@ -219,5 +188,5 @@ int main(void)
 	    T(test_values_escaped_in_strings),
 	    T(test_positions_after_expansion),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, logcap_teardown);
 }

@@ -21,13 +21,39 @@
 #define M (60 * S)
 #define H (60 * M)
 
+/* A text and the value it reads as (nanoseconds or bytes). */
+struct unit_case {
+	const char *text;
+	int64_t value;
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* parse reads every ok text as its value and refuses every bad one. */
+static void check_units(int (*parse)(const char *, int64_t *),
+			const struct unit_case *ok, size_t nok,
+			const char *const *bad, size_t nbad)
+{
+	for (size_t i = 0; i < nok; i++) {
+		int64_t v = -12345;
+		if (parse(ok[i].text, &v) != 0)
+			fail_msg("\"%s\" refused", ok[i].text);
+		if (v != ok[i].value)
+			fail_msg("\"%s\" = %lld, want %lld", ok[i].text,
+				 (long long)v, (long long)ok[i].value);
+	}
+	for (size_t i = 0; i < nbad; i++) {
+		int64_t v;
+		if (parse(bad[i], &v) == 0)
+			fail_msg("\"%s\" accepted as %lld", bad[i],
+				 (long long)v);
+	}
+}
+
 static void test_durations(void **state)
 {
 	(void)state;
-	static const struct {
-		const char *text;
-		int64_t ns;
-	} ok[] = {
+	static const struct unit_case ok[] = {
 	    {"10s", 10 * S},
 	    {"1m30s", M + 30 * S},
 	    {"500ms", 500 * MS},
@@ -52,25 +78,12 @@ static void test_durations(void **state)
 	    {"0.000000001s", 1},
 	    {"2562047h", 2562047 * H},
 	};
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		int64_t ns = -12345;
-		if (cfg_parse_duration(ok[i].text, &ns) != 0)
-			fail_msg("\"%s\" refused", ok[i].text);
-		if (ns != ok[i].ns)
-			fail_msg("\"%s\" = %lld, want %lld", ok[i].text,
-				 (long long)ns, (long long)ok[i].ns);
-	}
 	static const char *const bad[] = {
 	    "10 s",  "s",	  "1x", "1S",	 "1H",	     "1m30",
 	    ".s",    "-",	  "+",	"1..2s", "3000000h", "10sec",
 	    "1.5.s", "\xc2\xb5s", "1e", "0x10",	 "1_0s",
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int64_t ns;
-		if (cfg_parse_duration(bad[i], &ns) == 0)
-			fail_msg("\"%s\" accepted as %lld", bad[i],
-				 (long long)ns);
-	}
+	check_units(cfg_parse_duration, ok, COUNT(ok), bad, COUNT(bad));
 	int64_t ns;
 	assert_int_equal(cfg_parse_duration(NULL, &ns), -1);
 }
@@ -78,10 +91,7 @@ static void test_durations(void **state)
 static void test_sizes(void **state)
 {
 	(void)state;
-	static const struct {
-		const char *text;
-		int64_t bytes;
-	} ok[] = {
+	static const struct unit_case ok[] = {
 	    {"64KiB", 65536},
 	    {"1MB", 1000000},
 	    {"1MiB", 1048576},
@@ -97,24 +107,11 @@ static void test_sizes(void **state)
 	    {"0", 0},
 	    {"-1", -1},
 	};
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		int64_t b = -12345;
-		if (cfg_parse_size(ok[i].text, &b) != 0)
-			fail_msg("\"%s\" refused", ok[i].text);
-		if (b != ok[i].bytes)
-			fail_msg("\"%s\" = %lld, want %lld", ok[i].text,
-				 (long long)b, (long long)ok[i].bytes);
-	}
 	static const char *const bad[] = {
 	    "",	       "1mb",  "1kib", "1KIB", "1 MB", "MB",
 	    "1MiB1MB", "8EiB", "1.5",  "1Ki",  "x",    "99999999999999999999",
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int64_t b;
-		if (cfg_parse_size(bad[i], &b) == 0)
-			fail_msg("\"%s\" accepted as %lld", bad[i],
-				 (long long)b);
-	}
+	check_units(cfg_parse_size, ok, COUNT(ok), bad, COUNT(bad));
 }
 
 int main(void)

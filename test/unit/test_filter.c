@@ -68,20 +68,44 @@ static const char *run(const struct metric_filter *f, const char *in)
 	return out;
 }
 
-static void check(const struct metric_filter *f, const char *in,
-		  const char *want)
+static void check(const char *name, const struct metric_filter *f,
+		  const char *in, const char *want)
 {
 	const char *got = run(f, in);
 	if (strcmp(got, want) != 0)
-		fail_msg("%s\n  got  %s\n  want %s", in, got, want);
+		fail_msg("%s: %s\n  got  %s\n  want %s", name, in, got, want);
 }
+
+/* One filter, from its table body, and what it does to some lines. */
+struct filter_case {
+	const char *name;
+	bool input;
+	const char *body;
+	/* {line in, line written or "DROP"}, up to the first {NULL}. */
+	const char *io[6][2];
+};
+
+/* Build each case's filter and check every line of it; a failure names
+ * the case. */
+static void check_cases(const struct filter_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct filter_case *c = &cases[i];
+		struct metric_filter *f = make(c->input, c->body);
+		for (size_t k = 0; k < 6 && c->io[k][0]; k++)
+			check(c->name, f, c->io[k][0], c->io[k][1]);
+		filter_free(f);
+	}
+}
+
+#define CHECK_CASES(cases) check_cases(cases, sizeof(cases) / sizeof(*cases))
 
 static void test_noop(void **state)
 {
 	(void)state;
 	struct metric_filter *f = make(true, "");
 	assert_true(filter_is_noop(f));
-	check(f, "cpu,host=a usage=1 1", "cpu,host=a usage=1 1");
+	check("empty", f, "cpu,host=a usage=1 1", "cpu,host=a usage=1 1");
 	filter_free(f);
 	/* Empty lists are no filter at all, as in Telegraf. */
 	f = make(true, "namepass = []\nfieldexclude = []\n"
@@ -100,143 +124,177 @@ static void test_noop(void **state)
 static void test_namepass_namedrop(void **state)
 {
 	(void)state;
-	struct metric_filter *f = make(true, "namepass = [\"cpu*\", \"mem\"]");
-	check(f, "cpu a=1 1", "cpu a=1 1");
-	check(f, "cpu_total a=1 1", "cpu_total a=1 1");
-	check(f, "mem a=1 1", "mem a=1 1");
-	check(f, "memory a=1 1", "DROP");
-	check(f, "disk a=1 1", "DROP");
-	filter_free(f);
-	f = make(true, "namedrop = [\"cpu*\"]");
-	check(f, "cpu0 a=1 1", "DROP");
-	check(f, "mem a=1 1", "mem a=1 1");
-	filter_free(f);
-	f = make(true, "namepass = [\"cpu*\"]\nnamedrop = [\"cpu_x\"]");
-	check(f, "cpu_y a=1 1", "cpu_y a=1 1");
-	check(f, "cpu_x a=1 1", "DROP");
-	check(f, "mem a=1 1", "DROP");
-	filter_free(f);
-	/* Escaped names are matched by their value. */
-	f = make(true, "namepass = [\"my cpu\"]");
-	check(f, "my\\ cpu a=1 1", "my\\ cpu a=1 1");
-	filter_free(f);
-	f = make(true, "namepass = [\"a.*.c\"]\nnamepass_separator = \".\"");
-	check(f, "a.b.c x=1 1", "a.b.c x=1 1");
-	check(f, "a.b.b.c x=1 1", "DROP");
-	filter_free(f);
+	static const struct filter_case cases[] = {
+	    {"namepass",
+	     true,
+	     "namepass = [\"cpu*\", \"mem\"]",
+	     {{"cpu a=1 1", "cpu a=1 1"},
+	      {"cpu_total a=1 1", "cpu_total a=1 1"},
+	      {"mem a=1 1", "mem a=1 1"},
+	      {"memory a=1 1", "DROP"},
+	      {"disk a=1 1", "DROP"}}},
+	    {"namedrop",
+	     true,
+	     "namedrop = [\"cpu*\"]",
+	     {{"cpu0 a=1 1", "DROP"}, {"mem a=1 1", "mem a=1 1"}}},
+	    {"namepass and namedrop",
+	     true,
+	     "namepass = [\"cpu*\"]\nnamedrop = [\"cpu_x\"]",
+	     {{"cpu_y a=1 1", "cpu_y a=1 1"},
+	      {"cpu_x a=1 1", "DROP"},
+	      {"mem a=1 1", "DROP"}}},
+	    /* Escaped names are matched by their value. */
+	    {"escaped name",
+	     true,
+	     "namepass = [\"my cpu\"]",
+	     {{"my\\ cpu a=1 1", "my\\ cpu a=1 1"}}},
+	    {"separator",
+	     true,
+	     "namepass = [\"a.*.c\"]\nnamepass_separator = \".\"",
+	     {{"a.b.c x=1 1", "a.b.c x=1 1"}, {"a.b.b.c x=1 1", "DROP"}}},
+	};
+	CHECK_CASES(cases);
 }
 
 static void test_tagpass_tagdrop(void **state)
 {
 	(void)state;
-	struct metric_filter *f =
-	    make(true, "[inputs.f.tagpass]\ncpu = [\"cpu-total\", "
-		       "\"cpu0\"]\nmytag = [\"*\"]");
-	check(f, "cpu,cpu=cpu0 a=1 1", "cpu,cpu=cpu0 a=1 1");
-	check(f, "cpu,cpu=cpu-total a=1 1", "cpu,cpu=cpu-total a=1 1");
-	check(f, "cpu,cpu=cpu1 a=1 1", "DROP");
-	check(f, "cpu,cpu=cpu1,mytag=x a=1 1", "cpu,cpu=cpu1,mytag=x a=1 1");
-	check(f, "cpu a=1 1", "DROP");
-	filter_free(f);
-	f = make(true, "[inputs.f.tagdrop]\ncpu = [\"cpu[12]\"]");
-	check(f, "cpu,cpu=cpu1 a=1 1", "DROP");
-	check(f, "cpu,cpu=cpu3 a=1 1", "cpu,cpu=cpu3 a=1 1");
-	check(f, "cpu a=1 1", "cpu a=1 1");
-	filter_free(f);
-	/* Both: must pass and not be dropped (Telegraf issue 2860). */
-	f = make(true, "[inputs.f.tagpass]\ncpu = [\"cpu*\"]\n"
-		       "[inputs.f.tagdrop]\ncpu = [\"cpu1\"]");
-	check(f, "cpu,cpu=cpu0 a=1 1", "cpu,cpu=cpu0 a=1 1");
-	check(f, "cpu,cpu=cpu1 a=1 1", "DROP");
-	filter_free(f);
-	/* An empty value list matches nothing, so it passes nothing. */
-	f = make(true, "[inputs.f.tagpass]\ncpu = []");
-	check(f, "cpu,cpu=cpu0 a=1 1", "DROP");
-	filter_free(f);
-	/* Tag values are matched unescaped. */
-	f = make(true, "[inputs.f.tagpass]\nvm = [\"my vm,1\"]");
-	check(f, "x,vm=my\\ vm\\,1 a=1 1", "x,vm=my\\ vm\\,1 a=1 1");
-	filter_free(f);
+	static const struct filter_case cases[] = {
+	    {"tagpass",
+	     true,
+	     "[inputs.f.tagpass]\ncpu = [\"cpu-total\", \"cpu0\"]\n"
+	     "mytag = [\"*\"]",
+	     {{"cpu,cpu=cpu0 a=1 1", "cpu,cpu=cpu0 a=1 1"},
+	      {"cpu,cpu=cpu-total a=1 1", "cpu,cpu=cpu-total a=1 1"},
+	      {"cpu,cpu=cpu1 a=1 1", "DROP"},
+	      {"cpu,cpu=cpu1,mytag=x a=1 1", "cpu,cpu=cpu1,mytag=x a=1 1"},
+	      {"cpu a=1 1", "DROP"}}},
+	    {"tagdrop",
+	     true,
+	     "[inputs.f.tagdrop]\ncpu = [\"cpu[12]\"]",
+	     {{"cpu,cpu=cpu1 a=1 1", "DROP"},
+	      {"cpu,cpu=cpu3 a=1 1", "cpu,cpu=cpu3 a=1 1"},
+	      {"cpu a=1 1", "cpu a=1 1"}}},
+	    /* Both: must pass and not be dropped (Telegraf issue 2860). */
+	    {"tagpass and tagdrop",
+	     true,
+	     "[inputs.f.tagpass]\ncpu = [\"cpu*\"]\n"
+	     "[inputs.f.tagdrop]\ncpu = [\"cpu1\"]",
+	     {{"cpu,cpu=cpu0 a=1 1", "cpu,cpu=cpu0 a=1 1"},
+	      {"cpu,cpu=cpu1 a=1 1", "DROP"}}},
+	    /* An empty value list matches nothing, so it passes nothing. */
+	    {"empty tagpass list",
+	     true,
+	     "[inputs.f.tagpass]\ncpu = []",
+	     {{"cpu,cpu=cpu0 a=1 1", "DROP"}}},
+	    /* Tag values are matched unescaped. */
+	    {"escaped tag value",
+	     true,
+	     "[inputs.f.tagpass]\nvm = [\"my vm,1\"]",
+	     {{"x,vm=my\\ vm\\,1 a=1 1", "x,vm=my\\ vm\\,1 a=1 1"}}},
+	};
+	CHECK_CASES(cases);
 }
 
 static void test_field_include_exclude(void **state)
 {
 	(void)state;
-	struct metric_filter *f = make(true, "fieldinclude = [\"rx*\"]");
-	check(f, "net rx_bytes=1i,tx_bytes=2i,rx_errs=0i 1",
-	      "net rx_bytes=1i,rx_errs=0i 1");
-	/* No field left: dropped. */
-	check(f, "net tx_bytes=2i 1", "DROP");
-	filter_free(f);
-	f = make(true, "fieldexclude = [\"*_errs\"]");
-	check(f, "net rx_bytes=1i,rx_errs=0i 1", "net rx_bytes=1i 1");
-	check(f, "net rx_errs=0i 1", "DROP");
-	filter_free(f);
-	f = make(true, "fieldpass = [\"a*\"]\nfieldinclude = [\"b\"]\n"
-		       "fielddrop = [\"ax\"]");
-	check(f, "m a=1,ax=2,b=3,c=4 1", "m a=1,b=3 1");
-	filter_free(f);
-	/* Escaped field keys are matched by value. */
-	f = make(true, "fieldexclude = [\"a b\"]");
-	check(f, "m a\\ b=1,c=2 1", "m c=2 1");
-	filter_free(f);
+	static const struct filter_case cases[] = {
+	    /* No field left: dropped. */
+	    {"fieldinclude",
+	     true,
+	     "fieldinclude = [\"rx*\"]",
+	     {{"net rx_bytes=1i,tx_bytes=2i,rx_errs=0i 1",
+	       "net rx_bytes=1i,rx_errs=0i 1"},
+	      {"net tx_bytes=2i 1", "DROP"}}},
+	    {"fieldexclude",
+	     true,
+	     "fieldexclude = [\"*_errs\"]",
+	     {{"net rx_bytes=1i,rx_errs=0i 1", "net rx_bytes=1i 1"},
+	      {"net rx_errs=0i 1", "DROP"}}},
+	    {"fieldpass, fieldinclude and fielddrop",
+	     true,
+	     "fieldpass = [\"a*\"]\nfieldinclude = [\"b\"]\n"
+	     "fielddrop = [\"ax\"]",
+	     {{"m a=1,ax=2,b=3,c=4 1", "m a=1,b=3 1"}}},
+	    /* Escaped field keys are matched by value. */
+	    {"escaped field key",
+	     true,
+	     "fieldexclude = [\"a b\"]",
+	     {{"m a\\ b=1,c=2 1", "m c=2 1"}}},
+	};
+	CHECK_CASES(cases);
 }
 
 static void test_tag_include_exclude(void **state)
 {
 	(void)state;
-	struct metric_filter *f = make(true, "taginclude = [\"host\", \"c*\"]");
-	check(f, "m,cpu=0,host=a,dc=x v=1 1", "m,cpu=0,host=a v=1 1");
-	check(f, "m,dc=x v=1 1", "m v=1 1");
-	filter_free(f);
-	f = make(true, "tagexclude = [\"dc\"]");
-	check(f, "m,dc=x,host=a v=1 1", "m,host=a v=1 1");
-	check(f, "m,host=a v=1 1", "m,host=a v=1 1");
-	filter_free(f);
+	static const struct filter_case cases[] = {
+	    {"taginclude",
+	     true,
+	     "taginclude = [\"host\", \"c*\"]",
+	     {{"m,cpu=0,host=a,dc=x v=1 1", "m,cpu=0,host=a v=1 1"},
+	      {"m,dc=x v=1 1", "m v=1 1"}}},
+	    {"tagexclude",
+	     true,
+	     "tagexclude = [\"dc\"]",
+	     {{"m,dc=x,host=a v=1 1", "m,host=a v=1 1"},
+	      {"m,host=a v=1 1", "m,host=a v=1 1"}}},
+	};
+	CHECK_CASES(cases);
 }
 
 static void test_input_order(void **state)
 {
 	(void)state;
-	/* Selection sees the metric as gathered, before renames and tags. */
-	struct metric_filter *f =
-	    make(true, "namepass = [\"cpu\"]\nname_override = \"proc\"\n"
-		       "[inputs.f.tagpass]\ndc = [\"eu\"]\n"
-		       "[inputs.f.tags]\ndc = \"eu\"");
-	check(f, "cpu a=1 1", "DROP");
-	check(f, "cpu,dc=eu a=1 1", "proc,dc=eu a=1 1");
-	filter_free(f);
-	/* Renames: override, then prefix and suffix. */
-	f = make(true, "name_override = \"x\"\nname_prefix = \"p_\"\n"
-		       "name_suffix = \"_s\"");
-	check(f, "cpu a=1 1", "p_x_s a=1 1");
-	filter_free(f);
-	f = make(true, "name_prefix = \"p \"");
-	check(f, "my\\,cpu a=1 1", "p\\ my\\,cpu a=1 1");
-	filter_free(f);
-	/* Plugin tags: the metric's own tags win; then taginclude sees
-	 * them. */
-	f = make(true, "[inputs.f.tags]\ndc = \"eu\"\nrack = \"r1\"");
-	check(f, "m,dc=us v=1 1", "m,dc=us,rack=r1 v=1 1");
-	check(f, "m v=1 1", "m,dc=eu,rack=r1 v=1 1");
-	filter_free(f);
-	f = make(true,
-		 "taginclude = [\"rack\"]\n[inputs.f.tags]\nrack = \"r1\"");
-	check(f, "m,host=h v=1 1", "m,rack=r1 v=1 1");
-	filter_free(f);
+	static const struct filter_case cases[] = {
+	    /* Selection sees the metric as gathered, before renames and
+	     * tags. */
+	    {"selection before renames",
+	     true,
+	     "namepass = [\"cpu\"]\nname_override = \"proc\"\n"
+	     "[inputs.f.tagpass]\ndc = [\"eu\"]\n"
+	     "[inputs.f.tags]\ndc = \"eu\"",
+	     {{"cpu a=1 1", "DROP"}, {"cpu,dc=eu a=1 1", "proc,dc=eu a=1 1"}}},
+	    /* Renames: override, then prefix and suffix. */
+	    {"renames",
+	     true,
+	     "name_override = \"x\"\nname_prefix = \"p_\"\n"
+	     "name_suffix = \"_s\"",
+	     {{"cpu a=1 1", "p_x_s a=1 1"}}},
+	    {"escaped prefix",
+	     true,
+	     "name_prefix = \"p \"",
+	     {{"my\\,cpu a=1 1", "p\\ my\\,cpu a=1 1"}}},
+	    /* Plugin tags: the metric's own tags win; then taginclude sees
+	     * them. */
+	    {"plugin tags",
+	     true,
+	     "[inputs.f.tags]\ndc = \"eu\"\nrack = \"r1\"",
+	     {{"m,dc=us v=1 1", "m,dc=us,rack=r1 v=1 1"},
+	      {"m v=1 1", "m,dc=eu,rack=r1 v=1 1"}}},
+	    {"taginclude sees plugin tags",
+	     true,
+	     "taginclude = [\"rack\"]\n[inputs.f.tags]\nrack = \"r1\"",
+	     {{"m,host=h v=1 1", "m,rack=r1 v=1 1"}}},
+	};
+	CHECK_CASES(cases);
 }
 
 static void test_output_order(void **state)
 {
 	(void)state;
 	/* Outputs rename after include/exclude, and take no plugin tags. */
-	struct metric_filter *f =
-	    make(false, "name_override = \"k\"\nfieldexclude = [\"b\"]\n"
-			"namepass = [\"cpu\"]");
-	check(f, "cpu a=1,b=2 1", "k a=1 1");
-	check(f, "cpu b=2 1", "DROP");
-	check(f, "mem a=1 1", "DROP");
-	filter_free(f);
+	static const struct filter_case cases[] = {
+	    {"output order",
+	     false,
+	     "name_override = \"k\"\nfieldexclude = [\"b\"]\n"
+	     "namepass = [\"cpu\"]",
+	     {{"cpu a=1,b=2 1", "k a=1 1"},
+	      {"cpu b=2 1", "DROP"},
+	      {"mem a=1 1", "DROP"}}},
+	};
+	CHECK_CASES(cases);
 }
 
 /* A pattern that does not compile is refused by the reader, at its line;

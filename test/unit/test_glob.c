@@ -69,30 +69,48 @@ static bool m(const struct glob_list *g, const char *s)
 	return glob_list_match(g, s, strlen(s));
 }
 
+/* A list of patterns with its separators, the subjects it matches and
+ * those it does not; lists end at the first NULL. */
+struct list_case {
+	const char *name;
+	const char *seps;
+	const char *pats[4];
+	const char *match[5];
+	const char *no_match[4];
+};
+
+static void check_lists(const struct list_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct list_case *c = &cases[i];
+		struct glob_list *g = compile(c->seps, c->pats[0], c->pats[1],
+					      c->pats[2], c->pats[3], NULL);
+		for (size_t k = 0; k < 5 && c->match[k]; k++)
+			if (!m(g, c->match[k]))
+				fail_msg("%s: \"%s\" does not match", c->name,
+					 c->match[k]);
+		for (size_t k = 0; k < 4 && c->no_match[k]; k++)
+			if (m(g, c->no_match[k]))
+				fail_msg("%s: \"%s\" matches", c->name,
+					 c->no_match[k]);
+		glob_list_free(g);
+	}
+}
+
 static void test_exact(void **state)
 {
 	(void)state;
-	struct glob_list *g = compile(NULL, "cpu", NULL);
-	assert_true(m(g, "cpu"));
-	assert_false(m(g, "cpu0"));
-	assert_false(m(g, "cp"));
-	assert_false(m(g, ""));
-	glob_list_free(g);
-	g = compile(NULL, "cpu", "mem", NULL);
-	assert_true(m(g, "cpu"));
-	assert_true(m(g, "mem"));
-	assert_false(m(g, "cpu0"));
-	glob_list_free(g);
-	/* Without '*', '?' or '[' nothing is special, braces included. */
-	g = compile(NULL, "{a,b}", "x\\y", NULL);
-	assert_true(m(g, "{a,b}"));
-	assert_false(m(g, "a"));
-	assert_true(m(g, "x\\y"));
-	glob_list_free(g);
+	static const struct list_case cases[] = {
+	    {"one name", NULL, {"cpu"}, {"cpu"}, {"cpu0", "cp", ""}},
+	    {"two names", NULL, {"cpu", "mem"}, {"cpu", "mem"}, {"cpu0"}},
+	    /* Without '*', '?' or '[' nothing is special, braces included. */
+	    {"no glob", NULL, {"{a,b}", "x\\y"}, {"{a,b}", "x\\y"}, {"a"}},
+	};
+	check_lists(cases, sizeof(cases) / sizeof(cases[0]));
 	/* An empty list matches nothing. */
 	struct cfg_strv none = {NULL, 0, true};
 	char err[64];
-	g = glob_list_new(&none, err, sizeof(err));
+	struct glob_list *g = glob_list_new(&none, err, sizeof(err));
 	assert_non_null(g);
 	assert_false(m(g, ""));
 	assert_false(m(g, "x"));
@@ -107,29 +125,30 @@ static void test_telegraf_cases(void **state)
 {
 	(void)state;
 	/* filter/filter_test.go TestCompile, as far as it goes here. */
-	struct glob_list *g = compile(NULL, "cpu*", NULL);
-	assert_true(m(g, "cpu"));
-	assert_true(m(g, "cpu0"));
-	assert_false(m(g, "mem"));
-	glob_list_free(g);
-	g = compile(NULL, "cpu", "mem", "net*", NULL);
-	assert_true(m(g, "cpu"));
-	assert_false(m(g, "cpu0"));
-	assert_true(m(g, "mem"));
-	assert_true(m(g, "network"));
-	glob_list_free(g);
-	g = compile(".", "cpu.*.count", NULL);
-	assert_false(m(g, "cpu.count"));
-	assert_true(m(g, "cpu.measurement.count"));
-	assert_false(m(g, "cpu.field.measurement.count"));
-	glob_list_free(g);
-	g = compile(".,", "cpu.*.count", NULL);
-	assert_true(m(g, "cpu.measurement.count"));
-	assert_false(m(g, "cpu.field,measurement.count"));
-	glob_list_free(g);
-	g = compile(".", "cpu.**.count", NULL);
-	assert_true(m(g, "cpu.field.measurement.count"));
-	glob_list_free(g);
+	static const struct list_case cases[] = {
+	    {"prefix", NULL, {"cpu*"}, {"cpu", "cpu0"}, {"mem"}},
+	    {"names and a glob",
+	     NULL,
+	     {"cpu", "mem", "net*"},
+	     {"cpu", "mem", "network"},
+	     {"cpu0"}},
+	    {"separator",
+	     ".",
+	     {"cpu.*.count"},
+	     {"cpu.measurement.count"},
+	     {"cpu.count", "cpu.field.measurement.count"}},
+	    {"two separators",
+	     ".,",
+	     {"cpu.*.count"},
+	     {"cpu.measurement.count"},
+	     {"cpu.field,measurement.count"}},
+	    {"super-asterisk",
+	     ".",
+	     {"cpu.**.count"},
+	     {"cpu.field.measurement.count"},
+	     {NULL}},
+	};
+	check_lists(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 static void test_syntax(void **state)
@@ -198,22 +217,15 @@ static void test_syntax(void **state)
 static void test_list_joined_like_telegraf(void **state)
 {
 	(void)state;
-	/* Telegraf compiles ["x*", "a,b"] as "{x*,a,b}": the comma splits. */
-	struct glob_list *g = compile(NULL, "x*", "a,b", NULL);
-	assert_true(m(g, "xyz"));
-	assert_true(m(g, "a"));
-	assert_true(m(g, "b"));
-	assert_false(m(g, "a,b"));
-	glob_list_free(g);
-	/* With separators even plain names are globs. */
-	g = compile(".", "cpu", NULL);
-	assert_true(m(g, "cpu"));
-	assert_false(m(g, "cpu0"));
-	glob_list_free(g);
-	g = compile(".", "a.?", NULL);
-	assert_true(m(g, "a.b"));
-	assert_false(m(g, "a.."));
-	glob_list_free(g);
+	static const struct list_case cases[] = {
+	    /* Telegraf compiles ["x*", "a,b"] as "{x*,a,b}": the comma
+	     * splits. */
+	    {"joined", NULL, {"x*", "a,b"}, {"xyz", "a", "b"}, {"a,b"}},
+	    /* With separators even plain names are globs. */
+	    {"name with separators", ".", {"cpu"}, {"cpu"}, {"cpu0"}},
+	    {"? and a separator", ".", {"a.?"}, {"a.b"}, {"a.."}},
+	};
+	check_lists(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 static void test_bad_patterns(void **state)

@@ -19,21 +19,6 @@
 
 #include "telex/log.h"
 
-static int setup(void **state)
-{
-	(void)state;
-	if (logcap_open(LOG_INFO) < 0)
-		return -1;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	logcap_close();
-	return 0;
-}
-
 static size_t count_lines(const char *s)
 {
 	size_t n = 0;
@@ -271,5 +256,6 @@ int main(void)
 	    cmocka_unit_test(test_limited_many_reasons),
 	    cmocka_unit_test(test_full_nonblocking_fd),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, logcap_setup_info,
+				      logcap_teardown);
 }

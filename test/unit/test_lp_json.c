@@ -16,7 +16,7 @@
 
 #include "telex/lp_json.h"
 
-#define S(lit) lit, sizeof(lit) - 1
+#include "lp_test.h"
 
 static void check_json(const struct lp_metric *m, int64_t unit,
 		       const char *want)

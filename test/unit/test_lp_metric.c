@@ -11,16 +11,7 @@
 
 #include <cmocka.h>
 
-#include "telex/lp.h"
-
-#define S(lit) lit, sizeof(lit) - 1
-
-static bool slice_is(const struct lp_slice *s, const char *want)
-{
-	char tmp[256];
-	size_t n = lp_unescape(s, tmp);
-	return n == strlen(want) && memcmp(tmp, want, n) == 0;
-}
+#include "lp_test.h"
 
 static void test_metric_init_empty(void **state)
 {
@@ -28,11 +19,9 @@ static void test_metric_init_empty(void **state)
 	struct lp_metric m;
 	memset(&m, 0xa5, sizeof(m));
 	lp_metric_init(&m);
-	assert_int_equal(m.ntags, 0);
-	assert_int_equal(m.nfields, 0);
+	assert_metric_empty(&m);
 	assert_false(m.has_time);
 	assert_false(m.modified);
-	assert_null(m.name.ptr);
 	assert_null(m.line.ptr);
 	lp_metric_free(&m);
 }
@@ -55,19 +44,8 @@ static void test_metric_builders(void **state)
 	assert_int_equal(m.ntags, 1);
 	assert_true(slice_is(&m.tags[0].key, "host"));
 	assert_true(slice_is(&m.tags[0].value, "kvm1"));
-	assert_int_equal(m.nfields, 5);
-	assert_int_equal(m.fields[0].type, LP_INT);
-	assert_int_equal(m.fields[0].v.i, -5);
-	assert_int_equal(m.fields[1].type, LP_UINT);
-	assert_true(m.fields[1].v.u == UINT64_MAX);
-	assert_int_equal(m.fields[2].type, LP_FLOAT);
-	assert_true(m.fields[2].v.f == 1.5);
-	assert_int_equal(m.fields[3].type, LP_BOOL);
-	assert_true(m.fields[3].v.b);
-	assert_int_equal(m.fields[4].type, LP_STRING);
-	assert_true(slice_is(&m.fields[4].v.s, "x y"));
-	assert_true(m.has_time);
-	assert_int_equal(m.time, 1234);
+	assert_each_type(
+	    &m, &(struct lp_each_type){-5, UINT64_MAX, 1.5, true, "x y", 1234});
 	/* Builders make plain slices. */
 	assert_int_equal(m.name.escaped, LP_ESC_NONE);
 	assert_int_equal(m.fields[4].v.s.escaped, LP_ESC_NONE);
@@ -217,11 +195,9 @@ static void test_metric_reset_keeps_arrays(void **state)
 	assert_int_equal(lp_metric_set_name_copy(&m, S("n")), 0);
 	lp_metric_set_time(&m, 5);
 	lp_metric_reset(&m);
-	assert_int_equal(m.ntags, 0);
-	assert_int_equal(m.nfields, 0);
+	assert_metric_empty(&m);
 	assert_false(m.has_time);
 	assert_false(m.modified);
-	assert_null(m.name.ptr);
 	assert_ptr_equal(m.tags, tags);
 	assert_ptr_equal(m.fields, fields);
 	assert_int_equal(m.tags_cap, tcap);

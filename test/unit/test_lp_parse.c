@@ -15,16 +15,7 @@
 #include <math.h>
 
 #include "../../shim/lp_internal.h"
-#include "telex/lp.h"
-
-#define S(lit) lit, sizeof(lit) - 1
-
-static bool slice_is(const struct lp_slice *s, const char *want)
-{
-	char tmp[512];
-	size_t n = lp_unescape(s, tmp);
-	return n == strlen(want) && memcmp(tmp, want, n) == 0;
-}
+#include "lp_test.h"
 
 /* Parse, and check that the validator says the same. */
 static int parse(const char *line, struct lp_metric *m, struct lp_error *e)
@@ -56,9 +47,7 @@ static void check_error(const char *line, const char *want)
 	if (strcmp(text, want) != 0)
 		fail_msg("\"%s\":\n got  %s\n want %s", line, text, want);
 	/* A failed parse leaves the metric empty. */
-	assert_int_equal(m.ntags, 0);
-	assert_int_equal(m.nfields, 0);
-	assert_null(m.name.ptr);
+	assert_metric_empty(&m);
 	lp_metric_free(&m);
 }
 
@@ -78,19 +67,9 @@ static void test_parse_full_line(void **state)
 	assert_true(slice_is(&m.tags[0].value, "kvm1"));
 	assert_true(slice_is(&m.tags[1].key, "domain_name"));
 	assert_true(slice_is(&m.tags[1].value, "vm-1"));
-	assert_int_equal(m.nfields, 5);
-	assert_int_equal(m.fields[0].type, LP_INT);
-	assert_int_equal(m.fields[0].v.i, 123);
-	assert_int_equal(m.fields[1].type, LP_UINT);
-	assert_int_equal(m.fields[1].v.u, 7);
-	assert_int_equal(m.fields[2].type, LP_FLOAT);
-	assert_true(m.fields[2].v.f == 0.25);
-	assert_int_equal(m.fields[3].type, LP_BOOL);
-	assert_true(m.fields[3].v.b);
-	assert_int_equal(m.fields[4].type, LP_STRING);
-	assert_true(slice_is(&m.fields[4].v.s, "/var/lib/x.qcow2"));
-	assert_true(m.has_time);
-	assert_int_equal(m.time, 1700000000000000000);
+	assert_each_type(&m, &(struct lp_each_type){123, 7, 0.25, true,
+						    "/var/lib/x.qcow2",
+						    1700000000000000000});
 	assert_false(m.modified);
 	/* Slices point into the line; the line without leading spaces. */
 	assert_ptr_equal(m.name.ptr, line + 2);

@@ -18,7 +18,7 @@
 #include "../../shim/lp_internal.h"
 #include "telex/lp.h"
 
-#define S(lit) lit, sizeof(lit) - 1
+#include "lp_test.h"
 
 /* Write m and compare with want (NULL: the write must fail and leave the
  * buffer as it was). */
