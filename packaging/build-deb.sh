@@ -12,7 +12,6 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/packaging/programs.sh"
-out=$1 build=${2:-$top/build/pkg-deb}
 version=$(cat "$top/VERSION")
 arch=$(dpkg --print-architecture)
 maintainer=$(telex_maintainer "$top")
@@ -21,11 +20,7 @@ changelog_version=$(sed -n '1s/^telex (\([^)]*\)).*/\1/p' "$top/packaging/debian
 	echo "deb: packaging/debian/changelog is at $changelog_version, VERSION at $version" >&2
 	exit 1
 }
-mkdir -p "$out" "$build"
-out=$(cd "$out" && pwd)
-build=$(cd "$build" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+telex_dirs "$1" "${2:-$top/build/pkg-deb}"
 
 # Debian 12's hardening=+all, plus what dpkg 1.22 (Debian 13) adds to it:
 # stack clash protection and control-flow protection, which

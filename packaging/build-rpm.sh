@@ -12,18 +12,13 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/packaging/programs.sh"
 . "$top/packaging/rpm/buildflags.sh"
-out=$1 build=${2:-$top/build/pkg-rpm}
 version=$(cat "$top/VERSION")
 packager=$(telex_maintainer "$top")
 grep -q "^\* .* - $version-1\$" "$top/packaging/rpm/telex.spec" || {
 	echo "rpm: telex.spec's %changelog has no entry for $version-1" >&2
 	exit 1
 }
-mkdir -p "$out" "$build"
-out=$(cd "$out" && pwd)
-build=$(cd "$build" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+telex_dirs "$1" "${2:-$top/build/pkg-rpm}"
 
 # shellcheck disable=SC2086 # RPM_MAKEVARS is a list of words
 telex_build "$top" "$build" "$RPM_CPPFLAGS" "$RPM_CFLAGS" "$RPM_LDFLAGS" \

@@ -22,6 +22,16 @@ telex_maintainer() {
 	fi
 }
 
+# telex_dirs OUT BUILD: OUT and BUILD made; sets out and build to their
+# absolute paths and work to a temporary directory removed at exit.
+telex_dirs() {
+	mkdir -p "$1" "$2"
+	out=$(cd "$1" && pwd)
+	build=$(cd "$2" && pwd)
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' EXIT
+}
+
 # telex_build TOP BUILD CPPFLAGS CFLAGS LDFLAGS [MAKE-VARIABLE=VALUE...]:
 # build the packaged programs and their man pages with a distribution's
 # flags into BUILD (kept, so a second call only relinks what changed).

@@ -197,46 +197,64 @@ e2e_wait_http() {
 	return 1
 }
 
+# influx_conf DIR RPC HTTP CERT: DIR/influxdb.conf for Debian's influxd
+# 1.6, data in DIR, the RPC service on RPC and HTTPS on HTTP (host:port)
+# with $TLS/CERT.pem, no reporting, no self-monitoring, no query log.
+influx_conf() {
+	local dir=$1
+	mkdir -p "$dir"
+	cat >"$dir/influxdb.conf" <<-EOF
+		reporting-disabled = true
+		bind-address = "$2"
+		[meta]
+		  dir = "$dir/meta"
+		[data]
+		  dir = "$dir/data"
+		  wal-dir = "$dir/wal"
+		  query-log-enabled = false
+		[monitor]
+		  store-enabled = false
+		[http]
+		  bind-address = "$3"
+		  log-enabled = false
+		  https-enabled = true
+		  https-certificate = "$TLS/$4.pem"
+		  https-private-key = "$TLS/$4.key"
+		[continuous_queries]
+		  enabled = false
+	EOF
+}
+
+# e2e_bg_http URL CODE LOG CMD...: e2e_bg LOG CMD, then until GET URL
+# answers CODE; if it does not, stop CMD and return 1 (the caller tries
+# other ports: another process may have taken one).
+e2e_bg_http() {
+	local url=$1 code=$2
+	shift 2
+	e2e_bg "$@"
+	e2e_wait_http "$url" "$code" && return 0
+	kill "$E2E_LAST_PID" 2>/dev/null
+	wait "$E2E_LAST_PID" 2>/dev/null
+	return 1
+}
+
 # Start influxd with its data in $E2E_TMP/influxdb, HTTPS on an ephemeral
 # port (a certificate of the test's CA: HAProxy checks it), nothing else
 # listening (the RPC port too is ephemeral), no reporting, no
 # self-monitoring. Sets INFLUX_URL and creates $E2E_DB.
 influx_start() {
-	local dir=$E2E_TMP/influxdb try http rpc
+	local dir=$E2E_TMP/influxdb try http
 	tls_cert influxd
 	for try in 1 2 3; do
 		http=$(e2e_port)
-		rpc=$(e2e_port)
-		mkdir -p "$dir"
-		cat >"$dir/influxdb.conf" <<-EOF
-			reporting-disabled = true
-			bind-address = "127.0.0.1:$rpc"
-			[meta]
-			  dir = "$dir/meta"
-			[data]
-			  dir = "$dir/data"
-			  wal-dir = "$dir/wal"
-			  query-log-enabled = false
-			[monitor]
-			  store-enabled = false
-			[http]
-			  bind-address = "127.0.0.1:$http"
-			  log-enabled = false
-			  https-enabled = true
-			  https-certificate = "$TLS/influxd.pem"
-			  https-private-key = "$TLS/influxd.key"
-			[continuous_queries]
-			  enabled = false
-		EOF
-		e2e_bg "$E2E_TMP/influxd.log" influxd -config "$dir/influxdb.conf"
-		INFLUX_PID=$E2E_LAST_PID
+		influx_conf "$dir" "127.0.0.1:$(e2e_port)" "127.0.0.1:$http" influxd
 		INFLUX_URL=https://localhost:$http
-		if e2e_wait_http "$INFLUX_URL/ping" 204; then
+		if e2e_bg_http "$INFLUX_URL/ping" 204 "$E2E_TMP/influxd.log" \
+			influxd -config "$dir/influxdb.conf"; then
+			INFLUX_PID=$E2E_LAST_PID
 			influx_query "$INFLUX_URL" "CREATE DATABASE $E2E_DB" >/dev/null
 			return 0
 		fi
-		kill "$INFLUX_PID" 2>/dev/null
-		wait "$INFLUX_PID" 2>/dev/null
 	done
 	e2e_fail "influxd did not answer /ping"
 }
@@ -266,16 +284,13 @@ haproxy_start() {
 		done
 		ex_subst "$TELEX_SRC/examples/haproxy/haproxy.cfg" "$cfg" "${subst[@]}"
 		haproxy -c -q -f "$cfg" || e2e_fail "haproxy -c $cfg"
-		e2e_bg "$E2E_TMP/haproxy.log" haproxy -db -f "$cfg"
-		HAPROXY_PID=$E2E_LAST_PID
 		LB_URL=https://localhost:$fe
 		STATS_URL=http://127.0.0.1:$st/stats
 		# Up once the stats page asks for its password.
-		if e2e_wait_http "$STATS_URL" 401; then
+		if e2e_bg_http "$STATS_URL" 401 "$E2E_TMP/haproxy.log" haproxy -db -f "$cfg"; then
+			HAPROXY_PID=$E2E_LAST_PID
 			return 0
 		fi
-		kill "$HAPROXY_PID" 2>/dev/null
-		wait "$HAPROXY_PID" 2>/dev/null
 	done
 	e2e_fail "haproxy did not start"
 }

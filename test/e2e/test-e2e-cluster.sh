@@ -142,7 +142,7 @@ wait_for "writes with data node 2 down" 60 grown
 hh=$(find "$T/data1/hh/${IC_DATA_ID[2]}" -type f -size +0 2>/dev/null | wc -l)
 [ "$hh" -gt 0 ] || e2e_fail "data node 1 queued nothing for data node 2: $(find "$T/data1/hh" | head)"
 e2e_note "writes go on with data node 2 and meta node $lm down ($(count_host "$LB_URL" hv-par1-01) par1 points)"
-ic_data_start 2
+ic_node_start data 2
 haproxy_wait_status data-2 UP
 e2e_note "data node 2 back at $(elapsed)"
 

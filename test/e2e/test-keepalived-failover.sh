@@ -42,25 +42,7 @@ done
 # --- data-1: influxd 1.6 over TLS in the switch namespace ---------------------------------
 tls_cert data-1 DNS:data-1.example.net IP:10.20.0.21
 tls_cert lb DNS:influxdb-lb.example.net IP:$VIP
-mkdir -p "$T/influxdb"
-cat >"$T/influxdb/influxdb.conf" <<EOF
-reporting-disabled = true
-bind-address = "127.0.0.1:8088"
-[meta]
-  dir = "$T/influxdb/meta"
-[data]
-  dir = "$T/influxdb/data"
-  wal-dir = "$T/influxdb/wal"
-  query-log-enabled = false
-[monitor]
-  store-enabled = false
-[http]
-  bind-address = "10.20.0.21:8086"
-  log-enabled = false
-  https-enabled = true
-  https-certificate = "$TLS/data-1.pem"
-  https-private-key = "$TLS/data-1.key"
-EOF
+influx_conf "$T/influxdb" 127.0.0.1:8088 10.20.0.21:8086 data-1
 e2e_bg "$T/influxd.log" ip netns exec "$SW" influxd -config "$T/influxdb/influxdb.conf"
 # in_sw CMD...: CMD in the switch namespace (the client's side).
 in_sw() { ip netns exec "$SW" "$@"; }
@@ -151,13 +133,21 @@ writer() {
 		sleep 0.1
 	done
 }
+# oks: the writes accepted so far; wait_oks N: until N are, for 10 s at
+# the most (returns 1 if not).
+oks() { grep -c '^ok' "$T/writes"; }
+wait_oks() {
+	local i
+	for i in $(seq 100); do
+		[ "$(oks)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 writer &
 WRITER=$!
 E2E_PIDS+=("$WRITER")
-for i in $(seq 100); do
-	[ "$(grep -c '^ok' "$T/writes")" -ge 5 ] && break
-	sleep 0.1
-done
+wait_oks 5
 # The time the config allows: fall checks, interval apart, each allowed
 # timeout, then up to 3 advertisements.
 cfg=$EX/keepalived/keepalived-lb1.conf
@@ -170,27 +160,18 @@ took=$(vip_on 2 $((allowed + 10))) ||
 [ "$took" -le $((allowed * 1000 + 3000)) ] ||
 	e2e_fail "the VIP took $took ms to move, the config allows $allowed s"
 e2e_note "lb-1's haproxy killed: the VIP on lb-2 after $took ms (config: within $allowed s)"
-n=$(grep -c '^ok' "$T/writes")
-for i in $(seq 100); do
-	[ "$(grep -c '^ok' "$T/writes")" -ge $((n + 10)) ] && break
-	sleep 0.1
-done
-[ "$(grep -c '^ok' "$T/writes")" -ge $((n + 10)) ] || e2e_fail "writes through the VIP stopped on lb-2"
+wait_oks $(($(oks) + 10)) || e2e_fail "writes through the VIP stopped on lb-2"
 
 # lb-1's haproxy back: lb-1 takes the VIP back (its priority is higher).
 hap_start 1
 back=$(vip_on 1 $((allowed + 10))) || e2e_fail "the VIP did not go back to lb-1"
 e2e_note "lb-1's haproxy back: the VIP on lb-1 after $back ms"
-n=$(grep -c '^ok' "$T/writes")
-for i in $(seq 100); do
-	[ "$(grep -c '^ok' "$T/writes")" -ge $((n + 5)) ] && break
-	sleep 0.1
-done
+wait_oks $(($(oks) + 5))
 touch "$T/stop-writing"
 wait "$WRITER"
 
 # --- every write is in InfluxDB; the longest gap -------------------------------------------
-ok=$(grep -c '^ok' "$T/writes")
+ok=$(oks)
 fails=$(grep -c '^fail' "$T/writes")
 gap=$(awk '$1 == "ok" { if (p) { d = $2 - p; if (d > m) m = d } p = $2 } END { print m + 0 }' "$T/writes")
 have=$(lb_curl -G https://influxdb-lb.example.net:8086/query --data-urlencode db=telegraf \

@@ -155,47 +155,34 @@ IC_ADMIN=admin:admin-$RANDOM$RANDOM
 export INFLUX_USER=telegraf INFLUX_PASSWORD=write-$RANDOM$RANDOM
 export INFLUX_READ_USER=grafana INFLUX_READ_PASSWORD=read-$RANDOM$RANDOM
 
-# ic_meta_start I: start meta node I (1-3), on the ports it had if any.
-ic_meta_start() {
-	local i=$1 dir=$E2E_TMP/meta$1
-	if [ ! -f "$dir/meta.conf" ]; then
+# ic_node_start KIND I: start node I of KIND (meta: 1-3, data: 1-2), on the
+# ports it had if any. The examples' KIND.conf with node 1's name made
+# localhost and its two ports (meta: raft 8089, API 8091; data: cluster
+# TCP 8088, API 8086) made ephemeral on loopback.
+ic_node_start() {
+	local kind=$1 i=$2 dir=$E2E_TMP/$1$2 bin=influxd peer=8088 api=8086
+	[ "$kind" = meta ] && bin=influxd-meta peer=8089 api=8091
+	if [ ! -f "$dir/$kind.conf" ]; then
 		mkdir -p "$dir"
-		local raft http
-		raft=$(e2e_port)
+		local peer_port http
+		peer_port=$(e2e_port)
 		http=$(e2e_port)
-		ex_subst "$EX/influxdb-cluster/meta.conf" "$dir/meta.conf" \
-			"meta-1.example.net=localhost" \
-			"\":8089\"=\"127.0.0.1:$raft\"" "\":8091\"=\"127.0.0.1:$http\"" \
+		ex_subst "$EX/influxdb-cluster/$kind.conf" "$dir/$kind.conf" \
+			"$kind-1.example.net=localhost" \
+			"\":$peer\"=\"127.0.0.1:$peer_port\"" "\":$api\"=\"127.0.0.1:$http\"" \
 			"/var/lib/influxdb=$dir" \
 			"/etc/influxdb/tls/node.pem=$TLS/node.pem" \
 			"/etc/influxdb/tls/node.key=$TLS/node.key"
-		IC_META_URL[$i]=https://localhost:$http
+		if [ "$kind" = meta ]; then
+			IC_META_URL[$i]=https://localhost:$http
+		else
+			IC_DATA_URL[$i]=https://localhost:$http
+			IC_DATA_TCP[$i]=localhost:$peer_port
+		fi
 	fi
-	e2e_bg "$dir/meta.log" env SSL_CERT_FILE="$TLS/ca.pem" \
-		"$IC_BIN/influxd-meta" -config "$dir/meta.conf"
-	IC_PID[meta$i]=$E2E_LAST_PID
-}
-
-# ic_data_start I: start data node I (1-2), on the ports it had if any.
-ic_data_start() {
-	local i=$1 dir=$E2E_TMP/data$1
-	if [ ! -f "$dir/data.conf" ]; then
-		mkdir -p "$dir"
-		local tcp http
-		tcp=$(e2e_port)
-		http=$(e2e_port)
-		ex_subst "$EX/influxdb-cluster/data.conf" "$dir/data.conf" \
-			"data-1.example.net=localhost" \
-			"\":8088\"=\"127.0.0.1:$tcp\"" "\":8086\"=\"127.0.0.1:$http\"" \
-			"/var/lib/influxdb=$dir" \
-			"/etc/influxdb/tls/node.pem=$TLS/node.pem" \
-			"/etc/influxdb/tls/node.key=$TLS/node.key"
-		IC_DATA_URL[$i]=https://localhost:$http
-		IC_DATA_TCP[$i]=localhost:$tcp
-	fi
-	e2e_bg "$dir/data.log" env SSL_CERT_FILE="$TLS/ca.pem" \
-		"$IC_BIN/influxd" -config "$dir/data.conf"
-	IC_PID[data$i]=$E2E_LAST_PID
+	e2e_bg "$dir/$kind.log" env SSL_CERT_FILE="$TLS/ca.pem" \
+		"$IC_BIN/$bin" -config "$dir/$kind.conf"
+	IC_PID[$kind$i]=$E2E_LAST_PID
 }
 
 # ic_stop KIND I: SIGTERM node KIND (meta, data) I and wait for it.
@@ -217,8 +204,8 @@ ic_ctl() {
 ic_start() {
 	local i out
 	tls_cert node
-	for i in 1 2 3; do ic_meta_start $i; done
-	for i in 1 2; do ic_data_start $i; done
+	for i in 1 2 3; do ic_node_start meta $i; done
+	for i in 1 2; do ic_node_start data $i; done
 	for i in 1 2 3; do
 		e2e_wait_http "${IC_META_URL[$i]}/ping" 200 ||
 			e2e_fail "meta node $i did not answer /ping: $(tail -n 5 "$E2E_TMP/meta$i/meta.log")"

@@ -274,6 +274,17 @@ child_pid() { # TELEGRAF-PID relay|consumer
 		}'
 }
 
+# procs_stats KEY TELEGRAF-PID: proc_stats of Telegraf, its consumer and
+# its relay into R[KEY,tgcpu], R[KEY,tgrss], kccpu, kcrss, rlcpu, rlrss.
+procs_stats() {
+	local key=$1 tg=$2 kc rl
+	kc=$(child_pid "$tg" consumer)
+	rl=$(child_pid "$tg" relay)
+	read -r "R[$key,tgcpu]" "R[$key,tgrss]" < <(proc_stats "$tg")
+	read -r "R[$key,kccpu]" "R[$key,kcrss]" < <(proc_stats "${kc:-0}")
+	read -r "R[$key,rlcpu]" "R[$key,rlrss]" < <(proc_stats "${rl:-0}")
+}
+
 # What Telegraf's log says: the InfluxDB output's metrics written (the
 # debug line of each batch) and dropped (buffer overflow warnings).
 tg_written() {
@@ -299,7 +310,7 @@ declare -A R
 # progress), then measure and stop. Results in R[KEY,...].
 run() {
 	local key=$1 n=$2 limit=$3 log=$E2E_TMP/$1.telegraf.log
-	local start now pw last_pw=0 first=0 last=0 done=0 lastq=0 c=-1 tg kc rl
+	local start now pw last_pw=0 first=0 last=0 done=0 lastq=0 c=-1 tg
 	start=$(now_us)
 	e2e_bg "$log" "$TELEGRAF" --config "$T/$key.telegraf.conf" --debug
 	tg=$E2E_LAST_PID
@@ -331,11 +342,7 @@ run() {
 			break
 		fi
 	done
-	kc=$(child_pid "$tg" consumer)
-	rl=$(child_pid "$tg" relay)
-	read -r "R[$key,tgcpu]" "R[$key,tgrss]" < <(proc_stats "$tg")
-	read -r "R[$key,kccpu]" "R[$key,kcrss]" < <(proc_stats "${kc:-0}")
-	read -r "R[$key,rlcpu]" "R[$key,rlrss]" < <(proc_stats "${rl:-0}")
+	procs_stats "$key" "$tg"
 	stop_pid "$tg"
 	c=$(count)
 	R[$key,records]=$n
@@ -473,7 +480,7 @@ long() {
 	local rate=${BENCH_LONG_RATE:-2000} dur=${BENCH_LONG_SECONDS:-900}
 	local outage=${BENCH_LONG_OUTAGE:-600} total start now tg gen_pid kcat_pid
 	local down_at up_at t_down=0 t_up=0 caught=0 backlog=0 k=0 c=-1 lastq=0
-	local log=$E2E_TMP/long.telegraf.log load kc rl fd
+	local log=$E2E_TMP/long.telegraf.log load fd
 	[ $((rate % 10)) = 0 ] || e2e_fail "BENCH_LONG_RATE must be a multiple of 10"
 	total=$((rate * dur))
 	mk_start --brokers 3 --topic "kclong:$PARTS"
@@ -541,11 +548,7 @@ long() {
 			break
 		}
 	done
-	kc=$(child_pid "$tg" consumer)
-	rl=$(child_pid "$tg" relay)
-	read -r "R[long,tgcpu]" "R[long,tgrss]" < <(proc_stats "$tg")
-	read -r "R[long,kccpu]" "R[long,kcrss]" < <(proc_stats "${kc:-0}")
-	read -r "R[long,rlcpu]" "R[long,rlrss]" < <(proc_stats "${rl:-0}")
+	procs_stats long "$tg"
 	stop_pid "$tg"
 	wait "$kcat_pid" || e2e_note "kcat exited with $?"
 	c=$(count)

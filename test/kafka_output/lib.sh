@@ -1,5 +1,7 @@
-# lib.sh: helpers for telex-kafka-output's script tests (sourced after
-# test/mock_kafka/lib.sh, which starts the cluster and reads topics back).
+# lib.sh: helpers for telex-kafka-output's script tests (sourced). It
+# sources test/mock_kafka/lib.sh, which starts the cluster and reads
+# topics back with kcat (every test reads what the program wrote: skipped
+# without kcat).
 #
 #   ko_conf NAME <<EOF ... EOF   $MK_TMP/NAME.conf: [[outputs.kafka]] with
 #                                brokers = the cluster, then the given lines
@@ -8,6 +10,8 @@
 #   ko_start NAME INPUT [ARGS]   the same in the background (KO_PID)
 #   ko_lines N [MEASUREMENT]     N realistic lines, deterministic
 
+. "$TELEX_SRC/test/mock_kafka/lib.sh"
+mk_need kcat
 KO=$TELEX_BIN/telex-kafka-output
 [ -x "$KO" ] || mk_fail "$KO not built"
 

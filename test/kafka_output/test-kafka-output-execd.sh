@@ -5,8 +5,6 @@
 # was delivered; a raw newline inside a string field stays inside one
 # record; SIGTERM flushes like EOF.
 set -u
-. "$TELEX_SRC/test/mock_kafka/lib.sh"
-mk_need kcat
 . "$TELEX_SRC/test/kafka_output/lib.sh"
 HARNESS=$TELEX_BIN/telex-execd-harness
 [ -x "$HARNESS" ] || mk_fail "$HARNESS not built"

@@ -5,8 +5,6 @@
 # oversize records and garbage lines among good ones; stdin closed with
 # records in flight, and with no broker to deliver them to.
 set -u
-. "$TELEX_SRC/test/mock_kafka/lib.sh"
-mk_need kcat
 . "$TELEX_SRC/test/kafka_output/lib.sh"
 MK_TIMEOUT=60
 

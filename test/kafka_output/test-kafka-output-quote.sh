@@ -4,8 +4,6 @@
 # (read back with kcat): 100,000 lines (11 MB) after one at the top, and
 # 22 lines between such a line and the next '"' in a mixed stream.
 set -u
-. "$TELEX_SRC/test/mock_kafka/lib.sh"
-mk_need kcat
 . "$TELEX_SRC/test/kafka_output/lib.sh"
 MK_TIMEOUT=60
 

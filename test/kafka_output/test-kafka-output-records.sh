@@ -3,9 +3,8 @@
 # native outputs.kafka would: topics, keys, partitions, headers,
 # timestamps, formats, compression, packed records. Read back with kcat.
 set -u
-. "$TELEX_SRC/test/mock_kafka/lib.sh"
-mk_need kcat jq
 . "$TELEX_SRC/test/kafka_output/lib.sh"
+mk_need jq
 
 mk_start --brokers 3 --topic plain:4 --topic keyed:8 --topic fixed:8 \
 	--topic random:4 --topic hv0:2 --topic hv1:2 --topic hv2:2 \

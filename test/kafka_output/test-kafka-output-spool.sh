@@ -7,8 +7,6 @@
 # (the rejected file). Every line taken reaches Kafka exactly as read,
 # once, in order per key.
 set -u
-. "$TELEX_SRC/test/mock_kafka/lib.sh"
-mk_need kcat
 . "$TELEX_SRC/test/kafka_output/lib.sh"
 MK_TIMEOUT=60
 

@@ -14,8 +14,6 @@
 # counts as delivered) dies with the process, as it would with any execd
 # output.
 set -u
-. "$TELEX_SRC/test/mock_kafka/lib.sh"
-mk_need kcat
 . "$TELEX_SRC/test/kafka_output/lib.sh"
 MK_TIMEOUT=60
 TELEGRAF=${TELEGRAF:-$(command -v telegraf ||

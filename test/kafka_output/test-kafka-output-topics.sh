@@ -7,8 +7,6 @@
 # bounded: past max_topics records are refused (librdkafka keeps every
 # topic until exit: 777 MB before).
 set -u
-. "$TELEX_SRC/test/mock_kafka/lib.sh"
-mk_need kcat
 . "$TELEX_SRC/test/kafka_output/lib.sh"
 MK_TIMEOUT=60
 

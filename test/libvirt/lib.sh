@@ -17,6 +17,34 @@ lv_cleanup() {
 }
 trap lv_cleanup EXIT
 
+# lv_conf FILE URI [TOML-LINE...]: config FILE with an [[inputs.libvirt]]
+# table for libvirt_uri URI and the given lines, one key each.
+lv_conf() {
+	local file=$1 uri=$2
+	shift 2
+	{
+		echo '[[inputs.libvirt]]'
+		echo "  libvirt_uri = \"$uri\""
+		[ $# -eq 0 ] || printf '  %s\n' "$@"
+	} | config "$file"
+}
+
+# Every extra behind an option of the native plugin, on (lv_conf lines).
+LV_EXTRAS=('additional_statistics = ["vcpu_mapping"]' 'device_name_tags = true'
+	'domain_uuid_tag = true' 'kvm_vcpu_stats = true' 'disk_errors = true'
+	'job_stats = true' 'gather_stats = true')
+
+# lv_once NAME [--options]: one gather (--once) with $TMP/NAME.conf, its
+# output in $TMP/out and schema-checked (check), its stderr in $CHILD_ERR;
+# fails unless it exits 0.
+lv_once() {
+	local name=$1
+	shift
+	"$LV" --once -config "$TMP/$name.conf" </dev/null >"$TMP/out" 2>"$CHILD_ERR" ||
+		fail "$name: exit $?"
+	check "$TMP/out" "$@"
+}
+
 # check FILE [--options]: schema check of the program's output; the
 # summary goes to $TMP/check (read with cv KEY).
 check() {

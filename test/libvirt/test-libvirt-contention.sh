@@ -30,13 +30,8 @@ contention_cleanup() {
 trap contention_cleanup EXIT
 
 # 1. Contention: two `virsh domstats` loops over the same domains.
-config "$TMP/busy.conf" <<TOML
-[[inputs.libvirt]]
-  libvirt_uri = "$uri"
-  domains = ["$run", "$pause", "$run3"]
-  gather_stats = true
-  log_level = "debug"
-TOML
+watched="domains = [\"$run\", \"$pause\", \"$run3\"]"
+lv_conf "$TMP/busy.conf" "$uri" "$watched" 'gather_stats = true' 'log_level = "debug"'
 for _ in 1 2; do
 	(while :; do virsh -q -c $uri domstats $run $pause $run3 >/dev/null 2>&1; done) 9>&- &
 	loop_pids="$loop_pids $!"
@@ -70,14 +65,8 @@ grep -q '^[EW]! ' "$TMP/busy.err" && fail "warnings: $(grep '^[EW]! ' "$TMP/busy
 
 # 2 and 3. A domain whose job stays held: its QEMU stopped while a virsh
 # call waits inside its monitor.
-config "$TMP/stuck.conf" <<TOML
-[[inputs.libvirt]]
-  libvirt_uri = "$uri"
-  domains = ["$run", "$pause", "$run3"]
-  gather_stats = true
-  timeout = "2s"
-  log_level = "info"
-TOML
+lv_conf "$TMP/stuck.conf" "$uri" "$watched" 'gather_stats = true' 'timeout = "2s"' \
+	'log_level = "info"'
 sed "s/^  domains = .*/  domains = [\"$run3\"]/" "$TMP/stuck.conf" >"$TMP/first.conf"
 stopped=$(qemu_pid $run3)
 [ -n "$stopped" ] || fail "no QEMU process for $run3"

@@ -31,14 +31,9 @@ fault_cleanup() {
 }
 trap fault_cleanup EXIT
 
-config "$TMP/fault.conf" <<TOML
-[[inputs.libvirt]]
-  libvirt_uri = "qemu:///system"
-  domains = ["$LV_PREFIX-run", "$LV_PREFIX-pause", "$LV_PREFIX-off"]
-  gather_stats = true
-  keepalive_interval = "1s"
-  keepalive_count = 2
-TOML
+lv_conf "$TMP/fault.conf" qemu:///system \
+	"domains = [\"$LV_PREFIX-run\", \"$LV_PREFIX-pause\", \"$LV_PREFIX-off\"]" \
+	'gather_stats = true' 'keepalive_interval = "1s"' 'keepalive_count = 2'
 
 OUT=$TMP/fault.out
 start_program() {

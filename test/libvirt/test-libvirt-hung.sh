@@ -32,13 +32,8 @@ for _ in $(seq 100); do [ -s "$TMP/port" ] && break; sleep 0.05; done
 port=$(cat "$TMP/port")
 [ -n "$port" ] || fail "the listener did not start"
 secret=S3cretPW
-config "$TMP/hung.conf" <<TOML
-[[inputs.libvirt]]
-  libvirt_uri = "qemu+tcp://alice:$secret@127.0.0.1:$port/system"
-  keepalive_interval = "1s"
-  keepalive_count = 1
-  gather_stats = true
-TOML
+lv_conf "$TMP/hung.conf" "qemu+tcp://alice:$secret@127.0.0.1:$port/system" \
+	'keepalive_interval = "1s"' 'keepalive_count = 1' 'gather_stats = true'
 
 # stop_within PID SECONDS: EOF was just given; PID must exit 0 within
 # SECONDS. Prints how long it took.
@@ -55,11 +50,28 @@ stop_within() {
 	echo "exited $((($(date +%s%N) - t0) / 1000000)) ms after EOF"
 }
 
+# lv_start NAME CONF: the program with CONF in the background ($pid),
+# stdout in $TMP/NAME.out, stderr in NAME.err, stdin a fifo held on fd 3.
+lv_start() {
+	mkfifo "$TMP/$1.in"
+	"$LV" -config "$2" <"$TMP/$1.in" >"$TMP/$1.out" 2>"$TMP/$1.err" &
+	pid=$!
+	exec 3>"$TMP/$1.in"
+}
+
+# eof_in_gather NAME CONF SECONDS: one gather asked for, EOF SECONDS
+# later (the gather still waiting for the open); the program must exit 0
+# within 5 s.
+eof_in_gather() {
+	lv_start "$1" "$2"
+	echo >&3
+	sleep "$3"
+	exec 3>&-
+	stop_within $pid 5
+}
+
 # 1, 2 and 3a: 20 gathers every 250 ms against the silent daemon.
-mkfifo "$TMP/a.in"
-"$LV" -config "$TMP/hung.conf" <"$TMP/a.in" >"$TMP/a.out" 2>"$TMP/a.err" &
-pid=$!
-exec 3>"$TMP/a.in"
+lv_start a "$TMP/hung.conf"
 for n in $(seq 20); do
 	lv_gather 3 "$TMP/a.out" $n
 	expect_eq "gather $n: domains" "$domains" 0
@@ -83,42 +95,22 @@ grep -q "^W! telex-libvirt: 20 gathers (20 failed" "$TMP/a.err" ||
 	fail "summary: $(tail -n 1 "$TMP/a.err")"
 
 # 3b. EOF while the first gather waits for the open.
-mkfifo "$TMP/b.in"
-"$LV" -config "$TMP/hung.conf" <"$TMP/b.in" >"$TMP/b.out" 2>"$TMP/b.err" &
-pid=$!
-exec 3>"$TMP/b.in"
-echo >&3
-sleep 0.5
-exec 3>&-
-stop_within $pid 5
+eof_in_gather b "$TMP/hung.conf" 0.5
 
 # 3c. The same with a keepalive longer than the contract's 5 s.
 sed 's/keepalive_interval = "1s"/keepalive_interval = "10s"/' "$TMP/hung.conf" >"$TMP/long.conf"
-mkfifo "$TMP/c.in"
-"$LV" -config "$TMP/long.conf" <"$TMP/c.in" >"$TMP/c.out" 2>"$TMP/c.err" &
-pid=$!
-exec 3>"$TMP/c.in"
-echo >&3
-sleep 1
-exec 3>&-
-stop_within $pid 5
+eof_in_gather c "$TMP/long.conf" 1
 grep -q "^W! a gather from qemu+tcp://alice:\*\*\*@127.0.0.1:$port/system was still running" "$TMP/c.err" ||
 	fail "no warning about the gather left behind: $(cat "$TMP/c.err")"
 
 # 4. The password, in libvirt's own message (it cannot parse a URI with an
 # empty port and quotes it) and in a config error.
-config "$TMP/bad.conf" <<TOML
-[[inputs.libvirt]]
-  libvirt_uri = "qemu+tcp://alice:$secret@127.0.0.1:/system"
-TOML
+lv_conf "$TMP/bad.conf" "qemu+tcp://alice:$secret@127.0.0.1:/system"
 "$LV" --once --debug -config "$TMP/bad.conf" </dev/null >/dev/null 2>"$TMP/d.err" &&
 	fail "--once without a connection succeeded"
 grep -q "alice:\*\*\*@127.0.0.1:/system" "$TMP/d.err" ||
 	fail "libvirt's message is not there: $(cat "$TMP/d.err")"
-config "$TMP/nouri.conf" <<TOML
-[[inputs.libvirt]]
-  libvirt_uri = "not a uri://alice:$secret@host/"
-TOML
+lv_conf "$TMP/nouri.conf" "not a uri://alice:$secret@host/"
 rc=0
 "$LV" --once -config "$TMP/nouri.conf" </dev/null >/dev/null 2>"$TMP/e.err" || rc=$?
 expect_eq "config error: exit" $rc 2

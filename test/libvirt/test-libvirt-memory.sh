@@ -72,14 +72,8 @@ run_valgrind() {
 # 1. 1,000 gathers of 1,000 domains: the bulk call, the mapping, the text,
 # the writer. (All groups go through the per-domain fallback on the test
 # driver: 1.5 s per gather under valgrind, too slow for 1,000.)
-config "$TMP/bulk.conf" <<TOML
-[[inputs.libvirt]]
-  libvirt_uri = "test://$file1000"
-  statistics_groups = ["state"]
-  gather_stats = true
-  keepalive_interval = "60s"
-  timeout = "120s"
-TOML
+lv_conf "$TMP/bulk.conf" "test://$file1000" 'statistics_groups = ["state"]' \
+	'gather_stats = true' 'keepalive_interval = "60s"' 'timeout = "120s"'
 declare -a rss
 run_valgrind bulk "$TMP/bulk.conf" 1000 1000
 growth=$((rss[1000] - rss[100]))
@@ -89,19 +83,8 @@ if [ "${SAN:-}" != 1 ]; then
 fi
 
 # 2. Every group through the fallback, every extra, 100 domains.
-config "$TMP/all.conf" <<TOML
-[[inputs.libvirt]]
-  libvirt_uri = "test://$TMP/d100.xml"
-  additional_statistics = ["vcpu_mapping"]
-  device_name_tags = true
-  domain_uuid_tag = true
-  kvm_vcpu_stats = true
-  disk_errors = true
-  job_stats = true
-  gather_stats = true
-  keepalive_interval = "60s"
-  timeout = "120s"
-TOML
+lv_conf "$TMP/all.conf" "test://$TMP/d100.xml" "${LV_EXTRAS[@]}" \
+	'keepalive_interval = "60s"' 'timeout = "120s"'
 rss=()
 run_valgrind all "$TMP/all.conf" 100 100
 

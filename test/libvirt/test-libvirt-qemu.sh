@@ -9,14 +9,8 @@
 qemu_up 3
 run=$LV_PREFIX-run pause=$LV_PREFIX-pause off=$LV_PREFIX-off
 
-config "$TMP/qemu.conf" <<TOML
-[[inputs.libvirt]]
-  libvirt_uri = "qemu:///system"
-  domains = ["$run", "$pause", "$off"]
-TOML
-"$LV" --once -config "$TMP/qemu.conf" </dev/null >"$TMP/out" 2>"$CHILD_ERR" ||
-	fail "--once: exit $?"
-check "$TMP/out"
+lv_conf "$TMP/qemu.conf" qemu:///system "domains = [\"$run\", \"$pause\", \"$off\"]"
+lv_once qemu
 expect_eq "domains" "$(cv domains)" 3
 per_gather=$(cv metrics)
 for m in state cpu balloon vcpu_total vcpu net_total net block_total block \
@@ -58,12 +52,7 @@ v=($(field libvirt_vcpu $pause time))
 expect_eq "paused vcpu time" "${v[2]}" "${v[0]}"
 
 # Lifecycle events, without any gather: printed as libvirt reports them.
-config "$TMP/events.conf" <<TOML
-[[inputs.libvirt]]
-  libvirt_uri = "qemu:///system"
-  domains = ["$run"]
-  lifecycle_events = true
-TOML
+lv_conf "$TMP/events.conf" qemu:///system "domains = [\"$run\"]" 'lifecycle_events = true'
 fifo=$TMP/fifo
 mkfifo "$fifo"
 "$LV" -config "$TMP/events.conf" <"$fifo" >"$TMP/events" 2>"$CHILD_ERR" &

@@ -9,13 +9,8 @@
 file=$(gen 1000)
 active=900
 
-config "$TMP/all.conf" <<TOML
-[[inputs.libvirt]]
-  libvirt_uri = "test://$file"
-TOML
-"$LV" --once -config "$TMP/all.conf" </dev/null >"$TMP/out" 2>"$CHILD_ERR" ||
-	fail "--once: exit $?"
-check "$TMP/out"
+lv_conf "$TMP/all.conf" "test://$file"
+lv_once all
 expect_eq "domains" "$(cv domains)" 1000
 expect_eq "one timestamp per gather" "$(cv timestamps)" 1
 expect_eq "libvirt_state" "$(cv m.libvirt_state)" 1000
@@ -39,47 +34,24 @@ grep -q '^libvirt_net,domain_name=tlxs-00042,interface_id=0 name="tlxs-00042-n0"
 grep -q '^[EW]! ' "$CHILD_ERR" && fail "warnings or errors"
 
 # domains: exact names; one that does not exist is no error.
-config "$TMP/some.conf" <<TOML
-[[inputs.libvirt]]
-  libvirt_uri = "test://$file"
-  domains = ["tlxs-00007", "tlxs-00001", "no-such-domain"]
-TOML
-"$LV" --once -config "$TMP/some.conf" </dev/null >"$TMP/out" 2>"$CHILD_ERR" ||
-	fail "domains: exit $?"
-check "$TMP/out"
+lv_conf "$TMP/domains.conf" "test://$file" \
+	'domains = ["tlxs-00007", "tlxs-00001", "no-such-domain"]'
+lv_once domains
 expect_eq "domains filter" "$(cv domains)" 2
 expect_eq "domains filter: states" "$(cv m.libvirt_state)" 2
 expect_eq "domains filter: blocks" "$(cv m.libvirt_block)" 2
 
 # statistics_groups: only those.
-config "$TMP/groups.conf" <<TOML
-[[inputs.libvirt]]
-  libvirt_uri = "test://$file"
-  statistics_groups = ["interface", "block"]
-TOML
-"$LV" --once -config "$TMP/groups.conf" </dev/null >"$TMP/out" \
-	2>"$CHILD_ERR" || fail "groups: exit $?"
-check "$TMP/out"
+lv_conf "$TMP/groups.conf" "test://$file" 'statistics_groups = ["interface", "block"]'
+lv_once groups
 expect_eq "groups: metrics" "$(cv metrics)" $((6 * active))
 expect_eq "groups: net" "$(cv m.libvirt_net)" $((2 * active))
 expect_eq "groups: state" "$(cv m.libvirt_state)" ""
 
 # Every extra: still the schema (with its optional parts), tags added.
-config "$TMP/extras.conf" <<TOML
-[[inputs.libvirt]]
-  libvirt_uri = "test://$file"
-  domains = ["tlxs-00001", "tlxs-00003", "tlxs-00007"]
-  additional_statistics = ["vcpu_mapping"]
-  device_name_tags = true
-  domain_uuid_tag = true
-  kvm_vcpu_stats = true
-  disk_errors = true
-  job_stats = true
-  gather_stats = true
-TOML
-"$LV" --once -config "$TMP/extras.conf" </dev/null >"$TMP/out" \
-	2>"$CHILD_ERR" || fail "extras: exit $?"
-check "$TMP/out" --options
+lv_conf "$TMP/extras.conf" "test://$file" \
+	'domains = ["tlxs-00001", "tlxs-00003", "tlxs-00007"]' "${LV_EXTRAS[@]}"
+lv_once extras --options
 expect_eq "extras: gather stats" "$(cv m.telex_libvirt)" 1
 grep -q '^telex_libvirt domains=3i,duration_ns=[0-9]*i,errors=0i,skipped_locked=0i ' \
 	"$TMP/out" || fail "telex_libvirt line"

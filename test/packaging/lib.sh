@@ -1,4 +1,24 @@
-# Helpers of the package tests (sourced after test/mock_kafka/lib.sh).
+# Helpers of the package tests (sourced; pkg_broker_on_localhost and
+# pkg_consume need test/mock_kafka/lib.sh sourced too).
+
+# pkg_need [--root WHY] TOOL...: what every package test checks first.
+# Under SAN=1 it exits 0: packages never come from the sanitizer build
+# (the plain make check checks them). Skips (77) unless root (--root, WHY
+# says what needs it) and unless every TOOL is installed.
+pkg_need() {
+	local t
+	if [ "${SAN:-}" = 1 ]; then
+		echo "SAN=1: packages are built with distribution flags, not from the sanitizer build; checked by the plain make check"
+		exit 0
+	fi
+	if [ "$1" = --root ]; then
+		[ "$(id -u)" = 0 ] || { echo "skip: needs root ($2)"; exit 77; }
+		shift 2
+	fi
+	for t; do
+		command -v "$t" >/dev/null || { echo "skip: $t not installed"; exit 77; }
+	done
+}
 
 # A one-broker telex-mock-kafka cluster (topic telegraf) reachable at
 # localhost:9092, where the installed configs point, through HAProxy;
@@ -45,4 +65,21 @@ pkg_consume() {
 	done
 	exec {kcin}>&-
 	wait $kc
+}
+
+# pkg_left ROOT LIST PROGRAM...: after dpkg -P, what is left under ROOT
+# ("" for this machine) of the paths in LIST (dpkg-query -L before the
+# purge; directories other packages may share do not count) and of the
+# directories the packages or their scripts make, each after a space.
+pkg_left() {
+	local root=$1 list=$2 f d left=
+	shift 2
+	while read -r f; do
+		[ -d "$root$f" ] && [ ! -L "$root$f" ] && continue
+		{ [ -e "$root$f" ] || [ -L "$root$f" ]; } && left="$left $f"
+	done <"$list"
+	for d in /etc/telex /var/lib/telex $(printf '/usr/share/doc/%s ' "$@"); do
+		[ -e "$root$d" ] && left="$left $d"
+	done
+	printf '%s' "$left"
 }

@@ -14,14 +14,8 @@
 # is nothing to check: packages never come from the sanitizer build.
 set -u
 : "${TELEX_SRC:?}" "${TELEX_BIN:?}" "${TELEX_BUILD:?}"
-if [ "${SAN:-}" = 1 ]; then
-	echo "SAN=1: packages are built with distribution flags, not from the sanitizer build; checked by the plain make check"
-	exit 0
-fi
-[ "$(id -u)" = 0 ] || { echo "skip: needs root (mmdebstrap, chroot, unshare)"; exit 77; }
-for t in mmdebstrap dpkg-deb unshare ip haproxy kcat; do
-	command -v "$t" >/dev/null || { echo "skip: $t not installed"; exit 77; }
-done
+. "$TELEX_SRC/test/packaging/lib.sh"
+pkg_need --root "mmdebstrap, chroot, unshare" mmdebstrap dpkg-deb unshare ip haproxy kcat
 if [ -z "${TELEX_NETNS:-}" ]; then
 	# The namespace has no route out: make the root first, then enter it.
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/telex-root.XXXXXX")
@@ -50,7 +44,6 @@ fi
 ip link set lo up || { echo "FAIL: lo up in the namespace"; exit 1; }
 root=$TELEX_ROOT
 . "$TELEX_SRC/test/mock_kafka/lib.sh"
-. "$TELEX_SRC/test/packaging/lib.sh"
 mk_need kcat
 fail() { mk_fail "$@"; }
 in_root() { chroot "$root" "$@"; }
@@ -93,13 +86,6 @@ grep -E '^(E|W)! ' "$MK_TMP/kc.err" | grep -v '^W! delivery is acknowledged at t
 # the directories they or their scripts made, must be gone.
 in_root dpkg-query -L $progs | sort -u >"$MK_TMP/files"
 in_root dpkg -P $progs >"$MK_TMP/purge.log" 2>&1 || fail "dpkg -P: $(cat "$MK_TMP/purge.log")"
-left=
-while read -r f; do
-	[ -d "$root$f" ] && [ ! -L "$root$f" ] && continue
-	{ [ -e "$root$f" ] || [ -L "$root$f" ]; } && left="$left $f"
-done <"$MK_TMP/files"
-for d in /etc/telex /var/lib/telex $(printf '/usr/share/doc/%s ' $progs); do
-	[ -e "$root$d" ] && left="$left $d"
-done
+left=$(pkg_left "$root" "$MK_TMP/files" $progs)
 [ -z "$left" ] || fail "dpkg -P left in the clean root:$left"
 echo "clean Debian 12 root: installed with apt from the debs' Depends, started, purged: $progs"

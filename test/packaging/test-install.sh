@@ -16,21 +16,14 @@
 # build, and this test already ran in the plain `make check`.
 set -u
 : "${TELEX_SRC:?}" "${TELEX_BIN:?}" "${TELEX_BUILD:?}"
-if [ "${SAN:-}" = 1 ]; then
-	echo "SAN=1: packages are built with distribution flags, not from the sanitizer build; checked by the plain make check"
-	exit 0
-fi
-[ "$(id -u)" = 0 ] || { echo "skip: needs root (dpkg -i, unshare)"; exit 77; }
-for t in dpkg-deb dpkg-shlibdeps unshare ip haproxy kcat mandoc; do
-	command -v "$t" >/dev/null || { echo "skip: $t not installed"; exit 77; }
-done
+. "$TELEX_SRC/test/packaging/lib.sh"
+pkg_need --root "dpkg -i, unshare" dpkg-deb dpkg-shlibdeps unshare ip haproxy kcat mandoc
 if [ -z "${TELEX_NETNS:-}" ]; then
 	exec unshare --net env TELEX_NETNS=1 bash "$0" "$@"
 fi
 ip link set lo up || { echo "FAIL: lo up in the namespace"; exit 1; }
 
 . "$TELEX_SRC/test/mock_kafka/lib.sh"
-. "$TELEX_SRC/test/packaging/lib.sh"
 mk_need kcat
 progs="telex-libvirt telex-kafka-output telex-kafka-consumer"
 fail() { mk_fail "$@"; }
@@ -149,13 +142,6 @@ for p in $progs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'not-installed' ||
 		! dpkg-query -W "$p" >/dev/null 2>&1 || fail "$p still known to dpkg after purge"
 done
-left=
-while read -r f; do
-	[ -d "$f" ] && [ ! -L "$f" ] && continue
-	[ -e "$f" ] || [ -L "$f" ] && left="$left $f"
-done <"$MK_TMP/files"
-for d in /etc/telex /var/lib/telex $(printf '/usr/share/doc/%s ' $progs); do
-	[ -e "$d" ] && left="$left $d"
-done
+left=$(pkg_left "" "$MK_TMP/files" $progs)
 [ -z "$left" ] || fail "dpkg -P left:$left"
 echo "installed, started and purged: $progs"

@@ -15,14 +15,9 @@
 # in the plain `make check`.
 set -u
 : "${TELEX_SRC:?}" "${TELEX_BIN:?}" "${TELEX_BUILD:?}"
-if [ "${SAN:-}" = 1 ]; then
-	echo "SAN=1: packages are built with distribution flags, not from the sanitizer build; checked by the plain make check"
-	exit 0
-fi
-for t in dpkg-deb dpkg-shlibdeps dpkg-buildflags rpmbuild rpm rpmsign gpg \
-	lintian rpmlint hardening-check mandoc objdump; do
-	command -v "$t" >/dev/null || { echo "skip: $t not installed"; exit 77; }
-done
+. "$TELEX_SRC/test/packaging/lib.sh"
+pkg_need dpkg-deb dpkg-shlibdeps dpkg-buildflags rpmbuild rpm rpmsign gpg \
+	lintian rpmlint hardening-check mandoc objdump
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }

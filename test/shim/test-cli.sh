@@ -54,27 +54,22 @@ EOF
 expect_exit 2 "$EX_IN" -config "$TMP/neg.conf" --once
 
 # log_level from the config, --debug from the command line.
-config "$TMP/debug.conf" <<'EOF'
-[[inputs.example]]
-  log_level = "debug"
-EOF
+# level_conf LEVEL: $TMP/LEVEL.conf, the example input at log_level LEVEL.
+level_conf() {
+	printf '[[inputs.example]]\n  log_level = "%s"\n' "$1" | config "$TMP/$1.conf"
+}
+level_conf debug
 expect_exit 0 "$EX_IN" --once -config "$TMP/debug.conf"
 grep -q '^D! ' "$CHILD_ERR" || fail "log_level = debug shows no D! line"
 expect_exit 0 "$EX_IN" --once
 grep -q '^D! ' "$CHILD_ERR" && fail "D! lines at the default level"
 expect_exit 0 "$EX_IN" --once --debug
 grep -q '^D! ' "$CHILD_ERR" || fail "--debug shows no D! line"
-config "$TMP/error.conf" <<'EOF'
-[[inputs.example]]
-  log_level = "error"
-EOF
+level_conf error
 expect_exit 0 "$EX_IN" --once -config "$TMP/error.conf"
 [ -s "$CHILD_ERR" ] && fail "log_level = error still logs: $(cat "$CHILD_ERR")"
-config "$TMP/badlevel.conf" <<'EOF'
-[[inputs.example]]
-  log_level = "loud"
-EOF
-expect_exit 2 "$EX_IN" --once -config "$TMP/badlevel.conf"
+level_conf loud
+expect_exit 2 "$EX_IN" --once -config "$TMP/loud.conf"
 grep -q '^E! .*log_level.*loud' "$CHILD_ERR" || fail "bad log_level"
 
 # Go shim spellings of an existing execd command array.

@@ -45,18 +45,31 @@ config "$TMP/ok.conf" <<EOF
 EOF
 fifo=$TMP/fifo
 mkfifo "$fifo"
-exec 3<>"$fifo"
-"$EX_OUT" -config "$TMP/ok.conf" <&3 2>"$CHILD_ERR" &
-pid=$!
+# out_start ARGS...: the example output with ARGS in the background ($pid),
+# stdin the fifo, which the test holds open on fd 3 (as Telegraf does).
+out_start() {
+	exec 3<>"$fifo"
+	"$EX_OUT" "$@" <&3 2>"$CHILD_ERR" &
+	pid=$!
+}
+# out_term: SIGTERM once the output handles it.
+out_term() {
+	wait_signal_ready $pid 15
+	kill -TERM $pid
+}
+# out_wait: until the output exits; its status in rc.
+out_wait() {
+	rc=0
+	wait $pid || rc=$?
+}
+out_start -config "$TMP/ok.conf"
 cat "$TMP/feed.lp" >&3
 for _ in $(seq 500); do
 	[ "$(wc -l <"$TMP/ok.lp" 2>/dev/null || echo 0)" -eq 300 ] && break
 	sleep 0.01
 done
-wait_signal_ready $pid 15
-kill -TERM $pid
-rc=0
-wait $pid || rc=$?
+out_term
+out_wait
 exec 3>&-
 expect_eq "SIGTERM, all delivered: exit" $rc 0
 cmp -s "$TMP/feed.lp" "$TMP/ok.lp" || fail "SIGTERM: delivered != fed"
@@ -65,32 +78,23 @@ cmp -s "$TMP/feed.lp" "$TMP/ok.lp" || fail "SIGTERM: delivered != fed"
 # systemd) still writes, then EOF: an output reads on until EOF (for half
 # of the flush timeout) and delivers it too.
 rm -f "$TMP/ok.lp"
-exec 3<>"$fifo"
-"$EX_OUT" -config "$TMP/ok.conf" <&3 2>"$CHILD_ERR" &
-pid=$!
+out_start -config "$TMP/ok.conf"
 head -n 100 "$TMP/feed.lp" >&3
-wait_signal_ready $pid 15
-kill -TERM $pid
+out_term
 sleep 0.3
 tail -n +101 "$TMP/feed.lp" >&3
 exec 3>&-
-rc=0
-wait $pid || rc=$?
+out_wait
 expect_eq "SIGTERM, then more, then EOF: exit" $rc 0
 cmp -s "$TMP/feed.lp" "$TMP/ok.lp" ||
 	fail "SIGTERM, then more: delivered $(wc -l <"$TMP/ok.lp") of 300"
 
 # SIGTERM while the plugin is full and metrics wait in the pipe: what
 # Telegraf thinks it delivered is reported as lost, exit 1.
-exec 3<>"$fifo"
-"$EX_OUT" -config "$TMP/stuck.conf" -flush_timeout 200ms <&3 \
-	2>"$CHILD_ERR" &
-pid=$!
+out_start -config "$TMP/stuck.conf" -flush_timeout 200ms
 cat "$TMP/feed.lp" >&3
-wait_signal_ready $pid 15
-kill -TERM $pid
-rc=0
-wait $pid || rc=$?
+out_term
+out_wait
 exec 3>&-
 expect_eq "SIGTERM while full: exit" $rc 1
 # Whether the runner had read the pipe yet or not, the loss is counted.

@@ -23,14 +23,21 @@ run_harness --signal STDIN --interval 5ms --count 5 \
 	-- "$EX_SVC" -config "$TMP/svc.conf"
 expect_clean_exit
 
+# total_conf NAME BATCH TOTAL: $TMP/NAME.conf, the example service making
+# BATCH metrics every 1 ms and ending the program itself (telex_shutdown)
+# after TOTAL.
+total_conf() {
+	config "$TMP/$1.conf" <<-EOF
+		[[inputs.example_service]]
+		  batch = $2
+		  tick = "1ms"
+		  total = $3
+		  shutdown_at_total = true
+	EOF
+}
+
 # The plugin ends the program itself (telex_shutdown): exit 0, all out.
-config "$TMP/total.conf" <<'EOF'
-[[inputs.example_service]]
-  batch = 1000
-  tick = "1ms"
-  total = 10000
-  shutdown_at_total = true
-EOF
+total_conf total 1000 10000
 run_harness --duration 60s -- "$EX_SVC" -config "$TMP/total.conf"
 expect_eq "self shutdown: exit code" "$(sv exit_code)" 0
 expect_eq "self shutdown: metrics" "$(sv metrics)" 10000
@@ -38,13 +45,7 @@ expect_eq "self shutdown: metrics" "$(sv metrics)" 10000
 # A reader that stalls: the backlog passes the high-water mark, the plugin
 # pauses (congested ticks), and once the reader is back everything
 # arrives: 200000 metrics, more than the 4 MiB high-water mark.
-config "$TMP/flood.conf" <<'EOF'
-[[inputs.example_service]]
-  batch = 20000
-  tick = "1ms"
-  total = 200000
-  shutdown_at_total = true
-EOF
+total_conf flood 20000 200000
 # (A log file of its own: the reader must not see an older run's line.)
 "$EX_SVC" -config "$TMP/flood.conf" -flush_timeout 60s </dev/null \
 	2>"$TMP/flood.err" | {
