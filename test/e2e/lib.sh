@@ -174,14 +174,20 @@ e2e_eof() {
 	E2E_RC=$?
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on now. The caller checks
-# that its server came up (another process may take the port meanwhile).
+# A TCP port on 127.0.0.1 that nothing listens on now and that this test
+# has not handed out before (two servers asked for ports before either
+# listens must not get the same one). Below the kernel's ephemeral range
+# (32768-60999), where the local ends of connections and the servers that
+# bind port 0 (the mock brokers) take theirs. The caller checks that its
+# server came up (another process may take the port meanwhile).
 e2e_port() {
 	local p
 	while :; do
-		p=$((20000 + RANDOM % 40000))
+		p=$((10000 + RANDOM % 22000))
+		grep -qsx "$p" "$E2E_TMP/ports" && continue
 		ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || break
 	done
+	echo "$p" >>"$E2E_TMP/ports"
 	echo "$p"
 }
 

@@ -17,7 +17,14 @@ kc_conf "$MK_TMP/flow.conf" 'topics = ["flow"]' 'consumer_group = "flow"' \
 kc_start flow "$MK_TMP/flow.conf"
 kc_wait_lines flow $N
 kc_eof flow
-mk_eq "records read twice" "" "$(kc_ids "$(kc_out flow)" | uniq -d | head -3)"
+twice=$(kc_ids "$(kc_out flow)" | uniq -d | head -3)
+if [ -n "$twice" ]; then
+	# What the consumer did (rebalances, pauses, errors) and where the
+	# copies stand in its output, for whoever reads a failure.
+	for id in $twice; do grep -n " id=${id}i" "$(kc_out flow)"; done
+	grep -v '^D!' "$(kc_err flow)" | tail -n 40
+fi
+mk_eq "records read twice" "" "$twice"
 mk_eq "records lost" "" "$(comm -23 <(seq 1 $N | sort) \
 	<(kc_ids "$(kc_out flow)" | sort -u))"
 pauses=$(grep -o '[0-9]* pauses' "$(kc_err flow)" | cut -d' ' -f1)
