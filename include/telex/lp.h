@@ -229,6 +229,13 @@ int lp_parse_series_key(const char *p, size_t len, size_t first_line,
 
 /* Skimming: parts of a line read without parsing it (lp_skim.c). */
 
+/* The series key of p, a line lp_validate_line accepts, into m (reset
+ * first): the same name and tags as lp_parse_series_key gives, found with
+ * the structural marks only (what a router by tags reads per line). On
+ * other text the result means nothing (nothing outside p[0..len) is
+ * read). 0, or -1 out of memory or when no space ends a series key. */
+int lp_skim_series_key(const char *p, size_t len, struct lp_metric *m);
+
 /* The timestamp of p, a line lp_validate_line accepts, read from its
  * end: true and *ns set when the line has one. (Other text: a result
  * that means nothing, and nothing read outside p[0..len).) */

@@ -9,7 +9,7 @@
  * A line is looked at no more than the options need (the shim already
  * validated it): not at all when only the timestamp matters
  * (lp_line_time: the last word of the line); its series key only
- * (lp_parse_series_key: measurement and tags) when routing needs tags; a
+ * (lp_skim_series_key: measurement and tags) when routing needs tags; a
  * full lp_parse_line() when headers, exclude_topic_tag or json need
  * fields or a changed metric. All three are the line-protocol library's,
  * so they read a line as the parser does.
@@ -249,13 +249,14 @@ int kout_route(struct kout_router *r, const char *p, size_t len, size_t line_no,
 	/* r->m: the series key (KOUT_SCAN) or the whole metric (parsed). */
 	r->parsed = r->mode == KOUT_PARSE;
 	if (r->mode != KOUT_BYTES) {
+		/* The shim validated the line: its series key is skimmed. */
 		struct lp_error lerr;
-		int rc =
-		    r->parsed
-			? lp_parse_line(p, len, line_no, &r->m, &lerr)
-			: lp_parse_series_key(p, len, line_no, &r->m, &lerr);
+		int rc = r->parsed
+			     ? lp_parse_line(p, len, line_no, &r->m, &lerr)
+			     : lp_skim_series_key(p, len, &r->m);
 		if (rc < 0) {
-			snprintf(err, errlen, "%s", lerr.msg);
+			snprintf(err, errlen, "%s",
+				 r->parsed ? lerr.msg : "out of memory");
 			return -1;
 		}
 		rec->name = r->m.name;

@@ -1,6 +1,7 @@
 /*
  * lp_skim_check.h: whether the readers of parts of a line
- * (lp_parse_series_key, lp_line_time, lp_line_name) agree with
+ * (lp_parse_series_key, lp_skim_series_key, lp_line_time, lp_line_name)
+ * agree with
  * lp_parse_line on one metric text. Shared by the conformance corpus test
  * (test_lp_corpus.c) and the parser fuzzer (fuzz_lp_parse.c).
  */
@@ -57,6 +58,10 @@ static inline const char *skim_differs(const char *p, size_t len, size_t first,
 		if (rc != 0)
 			why = "series key: error on a valid line";
 		else
+			why = skim_series_differs(&s, m);
+		if (!why && lp_skim_series_key(p, len, &s) != 0)
+			why = "skimmed series key: none on a valid line";
+		else if (!why)
 			why = skim_series_differs(&s, m);
 		if (!why && !skim_same_slice(&name, &m->name))
 			why = "line name";
