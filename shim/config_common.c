@@ -167,8 +167,10 @@ static int common_append(const struct cfg_ctx *cx, const struct cfg_kv *kv,
 	const struct cfg_option o = {.name = kv->key,
 				     .type = CFG_STRING_LIST,
 				     .check = common_check_globs};
-	if (cfg_apply_option(cx, &o, &tmp, kv->key, kv->val))
+	if (cfg_apply_option(cx, &o, &tmp, kv->key, kv->val)) {
+		cfg_option_free(&o, &tmp); /* a pattern its check refused */
 		return -1;
+	}
 	char **v = realloc(dst->v, (dst->n + tmp.n + 1) * sizeof(*v));
 	if (!v) {
 		cfg_option_free(&o, &tmp);

@@ -84,8 +84,11 @@ struct json_object *kafka_stats_json(const char *json, size_t len, char *err,
 	json_tokener_free(tok);
 	if (!root || jerr != json_tokener_success ||
 	    !json_object_is_type(root, json_type_object)) {
-		snprintf(err, errlen, "statistics are not a JSON object: %s",
-			 json_tokener_error_desc(jerr));
+		snprintf(err, errlen, "statistics are not a JSON object%s%s",
+			 jerr != json_tokener_success ? ": " : "",
+			 jerr != json_tokener_success
+			     ? json_tokener_error_desc(jerr)
+			     : "");
 		json_object_put(root);
 		return NULL;
 	}

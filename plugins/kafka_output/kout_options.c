@@ -64,6 +64,10 @@ static int kout_check_spool_dir(const void *value, struct cfg_problem *p)
 	if (why == ENOENT) {
 		char parent[4096];
 		snprintf(parent, sizeof(parent), "%s", dir);
+		/* "/var/lib/x/" names x: its parent is /var/lib. */
+		size_t end = strlen(parent);
+		while (end > 1 && parent[end - 1] == '/')
+			parent[--end] = '\0';
 		char *slash = strrchr(parent, '/');
 		if (slash == parent)
 			slash[1] = '\0';

@@ -249,14 +249,16 @@ int kout_route(struct kout_router *r, const char *p, size_t len, size_t line_no,
 	/* r->m: the series key (KOUT_SCAN) or the whole metric (parsed). */
 	r->parsed = r->mode == KOUT_PARSE;
 	if (r->mode != KOUT_BYTES) {
-		/* The shim validated the line: its series key is skimmed. */
+		/* The shim validated the line: its series key is skimmed;
+		 * the parser says what is wrong when that fails. */
 		struct lp_error lerr;
 		int rc = r->parsed
 			     ? lp_parse_line(p, len, line_no, &r->m, &lerr)
 			     : lp_skim_series_key(p, len, &r->m);
+		if (rc < 0 && !r->parsed)
+			rc = lp_parse_series_key(p, len, line_no, &r->m, &lerr);
 		if (rc < 0) {
-			snprintf(err, errlen, "%s",
-				 r->parsed ? lerr.msg : "out of memory");
+			snprintf(err, errlen, "%s", lerr.msg);
 			return -1;
 		}
 		rec->name = r->m.name;

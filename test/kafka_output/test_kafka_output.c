@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -426,6 +427,24 @@ static void test_check(void **state)
 	    "test.conf:2: bad value for \"spool_dir\" in [[outputs.kafka]]: "
 	    "\"/nonexistent/telex/spool\": cannot create it: No such file "
 	    "or directory");
+	refused(
+	    "spool_dir = \"/nonexistent/telex/spool/\"\n",
+	    "test.conf:2: bad value for \"spool_dir\" in [[outputs.kafka]]: "
+	    "\"/nonexistent/telex/spool/\": cannot create it: No such file "
+	    "or directory");
+	/* A directory still to be made, its name with a trailing slash:
+	 * its parent is where it will be created. */
+	char dir[] = "/tmp/telex-spool-check.XXXXXX", text[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(text, sizeof(text),
+		 "[[outputs.kafka]]\nbrokers = [\"b:1\"]\ntopic = \"t\"\n"
+		 "spool_dir = \"%s/spool/\"\n",
+		 dir);
+	struct kout_config c;
+	struct telex_common common;
+	config_expect_loaded(&kout_spec, &c, sizeof(c), text, &common);
+	cfg_free(&kout_spec, &c, &common);
+	rmdir(dir);
 	/* The shared options' checks run in this table too. */
 	refused("socks5_enabled = true\n",
 		"test.conf:2: bad value for \"socks5_enabled\"");
