@@ -48,8 +48,13 @@ for f in "libvirt_cpu time" "libvirt_perf task_clock"; do
 	expect_eq "$1 $2 values" ${#v[@]} 3
 	[ "${v[2]}" -gt "${v[0]}" ] || fail "$run $1 $2 does not move: ${v[*]}"
 done
+# The kernel counts a thread's time in scheduler ticks: a vCPU thread
+# that was on a CPU when the pause came may be charged one more (10 ms,
+# seen once in CI under load), never a running vCPU's second a second.
 v=($(field libvirt_vcpu $pause time))
-expect_eq "paused vcpu time" "${v[2]}" "${v[0]}"
+expect_eq "paused vcpu time values" ${#v[@]} 3
+[ $((v[2] - v[0])) -le 10000000 ] ||
+	fail "$pause vcpu time moves while paused: ${v[*]}"
 
 # Lifecycle events, without any gather: printed as libvirt reports them.
 lv_conf "$TMP/events.conf" qemu:///system "domains = [\"$run\"]" 'lifecycle_events = true'
