@@ -89,8 +89,12 @@ struct kc_part {
 	int64_t committed; /* last offset this process committed, -1 */
 	int64_t taken;	   /* offset after the last record taken from
 			      librdkafka, -1: none since assigned */
-	bool resumed;	   /* resumed, nothing at or past taken since:
-			      records below taken are fetched again */
+	bool may_go_back;  /* an error event (an offset reset, a log
+			      replaced) came: the next record may be below
+			      taken and is new. Else a record below taken is
+			      one fetched again: skipped */
+	int64_t reseek;	   /* where the partition was last sent back to
+			      (taken, then), -1: never */
 	int64_t first;	   /* offset of the first record taken since
 			      assigned, -1: none */
 	uint64_t records;  /* records taken since assigned */

@@ -103,9 +103,8 @@ static void kc_fetch_schedule(struct kc *c)
  * rd_kafka_position() often has none after a pause, and a partition merely
  * resumed then may start over from where it was assigned (seen as
  * thousands of duplicates in test-kc-flow). Partitions nothing was taken
- * from yet are left to the resume. The seeked ones are marked `resumed`:
- * librdkafka may still deliver a few records below that offset, which
- * kc_fetch_take() skips.
+ * from yet are left to the resume. librdkafka may still deliver records
+ * below that offset, which kc_fetch_take() skips.
  */
 static void kc_fetch_seek_positions(struct kc *c,
 				    const rd_kafka_topic_partition_list_t *a)
@@ -118,7 +117,6 @@ static void kc_fetch_seek_positions(struct kc *c,
 		if (idx < 0 || !c->off.parts[idx].assigned ||
 		    c->off.parts[idx].taken < 0)
 			continue;
-		c->off.parts[idx].resumed = true;
 		rd_kafka_topic_partition_list_add(s, a->elems[i].topic,
 						  a->elems[i].partition)
 		    ->offset = c->off.parts[idx].taken;
@@ -242,7 +240,7 @@ static void kc_fetch_error(struct kc *c, const rd_kafka_message_t *m)
 		 * back: from here on, whatever comes next is new. */
 		int64_t part = kc_fetch_part(c, m);
 		if (part >= 0)
-			c->off.parts[part].resumed = false;
+			c->off.parts[part].may_go_back = true;
 		log_limited(telex_log_limiter(c->t), LOG_WARN, "consumer error",
 			    "%s[%d]: %s", rd_kafka_topic_name(m->rkt),
 			    (int)m->partition, rd_kafka_message_errstr(m));
@@ -284,6 +282,44 @@ static void kc_fetch_record(struct kc *c, rd_kafka_message_t *m)
 			    "out of memory tracking offsets");
 }
 
+/*
+ * Whether m was taken before in this assignment: librdkafka fetched it
+ * again. After a pause its own position can lag telex's by the records
+ * taken while the pause was on its way; and librdkafka 2.0 may resume a
+ * partition from auto.offset.reset, the beginning, even after the seek
+ * (test-kc-flow under load: whole partitions read twice). Such a record
+ * is skipped and counted, and the partition is sent back to where telex
+ * is, once. An offset may go back only after an error event (an offset
+ * reset, a log replaced: then it is new data), or when telex itself
+ * rewinds (kc_fetch_rewind moves `taken`).
+ */
+static bool kc_fetch_again(struct kc *c, struct kc_part *p,
+			   const rd_kafka_message_t *m)
+{
+	if (p->taken < 0 || m->offset >= p->taken || p->may_go_back) {
+		p->may_go_back = false;
+		return false;
+	}
+	c->refetched++;
+	if (p->reseek != p->taken) {
+		p->reseek = p->taken;
+		rd_kafka_topic_partition_list_t *l =
+		    rd_kafka_topic_partition_list_new(1);
+		rd_kafka_topic_partition_list_add(l, p->topic, p->partition)
+		    ->offset = p->taken;
+		rd_kafka_error_t *e = rd_kafka_seek_partitions(c->rk, l, 0);
+		if (e) {
+			log_limited(telex_log_limiter(c->t), LOG_WARN, "seek",
+				    "%s[%d]: seeking to %lld: %s", p->topic,
+				    (int)p->partition, (long long)p->taken,
+				    rd_kafka_error_string(e));
+			rd_kafka_error_destroy(e);
+		}
+		rd_kafka_topic_partition_list_destroy(l);
+	}
+	return true;
+}
+
 /* Everything librdkafka has queued, into the FIFO. */
 static void kc_fetch_take(struct kc *c)
 {
@@ -298,17 +334,9 @@ static void kc_fetch_take(struct kc *c)
 		struct kc_part *p = part >= 0 && c->off.parts[part].assigned
 					? &c->off.parts[part]
 					: NULL;
-		/* Already taken: librdkafka may fetch a few records again
-		 * after a pause and resume (its own position lags ours).
-		 * Only then: an offset going back at any other time (the
-		 * log replaced, the offset reset) is new data. */
-		if (p && p->resumed) {
-			if (m->offset < p->taken) {
-				c->refetched++;
-				rd_kafka_message_destroy(m);
-				continue;
-			}
-			p->resumed = false;
+		if (p && kc_fetch_again(c, p, m)) {
+			rd_kafka_message_destroy(m);
+			continue;
 		}
 		if (kc_prefetch_push(&c->pre, m) < 0) {
 			/* Not taken: read again after a pause and resume. */
@@ -420,7 +448,7 @@ static void kc_fetch_rewind(struct kc *c)
 		rd_kafka_topic_partition_list_add(l, p->topic, p->partition)
 		    ->offset = back;
 		p->taken = back;
-		p->resumed = false;
+		p->may_go_back = false;
 	}
 	free(mine);
 	uint64_t handled = c->off.undelivered;

@@ -97,6 +97,7 @@ int64_t kc_offsets_get(struct kc_offsets *o, const char *topic,
 	p->committed = -1;
 	p->taken = -1;
 	p->first = -1;
+	p->reseek = -1;
 	/* Keep chains short: at most one partition per bucket on average. */
 	if (o->nparts > o->nbuckets) {
 		if (kc_offsets_rehash(o, o->nbuckets ? o->nbuckets * 2 : 64)) {
@@ -228,7 +229,8 @@ void kc_offsets_assign(struct kc_offsets *o, uint32_t part)
 	p->committed = -1;
 	p->taken = -1;
 	p->first = -1;
-	p->resumed = false;
+	p->may_go_back = false;
+	p->reseek = -1;
 	p->records = 0;
 }
 
