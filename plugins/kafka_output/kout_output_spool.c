@@ -328,8 +328,10 @@ static void kout_sync_timer_cb(struct loop *l, void *arg)
 	(void)l;
 	struct kout *k = arg;
 	kout_release(k);
-	kout_spool_sync(&k->spool);
+	/* rejected.lp first: the ack may pass a refused record only once
+	 * the record is on the disk there. */
 	kout_rejected_sync(&k->rejected, k->spool.fsync != KOUT_FSYNC_NEVER);
+	kout_spool_sync(&k->spool);
 }
 
 int kout_spool_start(struct kout *k, char *err, size_t errlen)
@@ -392,11 +394,11 @@ void kout_spool_stop(struct kout *k)
 	bool data = k->spool.fsync != KOUT_FSYNC_NEVER;
 	if (k->spooling)
 		kout_release(k);
+	if (k->rejected.path) /* before the ack, as in the timer */
+		kout_rejected_sync(&k->rejected, data);
 	if (k->spool.dir)
 		kout_spool_close(&k->spool);
-	if (k->rejected.path) {
-		kout_rejected_sync(&k->rejected, data);
+	if (k->rejected.path)
 		kout_rejected_close(&k->rejected);
-	}
 	k->spooling = false;
 }

@@ -328,12 +328,30 @@ int kout_spool_add(struct kout_spool *sp, const char *line, size_t len,
 	return 0;
 }
 
+/* The bytes of sp->wbuf onto the write segment, and with "always" onto
+ * the disk. -1 with errno when either failed. */
+static int kout_spool_put(struct kout_spool *sp, struct kout_seg *w)
+{
+	if (kout_pwrite_all(w->fd, sp->wbuf.data, sp->wbuf.len, w->bytes) < 0)
+		return -1;
+	if (sp->fsync != KOUT_FSYNC_ALWAYS)
+		return 0;
+	/* Not on the disk is not taken: after a failed fdatasync the kernel
+	 * may have dropped the pages' error, and a crash loses them. */
+	if (fdatasync(w->fd) < 0)
+		return -1;
+	if (sp->dir_dirty && fsync(sp->dirfd) < 0)
+		return -1;
+	sp->dir_dirty = false;
+	return 0;
+}
+
 int kout_spool_flush(struct kout_spool *sp, char *err, size_t errlen)
 {
 	if (!sp->wbuf.len)
 		return 0;
 	struct kout_seg *w = kout_spool_wseg(sp);
-	if (kout_pwrite_all(w->fd, sp->wbuf.data, sp->wbuf.len, w->bytes) < 0) {
+	if (kout_spool_put(sp, w) < 0) {
 		int e = errno;
 		char name[32];
 		kout_seg_name(name, w->id);
@@ -353,19 +371,11 @@ int kout_spool_flush(struct kout_spool *sp, char *err, size_t errlen)
 	w->records += sp->wbuf_records;
 	sp->records += sp->wbuf_records;
 	sp->lines_written += sp->wbuf_records;
-	w->dirty = true;
+	w->dirty = sp->fsync != KOUT_FSYNC_ALWAYS;
 	buf_clear(&sp->wbuf);
 	sp->wbuf_records = 0;
 	if (sp->wbuf.cap > KOUT_RBUF_KEEP)
 		buf_free(&sp->wbuf);
-	if (sp->fsync == KOUT_FSYNC_ALWAYS) {
-		if (fdatasync(w->fd) < 0)
-			log_error("spool: fdatasync %s: %s", sp->dir,
-				  strerror(errno));
-		w->dirty = false;
-		if (sp->dir_dirty && fsync(sp->dirfd) == 0)
-			sp->dir_dirty = false;
-	}
 	return 0;
 }
 
@@ -487,9 +497,12 @@ void kout_spool_sync(struct kout_spool *sp)
 	bool data = sp->fsync != KOUT_FSYNC_NEVER && sp->records > 0;
 	for (size_t i = 0; i < sp->nsegs; i++) {
 		struct kout_seg *s = &sp->segs[i];
-		if (s->dirty && data && fdatasync(s->fd) < 0)
+		if (s->dirty && data && fdatasync(s->fd) < 0) {
+			/* Tried again at the next sync; not closed. */
 			log_error("spool: fdatasync in %s: %s", sp->dir,
 				  strerror(errno));
+			continue;
+		}
 		s->dirty = false;
 		if (s->sealed && s->fd >= 0) {
 			close(s->fd);
