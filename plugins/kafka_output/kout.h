@@ -179,20 +179,6 @@ enum kout_route_mode {
 	KOUT_PARSE, /* fields too, or a changed line: lp_parse_line */
 };
 
-/* The series key of a line without escapes: the measurement and its
- * tags, up to the first space. */
-#define KOUT_SERIES_TAGS 32
-
-struct kout_series {
-	const char *name;
-	size_t name_len;
-	unsigned ntags;
-	struct {
-		const char *key;
-		uint16_t key_len, value_len; /* value at key + key_len + 1 */
-	} tags[KOUT_SERIES_TAGS];
-};
-
 struct kout_router {
 	const struct kout_config *cfg;
 	const struct kout_headers *headers;
@@ -203,7 +189,6 @@ struct kout_router {
 	bool random_key;
 	/* This line's series key (scanned) or metric (parsed). */
 	bool parsed;
-	struct kout_series series;
 	struct lp_metric m;
 	struct buf topic, key, value, hdr;
 	uint8_t random[256]; /* getrandom() pool for UUIDv4 keys */
@@ -488,7 +473,6 @@ struct kout {
 	uint64_t failed_metrics, failed_records;
 	uint64_t retried_records; /* produced again */
 	uint64_t rejected_kept;	  /* failed metrics in the rejected file */
-	uint64_t kept_metrics;	  /* spool: left for the next start */
 	struct kout_fail_reason fails[KOUT_FAIL_REASONS];
 	unsigned nfails;
 	struct kout_left_topic left[KOUT_LEFT_TOPICS];

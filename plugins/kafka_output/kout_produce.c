@@ -412,12 +412,9 @@ static void kout_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 		 * keeps the lines for the next start; memory mode loses
 		 * them (counted by the caller's summary). */
 		kout_left(k, topic, nlines);
-		if (k->spooling) {
-			k->kept_metrics += nlines;
-		} else {
+		if (!k->spooling)
 			kout_fail(k, rd_kafka_err2name(m->err), nlines, NULL,
 				  NULL);
-		}
 		kout_token_drop(&k->ledger, t);
 		return;
 	}
