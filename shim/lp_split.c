@@ -26,6 +26,7 @@
  */
 #include "lp_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #ifdef __SSE2__
@@ -102,6 +103,15 @@ static size_t lp_count_newlines(const char *p, size_t n)
 		p++;
 	}
 	return c;
+}
+
+size_t lp_splitter_reject(struct lp_splitter *s, const char *p, size_t text_len,
+			  size_t line, size_t *first_len)
+{
+	size_t len = (size_t)((const char *)memchr(p, '\n', text_len) - p);
+	lp_splitter_resync(s, line + 1, lp_count_newlines(p, text_len));
+	*first_len = len && p[len - 1] == '\r' ? len - 1 : len;
+	return len + 1;
 }
 
 /* Index of the first of the three bytes in buf[i..n), or n. The last
@@ -371,17 +381,18 @@ enum lp_read_result lp_reader_next(struct lp_reader *r, struct lp_metric *m,
 		/* An invalid metric over several lines: a '"' opened on its
 		 * first line swallowed the lines after it. That line is the
 		 * bad one; the next is read again as a metric of its own. */
-		const char *nl = memchr(p, '\n', text);
-		if (!nl) {
+		if (!memchr(p, '\n', text)) {
 			r->pos += n;
+			if (r->split.cut && err) {
+				size_t l = strlen(err->msg);
+				snprintf(err->msg + l, sizeof(err->msg) - l,
+					 " (%s)", LP_SPLIT_CUT_REASON);
+			}
 			return LP_READ_INVALID;
 		}
-		size_t line_len = (size_t)(nl - p);
-		r->pos += line_len + 1;
-		lp_splitter_resync(&r->split, first + 1,
-				   lp_count_newlines(p, text));
-		if (line_len && p[line_len - 1] == '\r')
-			line_len--;
+		size_t line_len;
+		r->pos +=
+		    lp_splitter_reject(&r->split, p, text, first, &line_len);
 		return lp_parse_line(p, line_len, first, m, err) == 0
 			   ? LP_READ_METRIC
 			   : LP_READ_INVALID;

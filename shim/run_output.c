@@ -97,20 +97,8 @@ invalid:
 	log_limited(&t->limiter, LOG_WARN, "invalid line",
 		    "invalid line protocol skipped: %s%s",
 		    lp_error_format(&err, where, sizeof(where)),
-		    cut ? " (a string opened on this line was still open "
-			  "after the longest a metric over several lines "
-			  "may be)"
-			: "");
+		    cut ? " (" LP_SPLIT_CUT_REASON ")" : "");
 	return true;
-}
-
-static size_t telex_count_newlines(const char *p, size_t n)
-{
-	size_t c = 0;
-	for (const char *end = p + n; (p = memchr(p, '\n', (size_t)(end - p)));
-	     p++)
-		c++;
-	return c;
 }
 
 /* Split every complete metric after in->split; at EOF the rest is the last
@@ -135,16 +123,11 @@ static void telex_in_split(struct telex *t)
 		bool newline = used > text_len && p[text_len] == '\n';
 		if (!telex_in_take(t, in->split, text_len, line_no, newline,
 				   in->splitter.cut)) {
-			size_t first =
-			    (size_t)((const char *)memchr(p, '\n', text_len) -
-				     p);
-			used = first + 1;
-			if (first && p[first - 1] == '\r')
-				first--;
+			size_t first;
+			used = lp_splitter_reject(&in->splitter, p, text_len,
+						  line_no, &first);
 			telex_in_take(t, in->split, first, line_no,
 				      p[first] == '\n', false);
-			lp_splitter_resync(&in->splitter, line_no + 1,
-					   telex_count_newlines(p, text_len));
 		}
 		in->split += used;
 	}

@@ -186,6 +186,19 @@ void lp_splitter_init(struct lp_splitter *s);
  * the metric had swallowed one by one. */
 void lp_splitter_resync(struct lp_splitter *s, size_t line, size_t lines);
 
+/* The metric p[0..text_len) that started at physical line `line` spans
+ * lines (p holds a '\n') and the parser refused it: its first line is the
+ * bad one. Sets *first_len to that line's length without its "\r",
+ * resyncs s after it (lp_splitter_resync) and returns the bytes to move
+ * past: the line and its '\n'. */
+size_t lp_splitter_reject(struct lp_splitter *s, const char *p, size_t text_len,
+			  size_t line, size_t *first_len);
+
+/* Why a metric returned with `cut` set is invalid, for its message. */
+#define LP_SPLIT_CUT_REASON                                                    \
+	"a string opened on this line was still open after the longest a "     \
+	"metric over several lines may be"
+
 /*
  * Look for the end of the metric that starts at buf[0]. buf must start where
  * the previous metric ended and hold at least the bytes passed last time.

@@ -314,6 +314,17 @@ static void test_reader_resyncs_after_unclosed_quote(void **state)
 	assert_int_equal(lp_reader_next(&r, &m, &err), LP_READ_METRIC);
 	assert_int_equal(m.line.len, 5);
 	assert_int_equal(lp_reader_next(&r, &m, &err), LP_READ_END);
+
+	/* A string still open at the bound: the first line is the bad one,
+	 * and its message says why (as the output runner's does). */
+	const char *big = "m f=\"abc 1\nm v=1\nm w=2\nm x=3\n";
+	lp_reader_init(&r, big, strlen(big));
+	r.split.span_max = 16;
+	assert_int_equal(lp_reader_next(&r, &m, &err), LP_READ_INVALID);
+	assert_int_equal(err.line, 1);
+	assert_non_null(strstr(err.msg, LP_SPLIT_CUT_REASON));
+	assert_int_equal(lp_reader_next(&r, &m, &err), LP_READ_METRIC);
+	assert_memory_equal(m.line.ptr, "m v=1", 5);
 	lp_metric_free(&m);
 }
 
