@@ -41,6 +41,8 @@ void lp_metric_free(struct lp_metric *m)
 /* Room for one more tag; the parser uses these too. */
 struct lp_tag *lp_metric_grow_tags(struct lp_metric *m)
 {
+	if (m->ntags < m->tags_cap) /* per tag: no call while there is room */
+		return &m->tags[m->ntags];
 	struct lp_tag *t =
 	    array_grow(m->tags, m->ntags, &m->tags_cap, sizeof(*t), 8);
 	if (!t)
@@ -51,6 +53,8 @@ struct lp_tag *lp_metric_grow_tags(struct lp_metric *m)
 
 struct lp_field *lp_metric_grow_fields(struct lp_metric *m)
 {
+	if (m->nfields < m->fields_cap)
+		return &m->fields[m->nfields];
 	struct lp_field *f =
 	    array_grow(m->fields, m->nfields, &m->fields_cap, sizeof(*f), 8);
 	if (!f)
