@@ -89,10 +89,10 @@ struct kc_part {
 	int64_t committed; /* last offset this process committed, -1 */
 	int64_t taken;	   /* offset after the last record taken from
 			      librdkafka, -1: none since assigned */
-	bool may_go_back;  /* an error event (an offset reset, a log
-			      replaced) came: the next record may be below
-			      taken and is new. Else a record below taken is
-			      one fetched again: skipped */
+	bool may_go_back;  /* a consumer error event came: the next record
+			      may be below taken and is new. Else a record
+			      below taken is one fetched again (skipped)
+			      unless the log now ends before taken */
 	int64_t reseek;	   /* where the partition was last sent back to
 			      (taken, then), -1: never */
 	int64_t first;	   /* offset of the first record taken since
@@ -467,6 +467,10 @@ void kc_fetch_progress(struct kc *c, uint64_t written);
 void kc_fetch_revoked(struct kc *c,
 		      const rd_kafka_topic_partition_list_t *parts);
 void kc_fetch_stop(struct kc *c);
+/* Records done up to where stdout's lines are done: the bytes the pipe
+ * took, or with feedback what Telegraf's outputs are known to have
+ * written. What may be stored and committed, and nothing more. */
+void kc_fetch_settle(struct kc *c);
 
 /* kc_group.c */
 void kc_group_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,

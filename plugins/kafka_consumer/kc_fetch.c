@@ -50,7 +50,7 @@ static uint64_t kc_fetch_done_pos(const struct kc *c)
 /* Records are done once everything up to their last line is: a record
  * that wrote nothing (filtered, invalid, empty) right away, not at the
  * next write. */
-static void kc_fetch_settle(struct kc *c)
+void kc_fetch_settle(struct kc *c)
 {
 	kc_offsets_written(&c->off, kc_fetch_done_pos(c));
 }
@@ -289,9 +289,10 @@ static void kc_fetch_record(struct kc *c, rd_kafka_message_t *m)
  * partition from auto.offset.reset, the beginning, even after the seek
  * (test-kc-flow under load: whole partitions read twice). Such a record
  * is skipped and counted, and the partition is sent back to where telex
- * is, once. An offset may go back only after an error event (an offset
- * reset, a log replaced: then it is new data), or when telex itself
- * rewinds (kc_fetch_rewind moves `taken`).
+ * is, once. An offset may go back only after a consumer error event,
+ * when the log now ends before `taken` (truncated or replaced: then it is
+ * new data), or when telex itself rewinds (kc_fetch_rewind moves
+ * `taken`).
  */
 static bool kc_fetch_again(struct kc *c, struct kc_part *p,
 			   const rd_kafka_message_t *m)
@@ -300,7 +301,28 @@ static bool kc_fetch_again(struct kc *c, struct kc_part *p,
 		p->may_go_back = false;
 		return false;
 	}
+	/* The log itself went back (truncated by an unclean leader
+	 * election, or replaced): librdkafka resets to it without an event
+	 * under auto.offset.reset earliest/latest, and the end it reported
+	 * with this record is below where telex was. New data. */
+	int64_t low, high;
+	if (rd_kafka_get_watermark_offsets(c->rk, p->topic, p->partition, &low,
+					   &high) ==
+		RD_KAFKA_RESP_ERR_NO_ERROR &&
+	    high >= 0 && high < p->taken) {
+		log_warn("%s[%d]: the log ends at offset %lld, before %lld "
+			 "already read: it was truncated or replaced; reading "
+			 "on from %lld",
+			 p->topic, (int)p->partition, (long long)high,
+			 (long long)p->taken, (long long)m->offset);
+		return false;
+	}
 	c->refetched++;
+	log_limited(telex_log_limiter(c->t), LOG_INFO, "fetched again",
+		    "%s[%d]: offset %lld fetched again (already read up to "
+		    "%lld): skipped",
+		    p->topic, (int)p->partition, (long long)m->offset,
+		    (long long)p->taken);
 	if (p->reseek != p->taken) {
 		p->reseek = p->taken;
 		rd_kafka_topic_partition_list_t *l =
@@ -373,8 +395,15 @@ static void kc_fetch_mark(struct kc *c)
 	int n =
 	    snprintf(line, sizeof(line), "%s,instance=%s seq=%llui",
 		     KC_FB_MARK_NAME, c->fb_instance, (unsigned long long)seq);
-	if (telex_emit_line(c->t, line, (size_t)n) != TELEX_EMIT_QUEUED)
-		return; /* stdout is gone: nothing more is confirmed anyway */
+	if (telex_emit_line(c->t, line, (size_t)n) != TELEX_EMIT_QUEUED) {
+		/* stdout gone (nothing is confirmed any more) or out of
+		 * memory (the next mark covers these metrics). */
+		log_limited(telex_log_limiter(c->t), LOG_WARN, "feedback mark",
+			    "feedback: mark %llu not written (stdout closed or "
+			    "out of memory)",
+			    (unsigned long long)seq);
+		return;
+	}
 	c->fb.next_seq++;
 	log_debug("feedback: mark %llu after %llu metrics",
 		  (unsigned long long)seq,
@@ -449,6 +478,7 @@ static void kc_fetch_rewind(struct kc *c)
 		    ->offset = back;
 		p->taken = back;
 		p->may_go_back = false;
+		p->reseek = -1;
 	}
 	free(mine);
 	uint64_t handled = c->off.undelivered;

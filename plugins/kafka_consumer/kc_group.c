@@ -270,9 +270,11 @@ static void kc_group_revoke(struct kc *c, rd_kafka_t *rk,
 {
 	/* Their records not handled yet go: the next owner reads them. */
 	kc_fetch_revoked(c, parts);
-	/* Whatever stdout takes now still counts for these partitions. */
+	/* Whatever is done now still counts for these partitions: what
+	 * stdout takes, or with feedback what the outputs confirmed (a
+	 * record only in the pipe is the next owner's to read again). */
 	telex_out_flush(c->t);
-	kc_offsets_written(&c->off, telex_out_written(c->t));
+	kc_fetch_settle(c);
 	uint32_t *idx = calloc((size_t)parts->cnt + 1, sizeof(*idx));
 	size_t n = 0;
 	for (int i = 0; idx && i < parts->cnt; i++) {
@@ -328,7 +330,7 @@ void kc_group_close(struct kc *c, int64_t deadline_ns)
 {
 	if (!c->rk)
 		return;
-	kc_offsets_written(&c->off, telex_out_written(c->t));
+	kc_fetch_settle(c); /* with feedback: only what was confirmed */
 	kc_group_store(c);
 	int64_t commit_by = telex_monotonic_ns() + KC_CLOSE_COMMIT_NS;
 	kc_group_commit(c, NULL, 0,
