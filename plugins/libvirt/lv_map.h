@@ -114,8 +114,8 @@ void lv_mapper_free(struct lv_mapper *mp);
 void lv_mapper_emit(struct lv_mapper *mp, int64_t time, int rc, bool text);
 
 /* Map the parameters of one domain and emit its metrics. Parameters of
- * groups outside opt.groups are read (state) but not emitted; cpu.* of a
- * shut-off domain is dropped (libvirt reports a meaningless value). */
+ * groups outside opt.groups are read (state) but not emitted. A shut-off
+ * domain's are emitted as libvirt reports them, as the native plugin does. */
 void lv_map_domain(struct lv_mapper *mp, const struct lv_domain_info *dom,
 		   const virTypedParameter *params, int nparams,
 		   struct lv_domain_result *res);

@@ -235,7 +235,10 @@ int lv_settings_compile(const struct lv_config *cfg, struct lv_settings *set,
 	/* The names were checked against the choices when read. */
 	for (size_t i = 0; i < cfg->statistics_groups.n; i++)
 		set->groups |= lv_group_bit(cfg->statistics_groups.v[i]);
-	set->vcpu_mapping = cfg->additional_statistics.n > 0;
+	for (size_t i = 0; i < cfg->additional_statistics.n; i++)
+		if (strcmp(cfg->additional_statistics.v[i], "vcpu_mapping") ==
+		    0)
+			set->vcpu_mapping = true;
 	/* libvirt counts keepalive in whole seconds. */
 	int64_t ka = cfg->keepalive_interval;
 	set->ka_interval =
